@@ -1,0 +1,3 @@
+"""mcp-lint: a static analyzer for Python MCP servers."""
+
+__version__ = "0.1.0"

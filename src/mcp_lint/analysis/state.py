@@ -1,0 +1,150 @@
+"""Traversal state owned by the engine: where in the file the walk is right now.
+
+Primitives read it (`ctx.state`) and never keep nesting state of their own. Besides the
+usual stacks (ancestors, functions, loops, with/try/except, statements) each function frame
+keeps the bindings the flow analysis needs, each stamped with a `Point`: the order in which
+it was made and the block path (which branch of which if/try/for/match it sits in).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import libcst as cst
+
+from .mcp_model import HandlerInfo, ParamInfo
+from .module_index import FunctionInfo
+
+# Binding kinds.
+PARAM = "param"
+ASSIGN = "assign"
+AUG = "aug"
+FOR = "for"
+WITH = "with"
+OPAQUE = "opaque"  # except-as, import, def, class, global: never tool input, never known-safe
+NARROW = "narrow"  # a guard made the name safe (or safe for one kind of sink) from here on
+CALL_GUARD = "call-guard"  # `validate(x)` where a same-module helper may narrow x
+COMP = "comp"  # comprehension variable
+MATCH = "match"  # match-case capture
+MUTATE = "mutate"  # `xs.append(v)`, `d[k] = v`: the container now also holds v
+
+
+@dataclass(frozen=True, eq=False)
+class Point:
+    """A program point: the frame, how many bindings preceded it, and its block path."""
+
+    frame: Frame
+    order: int
+    path: tuple[tuple[cst.CSTNode, int], ...]
+
+
+@dataclass(eq=False)
+class Binding:
+    name: str
+    kind: str
+    node: cst.CSTNode | None  # value expression (assign/for/with), or the param / guard node
+    point: Point
+    index: tuple[int, ...] = ()  # tuple-unpacking position: `a, b = v` binds b to v[1]
+    sanitizer: str = ""  # NARROW: the sanitizer kind applied
+    param: ParamInfo | None = None
+    scope: cst.CSTNode | None = None  # COMP: visible only inside this comprehension
+    statement: cst.CSTNode | None = None  # the statement that made the binding
+
+
+@dataclass(eq=False)
+class Frame:
+    node: cst.CSTNode  # FunctionDef, Lambda or Module
+    parent: Frame | None
+    info: FunctionInfo | None = None
+    handler: HandlerInfo | None = None
+    is_async: bool = False
+    bindings: dict[str, list[Binding]] = field(default_factory=dict)
+    counter: int = 0
+    path: list[tuple[cst.CSTNode, int]] = field(default_factory=list)
+    returns: list[tuple[cst.BaseExpression, Point]] = field(default_factory=list)
+    # Calls to functions of this file (by simple name or self/cls method), for summaries.
+    local_calls: list[tuple[cst.Call, Point]] = field(default_factory=list)
+    defined_at: Point | None = None  # where a nested def/lambda was defined in its parent
+
+    def point(self) -> Point:
+        return Point(self, self.counter, tuple(self.path))
+
+    def bind(self, binding: Binding, statement: cst.CSTNode | None = None) -> None:
+        binding.statement = statement
+        self.bindings.setdefault(binding.name, []).append(binding)
+        self.counter += 1
+
+    @property
+    def name(self) -> str:
+        if isinstance(self.node, cst.FunctionDef):
+            return self.node.name.value
+        return "<lambda>" if isinstance(self.node, cst.Lambda) else "<module>"
+
+
+@dataclass(eq=False)
+class LoopInfo:
+    node: cst.For | cst.While
+    frame: Frame
+    targets: frozenset[str]  # names the loop header binds each iteration
+    assigned: dict[str, list[int]] = field(default_factory=dict)  # name -> sequence numbers in body
+    augmented: set[str] = field(default_factory=set)
+    exits: bool = False  # a break/return in the body (not in a nested loop/function)
+    awaits: list[tuple[cst.Await, int, Any]] = field(default_factory=list)  # (await, seq, extra)
+    sleeps: bool = False  # the body awaits asyncio.sleep: pacing is deliberate
+    seq: int = 0
+
+    @property
+    def is_while(self) -> bool:
+        return isinstance(self.node, cst.While)
+
+
+class TraversalState:
+    """The stacks. Pushed and popped by the engine's walker only."""
+
+    __slots__ = ("ancestors", "frames", "loops", "withs", "trys", "excepts", "statements", "module_frame")
+
+    def __init__(self, module: cst.Module) -> None:
+        self.ancestors: list[cst.CSTNode] = []
+        self.module_frame = Frame(node=module, parent=None)
+        self.frames: list[Frame] = [self.module_frame]
+        self.loops: list[LoopInfo] = []
+        self.withs: list[cst.With] = []
+        self.trys: list[tuple[cst.Try | cst.TryStar, str]] = []  # (try, "body"|"handler"|"else"|"finally")
+        self.excepts: list[cst.ExceptHandler] = []
+        self.statements: list[cst.CSTNode] = []
+
+    @property
+    def frame(self) -> Frame:
+        return self.frames[-1]
+
+    @property
+    def function(self) -> cst.FunctionDef | None:
+        """The innermost enclosing def (lambdas are skipped)."""
+        for frame in reversed(self.frames):
+            if isinstance(frame.node, cst.FunctionDef):
+                return frame.node
+        return None
+
+    @property
+    def handler(self) -> HandlerInfo | None:
+        """The handler whose own body (not a nested def) is being walked."""
+        return self.frames[-1].handler
+
+    @property
+    def in_async(self) -> bool:
+        return self.frames[-1].is_async
+
+    @property
+    def statement(self) -> cst.CSTNode | None:
+        return self.statements[-1] if self.statements else None
+
+    @property
+    def parent(self) -> cst.CSTNode | None:
+        return self.ancestors[-2] if len(self.ancestors) > 1 else None
+
+    def loop(self) -> LoopInfo | None:
+        """The innermost loop of the current frame."""
+        if self.loops and self.loops[-1].frame is self.frames[-1]:
+            return self.loops[-1]
+        return None

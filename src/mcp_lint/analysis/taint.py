@@ -1,0 +1,1016 @@
+"""Where tool input flows: a lazy, flow-sensitive value-origin analysis.
+
+During the engine's one walk, `FlowRecorder` records bindings (assignments, loop targets,
+`with ... as`, walrus, guards) into the current frame, each stamped with a `Point`. Nothing
+is evaluated then. When a primitive asks about an expression (usually at the end of the
+file, once every helper has been walked), `Flows.of(expr, point)` computes its *origins*:
+
+- `TOOL`: a model-controlled handler parameter or a read of a low-level arguments mapping;
+- `PARAM`: a parameter of an ordinary function (resolved through the file's call sites by
+  `Flows.resolve`, which credits the calling tool);
+- `OPAQUE`: any other non-constant value (an attribute of `self`, a call result, a global).
+
+No origins means the value is *known-safe*. Each origin carries the sanitizers applied to
+it on the way and the steps it took, which become the finding's trace.
+
+Reaching definitions are approximated from block paths: walking a name's earlier bindings
+backwards, a binding in an enclosing block (or in a branch whose siblings all terminate)
+dominates and ends the search; bindings in other branches of the same `if`/`match` cannot
+reach the use at all.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
+
+import libcst as cst
+
+from .cst_utils import code, dotted, is_constant_collection, is_literal, string_value, target_names, terminates
+from .state import (AUG, CALL_GUARD, COMP, FOR, MATCH, MUTATE, NARROW, OPAQUE, PARAM, WITH, ASSIGN, Binding,
+                    Frame, Point)
+
+if TYPE_CHECKING:
+    from ..context import FileContext
+
+TOOL = "tool"
+PARAM_ORIGIN = "param"
+OPAQUE_ORIGIN = "opaque"
+
+ALL = "all"  # sanitizer kind: the value is one of a fixed set (cast, allow-list, Literal)
+
+# Calls whose result cannot carry injected text.
+_SAFE_CALLS = frozenset({
+    "builtins.int", "builtins.float", "builtins.bool", "builtins.len", "builtins.abs", "builtins.round",
+    "builtins.ord", "builtins.hash", "builtins.id", "builtins.isinstance", "builtins.callable",
+    "builtins.hasattr", "builtins.issubclass", "builtins.type", "builtins.range", "builtins.chr",
+    "uuid.UUID", "uuid.uuid4", "uuid.uuid1", "decimal.Decimal", "datetime.datetime.fromisoformat",
+    "datetime.date.fromisoformat", "datetime.datetime.now", "datetime.datetime.utcnow", "time.time",
+    "math.floor", "math.ceil", "builtins.any", "builtins.all", "ipaddress.ip_address",
+})
+# Calls that just pass their arguments' origins through (no new unknown).
+_PROPAGATE_CALLS = frozenset({
+    "builtins.str", "builtins.repr", "builtins.format", "builtins.list", "builtins.tuple", "builtins.set",
+    "builtins.frozenset", "builtins.dict", "builtins.sorted", "builtins.reversed", "builtins.min",
+    "builtins.max", "builtins.iter", "builtins.next", "builtins.enumerate", "builtins.zip", "builtins.sum",
+    "builtins.bytes", "builtins.filter", "builtins.map", "textwrap.dedent", "inspect.cleandoc",
+})
+# Calls that sanitise for one kind of sink.
+_SANITIZER_CALLS = {
+    "shlex.quote": "shell", "shlex.join": "shell", "pipes.quote": "shell",
+    "os.path.basename": "path", "werkzeug.utils.secure_filename": "path",
+    "mcp.shared.path_security.safe_join": "path",
+    "psycopg2.sql.Identifier": "sql", "psycopg2.sql.Literal": "sql", "psycopg2.sql.SQL": "sql",
+    "psycopg2.sql.Placeholder": "sql", "psycopg.sql.Identifier": "sql", "psycopg.sql.Literal": "sql",
+    "psycopg.sql.SQL": "sql", "psycopg.sql.Placeholder": "sql", "sqlalchemy.sql.quoted_name": "sql",
+    "sqlalchemy.bindparam": "sql", "sqlalchemy.column": "sql", "sqlalchemy.table": "sql",
+    "html.escape": "html", "markupsafe.escape": "html", "re.escape": "regex",
+}
+_VALIDATE_METHODS = frozenset({"model_validate", "model_validate_json", "parse_obj", "parse_raw",
+                               "validate_python", "validate_json", "from_dict"})
+_PATH_CHECK_METHODS = frozenset({"is_relative_to", "relative_to"})
+_PATTERN_METHODS = frozenset({"isidentifier", "isalnum", "isdigit", "isdecimal", "isnumeric", "isalpha"})
+_MUTATORS = frozenset({"append", "extend", "insert", "add", "update", "appendleft", "extendleft", "setdefault"})
+_MAX_DEPTH = 60
+_MAX_RESOLVE_DEPTH = 4
+
+
+@dataclass(frozen=True, eq=False)
+class Step:
+    node: cst.CSTNode
+    text: str
+
+
+@dataclass(frozen=True, eq=False)
+class Origin:
+    kind: str  # TOOL / PARAM_ORIGIN / OPAQUE_ORIGIN
+    label: str  # shown in messages: "tool parameter `q`", "`self.table`"
+    node: cst.CSTNode  # where the value comes from
+    function: cst.CSTNode | None = None  # PARAM/TOOL: the function whose parameter it is
+    param: str = ""  # PARAM/TOOL: the parameter name
+    sanitizers: frozenset[str] = frozenset()
+    steps: tuple[Step, ...] = ()
+
+    @property
+    def key(self) -> tuple:
+        return (self.kind, self.label, id(self.function), self.sanitizers)
+
+    def step(self, node: cst.CSTNode, text: str) -> Origin:
+        if self.steps and self.steps[-1].node is node:
+            return self
+        return replace(self, steps=self.steps + (Step(node, text),))
+
+    def sanitized(self, kind: str) -> Origin:
+        return replace(self, sanitizers=self.sanitizers | {kind})
+
+    def honours(self, accepted: frozenset[str]) -> bool:
+        """Is this origin neutralised by one of the sanitizer kinds a rule accepts?"""
+        return bool(self.sanitizers & accepted)
+
+
+Flow = tuple[Origin, ...]
+EMPTY: Flow = ()
+
+
+def union(*flows: Flow) -> Flow:
+    if len(flows) == 1:
+        return flows[0]
+    seen: dict[tuple, Origin] = {}
+    for flow in flows:
+        for origin in flow:
+            seen.setdefault(origin.key, origin)
+    return tuple(seen.values())
+
+
+def tool_origins(flow: Flow, accepted: frozenset[str] = frozenset()) -> list[Origin]:
+    return [o for o in flow if o.kind == TOOL and not o.honours(accepted)]
+
+
+def unsafe_origins(flow: Flow, accepted: frozenset[str] = frozenset()) -> list[Origin]:
+    return [o for o in flow if not o.honours(accepted)]
+
+
+def describe(expr: cst.BaseExpression) -> str:
+    """How a string was built, for messages: "an f-string", "`%` formatting", ..."""
+    if isinstance(expr, cst.FormattedString):
+        return "an f-string"
+    if isinstance(expr, cst.ConcatenatedString):
+        return "an f-string" if any(isinstance(p, cst.FormattedString) for p in (expr.left, expr.right)) \
+            else "string concatenation"
+    if isinstance(expr, cst.BinaryOperation):
+        if isinstance(expr.operator, cst.Modulo):
+            return "`%` formatting"
+        if isinstance(expr.operator, cst.Add):
+            return "`+` concatenation"
+    if isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute):
+        if expr.func.attr.value == "format":
+            return "`.format()`"
+        if expr.func.attr.value == "join":
+            return "`.join()`"
+    if isinstance(expr, cst.Call):
+        return f"`{code(expr.func, 40)}()`"
+    return f"`{code(expr, 40)}`"
+
+
+# ---------------------------------------------------------------------------------------------
+# Recording (during the walk)
+# ---------------------------------------------------------------------------------------------
+
+class FlowRecorder:
+    """Called by the engine's walker at binding sites; records, never evaluates."""
+
+    def __init__(self, ctx: FileContext) -> None:
+        self.ctx = ctx
+        names = {info.name for info in ctx.index.functions}
+        self.local_function_names = frozenset(names)
+
+    def _bind(self, frame: Frame, binding: Binding) -> None:
+        frame.bind(binding, self.ctx.state.statement)
+
+    def bind_params(self, frame: Frame) -> None:
+        node = frame.node
+        params = node.params  # type: ignore[union-attr]
+        handler = frame.handler
+        infos = {p.name: p for p in handler.params} if handler else {}
+        point = frame.point()
+        for p in list(params.posonly_params) + list(params.params) + list(params.kwonly_params) + [
+                params.star_arg, params.star_kwarg]:
+            if not isinstance(p, cst.Param):
+                continue
+            name = p.name.value
+            self._bind(frame, Binding(name, PARAM, p, point, param=infos.get(name)))
+
+    def bind_target(self, target: cst.BaseExpression, kind: str, value: cst.CSTNode | None,
+                    index: tuple[int, ...] = (), scope: cst.CSTNode | None = None) -> None:
+        frame = self.ctx.state.frame
+        if isinstance(target, cst.Name):
+            self._bind(frame, Binding(target.value, kind, value, frame.point(), index=index, scope=scope))
+        elif isinstance(target, (cst.Tuple, cst.List)):
+            for i, el in enumerate(target.elements):
+                inner = el.value
+                if isinstance(inner, cst.StarredElement):
+                    for name in target_names(inner.value):
+                        self._bind(frame, Binding(name.value, kind, value, frame.point(), index=index, scope=scope))
+                else:
+                    self.bind_target(inner, kind, value, index + (i,), scope)
+        elif isinstance(target, cst.StarredElement):
+            self.bind_target(target.value, kind, value, index, scope)
+
+    def bind_opaque(self, name: str, node: cst.CSTNode) -> None:
+        frame = self.ctx.state.frame
+        self._bind(frame, Binding(name, OPAQUE, node, frame.point()))
+
+    def assign(self, node: cst.Assign) -> None:
+        for t in node.targets:
+            self.bind_target(t.target, ASSIGN, node.value)
+
+    def ann_assign(self, node: cst.AnnAssign) -> None:
+        if node.value is not None:
+            self.bind_target(node.target, ASSIGN, node.value)
+
+    def aug_assign(self, node: cst.AugAssign) -> None:
+        if isinstance(node.target, cst.Name):
+            frame = self.ctx.state.frame
+            self._bind(frame, Binding(node.target.value, AUG, node, frame.point()))
+
+    def named_expr(self, node: cst.NamedExpr) -> None:
+        self.bind_target(node.target, ASSIGN, node.value)
+
+    def for_target(self, node: cst.For) -> None:
+        self.bind_target(node.target, FOR, node.iter)
+
+    def with_item(self, item: cst.WithItem) -> None:
+        if item.asname is not None:
+            self.bind_target(item.asname.name, WITH, item.item)  # type: ignore[arg-type]
+
+    def comp_for(self, comp: cst.CompFor, scope: cst.CSTNode) -> None:
+        self.bind_target(comp.target, COMP, comp.iter, scope=scope)
+
+    def match_case(self, case: cst.MatchCase, subject: cst.BaseExpression) -> None:
+        for node in _pattern_names(case.pattern):
+            frame = self.ctx.state.frame
+            self._bind(frame, Binding(node, MATCH, subject, frame.point()))
+
+    def mutation(self, call: cst.Call) -> None:
+        """`xs.append(v)` / `xs.extend(v)` / `d.update(v)` as a statement: xs now holds v."""
+        func = call.func
+        if isinstance(func, cst.Attribute) and func.attr.value in _MUTATORS and isinstance(func.value, cst.Name) \
+                and call.args:
+            frame = self.ctx.state.frame
+            self._bind(frame, Binding(func.value.value, MUTATE, call, frame.point()))
+
+    def subscript_store(self, node: cst.Assign) -> None:
+        """`d[k] = v`: d now holds v."""
+        for t in node.targets:
+            target = t.target
+            if isinstance(target, cst.Subscript) and isinstance(target.value, cst.Name):
+                frame = self.ctx.state.frame
+                self._bind(frame, Binding(target.value.value, MUTATE, node.value, frame.point()))
+
+    def returned(self, node: cst.Return) -> None:
+        if node.value is not None:
+            frame = self.ctx.state.frame
+            frame.returns.append((node.value, frame.point()))
+
+    def call(self, node: cst.Call) -> None:
+        func = node.func
+        if isinstance(func, cst.Name):
+            if func.value not in self.local_function_names:
+                return
+        elif not (isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name)
+                  and func.value.value in ("self", "cls") and func.attr.value in self.local_function_names):
+            return
+        frame = self.ctx.state.frame
+        frame.local_calls.append((node, frame.point()))
+
+    # -- guards ------------------------------------------------------------------------------
+    def if_body(self, node: cst.If) -> None:
+        """`if x in ALLOWED:` narrows x inside the body."""
+        test = node.test
+        if isinstance(test, cst.Comparison) and len(test.comparisons) == 1 and \
+                isinstance(test.comparisons[0].operator, cst.In) and isinstance(test.left, cst.Name):
+            self._narrow(test.left.value, ALL, test.comparisons[0].comparator, node)
+
+    def if_done(self, node: cst.If) -> None:
+        """`if <x is bad>: raise/return` narrows x after the if."""
+        if not terminates(node.body, self.ctx.imports.resolve):
+            return
+        for name, kind, collection in self._guarded(node.test):
+            self._narrow(name, kind, collection, node)
+
+    def statement_guard(self, expr: cst.BaseExpression) -> None:
+        """`p.relative_to(base)` raises unless p is inside base; `validate(x)` may narrow x."""
+        if isinstance(expr, cst.Await):
+            expr = expr.expression
+        if not isinstance(expr, cst.Call):
+            return
+        self.mutation(expr)
+        func = expr.func
+        if isinstance(func, cst.Attribute) and func.attr.value == "relative_to":
+            name = _root(func.value)
+            if name:
+                self._narrow(name, "path", None, expr)
+            return
+        if isinstance(func, cst.Name) and func.value in self.local_function_names:
+            frame = self.ctx.state.frame
+            for arg in expr.args:
+                if isinstance(arg.value, cst.Name):
+                    self._bind(frame, Binding(arg.value.value, CALL_GUARD, expr, frame.point()))
+
+    def _narrow(self, name: str, kind: str, collection: cst.CSTNode | None, node: cst.CSTNode) -> None:
+        frame = self.ctx.state.frame
+        self._bind(frame, Binding(name, NARROW, collection if collection is not None else node, frame.point(),
+                           sanitizer=kind))
+
+    def _guarded(self, test: cst.BaseExpression) -> list[tuple[str, str, cst.CSTNode | None]]:
+        """Names that a terminating `if test:` body rules out bad values of."""
+        out: list[tuple[str, str, cst.CSTNode | None]] = []
+        if isinstance(test, cst.BooleanOperation) and isinstance(test.operator, cst.Or):
+            return self._guarded(test.left) + self._guarded(test.right)
+        negated = isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not)
+        inner = test.expression if negated else test  # type: ignore[union-attr]
+        if isinstance(inner, cst.Comparison) and len(inner.comparisons) == 1:
+            op = inner.comparisons[0].operator
+            right = inner.comparisons[0].comparator
+            if (isinstance(op, cst.NotIn) and not negated) or (isinstance(op, cst.In) and negated):
+                if isinstance(inner.left, cst.Name):
+                    out.append((inner.left.value, ALL, right))
+                elif isinstance(right, cst.Attribute) and right.attr.value == "parents":
+                    name = _root(inner.left)  # base not in p.parents
+                    if name:
+                        out.append((_root(right.value) or name, "path", None))
+            elif isinstance(op, cst.NotEqual) and isinstance(inner.left, cst.Call) and \
+                    (dotted(inner.left.func) or "").endswith("commonpath"):
+                for name in _names_in_args(inner.left):
+                    out.append((name, "path", None))
+            return out
+        if not isinstance(inner, cst.Call) or not isinstance(inner.func, cst.Attribute):
+            if negated and isinstance(inner, cst.Call):
+                qual = self.ctx.imports.resolve(inner.func) or ""
+                if qual in ("re.match", "re.fullmatch", "re.search") and len(inner.args) >= 2:
+                    name = _root(inner.args[1].value)
+                    if name:
+                        out.append((name, "pattern", None))
+            return out
+        method = inner.func.attr.value
+        if negated and method in _PATH_CHECK_METHODS or negated and method == "startswith" and \
+                _root(inner.func.value) and not _starts_with_dash(inner):
+            name = _root(inner.func.value)
+            if name:
+                out.append((name, "path" if method != "startswith" else "path", None))
+        elif negated and method in ("match", "fullmatch") and inner.args:
+            name = _root(inner.args[0].value)
+            if name:
+                out.append((name, "pattern", None))
+        elif negated and method in _PATTERN_METHODS:
+            name = _root(inner.func.value)
+            if name:
+                out.append((name, "pattern" if method == "isidentifier" else ALL, None))
+        elif not negated and method == "startswith" and _starts_with_dash(inner):
+            name = _root(inner.func.value)
+            if name:
+                out.append((name, "option", None))
+        return out
+
+
+def _starts_with_dash(call: cst.Call) -> bool:
+    if not call.args:
+        return False
+    value = call.args[0].value
+    if isinstance(value, cst.Tuple):
+        return any(string_value(e.value) == "-" for e in value.elements)
+    return string_value(value) == "-"
+
+
+def _root(expr: cst.BaseExpression) -> str | None:
+    """The variable a checked expression is about: `p` in `str(p.resolve())`."""
+    while True:
+        if isinstance(expr, cst.Name):
+            return expr.value
+        if isinstance(expr, cst.Attribute):
+            expr = expr.value
+        elif isinstance(expr, cst.Call):
+            if isinstance(expr.func, cst.Attribute):
+                expr = expr.func.value
+            elif expr.args:
+                expr = expr.args[0].value
+            else:
+                return None
+        elif isinstance(expr, cst.Subscript):
+            expr = expr.value
+        else:
+            return None
+
+
+def _names_in_args(call: cst.Call) -> list[str]:
+    out = []
+    for arg in call.args:
+        value = arg.value
+        elements = value.elements if isinstance(value, (cst.List, cst.Tuple)) else [arg]
+        for el in elements:
+            name = _root(el.value)
+            if name:
+                out.append(name)
+    return out
+
+
+def _pattern_names(pattern: cst.MatchPattern) -> list[str]:
+    out: list[str] = []
+    stack: list[cst.CSTNode] = [pattern]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, cst.MatchAs) and node.name is not None:
+            out.append(node.name.value)
+        elif isinstance(node, cst.MatchStar) and node.name is not None:
+            out.append(node.name.value)
+        elif isinstance(node, cst.MatchMapping) and node.rest is not None:
+            out.append(node.rest.value)
+        stack.extend(c for c in node.children if isinstance(c, cst.CSTNode))
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Evaluation (lazy)
+# ---------------------------------------------------------------------------------------------
+
+_DOMINATES, _REACHES, _EXCLUSIVE = 0, 1, 2
+
+
+class Flows:
+    """Answers "where does this value come from?" for primitives."""
+
+    def __init__(self, ctx: FileContext) -> None:
+        self.ctx = ctx
+        self.index = ctx.index
+        self.imports = ctx.imports
+        self.frames: dict[cst.CSTNode, Frame] = {}
+        self._memo: dict[int, Flow] = {}
+        self._branch: dict[tuple[int, int], bool] = {}
+        self._returns: dict[cst.CSTNode, Flow] = {}
+        self._narrows: dict[cst.CSTNode, dict[str, frozenset[str]]] = {}
+        self._callers: dict[cst.CSTNode, list[tuple[cst.Call, Point]]] | None = None
+        self._in_progress: set[int] = set()
+        self._depth = 0
+
+    # -- public API ---------------------------------------------------------------------------
+    def of(self, expr: cst.BaseExpression, point: Point) -> Flow:
+        """The origins of `expr` evaluated at `point` (parameters of helpers unresolved)."""
+        return self._expr(expr, point, None)
+
+    def resolved(self, expr: cst.BaseExpression, point: Point) -> Flow:
+        """Origins with helper parameters replaced by what the file's callers pass."""
+        return self.resolve(self.of(expr, point))
+
+    def is_known_safe(self, expr: cst.BaseExpression, point: Point,
+                      accepted: frozenset[str] = frozenset()) -> bool:
+        return not unsafe_origins(self.resolved(expr, point), accepted)
+
+    def resolve(self, flow: Flow, depth: int = 0) -> Flow:
+        if not any(o.kind == PARAM_ORIGIN for o in flow):
+            return flow
+        out: list[Flow] = []
+        for origin in flow:
+            if origin.kind != PARAM_ORIGIN or depth >= _MAX_RESOLVE_DEPTH:
+                out.append((origin,))
+                continue
+            sites = self.callers(origin.function)
+            if not sites:
+                out.append((origin,))
+                continue
+            name = _function_name(origin.function)
+            for call, point in sites:
+                arg = self._argument_for(origin.function, call, origin.param)
+                if arg is None:
+                    continue
+                arg_flow = self.of(arg, point)
+                arg_flow = tuple(
+                    replace(a, sanitizers=a.sanitizers | origin.sanitizers,
+                            steps=a.steps + (Step(call, f"passed to `{name}()` as `{origin.param}`"),)
+                            + origin.steps)
+                    for a in arg_flow)
+                out.append(self.resolve(arg_flow, depth + 1))
+        return union(*out) if out else EMPTY
+
+    # -- names and bindings ---------------------------------------------------------------------
+    def _relation(self, bpath: tuple, upath: tuple) -> int:
+        n = min(len(bpath), len(upath))
+        c = 0
+        while c < n and bpath[c][0] is upath[c][0] and bpath[c][1] == upath[c][1]:
+            c += 1
+        if c == len(bpath):
+            return _DOMINATES
+        node, branch = bpath[c]
+        if c < len(upath) and upath[c][0] is node and isinstance(node, (cst.If, cst.Match)):
+            return _EXCLUSIVE
+        for node, branch in bpath[c:]:
+            if not self._branch_dominates(node, branch):
+                return _REACHES
+        return _DOMINATES
+
+    def _branch_dominates(self, node: cst.CSTNode, branch: int) -> bool:
+        key = (id(node), branch)
+        cached = self._branch.get(key)
+        if cached is not None:
+            return cached
+        resolve = self.imports.resolve
+        result = False
+        if isinstance(node, cst.If):
+            if branch == 0:
+                result = node.orelse is not None and _orelse_terminates(node.orelse, resolve)
+            else:
+                result = terminates(node.body, resolve)
+        elif isinstance(node, (cst.Try, cst.TryStar)):
+            result = branch == 0 and all(terminates(h.body, resolve) for h in node.handlers)
+        self._branch[key] = result
+        return result
+
+    def reaching(self, name: str, point: Point) -> list[Binding]:
+        frame = point.frame
+        while True:
+            found = self._reaching_in(frame, name, point)
+            if found:
+                return found
+            if frame.parent is None or frame.parent is self.ctx.state.module_frame:
+                return []
+            point = frame.defined_at or frame.parent.point()
+            frame = frame.parent
+
+    def _reaching_in(self, frame: Frame, name: str, point: Point) -> list[Binding]:
+        bindings = frame.bindings.get(name)
+        if not bindings:
+            return []
+        out: list[Binding] = []
+        upath = point.path
+        for b in reversed(bindings):
+            if b.point.order >= point.order and frame is point.frame:
+                continue
+            if b.scope is not None and not any(n is b.scope for n, _ in upath):
+                continue
+            relation = self._relation(b.point.path, upath) if frame is point.frame else _DOMINATES
+            if relation == _EXCLUSIVE:
+                continue
+            out.append(b)
+            if relation == _DOMINATES:
+                break
+        return out
+
+    def _name(self, name: str, node: cst.CSTNode, point: Point) -> Flow:
+        if name in ("None", "True", "False", "__name__", "__file__"):
+            return EMPTY
+        bindings = self.reaching(name, point)
+        if bindings:
+            return union(*(self._binding(b) for b in bindings))
+        if point.frame is self.ctx.state.module_frame:
+            return self._opaque(f"`{name}`", node)
+        return self._global(name, node)
+
+    def _global(self, name: str, node: cst.CSTNode) -> Flow:
+        values = self.index.module_bindings.get(name)
+        if values:
+            if all(v is not None and self._module_constant(v) for v in values):
+                return EMPTY
+            return self._opaque(f"`{name}`", node)
+        # An imported UPPER_CASE name is a constant by convention.
+        if name.isupper() and name in self.imports.aliases:
+            return EMPTY
+        return self._opaque(f"`{name}`", node)
+
+    def _module_constant(self, value: cst.BaseExpression) -> bool:
+        point = self.ctx.state.module_frame.point()
+        self._depth += 1
+        try:
+            if self._depth > _MAX_DEPTH:
+                return False
+            return not self._expr(value, point, None)
+        finally:
+            self._depth -= 1
+
+    def _binding(self, b: Binding) -> Flow:
+        key = id(b)
+        cached = self._memo.get(key)
+        if cached is not None:
+            return cached
+        if key in self._in_progress or self._depth > _MAX_DEPTH:
+            return EMPTY
+        self._in_progress.add(key)
+        self._depth += 1
+        try:
+            flow = self._compute_binding(b)
+        finally:
+            self._depth -= 1
+            self._in_progress.discard(key)
+        self._memo[key] = flow
+        return flow
+
+    def _compute_binding(self, b: Binding) -> Flow:
+        kind = b.kind
+        if kind == PARAM:
+            return self._param(b)
+        if kind == OPAQUE:
+            return self._opaque(f"`{b.name}`", b.node)
+        if kind in (ASSIGN, FOR, WITH, COMP, MATCH):
+            value = b.node
+            if kind == ASSIGN and b.index and isinstance(value, (cst.Tuple, cst.List)):
+                for i in b.index:
+                    if isinstance(value, (cst.Tuple, cst.List)) and i < len(value.elements):
+                        value = value.elements[i].value
+                    else:
+                        break
+            flow = self._expr(value, b.point, None)  # type: ignore[arg-type]
+            if not flow:
+                return EMPTY
+            verb = {ASSIGN: "=", FOR: "iterates over", WITH: "= with", COMP: "iterates over",
+                    MATCH: "matched from"}[kind]
+            text = f"`{b.name}` {verb} {describe(value)}"  # type: ignore[arg-type]
+            return tuple(o.step(value, text) for o in flow)  # type: ignore[arg-type]
+        if kind == AUG:
+            node: cst.AugAssign = b.node  # type: ignore[assignment]
+            before = self._name(b.name, node.target, b.point)
+            added = self._expr(node.value, b.point, None)
+            flow = union(before, added)
+            return tuple(o.step(node, f"`{b.name}` extended with {describe(node.value)}") for o in flow)
+        if kind == MUTATE:
+            before = self._name(b.name, b.node, b.point)  # type: ignore[arg-type]
+            node = b.node
+            added = union(*(self._expr(a.value, b.point, None) for a in node.args)) if isinstance(
+                node, cst.Call) else self._expr(node, b.point, None)  # type: ignore[arg-type]
+            if not added:
+                return before
+            text = f"`{b.name}` extended with {describe(node.args[-1].value if isinstance(node, cst.Call) else node)}"
+            return union(before, tuple(o.step(node, text) for o in added))
+        if kind == NARROW:
+            before = self._name(b.name, b.node, b.point)  # type: ignore[arg-type]
+            if b.sanitizer == ALL:
+                collection = b.node
+                if isinstance(collection, cst.BaseExpression) and not isinstance(collection, cst.If) and \
+                        tool_origins(self._expr(collection, b.point, None)):
+                    return before  # membership in a model-supplied collection proves nothing
+                return EMPTY
+            return tuple(o.sanitized(b.sanitizer) for o in before)
+        if kind == CALL_GUARD:
+            before = self._name(b.name, b.node, b.point)  # type: ignore[arg-type]
+            call: cst.Call = b.node  # type: ignore[assignment]
+            target = self.index.find_function(call.func.value, None) if isinstance(call.func, cst.Name) else None
+            if target is None or not before:
+                return before
+            pos = next((i for i, a in enumerate(call.args) if isinstance(a.value, cst.Name)
+                        and a.value.value == b.name), None)
+            params = _param_names(target)
+            if pos is None or pos >= len(params):
+                return before
+            kinds = self._narrowed_params(target).get(params[pos], frozenset())
+            if ALL in kinds:
+                return EMPTY
+            out = before
+            for k in kinds:
+                out = tuple(o.sanitized(k) for o in out)
+            return out
+        return self._opaque(f"`{b.name}`", b.node)
+
+    def _param(self, b: Binding) -> Flow:
+        frame = b.point.frame
+        info = b.param
+        node = b.node
+        if frame.handler is not None:
+            if info is None or not info.controlled or info.arguments_attr:
+                return self._opaque(f"`{b.name}`", node)
+            if ALL in info.sanitizers:
+                return EMPTY
+            label = f"tool argument `{b.name}`" if info.raw_arguments else (
+                f"{_kind_word(frame.handler.kind)} parameter `{b.name}`")
+            return (Origin(TOOL, label, node, frame.node, b.name, info.sanitizers),)
+        if b.name in ("self", "cls") or isinstance(frame.node, cst.Lambda):
+            return self._opaque(f"`{b.name}`", node)
+        return (Origin(PARAM_ORIGIN, f"`{b.name}`", node, frame.node, b.name),)
+
+    def _opaque(self, label: str, node: cst.CSTNode | None) -> Flow:
+        return (Origin(OPAQUE_ORIGIN, label, node or self.ctx.module),)
+
+    # -- expressions ----------------------------------------------------------------------------
+    def _expr(self, expr: cst.BaseExpression, point: Point, overlay: dict[str, Flow] | None) -> Flow:
+        t = type(expr)
+        if t is cst.Name:
+            if overlay is not None and expr.value in overlay:  # type: ignore[attr-defined]
+                return overlay[expr.value]  # type: ignore[attr-defined]
+            return self._name(expr.value, expr, point)  # type: ignore[attr-defined]
+        if t in (cst.SimpleString, cst.Integer, cst.Float, cst.Imaginary, cst.Ellipsis):
+            return EMPTY
+        if t is cst.FormattedString:
+            parts = [self._expr(p.expression, point, overlay) for p in expr.parts  # type: ignore[attr-defined]
+                     if isinstance(p, cst.FormattedStringExpression)]
+            return union(*parts) if parts else EMPTY
+        if t is cst.ConcatenatedString:
+            return union(self._expr(expr.left, point, overlay), self._expr(expr.right, point, overlay))  # type: ignore
+        if t is cst.BinaryOperation:
+            return self._binary(expr, point, overlay)  # type: ignore[arg-type]
+        if t is cst.Call:
+            return self._call(expr, point, overlay)  # type: ignore[arg-type]
+        if t is cst.Attribute:
+            return self._attribute(expr, point, overlay)  # type: ignore[arg-type]
+        if t is cst.Subscript:
+            return self._subscript(expr, point, overlay)  # type: ignore[arg-type]
+        if t in (cst.Comparison,):
+            return EMPTY
+        if t is cst.UnaryOperation:
+            if isinstance(expr.operator, cst.Not):  # type: ignore[attr-defined]
+                return EMPTY
+            return self._expr(expr.expression, point, overlay)  # type: ignore[attr-defined]
+        if t is cst.BooleanOperation:
+            return union(self._expr(expr.left, point, overlay), self._expr(expr.right, point, overlay))  # type: ignore
+        if t is cst.IfExp:
+            return union(self._expr(expr.body, point, overlay), self._expr(expr.orelse, point, overlay))  # type: ignore
+        if t in (cst.List, cst.Tuple, cst.Set):
+            return union(*(self._expr(e.value, point, overlay) for e in expr.elements))  # type: ignore[attr-defined]
+        if t is cst.Dict:
+            flows = []
+            for e in expr.elements:  # type: ignore[attr-defined]
+                if isinstance(e, cst.DictElement):
+                    flows.append(self._expr(e.key, point, overlay))
+                flows.append(self._expr(e.value, point, overlay))
+            return union(*flows) if flows else EMPTY
+        if t in (cst.Await, cst.StarredElement):
+            inner = expr.expression if t is cst.Await else expr.value  # type: ignore[attr-defined]
+            return self._expr(inner, point, overlay)
+        if t is cst.NamedExpr:
+            return self._expr(expr.value, point, overlay)  # type: ignore[attr-defined]
+        if t in (cst.ListComp, cst.SetComp, cst.GeneratorExp, cst.DictComp):
+            return self._comprehension(expr, point, overlay)
+        if t is cst.Lambda:
+            return self._opaque("a lambda", expr)
+        return self._opaque(f"`{code(expr, 40)}`", expr)
+
+    def _binary(self, expr: cst.BinaryOperation, point: Point, overlay) -> Flow:
+        if isinstance(expr.operator, cst.Multiply):
+            # "?" * n, ["%s"] * len(xs): repetition of a constant is constant text.
+            if is_literal(expr.left) or is_literal(expr.right):
+                const = expr.left if is_literal(expr.left) else expr.right
+                if isinstance(const, (cst.SimpleString, cst.List, cst.Tuple, cst.ConcatenatedString)):
+                    return EMPTY
+        if isinstance(expr.operator, (cst.Subtract, cst.Divide, cst.FloorDivide, cst.Power, cst.BitAnd,
+                                      cst.BitOr, cst.BitXor, cst.LeftShift, cst.RightShift)):
+            # arithmetic on anything yields a number (or raises): no text survives
+            left = self._expr(expr.left, point, overlay)
+            right = self._expr(expr.right, point, overlay)
+            return union(*(tuple(o for o in f if o.kind != TOOL) for f in (left, right)))
+        return union(self._expr(expr.left, point, overlay), self._expr(expr.right, point, overlay))
+
+    def _attribute(self, expr: cst.Attribute, point: Point, overlay) -> Flow:
+        base = expr.value
+        attr = expr.attr.value
+        if isinstance(base, cst.Name) and (overlay is None or base.value not in overlay):
+            bname = base.value
+            if attr == "arguments":
+                for b in self.reaching(bname, point):
+                    if b.kind == PARAM and b.param is not None and b.param.arguments_attr:
+                        return (Origin(TOOL, f"tool arguments `{bname}.arguments`", expr, b.point.frame.node,
+                                       bname),)
+            if bname in ("self", "cls"):
+                return self._class_attr(attr, expr, point)
+            if not self.reaching(bname, point):
+                if bname in self.index.classes:
+                    cls = self.index.classes[bname]
+                    value = cls.constants.get(attr)
+                    if value is not None and self._module_constant(value):
+                        return EMPTY
+                    if any(b.rsplit(".", 1)[-1].endswith("Enum") for b in cls.bases):
+                        return EMPTY
+                if attr.isupper() and (bname[:1].isupper() or bname in self.imports.aliases):
+                    return EMPTY  # Status.ACTIVE, config.TABLE: constants by convention
+                if bname in self.imports.aliases and bname not in self.index.module_bindings:
+                    return self._opaque(f"`{bname}.{attr}`", expr)
+        if isinstance(base, cst.Attribute) and attr in ("value", "name") and \
+                isinstance(base.value, cst.Name) and base.attr.value.isupper():
+            return self._attribute(base, point, overlay)  # Status.ACTIVE.value
+        return self._expr(base, point, overlay)
+
+    def _class_attr(self, attr: str, node: cst.CSTNode, point: Point) -> Flow:
+        fn = point.frame.info
+        while fn is not None and fn.class_name is None:
+            fn = fn.parent
+        cls = self.index.classes.get(fn.class_name) if fn is not None else None
+        if cls is not None and attr not in cls.self_attrs:
+            value = cls.constants.get(attr)
+            if value is not None and self._module_constant(value):
+                return EMPTY
+        return self._opaque(f"`self.{attr}`", node)
+
+    def _subscript(self, expr: cst.Subscript, point: Point, overlay) -> Flow:
+        base = expr.value
+        if is_constant_collection(base):
+            return EMPTY
+        if isinstance(base, cst.Name) and (overlay is None or base.value not in overlay):
+            if not self.reaching(base.value, point):
+                values = self.index.module_bindings.get(base.value)
+                if values and all(v is not None and is_constant_collection(v) for v in values):
+                    return EMPTY  # lookup in a constant mapping: one of its values
+        flow = self._expr(base, point, overlay)
+        return tuple(o if o.kind != TOOL or o.label.startswith("tool argument `") and "[" in o.label else
+                     (replace(o, label=_subscript_label(o, expr)) if o.label.startswith("tool argument") else o)
+                     for o in flow)
+
+    def _comprehension(self, expr, point: Point, overlay) -> Flow:
+        scope = dict(overlay) if overlay else {}
+        comp = expr.for_in
+        conds: list[Flow] = []
+        while comp is not None:
+            iter_flow = self._expr(comp.iter, point, scope)
+            for name in target_names(comp.target):
+                scope[name.value] = iter_flow
+            comp = comp.inner_for_in
+        del conds
+        if isinstance(expr, cst.DictComp):
+            return union(self._expr(expr.key, point, scope), self._expr(expr.value, point, scope))
+        return self._expr(expr.elt, point, scope)
+
+    def _call(self, call: cst.Call, point: Point, overlay) -> Flow:
+        func = call.func
+        qual = self.imports.resolve(func)
+        args = call.args
+
+        def arg_flows() -> list[Flow]:
+            return [self._expr(a.value, point, overlay) for a in args]
+
+        if qual is not None:
+            if qual in _SAFE_CALLS:
+                return EMPTY
+            if qual in _PROPAGATE_CALLS:
+                return union(*arg_flows()) if args else EMPTY
+            kind = _SANITIZER_CALLS.get(qual)
+            if kind is not None:
+                if kind == "sql" and all(is_literal(a.value) for a in args):
+                    return EMPTY
+                return tuple(o.sanitized(kind) for o in union(*arg_flows()))
+        if isinstance(func, cst.Name):
+            target = self.index.find_function(func.value, point.frame.info) if \
+                (overlay is None or func.value not in overlay) and not self.reaching(func.value, point) else None
+            if target is not None:
+                return self._through_helper(target, call, point)
+            cls = self.index.classes.get(func.value)
+            if cls is not None and _is_model_class(cls):
+                return tuple(o.sanitized("model") for o in union(*arg_flows()))
+            if qual is None and func.value[:1].isupper() and any(a.star == "**" for a in args):
+                return tuple(o.sanitized("model") for o in union(*arg_flows()))
+            return union(self._opaque(f"`{func.value}()`", call), *arg_flows())
+        if isinstance(func, cst.Attribute):
+            method = func.attr.value
+            recv = func.value
+            if isinstance(recv, cst.Name) and recv.value in ("self", "cls"):
+                target = self.index.method(_class_of(point.frame), method)
+                if target is not None:
+                    return self._through_helper(target, call, point, bound=True)
+            if method in _VALIDATE_METHODS:
+                return tuple(o.sanitized("model") for o in union(*arg_flows()))
+            if method == "get" and (is_constant_collection(recv) or self._constant_mapping(recv, point)):
+                return EMPTY if len(args) < 2 else self._expr(args[1].value, point, overlay)
+            if method == "format" and isinstance(recv, cst.Call) and \
+                    _SANITIZER_CALLS.get(self.imports.resolve(recv.func) or "") == "sql":
+                return tuple(o.sanitized("sql") for o in union(*arg_flows()))
+            recv_flow = self._expr(recv, point, overlay)
+            return union(recv_flow, *arg_flows())
+        return union(self._expr(func, point, overlay), *arg_flows())
+
+    def _constant_mapping(self, expr: cst.BaseExpression, point: Point) -> bool:
+        if isinstance(expr, cst.Name) and not self.reaching(expr.value, point):
+            values = self.index.module_bindings.get(expr.value)
+            return bool(values) and all(v is not None and is_constant_collection(v) for v in values)
+        return False
+
+    # -- helpers across functions -----------------------------------------------------------------
+    def _through_helper(self, target: cst.FunctionDef, call: cst.Call, point: Point, bound: bool = False) -> Flow:
+        returned = self.returns_of(target)
+        if not returned:
+            return EMPTY if target in self.frames else self._opaque(f"`{_function_name(target)}()`", call)
+        name = _function_name(target)
+        out: list[Flow] = []
+        for origin in returned:
+            if origin.kind == PARAM_ORIGIN and origin.function is target:
+                arg = self._argument_for(target, call, origin.param, bound)
+                if arg is None:
+                    continue
+                flow = self._expr(arg, point, None)
+                out.append(tuple(replace(a, sanitizers=a.sanitizers | origin.sanitizers,
+                                         steps=a.steps + (Step(call, f"passed through `{name}()`"),))
+                                 for a in flow))
+            else:
+                out.append((origin,))
+        return union(*out) if out else EMPTY
+
+    def returns_of(self, fn: cst.CSTNode) -> Flow:
+        cached = self._returns.get(fn)
+        if cached is not None:
+            return cached
+        frame = self.frames.get(fn)
+        if frame is None or id(fn) in self._in_progress:
+            return EMPTY
+        self._in_progress.add(id(fn))
+        self._returns[fn] = EMPTY
+        try:
+            flow = union(*(self._expr(v, p, None) for v, p in frame.returns)) if frame.returns else EMPTY
+        finally:
+            self._in_progress.discard(id(fn))
+        self._returns[fn] = flow
+        return flow
+
+    def _narrowed_params(self, fn: cst.FunctionDef) -> dict[str, frozenset[str]]:
+        """Parameters a helper rejects bad values of before returning normally."""
+        cached = self._narrows.get(fn)
+        if cached is not None:
+            return cached
+        out: dict[str, frozenset[str]] = {}
+        frame = self.frames.get(fn)
+        if frame is not None:
+            params = set(_param_names(fn))
+            for name, bindings in frame.bindings.items():
+                for b in bindings:
+                    if b.kind == NARROW and not b.point.path:
+                        if name in params:
+                            out[name] = out.get(name, frozenset()) | {b.sanitizer}
+            # a narrowed derived value that the helper checks: p = Path(x).resolve(); check p
+            for name, bindings in frame.bindings.items():
+                if name in params:
+                    continue
+                for b in bindings:
+                    if b.kind == NARROW and not b.point.path:
+                        for src in self._sources_of(frame, name):
+                            out[src] = out.get(src, frozenset()) | {b.sanitizer}
+        self._narrows[fn] = out
+        return out
+
+    def _sources_of(self, frame: Frame, name: str) -> set[str]:
+        """Which parameters a local variable was computed from (one level)."""
+        out: set[str] = set()
+        for b in frame.bindings.get(name, []):
+            if b.kind == ASSIGN and isinstance(b.node, cst.BaseExpression):
+                for o in self.of(b.node, b.point):
+                    if o.kind == PARAM_ORIGIN and o.function is frame.node:
+                        out.add(o.param)
+        return out
+
+    def callers(self, fn: cst.CSTNode | None) -> list[tuple[cst.Call, Point]]:
+        if fn is None:
+            return []
+        if self._callers is None:
+            self._callers = {}
+            for frame in self.frames.values():
+                for call, point in frame.local_calls:
+                    target = self._call_target(call, frame)
+                    if target is not None:
+                        self._callers.setdefault(target, []).append((call, point))
+            for call, point in self.ctx.state.module_frame.local_calls:
+                target = self._call_target(call, self.ctx.state.module_frame)
+                if target is not None:
+                    self._callers.setdefault(target, []).append((call, point))
+        return self._callers.get(fn, [])
+
+    def _call_target(self, call: cst.Call, frame: Frame) -> cst.FunctionDef | None:
+        func = call.func
+        if isinstance(func, cst.Name):
+            return self.index.find_function(func.value, frame.info)
+        if isinstance(func, cst.Attribute):
+            return self.index.method(_class_of(frame), func.attr.value)
+        return None
+
+    def _argument_for(self, fn: cst.CSTNode | None, call: cst.Call, param: str,
+                      bound: bool | None = None) -> cst.BaseExpression | None:
+        if not isinstance(fn, cst.FunctionDef):
+            return None
+        names = _param_names(fn)
+        if bound is None:
+            bound = isinstance(call.func, cst.Attribute)
+        if bound and names and names[0] in ("self", "cls"):
+            names = names[1:]
+        for arg in call.args:
+            if arg.keyword is not None and arg.keyword.value == param:
+                return arg.value
+        positional = [a for a in call.args if a.keyword is None and not a.star]
+        if param in names:
+            i = names.index(param)
+            if i < len(positional):
+                return positional[i].value
+        for p in list(fn.params.params) + list(fn.params.kwonly_params):
+            if p.name.value == param and p.default is not None:
+                return p.default
+        if any(a.star for a in call.args):
+            return next(a.value for a in call.args if a.star)
+        return None
+
+
+def _orelse_terminates(orelse, resolve) -> bool:
+    if isinstance(orelse, cst.If):
+        return terminates(orelse.body, resolve) and orelse.orelse is not None and \
+            _orelse_terminates(orelse.orelse, resolve)
+    return terminates(orelse.body, resolve)
+
+
+def _param_names(fn: cst.FunctionDef) -> list[str]:
+    p = fn.params
+    return [x.name.value for x in list(p.posonly_params) + list(p.params) + list(p.kwonly_params)]
+
+
+def _function_name(fn: cst.CSTNode | None) -> str:
+    return fn.name.value if isinstance(fn, cst.FunctionDef) else "<lambda>"
+
+
+def _class_of(frame: Frame) -> str | None:
+    info = frame.info
+    while info is not None:
+        if info.class_name is not None:
+            return info.class_name
+        info = info.parent
+    return None
+
+
+def _is_model_class(cls) -> bool:
+    return any(b.rsplit(".", 1)[-1] in ("BaseModel", "RootModel", "BaseSettings") for b in cls.bases)
+
+
+def _kind_word(kind: str) -> str:
+    return {"tool": "tool", "resource": "resource", "prompt": "prompt"}.get(kind, "tool")
+
+
+def _subscript_label(origin: Origin, expr: cst.Subscript) -> str:
+    key = ""
+    if expr.slice and isinstance(expr.slice[0].slice, cst.Index):
+        key = code(expr.slice[0].slice.value, 30)
+    base = origin.label[len("tool argument "):].strip("`") if origin.label.startswith("tool argument ") else ""
+    return f"tool argument `{base}[{key}]`" if base else origin.label

@@ -1,0 +1,306 @@
+"""What each CLI command does, as plain functions returning an exit code."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from enum import IntEnum
+from pathlib import Path
+from typing import TextIO
+
+from . import __version__
+from .discovery import discover
+from .engine import Engine
+from .registry import Registry, SelectorError, load_registry
+from .reporters import Report, render
+from .rulepack import PackError, load_pack
+from .runner import RunResult, run
+from .settings import ConfigError, Settings, find_config, load_settings
+
+
+class ExitCode(IntEnum):
+    CLEAN = 0
+    FINDINGS = 1
+    ERROR = 2
+
+
+class UserError(Exception):
+    """A usage, configuration or rule-pack problem: exit 2 with this message."""
+
+
+@dataclass
+class CheckOptions:
+    paths: list[str]
+    select: list[str] | None = None
+    extend_select: list[str] = field(default_factory=list)
+    ignore: list[str] = field(default_factory=list)
+    output_format: str = "full"
+    output_file: Path | None = None
+    exit_zero: bool = False
+    statistics: bool = False
+    config: Path | None = None
+    rule_packs: list[str] = field(default_factory=list)
+    force_exclude: bool = False
+    extend_exclude: list[str] = field(default_factory=list)
+    fix: bool = False
+    unsafe_fixes: bool = False
+    diff: bool = False
+    jobs: int = 0
+    quiet: bool = False
+
+
+def _err(message: str) -> None:
+    print(f"error: {message}", file=sys.stderr)
+
+
+def _warn(message: str, quiet: bool = False) -> None:
+    if not quiet:
+        print(f"warning: {message}", file=sys.stderr)
+
+
+def _settings(config: Path | None, paths: list[str], **overrides) -> Settings:
+    if config is not None:
+        if not config.is_file():
+            raise UserError(f"--config: no such file: {config}")
+        config_file: Path | None = config
+    else:
+        start = Path(paths[0]) if paths else Path(".")
+        config_file = find_config(start if start.exists() else Path(".")) or find_config(Path("."))
+    return load_settings(config_file, Path.cwd(), **overrides)
+
+
+def _registry(settings: Settings) -> Registry:
+    return load_registry(settings.rule_packs)
+
+
+def _select(registry: Registry, settings: Settings):
+    try:
+        return registry.select(settings.select, settings.ignore, settings.extend_select)
+    except SelectorError as exc:
+        where = f" (in {settings.config_file})" if settings.config_file else ""
+        raise UserError(f"{exc}{where}") from None
+
+
+def _sarif_root(cwd: Path) -> Path:
+    """The repository root: GitHub reads SARIF paths relative to it."""
+    try:
+        out = subprocess.run(["git", "rev-parse", "--show-toplevel"], cwd=cwd, capture_output=True, text=True,
+                             timeout=10, check=False)
+        if out.returncode == 0 and out.stdout.strip():
+            return Path(out.stdout.strip())
+    except (OSError, subprocess.SubprocessError):
+        pass
+    return cwd
+
+
+def check(opts: CheckOptions) -> int:
+    try:
+        settings = _settings(opts.config, opts.paths, select=opts.select, extend_select=opts.extend_select,
+                             ignore=opts.ignore, rule_packs=opts.rule_packs, force_exclude=opts.force_exclude,
+                             extend_exclude=opts.extend_exclude)
+        registry = _registry(settings)
+        for code in settings.severity:
+            if registry.get(code) is None:
+                raise UserError(f"{settings.config_file}: [tool.mcp-lint.severity] unknown rule '{code}'")
+        rules = _select(registry, settings)
+    except (ConfigError, PackError, UserError) as exc:
+        _err(str(exc))
+        return ExitCode.ERROR
+
+    cwd = Path.cwd()
+    found = discover(opts.paths, settings)
+    for path in found.missing:
+        _err(f"{path}: no such file or directory")
+    for path, problem in found.errors:
+        _warn(f"{path}: {problem}", opts.quiet)
+
+    result = run(found.files, rules, settings, registry.all_codes(), jobs=opts.jobs, cwd=cwd)
+
+    if opts.fix or opts.diff:
+        code = _apply_fixes(result, rules, settings, registry, opts)
+        if code is not None:
+            return code
+
+    report = Report(findings=result.findings, files=result.files, rules={r.id: r for r in registry.rules},
+                    enabled=rules, errors=result.errors, version=__version__,
+                    sarif_root=_sarif_root(cwd) if opts.output_format == "sarif" else None, cwd=cwd,
+                    fixable_hint=not opts.fix)
+    _write(report, opts)
+
+    internal = [e for e in result.errors if e.rule_id]
+    for e in result.errors:
+        (_err if e.rule_id else _warn)(f"{e.path}: {e.message}")
+    if found.missing or internal:
+        return ExitCode.ERROR
+    if result.findings and not opts.exit_zero:
+        return ExitCode.FINDINGS
+    return ExitCode.CLEAN
+
+
+def _write(report: Report, opts: CheckOptions) -> None:
+    if opts.quiet and opts.output_format in ("full", "concise") and not report.findings:
+        return
+    if opts.output_file is not None:
+        opts.output_file.parent.mkdir(parents=True, exist_ok=True)
+        with open(opts.output_file, "w", encoding="utf-8") as fh:
+            render(opts.output_format, report, fh, color=False, statistics=opts.statistics)
+        return
+    stream: TextIO = sys.stdout
+    if opts.quiet and opts.output_format == "full":
+        from .reporters.text import render_concise
+        render_concise(report, stream, None)
+        return
+    render(opts.output_format, report, stream, color=None, statistics=opts.statistics)
+
+
+def _apply_fixes(result: RunResult, rules, settings: Settings, registry: Registry, opts: CheckOptions) -> int | None:
+    from .fixes import fix_text, fixable, unified_diff
+
+    engine = Engine(rules, settings.severity, registry.all_codes())
+    by_path: dict[str, list] = {}
+    for f in result.findings:
+        if fixable(f, opts.unsafe_fixes):
+            by_path.setdefault(f.path, []).append(f)
+    diffs = []
+    fixed_total = 0
+    for shown in sorted(by_path):
+        try:
+            with open(shown, encoding="utf-8", newline="") as fh:
+                text = fh.read()
+        except (OSError, UnicodeDecodeError) as exc:
+            _warn(f"{shown}: cannot fix: {exc}")
+            continue
+        outcome = fix_text(engine, text, shown, opts.unsafe_fixes)
+        if outcome.broken:
+            _warn(f"{shown}: a fix produced invalid code and was not applied", opts.quiet)
+        if outcome.fixed == outcome.original:
+            continue
+        fixed_total += outcome.applied
+        if opts.diff:
+            diffs.append(unified_diff(outcome))
+        else:
+            with open(shown, "w", encoding="utf-8", newline="") as fh:
+                fh.write(outcome.fixed)
+            result.findings = [f for f in result.findings if f.path != shown] + list(outcome.result.findings)
+    result.sort()
+    if opts.diff:
+        sys.stdout.write("".join(diffs))
+        if not opts.quiet:
+            print(f"{fixed_total} fix{'es' if fixed_total != 1 else ''} would be applied.", file=sys.stderr)
+        return ExitCode.FINDINGS if diffs and not opts.exit_zero else ExitCode.CLEAN
+    if fixed_total and not opts.quiet:
+        print(f"Fixed {fixed_total} finding{'s' if fixed_total != 1 else ''}.", file=sys.stderr)
+    return None
+
+
+# -- rule documentation -------------------------------------------------------------------------
+
+def explain_rule(code: str, packs: list[str]) -> int:
+    try:
+        registry = load_registry(packs)
+    except PackError as exc:
+        _err(str(exc))
+        return ExitCode.ERROR
+    rule = registry.get(code)
+    if rule is None:
+        _err(f"unknown rule '{code}' (see `mcp-lint rules`)")
+        return ExitCode.ERROR
+    from .docs import rule_markdown
+    from rich.console import Console
+    from rich.markdown import Markdown
+
+    console = Console(highlight=False)
+    if console.is_terminal:
+        console.print(Markdown(rule_markdown(rule)))
+    else:
+        sys.stdout.write(rule_markdown(rule) + "\n")
+    return ExitCode.CLEAN
+
+
+def list_rules(output_format: str, config: Path | None, packs: list[str]) -> int:
+    try:
+        settings = _settings(config, ["."], rule_packs=packs)
+        registry = _registry(settings)
+        enabled = {r.id for r in _select(registry, settings)}
+    except (ConfigError, PackError, UserError) as exc:
+        _err(str(exc))
+        return ExitCode.ERROR
+    rows = [{"id": r.id, "name": r.name, "pack": r.pack, "severity": r.severity.value,
+             "fixable": r.fix.value if r.fix else "no", "enabled": r.id in enabled} for r in registry.rules]
+    if output_format == "json":
+        json.dump(rows, sys.stdout, indent=2)
+        sys.stdout.write("\n")
+        return ExitCode.CLEAN
+    if output_format != "table":
+        _err(f"--output-format: expected table or json, got {output_format!r}")
+        return ExitCode.ERROR
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(box=None, pad_edge=False, header_style="bold")
+    for col in ("id", "name", "pack", "severity", "fixable", "enabled"):
+        table.add_column(col)
+    for row in rows:
+        table.add_row(row["id"], row["name"], row["pack"], row["severity"], row["fixable"],
+                      "yes" if row["enabled"] else "no")
+    Console(highlight=False, soft_wrap=True).print(table)
+    return ExitCode.CLEAN
+
+
+# -- packs ----------------------------------------------------------------------------------------
+
+def validate_packs(paths: list[str]) -> int:
+    status = ExitCode.CLEAN
+    for path in paths:
+        try:
+            pack = load_pack(path)
+            load_registry([path])  # also checks ids/names against the built-in packs
+        except PackError as exc:
+            _err(str(exc))
+            status = ExitCode.ERROR
+            continue
+        print(f"{path}: ok ({len(pack.rules)} rule{'s' if len(pack.rules) != 1 else ''})")
+    return status
+
+
+def test_packs(paths: list[str]) -> int:
+    from .testing import ExampleRunner, cases
+
+    try:
+        registry = load_registry(paths)
+        packs = [load_pack(p) for p in paths]
+    except PackError as exc:
+        _err(str(exc))
+        return ExitCode.ERROR
+    runner = ExampleRunner(registry)
+    by_path = {str(Path(p.path).resolve()): p for p in registry.packs}
+    packs = [by_path.get(str(Path(p.path).resolve()), p) for p in packs]
+    failures = 0
+    total = 0
+    for pack in packs:
+        for case in cases(registry, list(pack.rules)):
+            total += 1
+            outcome = runner.run(case)
+            if not outcome.ok:
+                failures += 1
+                print(f"FAIL {outcome.explain()}")
+    print(f"{total - failures} passed, {failures} failed")
+    return ExitCode.FINDINGS if failures else ExitCode.CLEAN
+
+
+# -- inspect --------------------------------------------------------------------------------------
+
+def inspect_files(paths: list[str], as_json: bool) -> int:
+    from .model_view import describe_file
+
+    docs = [describe_file(p) for p in paths]
+    if as_json:
+        json.dump(docs if len(docs) != 1 else docs[0], sys.stdout, indent=2)
+        sys.stdout.write("\n")
+    else:
+        from .reporters.inspect_text import render_model
+        for doc in docs:
+            render_model(doc, sys.stdout)
+    return ExitCode.ERROR if any(d.get("error") for d in docs) else ExitCode.CLEAN

@@ -1,0 +1,142 @@
+"""Paths -> the sorted, de-duplicated list of Python files to lint.
+
+Exclude patterns use .gitignore syntax (a bare name matches at any depth, a pattern with a
+slash is anchored at the configuration's directory). `.gitignore` files are honoured from
+the repository root down, nested ones included (pathspec implements git's matching, which
+is subtle enough not to re-implement). Files given explicitly are always linted, unless
+`--force-exclude` asks for excludes to apply to them too (pre-commit passes every changed
+file explicitly).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pathspec
+
+from .settings import Settings
+
+
+@dataclass
+class Discovery:
+    files: list[Path] = field(default_factory=list)
+    errors: list[tuple[str, str]] = field(default_factory=list)  # (path, problem)
+    missing: list[str] = field(default_factory=list)  # explicit paths that do not exist
+
+
+def _spec(patterns) -> pathspec.PathSpec:
+    return pathspec.PathSpec.from_lines("gitwildmatch", patterns)
+
+
+def _git_root(start: Path) -> Path | None:
+    for directory in (start, *start.parents):
+        if (directory / ".git").exists():
+            return directory
+    return None
+
+
+class _Ignores:
+    def __init__(self, settings: Settings) -> None:
+        self.root = settings.root
+        self.exclude = _spec(list(settings.exclude) + list(settings.extend_exclude))
+        self.respect_gitignore = settings.respect_gitignore
+        self.gitignores: dict[Path, pathspec.PathSpec | None] = {}
+
+    def _relative(self, path: Path, base: Path) -> str | None:
+        try:
+            return path.relative_to(base).as_posix()
+        except ValueError:
+            return None
+
+    def excluded(self, path: Path, is_dir: bool, scan_root: Path) -> bool:
+        rel = self._relative(path, self.root) or self._relative(path, scan_root)
+        if rel is None:
+            rel = path.name
+        if rel and rel != "." and self.exclude.match_file(rel + ("/" if is_dir else "")):
+            return True
+        return self.respect_gitignore and self._gitignored(path, is_dir)
+
+    def _gitignored(self, path: Path, is_dir: bool) -> bool:
+        top = _git_root(path.parent) or path.parent
+        for directory in [d for d in (path.parent, *path.parent.parents) if d == top or top in d.parents]:
+            spec = self._load(directory)
+            if spec is None:
+                continue
+            rel = self._relative(path, directory)
+            if rel and spec.match_file(rel + ("/" if is_dir else "")):
+                return True
+        return False
+
+    def _load(self, directory: Path) -> pathspec.PathSpec | None:
+        if directory not in self.gitignores:
+            spec = None
+            gitignore = directory / ".gitignore"
+            if gitignore.is_file():
+                try:
+                    spec = pathspec.GitIgnoreSpec.from_lines(gitignore.read_text(encoding="utf-8").splitlines())
+                except (OSError, UnicodeDecodeError):
+                    spec = None
+            self.gitignores[directory] = spec
+        return self.gitignores[directory]
+
+
+def discover(paths: list[str], settings: Settings) -> Discovery:
+    out = Discovery()
+    ignores = _Ignores(settings)
+    seen: set[Path] = set()
+
+    def add(p: Path) -> None:
+        if p not in seen:
+            seen.add(p)
+            out.files.append(p)
+
+    for raw in paths:
+        path = Path(raw)
+        if not os.path.lexists(path):
+            out.missing.append(raw)
+            continue
+        absolute = Path(os.path.abspath(path))
+        if path.is_symlink() and not path.exists():
+            out.errors.append((raw, "broken symbolic link"))
+            continue
+        if path.is_file() or not path.is_dir():
+            if settings.force_exclude and ignores.excluded(absolute, False, absolute.parent):
+                continue
+            add(absolute)
+            continue
+        if settings.force_exclude and absolute != settings.root and ignores.excluded(absolute, True, absolute):
+            continue
+        scan_root = absolute
+        for dirpath, dirnames, filenames in os.walk(absolute, followlinks=False, onerror=lambda e: out.errors.append(
+                (e.filename or raw, f"cannot list directory: {e.strerror}"))):
+            base = Path(dirpath)
+            kept = []
+            for d in sorted(dirnames):
+                full = base / d
+                if full.is_symlink() or ignores.excluded(full, True, scan_root):
+                    continue
+                kept.append(d)
+            dirnames[:] = kept
+            for name in sorted(filenames):
+                if not name.endswith((".py", ".pyi")):
+                    continue
+                full = base / name
+                if ignores.excluded(full, False, scan_root):
+                    continue
+                if full.is_symlink() and not full.exists():
+                    out.errors.append((display(full), "broken symbolic link"))
+                    continue
+                add(full)
+    out.files.sort()
+    return out
+
+
+def display(path: Path, cwd: Path | None = None) -> str:
+    """How a path is shown: relative to the working directory when under it."""
+    cwd = cwd or Path.cwd()
+    try:
+        return path.relative_to(cwd).as_posix()
+    except ValueError:
+        return path.as_posix()

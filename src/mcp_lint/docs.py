@@ -1,0 +1,35 @@
+"""Rule documentation from pack metadata, in ruff's fixed sections.
+
+The same Markdown feeds `mcp-lint rule CODE`, SARIF `help.markdown`, and the generated pages
+under docs/rules/ (scripts/document_rules.py). The "Example" is the rule's first INVALID
+example and "Use instead" its first VALID one, so the docs are tested code.
+"""
+
+from __future__ import annotations
+
+import textwrap
+
+from .rulepack import Rule
+
+
+def rule_markdown(rule: Rule) -> str:
+    parts = [f"# {rule.id}: {rule.name}", ""]
+    meta = f"Pack `{rule.pack}` · severity **{rule.severity.value}** · confidence {rule.confidence.value}"
+    if rule.fix is not None:
+        meta += f" · fix: {rule.fix.value}"
+    if not rule.enabled:
+        meta += " · off by default"
+    parts += [meta, "", "## What it does", "", rule.docs.what, "", "## Why is this bad?", "", rule.docs.why]
+    if rule.invalid:
+        parts += ["", "## Example", "", "```python", textwrap.dedent(rule.invalid[0].code).rstrip(), "```"]
+    if rule.valid or rule.docs.use_instead:
+        parts += ["", "## Use instead", ""]
+        if rule.docs.use_instead:
+            parts += [rule.docs.use_instead, ""]
+        if rule.valid:
+            parts += ["```python", textwrap.dedent(rule.valid[0].code).rstrip(), "```"]
+    if rule.docs.references:
+        parts += ["", "## References", ""] + [f"- {r}" for r in rule.docs.references]
+    tags = ", ".join(f"`{t}`" for t in rule.tags)
+    parts += ["", f"Tags: {tags}"]
+    return "\n".join(parts) + "\n"

@@ -1,0 +1,112 @@
+"""Findings: the plain data every stage after the engine works with.
+
+Nothing here refers to a CST node, so findings pickle across worker processes and can be
+cached, sorted, filtered and rendered without the tree they came from.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from enum import Enum
+
+
+class Severity(str, Enum):
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+    @property
+    def rank(self) -> int:
+        return {"error": 3, "warning": 2, "info": 1}[self.value]
+
+
+class Confidence(str, Enum):
+    HIGH = "high"
+    MEDIUM = "medium"
+    LOW = "low"
+
+
+class Applicability(str, Enum):
+    SAFE = "safe"  # behaviour is kept: applied by --fix
+    UNSAFE = "unsafe"  # behaviour may change: applied only with --unsafe-fixes
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """A source range. Lines are 1-based; columns are 1-based code points, end exclusive."""
+
+    start_line: int
+    start_col: int
+    end_line: int
+    end_col: int
+    # Character offsets into the decoded source, used to apply fixes.
+    start_offset: int = 0
+    end_offset: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Edit:
+    span: Span
+    content: str
+
+
+@dataclass(frozen=True, slots=True)
+class Fix:
+    description: str
+    edits: tuple[Edit, ...]
+    applicability: Applicability = Applicability.SAFE
+
+
+@dataclass(frozen=True, slots=True)
+class TraceStep:
+    """One hop of a tool-input flow: the source, each propagation, the sink."""
+
+    span: Span
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    rule_id: str
+    rule_name: str
+    severity: Severity
+    confidence: Confidence
+    path: str
+    span: Span
+    message: str
+    trace: tuple[TraceStep, ...] = ()
+    fix: Fix | None = None
+    # First line of the statement holding the finding: suppressions may sit above it.
+    statement_line: int = 0
+    fingerprint: str = ""
+
+    def sort_key(self) -> tuple:
+        return (self.path, self.span.start_line, self.span.start_col, self.rule_id, self.message)
+
+
+@dataclass(frozen=True, slots=True)
+class FileError:
+    """A problem that is not a finding: an internal error in a rule, an unreadable path."""
+
+    path: str
+    message: str
+    rule_id: str | None = None
+    line: int | None = None
+
+
+@dataclass(slots=True)
+class FileResult:
+    path: str
+    findings: list[Finding] = field(default_factory=list)
+    errors: list[FileError] = field(default_factory=list)
+    # Suppression comments that silenced nothing (MCP900 candidates), as plain findings.
+    fixed_source: str | None = None
+
+
+def fingerprint(rule_id: str, path: str, line_text: str, occurrence: int) -> str:
+    """A location hash that survives unrelated edits: rule, file, the flagged line's text
+    (whitespace-insensitive) and its rank among identical lines in the file."""
+    norm = "".join(line_text.split())
+    digest = hashlib.sha256(f"{rule_id}\0{path}\0{norm}\0{occurrence}".encode()).hexdigest()
+    return digest[:16]

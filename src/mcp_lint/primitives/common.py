@@ -1,0 +1,81 @@
+"""Pieces several primitives share: call patterns from YAML, traces, message names."""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+
+import libcst as cst
+
+from ..analysis.cst_utils import call_name, dotted
+from ..analysis.state import Point
+from ..analysis.taint import Origin, Step
+from ..context import FileContext
+from ..schema import Int, Key, List, Map, Str
+
+# A call pattern, as written in packs:
+#   requests.get              a qualified name (through the file's imports)
+#   sqlite3.Cursor.execute    a method on a receiver of a known type (see library_types)
+#   requests.*                any function of a module (fnmatch)
+#   *.objects.raw             any call whose dotted callee ends this way
+PATTERNS = List(Str(pattern=r"[\w.*]+"), min_items=1, single_ok=True)
+
+SINK = Map({
+    "call": Key(PATTERNS, required=True),
+    "argument": Key(Int(minimum=0)),
+    "keyword": Key(Str()),
+})
+SINKS = List(SINK, min_items=1)
+
+
+class CallPatterns:
+    def __init__(self, patterns: tuple[str, ...] | list[str]) -> None:
+        self.exact: set[str] = set()
+        self.tails: list[str] = []
+        self.globs: list[re.Pattern[str]] = []
+        for p in patterns:
+            if p.startswith("*."):
+                self.tails.append(p[1:])
+            elif "*" in p:
+                self.globs.append(re.compile(fnmatch.translate(p)))
+            else:
+                self.exact.add(p)
+
+    def match(self, call: cst.Call, ctx: FileContext, point: Point) -> str | None:
+        """The pattern-level name of the call if it matches (e.g. `requests.get`)."""
+        target = ctx.types.call_target(call, point)
+        if target is not None:
+            if target in self.exact:
+                return target
+            for g in self.globs:
+                if g.match(target):
+                    return target
+        if self.tails:
+            name = dotted(call.func)
+            if name is not None:
+                for tail in self.tails:
+                    if name.endswith(tail) and name != tail[1:]:
+                        return name
+        return None
+
+
+def sink_argument(call: cst.Call, spec: dict) -> cst.BaseExpression | None:
+    from ..analysis.cst_utils import argument
+    index = spec.get("argument")
+    kw = spec.get("keyword")
+    if index is None and kw is None:
+        index = 0
+    return argument(call, index, kw)
+
+
+def shown_call(call: cst.Call) -> str:
+    """`cursor.execute()` for messages."""
+    return f"{call_name(call)}()"
+
+
+def trace(origin: Origin, sink: cst.CSTNode, sink_text: str) -> tuple[Step, ...]:
+    """Source -> propagation steps -> sink, for text output and SARIF codeFlows."""
+    steps = (Step(origin.node, origin.label),) + origin.steps
+    if not steps or steps[-1].node is not sink:
+        steps += (Step(sink, sink_text),)
+    return steps

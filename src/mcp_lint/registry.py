@@ -1,0 +1,125 @@
+"""All known rules (built-in packs plus the user's) and rule selection.
+
+Selectors work as in ruff: `ALL`, an id (`MCP101`), an id prefix (`MCP1`), a rule name
+(`sql-string-formatting`) or a pack name (`security`). For each rule the most specific
+matching selector decides; at equal specificity `ignore` wins. MCP001 (parse errors) stays
+on unless it is ignored by its exact id or name: a file that cannot be read must not pass
+silently.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+from .rulepack import Pack, PackError, Rule, load_pack
+
+
+class SelectorError(ValueError):
+    pass
+
+
+def builtin_pack_dir() -> Path:
+    """The packs shipped in the wheel (`mcp_lint/rules`), else those of a source checkout."""
+    try:
+        packaged = Path(str(resources.files("mcp_lint") / "rules"))
+        if packaged.is_dir():
+            return packaged
+    except (ModuleNotFoundError, TypeError):  # pragma: no cover
+        pass
+    return Path(__file__).resolve().parents[2] / "rules"
+
+
+def builtin_pack_paths() -> list[Path]:
+    return sorted(builtin_pack_dir().glob("*.yaml"))
+
+
+@dataclass(frozen=True)
+class Registry:
+    packs: tuple[Pack, ...]
+
+    @functools.cached_property
+    def rules(self) -> tuple[Rule, ...]:
+        return tuple(sorted((r for p in self.packs for r in p.rules), key=lambda r: r.id))
+
+    @functools.cached_property
+    def by_key(self) -> dict[str, Rule]:
+        out = {}
+        for rule in self.rules:
+            out[rule.id] = rule
+            out[rule.name] = rule
+        return out
+
+    def get(self, code_or_name: str) -> Rule | None:
+        return self.by_key.get(code_or_name) or self.by_key.get(code_or_name.upper())
+
+    def all_codes(self) -> frozenset[str]:
+        return frozenset(r.id for r in self.rules)
+
+    # -- selection ------------------------------------------------------------------------------
+    def specificity(self, selector: str, rule: Rule) -> int | None:
+        """How specifically `selector` names `rule` (None: not at all)."""
+        if selector == "ALL":
+            return 0
+        if selector in (rule.id, rule.name):
+            return 100
+        if selector == rule.pack:
+            return 1
+        upper = selector.upper()
+        if upper != rule.id and rule.id.startswith(upper) and upper[:1].isalpha():
+            return len(upper)
+        return None
+
+    def check_selectors(self, selectors: Iterable[str], option: str) -> None:
+        for sel in selectors:
+            if not any(self.specificity(sel, r) is not None for r in self.rules):
+                raise SelectorError(f"{option}: unknown rule selector '{sel}'")
+
+    def select(self, select: Sequence[str] | None = None, ignore: Sequence[str] = (),
+               extend_select: Sequence[str] = ()) -> list[Rule]:
+        self.check_selectors(select or (), "select")
+        self.check_selectors(ignore, "ignore")
+        self.check_selectors(extend_select, "extend-select")
+        chosen = []
+        for rule in self.rules:
+            sel = -1 if (select is None and rule.enabled) else -2
+            for s in list(select or ()) + list(extend_select):
+                spec = self.specificity(s, rule)
+                if spec is not None:
+                    sel = max(sel, spec)
+            ign = max((spec for s in ignore if (spec := self.specificity(s, rule)) is not None), default=-3)
+            enabled = sel > -2 and sel > ign
+            if not enabled and rule.primitive == "parse-error" and ign < 100:
+                enabled = True
+            if enabled:
+                chosen.append(rule)
+        return chosen
+
+
+def load_registry(extra_packs: Iterable[str | Path] = ()) -> Registry:
+    builtin = builtin_pack_paths()
+    packs = [_cached_builtin(str(p)) for p in builtin]
+    resolved = {p.resolve() for p in builtin}
+    packs += [load_pack(p) for p in extra_packs if Path(p).resolve() not in resolved]
+    seen: dict[str, str] = {}
+    for pack in packs:
+        for rule in pack.rules:
+            for key in (rule.id, rule.name):
+                if key in seen and seen[key] != pack.path:
+                    raise PackError(pack.path, rule.source_line,
+                                    f"'{key}' is already defined in {seen[key]}")
+                seen[key] = pack.path
+    return Registry(tuple(packs))
+
+
+@functools.lru_cache(maxsize=None)
+def _cached_builtin(path: str) -> Pack:
+    return load_pack(path)
+
+
+@functools.lru_cache(maxsize=1)
+def default_registry() -> Registry:
+    return load_registry()

@@ -1,0 +1,119 @@
+"""Run the engine over files: serially for small jobs, in worker processes otherwise.
+
+A worker costs a fork (or, where fork is unavailable, a fresh interpreter that must import
+libcst), so jobs under a size threshold run in-process. Large files are scheduled first so
+the pool does not end waiting on one big file. Results are plain data and come back in any
+order; callers sort them.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Callable, Iterable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pathspec
+
+from .discovery import display
+from .engine import Engine
+from .findings import FileError, FileResult, Finding
+from .rulepack import Rule
+from .settings import Settings
+
+# Below this much source, forking workers costs more than it saves.
+SERIAL_BYTES = 400_000
+SERIAL_FILES = 24
+
+
+@dataclass
+class RunResult:
+    files: list[str] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    errors: list[FileError] = field(default_factory=list)
+
+    def sort(self) -> None:
+        self.findings.sort(key=Finding.sort_key)
+        self.errors.sort(key=lambda e: (e.path, e.line or 0, e.message))
+
+
+_engine: Engine | None = None
+
+
+def _init_worker(rules: list[Rule], severity: dict, known: frozenset[str]) -> None:
+    global _engine
+    _engine = Engine(rules, severity, known)
+
+
+def _lint_one(job: tuple[str, str]) -> FileResult:
+    assert _engine is not None
+    path, shown = job
+    return _engine.lint_path(path, shown)
+
+
+def run(files: Iterable[Path], rules: list[Rule], settings: Settings, known_codes: frozenset[str],
+        jobs: int = 0, cwd: Path | None = None, on_result: Callable[[FileResult], None] | None = None) -> RunResult:
+    files = list(files)
+    shown = {f: display(f, cwd) for f in files}
+    result = RunResult(files=[shown[f] for f in files])
+    ignores = _PerFileIgnores(settings)
+    work = [(str(f), shown[f]) for f in files]
+    sizes = {}
+    for f in files:
+        try:
+            sizes[str(f)] = f.stat().st_size
+        except OSError:
+            sizes[str(f)] = 0
+    workers = jobs if jobs > 0 else (os.cpu_count() or 1)
+    serial = workers <= 1 or len(work) < SERIAL_FILES or sum(sizes.values()) < SERIAL_BYTES
+
+    def collect(file_result: FileResult, path: str) -> None:
+        kept = ignores.filter(Path(path), file_result.findings)
+        file_result.findings = kept
+        result.findings.extend(kept)
+        result.errors.extend(file_result.errors)
+        if on_result is not None:
+            on_result(file_result)
+
+    if serial:
+        engine = Engine(rules, settings.severity, known_codes)
+        for path, name in work:
+            collect(engine.lint_path(path, name), path)
+    else:
+        work.sort(key=lambda job: -sizes[job[0]])
+        ctx = multiprocessing.get_context("fork") if "fork" in multiprocessing.get_all_start_methods() \
+            else multiprocessing.get_context()
+        with ProcessPoolExecutor(max_workers=min(workers, len(work)), mp_context=ctx, initializer=_init_worker,
+                                 initargs=(rules, settings.severity, known_codes)) as pool:
+            for (path, _), file_result in zip(work, pool.map(_lint_one, work, chunksize=1)):
+                collect(file_result, path)
+    result.sort()
+    return result
+
+
+class _PerFileIgnores:
+    """`per-file-ignores`: glob (relative to the config directory) -> rule selectors."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.root = settings.root
+        self.entries = [(pathspec.PathSpec.from_lines("gitwildmatch", [pattern]), codes)
+                        for pattern, codes in settings.per_file_ignores]
+
+    def filter(self, path: Path, findings: list[Finding]) -> list[Finding]:
+        if not self.entries or not findings:
+            return findings
+        try:
+            rel = path.resolve().relative_to(self.root).as_posix()
+        except ValueError:
+            rel = path.as_posix()
+        codes = [c for spec, cs in self.entries if spec.match_file(rel) for c in cs]
+        if not codes:
+            return findings
+        return [f for f in findings if not any(_matches(c, f) for c in codes)]
+
+
+def _matches(code: str, finding: Finding) -> bool:
+    return code in ("ALL", finding.rule_id, finding.rule_name) or (
+        code.upper().startswith("MCP") and finding.rule_id.startswith(code.upper()))

@@ -1,0 +1,195 @@
+"""Settings: `[tool.mcp-lint]` in the nearest pyproject.toml, overridden by CLI flags.
+
+    [tool.mcp-lint]
+    select = ["MCP1", "MCP4"]          # replaces the default set
+    extend-select = ["MCP900"]         # adds to it
+    ignore = ["MCP402"]
+    exclude = ["generated/"]           # replaces the default excludes
+    extend-exclude = ["legacy/*.py"]
+    rule-packs = ["lint/our-rules.yaml"]
+    respect-gitignore = true
+
+    [tool.mcp-lint.per-file-ignores]
+    "tests/*" = ["MCP201"]
+
+    [tool.mcp-lint.severity]
+    MCP201 = "error"
+
+An unknown key or a bad value is a `ConfigError` naming the file, the line and the key.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .findings import Severity
+from .schema import Bool, Key, List, Map, SchemaError, Str, Where
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on 3.10
+    import tomli as tomllib
+
+SECTION = "tool.mcp-lint"
+DEFAULT_EXCLUDES = (".git", ".hg", ".svn", ".venv", "venv", ".env", "env", "build", "dist", "node_modules",
+                    "__pycache__", ".tox", ".nox", ".mypy_cache", ".pytest_cache", ".ruff_cache",
+                    ".eggs", "*.egg-info", "site-packages")
+
+
+class ConfigError(Exception):
+    def __init__(self, path: str, line: int | None, message: str) -> None:
+        self.path = path
+        self.line = line
+        self.message = message
+        super().__init__(f"{path}:{line}: {message}" if line else f"{path}: {message}")
+
+
+_CODES = List(Str(), single_ok=False)
+_SCHEMA = Map({
+    "select": Key(_CODES),
+    "extend-select": Key(_CODES, default=()),
+    "ignore": Key(_CODES, default=()),
+    "per-file-ignores": Key(Map({}, extra=_CODES), default={}),
+    "exclude": Key(List(Str())),
+    "extend-exclude": Key(List(Str()), default=()),
+    "rule-packs": Key(List(Str()), default=()),
+    "severity": Key(Map({}, extra=Str(choices=tuple(s.value for s in Severity))), default={}),
+    "respect-gitignore": Key(Bool(), default=True),
+})
+
+
+@dataclass(frozen=True)
+class Settings:
+    root: Path  # paths in the config are relative to this directory
+    config_file: Path | None = None
+    select: tuple[str, ...] | None = None
+    extend_select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+    per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    exclude: tuple[str, ...] = DEFAULT_EXCLUDES
+    extend_exclude: tuple[str, ...] = ()
+    rule_packs: tuple[Path, ...] = ()
+    severity: dict[str, Severity] = field(default_factory=dict)
+    respect_gitignore: bool = True
+    force_exclude: bool = False
+
+    def fingerprint(self) -> str:
+        """A hash of everything that changes findings (for caches)."""
+        data = {
+            "select": self.select, "extend": self.extend_select, "ignore": self.ignore,
+            "pfi": self.per_file_ignores, "severity": sorted((k, v.value) for k, v in self.severity.items()),
+            "packs": [str(p) for p in self.rule_packs],
+        }
+        return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
+def find_config(start: Path) -> Path | None:
+    """The nearest pyproject.toml with a [tool.mcp-lint] table, from `start` upwards."""
+    start = start.resolve()
+    if start.is_file():
+        start = start.parent
+    for directory in (start, *start.parents):
+        candidate = directory / "pyproject.toml"
+        if candidate.is_file():
+            try:
+                text = candidate.read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError):
+                continue
+            if re.search(r"^\s*\[\s*tool\s*\.\s*(\"mcp-lint\"|mcp-lint)\s*[\].]", text, re.MULTILINE):
+                return candidate
+    return None
+
+
+def load_settings(config_file: Path | None, root: Path, **overrides: Any) -> Settings:
+    raw: dict[str, Any] = {}
+    if config_file is not None:
+        raw = _read_section(config_file)
+        root = config_file.resolve().parent
+    try:
+        data = _SCHEMA.validate(raw, Where(SECTION))
+    except SchemaError as exc:
+        shown = str(config_file)
+        raise ConfigError(shown, _line_of(config_file, exc.where), str(exc)) from None
+    severity = {k.upper(): Severity(v) for k, v in data["severity"].items()}
+    settings = Settings(
+        root=root.resolve(),
+        config_file=config_file,
+        select=data["select"],
+        extend_select=data["extend-select"],
+        ignore=data["ignore"],
+        per_file_ignores=tuple((k, tuple(v)) for k, v in data["per-file-ignores"].items()),
+        exclude=data["exclude"] if data["exclude"] is not None else DEFAULT_EXCLUDES,
+        extend_exclude=data["extend-exclude"],
+        rule_packs=tuple((root / p).resolve() for p in data["rule-packs"]),
+        severity=severity,
+        respect_gitignore=data["respect-gitignore"],
+    )
+    return _apply_overrides(settings, overrides)
+
+
+def _apply_overrides(settings: Settings, o: dict[str, Any]) -> Settings:
+    from dataclasses import replace
+    changes: dict[str, Any] = {}
+    if o.get("select") is not None:
+        changes["select"] = tuple(o["select"])
+    if o.get("extend_select"):
+        changes["extend_select"] = settings.extend_select + tuple(o["extend_select"])
+    if o.get("ignore"):
+        changes["ignore"] = settings.ignore + tuple(o["ignore"])
+    if o.get("rule_packs"):
+        changes["rule_packs"] = settings.rule_packs + tuple(Path(p).resolve() for p in o["rule_packs"])
+    if o.get("force_exclude"):
+        changes["force_exclude"] = True
+    if o.get("extend_exclude"):
+        changes["extend_exclude"] = settings.extend_exclude + tuple(o["extend_exclude"])
+    return replace(settings, **changes) if changes else settings
+
+
+def _read_section(path: Path) -> dict[str, Any]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(str(path), None, f"cannot read configuration: {exc}") from None
+    try:
+        doc = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        m = re.search(r"line (\d+)", str(exc))
+        raise ConfigError(str(path), int(m.group(1)) if m else None, f"invalid TOML: {exc}") from None
+    if path.name == "pyproject.toml" or "tool" in doc:
+        section = doc.get("tool", {}).get("mcp-lint", {})
+    else:
+        section = doc  # a standalone mcp-lint.toml holds the keys at top level
+    if not isinstance(section, dict):
+        raise ConfigError(str(path), None, f"[{SECTION}] must be a table")
+    return section
+
+
+def _line_of(path: Path | None, where: str) -> int | None:
+    """Best-effort line of the key named in an error (`tool.mcp-lint.severity.MCP201`)."""
+    if path is None:
+        return None
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return None
+    parts = where.split(".")[2:]  # drop "tool", "mcp-lint"
+    if not parts:
+        return None
+    key = parts[-1].split("[")[0]
+    in_section = False
+    for i, line in enumerate(lines, 1):
+        stripped = line.strip()
+        if stripped.startswith("["):
+            in_section = bool(re.match(r"\[\s*tool\s*\.\s*(\"mcp-lint\"|mcp-lint)", stripped))
+            if in_section and stripped.rstrip("]").split(".")[-1].strip().strip('"') == key and len(parts) == 1:
+                return i
+            continue
+        if in_section and re.match(rf'^\s*"?{re.escape(key)}"?\s*=', line):
+            return i
+    return None

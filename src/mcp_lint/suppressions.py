@@ -1,0 +1,117 @@
+"""Suppression comments.
+
+    x = run(q)  # noqa: MCP101            (flake8/ruff style; a bare `# noqa` silences all)
+    x = run(q)  # mcp-lint: ignore[MCP101, sql-string-formatting]
+    # mcp-lint: ignore[MCP4]              (own line, directly above the statement)
+    # mcp-lint: file-ignore[MCP5]         (anywhere: the whole file)
+
+A code matches a rule by id, id prefix (`MCP4`) or name. A comment applies to findings that
+start on its line, or whose statement starts on its line, or (own-line comments) whose
+statement starts on the next line. Each comment records which of its codes silenced
+something, so MCP900 can report the rest.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import tokenize
+from dataclasses import dataclass, field
+
+from .findings import Finding
+
+_NOQA = re.compile(r"#\s*noqa(?::\s*(?P<codes>[A-Za-z0-9_\-]+(?:[\s,]+[A-Za-z0-9_\-]+)*))?", re.IGNORECASE)
+_IGNORE = re.compile(r"#\s*mcp-lint:\s*(?P<kind>ignore|file-ignore)(?:\[(?P<codes>[^\]]*)\])?")
+_CODE = re.compile(r"[A-Za-z][A-Za-z0-9]*[0-9]+|[a-z][a-z0-9-]*[a-z0-9]|MCP", re.IGNORECASE)
+
+
+@dataclass(eq=False)
+class Suppression:
+    line: int
+    col: int  # 1-based column of the `#`
+    end_col: int  # end of the matched directive (exclusive, 1-based)
+    kind: str  # "noqa", "ignore", "file"
+    codes: tuple[str, ...] | None  # None: every rule
+    own_line: bool  # the comment is alone on its line
+    text: str  # the directive as written
+    used: set[str] = field(default_factory=set)
+
+    def matches(self, finding: Finding) -> str | None:
+        """The code (or '*') that silences this finding, if any."""
+        if self.codes is None:
+            return "*"
+        for code in self.codes:
+            if finding.rule_id == code or finding.rule_name == code or (
+                    code.upper().startswith("MCP") and finding.rule_id.startswith(code.upper())):
+                return code
+        return None
+
+
+def find(source: str) -> list[Suppression]:
+    if "noqa" not in source and "mcp-lint:" not in source:
+        return []
+    out: list[Suppression] = []
+    for line, col, text, own_line in _comments(source):
+        for m in _NOQA.finditer(text):
+            codes = _codes(m.group("codes")) if m.group("codes") else None
+            if codes is not None:
+                codes = tuple(c for c in codes if _is_ours(c))
+                if not codes:
+                    continue  # `# noqa: E501` is another tool's business
+            out.append(Suppression(line, col + m.start(), col + m.end(), "noqa", codes, own_line, m.group(0)))
+        for m in _IGNORE.finditer(text):
+            raw = m.group("codes")
+            codes = _codes(raw) if raw is not None and raw.strip() else None
+            kind = "file" if m.group("kind") == "file-ignore" else "ignore"
+            out.append(Suppression(line, col + m.start(), col + m.end(), kind, codes, own_line, m.group(0)))
+    return out
+
+
+def _codes(raw: str) -> tuple[str, ...]:
+    return tuple(c for c in re.split(r"[\s,]+", raw.strip()) if c)
+
+
+def _is_ours(code: str) -> bool:
+    return code.upper().startswith("MCP") or ("-" in code and code.islower())
+
+
+def _comments(source: str):
+    """(line, 1-based col, text, own_line) for each comment; tokenize, else a plain scan."""
+    try:
+        lines = source.splitlines()
+        for tok in tokenize.generate_tokens(io.StringIO(source).readline):
+            if tok.type == tokenize.COMMENT:
+                line, col = tok.start
+                own = not lines[line - 1][:col].strip() if line - 1 < len(lines) else True
+                yield line, col + 1, tok.string, own
+    except (tokenize.TokenError, SyntaxError, IndentationError):
+        for i, text in enumerate(source.splitlines(), 1):
+            pos = text.find("#")
+            if pos >= 0:
+                yield i, pos + 1, text[pos:], not text[:pos].strip()
+
+
+class Suppressor:
+    """Applies a file's suppressions to its findings."""
+
+    def __init__(self, suppressions: list[Suppression]) -> None:
+        self.all = suppressions
+        self.by_line: dict[int, list[Suppression]] = {}
+        self.file_level = [s for s in suppressions if s.kind == "file"]
+        for s in suppressions:
+            if s.kind != "file":
+                self.by_line.setdefault(s.line, []).append(s)
+
+    def suppressed(self, finding: Finding) -> bool:
+        candidates = list(self.by_line.get(finding.span.start_line, ()))
+        stmt = finding.statement_line or finding.span.start_line
+        if stmt != finding.span.start_line:
+            candidates += self.by_line.get(stmt, ())
+        candidates += [s for s in self.by_line.get(stmt - 1, ()) if s.own_line]
+        hit = False
+        for s in candidates + self.file_level:
+            code = s.matches(finding)
+            if code is not None:
+                s.used.add(code)
+                hit = True
+        return hit
