@@ -567,20 +567,21 @@ class _Walker:
             self.walk(node.body)
         finally:
             self.state.loops.pop()
+            self.state.finished_loops[node] = loop
             frame.path.pop()
         if node.orelse is not None:
             self.branch(node, 1, node.orelse)
-        del loop
 
     def _while(self, node: cst.While) -> None:
         frame = self.state.frame
         frame.path.append((node, 0))
-        self._loop(node, frozenset())
+        loop = self._loop(node, frozenset())
         try:
             self.walk(node.test)
             self.walk(node.body)
         finally:
             self.state.loops.pop()
+            self.state.finished_loops[node] = loop
             frame.path.pop()
         if node.orelse is not None:
             self.branch(node, 1, node.orelse)
@@ -598,7 +599,7 @@ class _Walker:
         for i, handler in enumerate(node.handlers):
             frame.path.append((node, i + 1))
             trys.append((node, "handler"))
-            self.state.excepts.append(handler)
+            self.state.excepts.append((handler, frame))
             try:
                 self.ctx.state.ancestors.append(handler)
                 hooks = self.enter.get(type(handler))
@@ -683,14 +684,14 @@ class _Walker:
             loop.seq += 1
             for t in node.targets:
                 for name in target_names(t.target):
-                    loop.assigned.setdefault(name.value, []).append(loop.seq)
+                    loop.assignments.append((loop.seq, name.value, node.value))
 
     def _after_ann_assign(self, node: cst.AnnAssign) -> None:
         self.recorder.ann_assign(node)
         loop = self.state.loop()
-        if loop is not None and isinstance(node.target, cst.Name):
+        if loop is not None and isinstance(node.target, cst.Name) and node.value is not None:
             loop.seq += 1
-            loop.assigned.setdefault(node.target.value, []).append(loop.seq)
+            loop.assignments.append((loop.seq, node.target.value, node.value))
 
     def _after_aug_assign(self, node: cst.AugAssign) -> None:
         self.recorder.aug_assign(node)

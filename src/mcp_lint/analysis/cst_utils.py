@@ -142,7 +142,7 @@ def has_star_args(call: cst.Call) -> bool:
 
 def statements(block: cst.BaseSuite | Sequence[cst.CSTNode]) -> Sequence[cst.BaseStatement | cst.BaseSmallStatement]:
     """The statements of a suite, flattening `a; b` simple-statement lines."""
-    body = block.body if isinstance(block, (cst.IndentedBlock, cst.SimpleStatementSuite)) else block
+    body = block.body if isinstance(block, (cst.IndentedBlock, cst.SimpleStatementSuite, cst.Module)) else block
     out: list = []
     for stmt in body:
         if isinstance(stmt, cst.SimpleStatementLine):

@@ -170,10 +170,18 @@ class TypeOracle:
                 return None
             return RETURNS.get(target) or (target if target in ALIASES.values() else None)
         if isinstance(expr, cst.Name):
-            for b in self.ctx.flows.reaching(expr.value, point):
+            bindings = self.ctx.flows.reaching(expr.value, point)
+            for b in bindings:
                 found = self._binding_type(b, depth)
                 if found is not None:
                     return found
+            if not bindings:  # a module-level object used inside a function
+                module_point = self.ctx.state.module_frame.point()
+                for value in self.ctx.index.module_bindings.get(expr.value) or ():
+                    if isinstance(value, (cst.Call, cst.Await)):
+                        found = self.type_of(value, module_point, depth + 1)
+                        if found is not None:
+                            return found
             return None
         if isinstance(expr, cst.Attribute) and isinstance(expr.value, cst.Name) and expr.value.value == "self":
             cls_name = _class_of(point)

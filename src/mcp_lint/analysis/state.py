@@ -87,12 +87,16 @@ class LoopInfo:
     node: cst.For | cst.While
     frame: Frame
     targets: frozenset[str]  # names the loop header binds each iteration
-    assigned: dict[str, list[int]] = field(default_factory=dict)  # name -> sequence numbers in body
+    # (sequence number, name, value) of each assignment in the body, in walk order
+    assignments: list[tuple[int, str, cst.BaseExpression]] = field(default_factory=list)
     augmented: set[str] = field(default_factory=set)
     exits: bool = False  # a break/return in the body (not in a nested loop/function)
     awaits: list[tuple[cst.Await, int, Any]] = field(default_factory=list)  # (await, seq, extra)
     sleeps: bool = False  # the body awaits asyncio.sleep: pacing is deliberate
     seq: int = 0
+
+    def last_assigned(self, name: str) -> int:
+        return max((seq for seq, n, _ in self.assignments if n == name), default=-1)
 
     @property
     def is_while(self) -> bool:
@@ -102,7 +106,8 @@ class LoopInfo:
 class TraversalState:
     """The stacks. Pushed and popped by the engine's walker only."""
 
-    __slots__ = ("ancestors", "frames", "loops", "withs", "trys", "excepts", "statements", "module_frame")
+    __slots__ = ("ancestors", "frames", "loops", "withs", "trys", "excepts", "statements", "module_frame",
+                 "finished_loops")
 
     def __init__(self, module: cst.Module) -> None:
         self.ancestors: list[cst.CSTNode] = []
@@ -111,8 +116,10 @@ class TraversalState:
         self.loops: list[LoopInfo] = []
         self.withs: list[cst.With] = []
         self.trys: list[tuple[cst.Try | cst.TryStar, str]] = []  # (try, "body"|"handler"|"else"|"finally")
-        self.excepts: list[cst.ExceptHandler] = []
+        self.excepts: list[tuple[cst.ExceptHandler, Frame]] = []
         self.statements: list[cst.CSTNode] = []
+        # Loop facts stay readable after the loop is left (leave hooks decide on whole loops).
+        self.finished_loops: dict[cst.CSTNode, LoopInfo] = {}
 
     @property
     def frame(self) -> Frame:
@@ -142,6 +149,12 @@ class TraversalState:
     @property
     def parent(self) -> cst.CSTNode | None:
         return self.ancestors[-2] if len(self.ancestors) > 1 else None
+
+    def except_handler(self) -> cst.ExceptHandler | None:
+        """The `except` clause being walked, if it belongs to the current function."""
+        if self.excepts and self.excepts[-1][1] is self.frames[-1]:
+            return self.excepts[-1][0]
+        return None
 
     def loop(self) -> LoopInfo | None:
         """The innermost loop of the current frame."""

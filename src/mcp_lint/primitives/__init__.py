@@ -4,6 +4,11 @@ from __future__ import annotations
 
 from .base import Primitive
 from .core import ParseError, UnusedSuppression
+from .calls import CallCheck
+from .concurrency import AwaitInLoop
+from .errors import ErrorResult, GenericRaise
+from .handlers import HandlerParameter, UnvalidatedArguments
+from .output import StdoutWrite
 from .strings import FormattedStringSink
 from .taint_sinks import TaintedCall
 
@@ -13,5 +18,12 @@ PRIMITIVES: dict[str, type[Primitive]] = {
         UnusedSuppression,
         FormattedStringSink,
         TaintedCall,
+        HandlerParameter,
+        UnvalidatedArguments,
+        GenericRaise,
+        ErrorResult,
+        CallCheck,
+        AwaitInLoop,
+        StdoutWrite,
     )
 }

@@ -1,0 +1,135 @@
+"""`call-check`: calls to listed callables, with conditions on their arguments and context.
+
+Each entry of `calls` names callables (qualified names, typed-receiver methods, globs) and
+optionally one condition:
+- `missing: {keyword: timeout, position: 1}`: fires when the argument is not passed;
+- `value-is: {keyword: timeout, value: null}`: fires when it is passed as that literal;
+- neither: the call itself fires.
+Rule-wide options restrict where calls count (`context: async` for `async def` bodies,
+`handler` for tool handlers), exempt calls wrapped by a timeout (`asyncio.wait_for(...)`,
+`async with asyncio.timeout(...)`), and exempt handlers registered with a keyword such as
+fastmcp's `@mcp.tool(timeout=...)`. A call with `**kwargs` may pass anything: it is skipped
+when the condition is about a missing argument.
+"""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from ..analysis.cst_utils import argument, has_star_args, has_star_kwargs, string_value
+from ..context import FileContext
+from ..schema import Any_, Int, Key, List, Map, Str
+from .base import Primitive
+from .common import PATTERNS, CallPatterns
+
+_ARG = Map({"keyword": Key(Str()), "position": Key(Int(minimum=0))})
+_VALUE = Map({"keyword": Key(Str(), required=True), "position": Key(Int(minimum=0)), "value": Key(Any_())})
+_CALL = Map({
+    "call": Key(PATTERNS, required=True),
+    "missing": Key(_ARG),
+    "value-is": Key(_VALUE),
+    "reason": Key(Str(), default=""),
+})
+
+
+class CallCheck(Primitive):
+    NAME = "call-check"
+    PARAMS = Map({
+        "calls": Key(List(_CALL, min_items=1), required=True),
+        "context": Key(Str(choices=("any", "async", "handler")), default="any"),
+        "unless-wrapped-by": Key(List(Str()), default=()),
+        "unless-handler-keyword": Key(Str()),
+    })
+    PLACEHOLDERS = frozenset({"call", "reason", "function", "argument"})
+
+    def setup(self) -> None:
+        self.entries = [(CallPatterns(c["call"]), c) for c in self.params["calls"]]
+        self.context = self.params["context"]
+        self.wrappers = CallPatterns(self.params["unless-wrapped-by"]) if self.params["unless-wrapped-by"] else None
+        self.handler_keyword = self.params["unless-handler-keyword"]
+
+    def enter(self):
+        return {cst.Call: self.on_call}
+
+    def on_call(self, node: cst.Call, ctx: FileContext) -> None:
+        state = ctx.state
+        if self.context == "async" and not state.in_async:
+            return
+        if self.context == "handler" and state.handler is None:
+            return
+        point = ctx.point()
+        for patterns, entry in self.entries:
+            name = patterns.match(node, ctx, point)
+            if name is None:
+                continue
+            fired, shown_arg = self._condition(node, entry)
+            if not fired:
+                return
+            if self._exempt(node, ctx):
+                return
+            function = state.function.name.value if state.function is not None else "<module>"
+            self.report(ctx, node, call=f"{name}()", reason=entry["reason"], function=function,
+                        argument=shown_arg)
+            return
+
+    def _condition(self, node: cst.Call, entry: dict) -> tuple[bool, str]:
+        missing = entry["missing"]
+        if missing is not None:
+            kw, pos = missing["keyword"], missing["position"]
+            if argument(node, pos, kw) is not None:
+                return False, ""
+            if has_star_kwargs(node) or (pos is not None and has_star_args(node)):
+                return False, ""  # **kwargs / *args may well carry it
+            return True, kw or f"argument {pos}"
+        value_is = entry["value-is"]
+        if value_is is not None:
+            value = argument(node, value_is["position"], value_is["keyword"])
+            if value is None:
+                return False, ""
+            return _literal_equals(value, value_is["value"]), value_is["keyword"]
+        return True, ""
+
+    def _exempt(self, node: cst.Call, ctx: FileContext) -> bool:
+        state = ctx.state
+        if self.handler_keyword is not None:
+            handler = state.handler
+            if handler is not None and handler.kwargs.get(self.handler_keyword) is not None:
+                return True
+        if self.wrappers is None:
+            return False
+        point = ctx.point()
+        # asyncio.wait_for(<this call>, ...): an enclosing call within the same statement
+        for anc in reversed(state.ancestors[:-1]):
+            if isinstance(anc, (cst.SimpleStatementLine, cst.BaseCompoundStatement, cst.Lambda)):
+                break
+            if isinstance(anc, cst.Call) and self.wrappers.match(anc, ctx, point):
+                return True
+        # async with asyncio.timeout(...): / with anyio.fail_after(...):
+        frame_node = state.frame.node
+        for with_node in reversed(state.withs):
+            if not _within(state.ancestors, with_node, frame_node):
+                break
+            for item in with_node.items:
+                if isinstance(item.item, cst.Call) and self.wrappers.match(item.item, ctx, point):
+                    return True
+        return False
+
+
+def _within(ancestors: list[cst.CSTNode], node: cst.CSTNode, frame_node: cst.CSTNode) -> bool:
+    for anc in reversed(ancestors):
+        if anc is node:
+            return True
+        if anc is frame_node:
+            return False
+    return False
+
+
+def _literal_equals(expr: cst.BaseExpression, value) -> bool:
+    if value is None:
+        return isinstance(expr, cst.Name) and expr.value == "None"
+    if isinstance(value, bool):
+        return isinstance(expr, cst.Name) and expr.value == str(value)
+    if isinstance(value, (int, float)):
+        return isinstance(expr, (cst.Integer, cst.Float)) and float(expr.value) == float(value)
+    return string_value(expr) == value
+

@@ -1,0 +1,143 @@
+"""Primitives about handler signatures and the raw arguments of low-level dispatchers."""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from ..analysis import sdk
+from ..analysis.cst_utils import code, dotted
+from ..analysis.mcp_model import ANY, CONTAINER, NONE, HandlerInfo
+from ..analysis.state import Point
+from ..analysis.taint import TOOL, Origin
+from ..context import FileContext
+from ..schema import Key, List, Map, Str
+from .base import Primitive
+
+_PROBLEMS = {
+    NONE: "has no type annotation",
+    ANY: "is annotated `{annotation}`, which accepts any JSON value",
+    CONTAINER: "is annotated `{annotation}`: its contents are unconstrained",
+}
+
+
+class HandlerParameter(Primitive):
+    """`handler-parameter`: model-controlled handler parameters whose annotation constrains
+    too little (no annotation, Any, bare containers). Reported at the parameter."""
+
+    NAME = "handler-parameter"
+    PARAMS = Map({
+        "kinds": Key(List(Str(choices=("tool", "resource", "prompt")), min_items=1), default=("tool",)),
+        "constraints": Key(List(Str(choices=(NONE, ANY, CONTAINER)), min_items=1), default=(NONE, ANY, CONTAINER)),
+    })
+    PLACEHOLDERS = frozenset({"param", "handler", "problem", "annotation"})
+
+    def setup(self) -> None:
+        self.kinds = frozenset(self.params["kinds"])
+        self.flagged = frozenset(self.params["constraints"])
+
+    def enter(self):
+        return {cst.FunctionDef: self.on_function}
+
+    def on_function(self, node: cst.FunctionDef, ctx: FileContext) -> None:
+        handler = ctx.model.handler(node)
+        if handler is None or handler.kind not in self.kinds:
+            return
+        for p in handler.params:
+            if not p.controlled or p.constraint not in self.flagged:
+                continue
+            annotation = code(p.annotation, 40) if p.annotation is not None else ""
+            problem = _PROBLEMS[p.constraint].format(annotation=annotation)
+            if p.constraint == NONE and handler.flavour in (sdk.MCP1, sdk.MCP2):
+                problem += " (the SDK advertises it as a string but accepts any JSON value)"
+            ctx.report(self.rule, p.node, {"param": p.name, "handler": handler.name, "problem": problem,
+                                            "annotation": annotation or "none"}, statement=node)
+
+
+_VALIDATORS = ("model_validate", "model_validate_json", "parse_obj", "validate_python", "validate")
+
+
+class UnvalidatedArguments(Primitive):
+    """`unvalidated-arguments`: a low-level dispatcher that the SDK does not schema-validate
+    reads its raw arguments before validating them. Reported at the first read (in the
+    dispatcher, or in a same-file helper it hands the arguments to)."""
+
+    NAME = "unvalidated-arguments"
+    PARAMS = Map({
+        "kinds": Key(List(Str(choices=("tool-dispatcher", "resource-dispatcher", "prompt-dispatcher")),
+                          min_items=1), default=("tool-dispatcher",)),
+        "validators": Key(List(Str()), default=("jsonschema.validate", "jsonschema.Draft7Validator.validate",
+                                                "jsonschema.Draft202012Validator.validate")),
+    })
+    PLACEHOLDERS = frozenset({"handler", "read", "why"})
+
+    def setup(self) -> None:
+        self.kinds = frozenset(self.params["kinds"])
+        self.validators = frozenset(self.params["validators"])
+
+    def enter(self):
+        return {cst.Subscript: self.on_read, cst.Call: self.on_call}
+
+    def _validated(self, ctx: FileContext) -> set:
+        return ctx.scratch.setdefault(f"{self.rule.id}:validated", set())
+
+    def on_call(self, node: cst.Call, ctx: FileContext) -> None:
+        func = node.func
+        if isinstance(func, cst.Attribute) and func.attr.value == "get" and node.args:
+            self.on_read(node, ctx, base=func.value)
+            return
+        # Model(**arguments), Model.model_validate(arguments), jsonschema.validate(arguments, schema)
+        qual = ctx.resolve(func) or ""
+        is_validation = (qual in self.validators or
+                         (isinstance(func, cst.Attribute) and func.attr.value in _VALIDATORS) or
+                         (isinstance(func, cst.Name) and func.value[:1].isupper() and
+                          any(a.star == "**" for a in node.args)))
+        if not is_validation:
+            return
+        frame = ctx.state.frame
+        for arg in node.args:
+            name = dotted(arg.value)
+            if name:
+                self._validated(ctx).add((id(frame), name.split(".")[0]))
+
+    def on_read(self, node: cst.CSTNode, ctx: FileContext, base: cst.BaseExpression | None = None) -> None:
+        if base is None:
+            if not isinstance(node, cst.Subscript):
+                return
+            base = node.value
+        name = dotted(base)
+        if name is None:
+            return
+        frame = ctx.state.frame
+        if (id(frame), name.split(".")[0]) in self._validated(ctx):
+            return
+        point = ctx.point()
+        statement = ctx.state.statement
+        candidates = ctx.scratch.setdefault(f"{self.rule.id}:reads", [])
+        candidates.append((node, base, point, statement, frame))
+
+    def finish(self, ctx: FileContext) -> None:
+        reads = ctx.scratch.get(f"{self.rule.id}:reads", [])
+        first: dict[cst.CSTNode, tuple] = {}
+        for order, (node, base, point, statement, frame) in enumerate(reads):
+            for origin in self._raw_argument_origins(ctx, base, point):
+                dispatcher = ctx.model.handler(origin.function)
+                if dispatcher is None or not self._unvalidated(dispatcher):
+                    continue
+                own = frame.node is dispatcher.function
+                rank = (0 if own else 1, order)
+                best = first.get(dispatcher.function)
+                if best is None or rank < best[0]:
+                    first[dispatcher.function] = (rank, node, statement, dispatcher)
+        for _, node, statement, dispatcher in first.values():
+            why = ("mcp 2.x low-level servers do not validate tool arguments" if dispatcher.flavour == sdk.LOWLEVEL2
+                   or dispatcher.form == "T10" else "`validate_input=False` turns off the SDK's schema check")
+            ctx.report(self.rule, node, {"handler": dispatcher.function.name.value, "read": code(node, 50),
+                                         "why": why}, statement=statement)
+
+    def _unvalidated(self, handler: HandlerInfo) -> bool:
+        return handler.kind in self.kinds and handler.validate_input is False
+
+    def _raw_argument_origins(self, ctx: FileContext, base: cst.BaseExpression, point: Point) -> list[Origin]:
+        flow = ctx.flows.resolved(base, point)
+        return [o for o in flow if o.kind == TOOL and "model" not in o.sanitizers and
+                o.label.startswith("tool argument") and isinstance(o.function, cst.FunctionDef)]
