@@ -27,7 +27,7 @@ class Discovery:
 
 
 def _spec(patterns) -> pathspec.PathSpec:
-    return pathspec.PathSpec.from_lines("gitwildmatch", patterns)
+    return pathspec.GitIgnoreSpec.from_lines(patterns)
 
 
 def _git_root(start: Path) -> Path | None:

@@ -97,6 +97,8 @@ def _fields(tp: type) -> tuple[str, ...]:
 
 
 _CST = cst.CSTNode
+_MUTATING_METHODS = frozenset({"append", "extend", "insert", "add", "update", "appendleft", "extendleft",
+                               "setdefault", "pop", "remove", "discard", "clear"})
 
 
 class Engine:
@@ -155,6 +157,10 @@ class Engine:
             return self._analyse(module, text, path)
         except RecursionError:
             return self._parse_failure(path, "too deeply nested to analyse", 1, 1, text)
+        except Exception as exc:  # noqa: BLE001 - an analysis bug must not stop the run
+            return FileResult(path, errors=[FileError(
+                path, f"internal error while analysing this file: {type(exc).__name__}: {exc}",
+                rule_id="analysis")])
 
     # -- failures -------------------------------------------------------------------------------
     def _parse_failure(self, path: str, message: str, line: int, col: int, text: str) -> FileResult:
@@ -683,6 +689,9 @@ class _Walker:
         if loop is not None:
             loop.seq += 1
             for t in node.targets:
+                if isinstance(t.target, cst.Subscript) and isinstance(t.target.value, cst.Name):
+                    loop.mutated.add(t.target.value.value)
+            for t in node.targets:
                 for name in target_names(t.target):
                     loop.assignments.append((loop.seq, name.value, node.value))
 
@@ -716,15 +725,17 @@ class _Walker:
 
     def _after_expr(self, node: cst.Expr) -> None:
         self.recorder.statement_guard(node.value)
+        loop = self.state.loop()
+        value = node.value.expression if isinstance(node.value, cst.Await) else node.value
+        if loop is not None and isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute) and \
+                isinstance(value.func.value, cst.Name) and value.func.attr.value in _MUTATING_METHODS:
+            loop.mutated.add(value.func.value.value)
 
     def _after_await(self, node: cst.Await) -> None:
         loop = self.state.loop()
         if loop is None:
             return
         loop.seq += 1
-        target = node.expression.func if isinstance(node.expression, cst.Call) else None
-        if target is not None and self.ctx.resolve(target) in ("asyncio.sleep", "anyio.sleep", "trio.sleep"):
-            loop.sleeps = True
         loop.awaits.append((node, loop.seq, self.state.statement))
 
     def _after_import(self, node: cst.Import | cst.ImportFrom) -> None:

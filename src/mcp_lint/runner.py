@@ -98,7 +98,7 @@ class _PerFileIgnores:
 
     def __init__(self, settings: Settings) -> None:
         self.root = settings.root
-        self.entries = [(pathspec.PathSpec.from_lines("gitwildmatch", [pattern]), codes)
+        self.entries = [(pathspec.GitIgnoreSpec.from_lines([pattern]), codes)
                         for pattern, codes in settings.per_file_ignores]
 
     def filter(self, path: Path, findings: list[Finding]) -> list[Finding]:

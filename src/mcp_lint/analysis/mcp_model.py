@@ -291,7 +291,6 @@ class _Builder:
                     kind = sdk.LOWLEVEL_DECORATORS[method]
                     self.register_value(site, call.args[0].value, kind, "T9", server, func)
                 continue
-            qual = self.imports.resolve(func)
             if isinstance(func, cst.Attribute):
                 method = func.attr.value
                 owner = self.imports.resolve(func.value)
@@ -301,7 +300,8 @@ class _Builder:
                             else "prompt" if owner in sdk.PROMPT_CLASSES else None)
                     if kind is not None:
                         form = {"tool": "T5", "resource": "R1", "prompt": "P1"}[kind]
-                        self.register_value(site, call.args[0].value, kind, form, None, _flavour_of(owner), call)
+                        self.register_value(site, call.args[0].value, kind, form, None, call,
+                                            flavour=_flavour_of(owner))
                     continue
                 server = self.server_of(func.value)
                 if server is None:
@@ -338,10 +338,9 @@ class _Builder:
                         kind = sdk.LOWLEVEL_KWARGS[kw]
                         self.register_value(site, arg.value, kind, "T10" if kind == "tool-dispatcher" else
                                             ("R2" if kind == "resource-dispatcher" else "P2"), server, call)
-            del qual
 
     def register_value(self, site: CallSite, value: cst.BaseExpression, kind: str, form: str,
-                       server: ServerInfo | None, registration: cst.Call) -> None:
+                       server: ServerInfo | None, registration: cst.Call, flavour: str | None = None) -> None:
         """Resolve the registered callable and record it as a handler."""
         reg_kwargs = registration
         if isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute) and \
@@ -349,8 +348,9 @@ class _Builder:
             reg_kwargs = value  # Tool.from_function(fn, name=..., description=...)
             value = value.args[0].value
         fn = self.resolve_callable(value, site.function, site.class_name)
-        flavour = server.flavour if server is not None else _flavour_of(self.imports.resolve(
-            registration.func) or "")
+        if flavour is None:
+            flavour = server.flavour if server is not None else _flavour_of(self.imports.resolve(
+                registration.func) or "")
         if fn is None:
             self.model.unresolved.append(UnresolvedRegistration(kind=kind, form=form, node=registration,
                                                                 expression=_short(value)))
@@ -444,6 +444,10 @@ class _Builder:
                 out.append(ParamInfo(name, p, ann, INJECTED, False, why))
                 continue
             constraint, sanitizers = self.constraint(ann)
+            if _RANK[constraint] < _RANK[FIELD]:  # `x: str = Field(pattern=...)` constrains too
+                from_default = self.field_constraint(p.default)
+                if from_default is not None:
+                    constraint, sanitizers = FIELD, from_default
             out.append(ParamInfo(name, p, ann, constraint, True, sanitizers=sanitizers))
         return out
 
@@ -468,6 +472,20 @@ class _Builder:
         if name in ("params", "req", "request") or ann_name.endswith("Params"):
             return ParamInfo(name, p, ann, MODEL, True, arguments_attr=handler.kind == "prompt-dispatcher")
         return ParamInfo(name, p, ann, PLAIN, True)
+
+    def field_constraint(self, meta: cst.BaseExpression | None) -> frozenset[str] | None:
+        """The sanitizer kinds a `Field(...)` / `constr(...)` call enforces, if it constrains."""
+        if not isinstance(meta, cst.Call) or (dotted(meta.func) or "").rsplit(".", 1)[-1] not in (
+                "Field", "constr", "conint", "StringConstraints"):
+            return None
+        found = {a.keyword.value for a in meta.args if a.keyword is not None} & _FIELD_CONSTRAINTS
+        if not found:
+            return None
+        if found & {"pattern", "regex"}:
+            return frozenset({"pattern"})
+        if found & {"max_length", "max_items"}:
+            return frozenset({"length"})
+        return frozenset({"range"})
 
     def injected(self, p: cst.Param, ann: cst.BaseExpression | None) -> str:
         if ann is not None and self.is_context(ann):
@@ -521,19 +539,10 @@ class _Builder:
                 return LITERAL, frozenset({"all"})
             if base == "Annotated" and items:
                 for meta in items[1:]:
-                    if isinstance(meta, cst.Call) and (dotted(meta.func) or "").rsplit(".", 1)[-1] in ("Field", "constr",
-                                                                                                       "conint"):
-                        found = {a.keyword.value for a in meta.args if a.keyword is not None} & _FIELD_CONSTRAINTS
-                        if found:
-                            inner = self.constraint(items[0])
-                            if _RANK[inner[0]] >= _RANK[FIELD]:
-                                return inner
-                            kinds = {"pattern"} if found & {"pattern", "regex"} else {"length"} if found & {
-                                "max_length", "max_items"} else {"range"}
-                            return FIELD, frozenset(kinds)
-                    if isinstance(meta, cst.Call) and (dotted(meta.func) or "").rsplit(".", 1)[-1] in (
-                            "StringConstraints", "Len", "MaxLen", "Interval"):
-                        return FIELD, frozenset({"pattern" if keyword(meta, "pattern") else "length"})
+                    kinds = self.field_constraint(meta)
+                    if kinds is not None:
+                        inner = self.constraint(items[0])
+                        return inner if _RANK[inner[0]] >= _RANK[FIELD] else (FIELD, kinds)
                 return self.constraint(items[0])
             if base in _OPTIONAL_WRAPPERS:
                 results = [self.constraint(i) for i in items if not (isinstance(i, cst.Name) and i.value == "None")]
@@ -544,6 +553,11 @@ class _Builder:
             if base in _CONTAINER_NAMES:
                 if not items or all(self.constraint(i)[0] in (ANY, NONE) for i in items[-1:]):
                     return CONTAINER, frozenset()
+                # A list of ints cannot carry text; a dict's keys are always strings.
+                if base.lower() not in ("dict", "mapping", "mutablemapping") and all(
+                        self.constraint(i)[0] in (SCALAR, LITERAL) for i in items if not (
+                            isinstance(i, cst.Ellipsis))):
+                    return TYPED_CONTAINER, frozenset({"all"})
                 return TYPED_CONTAINER, frozenset()
             return MODEL, frozenset({"model"})
         name = (dotted(ann) or "").rsplit(".", 1)[-1]

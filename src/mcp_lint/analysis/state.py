@@ -90,9 +90,9 @@ class LoopInfo:
     # (sequence number, name, value) of each assignment in the body, in walk order
     assignments: list[tuple[int, str, cst.BaseExpression]] = field(default_factory=list)
     augmented: set[str] = field(default_factory=set)
+    mutated: set[str] = field(default_factory=set)  # `xs.append(v)`, `d[k] = v` in the body
     exits: bool = False  # a break/return in the body (not in a nested loop/function)
-    awaits: list[tuple[cst.Await, int, Any]] = field(default_factory=list)  # (await, seq, extra)
-    sleeps: bool = False  # the body awaits asyncio.sleep: pacing is deliberate
+    awaits: list[tuple[cst.Await, int, Any]] = field(default_factory=list)  # (await, seq, statement)
     seq: int = 0
 
     def last_assigned(self, name: str) -> int:

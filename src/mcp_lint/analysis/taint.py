@@ -65,6 +65,19 @@ _SANITIZER_CALLS = {
     "psycopg.sql.SQL": "sql", "psycopg.sql.Placeholder": "sql", "sqlalchemy.sql.quoted_name": "sql",
     "sqlalchemy.bindparam": "sql", "sqlalchemy.column": "sql", "sqlalchemy.table": "sql",
     "html.escape": "html", "markupsafe.escape": "html", "re.escape": "regex",
+    "clickhouse_connect.driver.binding.format_query_value": "sql",
+    "clickhouse_connect.driver.binding.quote_identifier": "sql",
+    "clickhouse_connect.driver.query.quote_identifier": "sql",
+    "clickhouse_connect.driver.query.format_query_value": "sql",
+    "psycopg2.extensions.quote_ident": "sql", "psycopg2.extensions.adapt": "sql",
+    "pymysql.converters.escape_string": "sql", "pymysql.converters.escape_item": "sql",
+    "MySQLdb.escape_string": "sql", "sqlalchemy.sql.expression.literal": "sql",
+}
+# Methods whose name says they quote or escape for SQL, whatever the receiver.
+_SANITIZER_METHODS = {
+    "quote_identifier": "sql", "quote_ident": "sql", "escape_identifier": "sql", "escape_string": "sql",
+    "escape_literal": "sql", "quote_literal": "sql", "literal": "sql", "mogrify": "sql",
+    "format_query_value": "sql", "quote_name": "sql",
 }
 _VALIDATE_METHODS = frozenset({"model_validate", "model_validate_json", "parse_obj", "parse_raw",
                                "validate_python", "validate_json", "from_dict"})
@@ -268,8 +281,12 @@ class FlowRecorder:
         """`if x in ALLOWED:` narrows x inside the body."""
         test = node.test
         if isinstance(test, cst.Comparison) and len(test.comparisons) == 1 and \
-                isinstance(test.comparisons[0].operator, cst.In) and isinstance(test.left, cst.Name):
-            self._narrow(test.left.value, ALL, test.comparisons[0].comparator, node)
+                isinstance(test.comparisons[0].operator, cst.In):
+            names = [test.left] if isinstance(test.left, cst.Name) else [
+                e.value for e in test.left.elements] if isinstance(test.left, cst.Tuple) else []
+            for name in names:
+                if isinstance(name, cst.Name):
+                    self._narrow(name.value, ALL, test.comparisons[0].comparator, node)
 
     def if_done(self, node: cst.If) -> None:
         """`if <x is bad>: raise/return` narrows x after the if."""
@@ -313,12 +330,16 @@ class FlowRecorder:
             op = inner.comparisons[0].operator
             right = inner.comparisons[0].comparator
             if (isinstance(op, cst.NotIn) and not negated) or (isinstance(op, cst.In) and negated):
-                if isinstance(inner.left, cst.Name):
-                    out.append((inner.left.value, ALL, right))
-                elif isinstance(right, cst.Attribute) and right.attr.value == "parents":
-                    name = _root(inner.left)  # base not in p.parents
+                if isinstance(right, cst.Attribute) and right.attr.value == "parents":
+                    name = _root(right.value)  # `base not in p.parents`: p is inside base
                     if name:
-                        out.append((_root(right.value) or name, "path", None))
+                        out.append((name, "path", None))
+                elif isinstance(inner.left, cst.Name):
+                    out.append((inner.left.value, ALL, right))
+                elif isinstance(inner.left, cst.Tuple):  # `(schema, table) not in VALID`
+                    for el in inner.left.elements:
+                        if isinstance(el.value, cst.Name):
+                            out.append((el.value.value, ALL, right))
             elif isinstance(op, cst.NotEqual) and isinstance(inner.left, cst.Call) and \
                     (dotted(inner.left.func) or "").endswith("commonpath"):
                 for name in _names_in_args(inner.left):
@@ -431,6 +452,7 @@ class Flows:
         self._callers: dict[cst.CSTNode, list[tuple[cst.Call, Point]]] | None = None
         self._in_progress: set[int] = set()
         self._depth = 0
+        self._entry: frozenset[cst.CSTNode] | None = None
 
     # -- public API ---------------------------------------------------------------------------
     def of(self, expr: cst.BaseExpression, point: Point) -> Flow:
@@ -455,7 +477,11 @@ class Flows:
                 continue
             sites = self.callers(origin.function)
             if not sites:
-                out.append((origin,))
+                if origin.function in self.entry_functions:
+                    # the function that starts the server takes configuration, not requests
+                    out.append((Origin(OPAQUE_ORIGIN, origin.label, origin.node),))
+                else:
+                    out.append((origin,))
                 continue
             name = _function_name(origin.function)
             for call, point in sites:
@@ -470,6 +496,16 @@ class Flows:
                     for a in arg_flow)
                 out.append(self.resolve(arg_flow, depth + 1))
         return union(*out) if out else EMPTY
+
+    @property
+    def entry_functions(self) -> frozenset[cst.CSTNode]:
+        """Functions that start a server (run it on a transport): their parameters are the
+        process's configuration."""
+        if self._entry is None:
+            transport_calls = {id(t.node) for t in self.ctx.model.transports}
+            self._entry = frozenset(site.function.node for site in self.index.calls
+                                    if id(site.call) in transport_calls and site.function is not None)
+        return self._entry
 
     # -- names and bindings ---------------------------------------------------------------------
     def _relation(self, bpath: tuple, upath: tuple) -> int:
@@ -523,6 +559,8 @@ class Flows:
         upath = point.path
         for b in reversed(bindings):
             if b.point.order >= point.order and frame is point.frame:
+                if b.kind not in (NARROW, CALL_GUARD) and _same_loop(b.point.path, upath):
+                    out.append(b)  # assigned later in the loop body: reaches the next iteration
                 continue
             if b.scope is not None and not any(n is b.scope for n, _ in upath):
                 continue
@@ -590,6 +628,11 @@ class Flows:
             return self._opaque(f"`{b.name}`", b.node)
         if kind in (ASSIGN, FOR, WITH, COMP, MATCH):
             value = b.node
+            if kind in (FOR, COMP) and b.index and isinstance(value, cst.Call):
+                picked = self._iterated_position(value, b.index[0])
+                if picked is None:
+                    return EMPTY  # enumerate()'s counter
+                value = picked
             if kind == ASSIGN and b.index and isinstance(value, (cst.Tuple, cst.List)):
                 for i in b.index:
                     if isinstance(value, (cst.Tuple, cst.List)) and i < len(value.elements):
@@ -646,6 +689,15 @@ class Flows:
                 out = tuple(o.sanitized(k) for o in out)
             return out
         return self._opaque(f"`{b.name}`", b.node)
+
+    def _iterated_position(self, call: cst.Call, position: int) -> cst.BaseExpression | None:
+        """What position `i` of `for a, b in <call>` iterates over (None: a counter)."""
+        qual = self.imports.resolve(call.func)
+        if qual == "builtins.enumerate" and call.args:
+            return None if position == 0 else call.args[0].value
+        if qual == "builtins.zip" and position < len(call.args):
+            return call.args[position].value
+        return call
 
     def _param(self, b: Binding) -> Flow:
         frame = b.point.frame
@@ -726,13 +778,14 @@ class Flows:
                 const = expr.left if is_literal(expr.left) else expr.right
                 if isinstance(const, (cst.SimpleString, cst.List, cst.Tuple, cst.ConcatenatedString)):
                     return EMPTY
-        if isinstance(expr.operator, (cst.Subtract, cst.Divide, cst.FloorDivide, cst.Power, cst.BitAnd,
-                                      cst.BitOr, cst.BitXor, cst.LeftShift, cst.RightShift)):
-            # arithmetic on anything yields a number (or raises): no text survives
-            left = self._expr(expr.left, point, overlay)
-            right = self._expr(expr.right, point, overlay)
-            return union(*(tuple(o for o in f if o.kind != TOOL) for f in (left, right)))
-        return union(self._expr(expr.left, point, overlay), self._expr(expr.right, point, overlay))
+        left = self._expr(expr.left, point, overlay)
+        right = self._expr(expr.right, point, overlay)
+        if not isinstance(expr.operator, (cst.Add, cst.Modulo, cst.MatrixMultiply)) and (
+                isinstance(expr.left, (cst.Integer, cst.Float)) or isinstance(expr.right, (cst.Integer, cst.Float))):
+            # `x - 1`, `n // 2`: arithmetic with a number yields a number (or raises); no text survives.
+            # `/`, `|`, `-` and `&` on other operands may be path joins, dict merges or set algebra.
+            return tuple(o for o in union(left, right) if o.kind != TOOL)
+        return union(left, right)
 
     def _attribute(self, expr: cst.Attribute, point: Point, overlay) -> Flow:
         base = expr.value
@@ -761,7 +814,11 @@ class Flows:
         if isinstance(base, cst.Attribute) and attr in ("value", "name") and \
                 isinstance(base.value, cst.Name) and base.attr.value.isupper():
             return self._attribute(base, point, overlay)  # Status.ACTIVE.value
-        return self._expr(base, point, overlay)
+        flow = self._expr(base, point, overlay)
+        # `db.config["name"]` on a helper's `db` parameter is the object's state (a client, a
+        # config), not data the caller chose; attributes of tool input stay tool input.
+        return tuple(o if o.kind != PARAM_ORIGIN else Origin(OPAQUE_ORIGIN, f"`{code(expr, 40)}`", expr)
+                     for o in flow)
 
     def _class_attr(self, attr: str, node: cst.CSTNode, point: Point) -> Flow:
         fn = point.frame.info
@@ -820,6 +877,8 @@ class Flows:
                 if kind == "sql" and all(is_literal(a.value) for a in args):
                     return EMPTY
                 return tuple(o.sanitized(kind) for o in union(*arg_flows()))
+        if isinstance(func, cst.Name) and func.value in _SANITIZER_METHODS and qual is None:
+            return tuple(o.sanitized(_SANITIZER_METHODS[func.value]) for o in union(*arg_flows()))
         if isinstance(func, cst.Name):
             target = self.index.find_function(func.value, point.frame.info) if \
                 (overlay is None or func.value not in overlay) and not self.reaching(func.value, point) else None
@@ -840,6 +899,8 @@ class Flows:
                     return self._through_helper(target, call, point, bound=True)
             if method in _VALIDATE_METHODS:
                 return tuple(o.sanitized("model") for o in union(*arg_flows()))
+            if method in _SANITIZER_METHODS:
+                return tuple(o.sanitized(_SANITIZER_METHODS[method]) for o in union(*arg_flows()))
             if method == "get" and (is_constant_collection(recv) or self._constant_mapping(recv, point)):
                 return EMPTY if len(args) < 2 else self._expr(args[1].value, point, overlay)
             if method == "format" and isinstance(recv, cst.Call) and \
@@ -973,6 +1034,16 @@ class Flows:
         if any(a.star for a in call.args):
             return next(a.value for a in call.args if a.star)
         return None
+
+
+def _same_loop(a: tuple, b: tuple) -> bool:
+    """Do two block paths share an enclosing loop body?"""
+    for (node_a, branch_a), (node_b, branch_b) in zip(a, b):
+        if node_a is not node_b or branch_a != branch_b:
+            return False
+        if isinstance(node_a, (cst.For, cst.While)) and branch_a == 0:
+            return True
+    return False
 
 
 def _orelse_terminates(orelse, resolve) -> bool:

@@ -53,6 +53,8 @@ class CallCheck(Primitive):
 
     def on_call(self, node: cst.Call, ctx: FileContext) -> None:
         state = ctx.state
+        if self.wrappers is not None:
+            self._note_helper_call(node, ctx)
         if self.context == "async" and not state.in_async:
             return
         if self.context == "handler" and state.handler is None:
@@ -67,10 +69,36 @@ class CallCheck(Primitive):
                 return
             if self._exempt(node, ctx):
                 return
-            function = state.function.name.value if state.function is not None else "<module>"
-            self.report(ctx, node, call=f"{name}()", reason=entry["reason"], function=function,
-                        argument=shown_arg)
+            function = state.function
+            fields = {"call": f"{name}()", "reason": entry["reason"], "argument": shown_arg,
+                      "function": function.name.value if function is not None else "<module>"}
+            if self.wrappers is not None and function is not None and ctx.model.handler(function) is None:
+                # Inside a helper: bounded if every call of the helper in this file is.
+                ctx.scratch.setdefault(f"{self.rule.id}:pending", []).append(
+                    (node, fields, state.statement, function))
+                return
+            ctx.report(self.rule, node, fields)
             return
+
+    def _note_helper_call(self, node: cst.Call, ctx: FileContext) -> None:
+        func = node.func
+        target = None
+        if isinstance(func, cst.Name):
+            target = ctx.index.find_function(func.value, ctx.state.frame.info)
+        elif isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.value.value in (
+                "self", "cls"):
+            target = ctx.index.unique_method(func.attr.value)
+        if target is not None:
+            ctx.scratch.setdefault(f"{self.rule.id}:calls", {}).setdefault(target, []).append(
+                self._exempt(node, ctx))
+
+    def finish(self, ctx: FileContext) -> None:
+        calls = ctx.scratch.get(f"{self.rule.id}:calls", {})
+        for node, fields, statement, function in ctx.scratch.get(f"{self.rule.id}:pending", []):
+            wrapped = calls.get(function)
+            if wrapped and all(wrapped):
+                continue
+            ctx.report(self.rule, node, fields, statement=statement)
 
     def _condition(self, node: cst.Call, entry: dict) -> tuple[bool, str]:
         missing = entry["missing"]

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from ..analysis.cst_utils import call_name, iter_names
+from ..analysis.cst_utils import call_name, iter_names, root_name
 from ..analysis.state import LoopInfo
 from ..context import FileContext
 from ..schema import Key, List, Map, Str
@@ -29,45 +29,87 @@ class AwaitInLoop(Primitive):
     PARAMS = Map({
         "exempt-calls": Key(List(Str()), default=()),
         "exempt-methods": Key(List(Str()), default=()),
+        # Awaiting one of these anywhere in the body means the pacing is deliberate.
+        "pacing-calls": Key(List(Str()), default=()),
+        "pacing-methods": Key(List(Str()), default=()),
+        # Wrappers judged by the call they wrap: `await asyncio.wait_for(p.wait(), 1)`.
+        "wrappers": Key(List(Str()), default=()),
     })
     PLACEHOLDERS = frozenset({"call", "loop_var"})
 
     def setup(self) -> None:
         self.exempt_calls = CallPatterns(self.params["exempt-calls"])
         self.exempt_methods = frozenset(self.params["exempt-methods"])
+        self.pacing_calls = CallPatterns(self.params["pacing-calls"])
+        self.pacing_methods = frozenset(self.params["pacing-methods"])
+        self.wrappers = CallPatterns(self.params["wrappers"])
 
     def leave(self):
         return {cst.For: self.on_loop}
 
     def on_loop(self, node: cst.For, ctx: FileContext) -> None:
         loop = ctx.state.finished_loops.get(node)
-        if loop is None or not loop.awaits or loop.exits or loop.sleeps:
+        if loop is None or not loop.awaits or loop.exits or not loop.targets:
             return
-        targets = loop.targets
-        if not targets:
+        calls = [(a, seq, stmt, self._unwrap(a.expression, ctx)) for a, seq, stmt in loop.awaits]
+        if any(isinstance(c, cst.Call) and self._pacing(c, ctx) for _, _, _, c in calls):
+            return
+        # One await reading a value carried over from the previous iteration makes the
+        # iterations a chain (a pipeline, a cursor): the whole loop is sequential.
+        if any(isinstance(c, cst.Call) and self._carried({n.value for n in iter_names(c)}, seq, loop)
+               for _, seq, _, c in calls):
             return
         derived = self._derived_names(node, loop)
-        for await_node, seq, statement in loop.awaits:
-            call = await_node.expression
-            if not isinstance(call, cst.Call) or self._exempt(call, ctx):
+        for await_node, seq, statement, call in calls:
+            if not isinstance(call, cst.Call) or self._exempt(call, ctx, loop):
                 continue
             reads = {n.value for n in iter_names(call)}
-            if not reads & (targets | derived.get(seq, frozenset())):
+            if not reads & (loop.targets | derived.get(seq, frozenset())):
                 continue  # not per-item work
-            if self._carried(reads, seq, loop):
-                continue
-            self.report_at(ctx, await_node, statement, call, targets)
+            self.report_at(ctx, await_node, statement, call, loop.targets)
             return
+
+    def _unwrap(self, expr: cst.BaseExpression, ctx: FileContext) -> cst.BaseExpression:
+        while isinstance(expr, cst.Call) and expr.args and self.wrappers.match(expr, ctx, ctx.point()):
+            expr = expr.args[0].value
+        return expr
+
+    def _pacing(self, call: cst.Call, ctx: FileContext) -> bool:
+        func = call.func
+        if isinstance(func, cst.Attribute) and func.attr.value in self.pacing_methods:
+            return True
+        return self.pacing_calls.match(call, ctx, ctx.point()) is not None
 
     def report_at(self, ctx: FileContext, node: cst.Await, statement, call: cst.Call, targets) -> None:
         ctx.report(self.rule, node, {"call": f"{call_name(call)}()", "loop_var": ", ".join(sorted(targets))},
                    statement=statement)
 
-    def _exempt(self, call: cst.Call, ctx: FileContext) -> bool:
+    def _exempt(self, call: cst.Call, ctx: FileContext, loop: LoopInfo) -> bool:
         func = call.func
         if isinstance(func, cst.Attribute) and func.attr.value in self.exempt_methods:
             return True
-        return self.exempt_calls.match(call, ctx, ctx.point()) is not None
+        head = root_name(func)
+        if head is not None and head.value in loop.targets:
+            return True  # `for step in (down, up): await step()`: an ordered list of steps
+        if self.exempt_calls.match(call, ctx, ctx.point()) is not None:
+            return True
+        return self._never_suspends(call, ctx)
+
+    def _never_suspends(self, call: cst.Call, ctx: FileContext) -> bool:
+        """A same-file `async def` that awaits nothing gains nothing from concurrency."""
+        func = call.func
+        target = None
+        if isinstance(func, cst.Name):
+            target = ctx.index.find_function(func.value, None)
+        elif isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.value.value in (
+                "self", "cls"):
+            target = ctx.index.unique_method(func.attr.value)
+        if target is None or target.asynchronous is None:
+            return False
+        cache = ctx.scratch.setdefault(f"{self.rule.id}:suspends", {})
+        if target not in cache:
+            cache[target] = _suspends(target.body)
+        return not cache[target]
 
     def _carried(self, reads: set[str], seq: int, loop: LoopInfo) -> bool:
         """Does the awaited call read a value carried over from the previous iteration?"""
@@ -76,6 +118,8 @@ class AwaitInLoop(Primitive):
                 continue
             if name in loop.augmented or loop.last_assigned(name) > seq:
                 return True  # assigned after this await: the next iteration reads it
+            if name in loop.mutated and loop.last_assigned(name) < 0:
+                return True  # a collection built up across iterations
         return False
 
     def _derived_names(self, node: cst.For, loop: LoopInfo) -> dict[int, frozenset[str]]:
@@ -92,3 +136,18 @@ class AwaitInLoop(Primitive):
                 i += 1
             out[seq] = frozenset(derived)
         return out
+
+
+def _suspends(body: cst.CSTNode) -> bool:
+    """Does a function body await (or async-iterate, async-with) anything, outside nested defs?"""
+    stack = [body]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, cst.Await):
+            return True
+        if isinstance(node, (cst.For, cst.With)) and node.asynchronous is not None:
+            return True
+        if isinstance(node, (cst.FunctionDef, cst.Lambda, cst.ClassDef)):
+            continue
+        stack.extend(node.children)
+    return False

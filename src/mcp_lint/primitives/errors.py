@@ -107,7 +107,9 @@ class ErrorResult(Primitive):
 
     def setup(self) -> None:
         words = "|".join(re.escape(p) for p in sorted(self.params["prefixes"], key=len, reverse=True))
-        self.prefix = re.compile(rf"^\W*({words})\b", re.IGNORECASE)
+        # "Error: ...", "Failed to ...", and "Database error: ..." (the word within the first three)
+        self.prefix = re.compile(rf"^\W*({words})\b|^\W*(\w+\W+){{1,2}}(error|failed|failure)\b",
+                                 re.IGNORECASE)
         self.keys = frozenset(self.params["keys"])
         self.explicit = frozenset(self.params["explicit-error-results"])
         self.kinds = frozenset(self.params["kinds"])

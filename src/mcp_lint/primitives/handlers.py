@@ -95,9 +95,13 @@ class UnvalidatedArguments(Primitive):
             return
         frame = ctx.state.frame
         for arg in node.args:
-            name = dotted(arg.value)
+            value = arg.value
+            while isinstance(value, cst.BooleanOperation):  # `params.arguments or {}`
+                value = value.left
+            name = dotted(value)
             if name:
                 self._validated(ctx).add((id(frame), name.split(".")[0]))
+                self._validated(ctx).add((id(frame), "*"))  # this frame validates its input
 
     def on_read(self, node: cst.CSTNode, ctx: FileContext, base: cst.BaseExpression | None = None) -> None:
         if base is None:
@@ -118,12 +122,16 @@ class UnvalidatedArguments(Primitive):
     def finish(self, ctx: FileContext) -> None:
         reads = ctx.scratch.get(f"{self.rule.id}:reads", [])
         first: dict[cst.CSTNode, tuple] = {}
+        validated = self._validated(ctx)
         for order, (node, base, point, statement, frame) in enumerate(reads):
             for origin in self._raw_argument_origins(ctx, base, point):
                 dispatcher = ctx.model.handler(origin.function)
                 if dispatcher is None or not self._unvalidated(dispatcher):
                     continue
                 own = frame.node is dispatcher.function
+                dispatcher_frame = ctx.flows.frames.get(dispatcher.function)
+                if not own and dispatcher_frame is not None and (id(dispatcher_frame), "*") in validated:
+                    continue  # validated by the dispatcher before it handed the arguments on
                 rank = (0 if own else 1, order)
                 best = first.get(dispatcher.function)
                 if best is None or rank < best[0]:

@@ -34,6 +34,10 @@ class FormattedStringSink(Primitive):
         "unknown-receiver-methods": Key(List(Str()), default=()),
         "leading-keywords": Key(List(Str()), default=()),
         "sanitizers": Key(List(Str()), default=()),
+        # Which origins make a part unsafe: tool input, and parameters (data a caller chose).
+        # "opaque" adds everything else that is not known-safe (config, globals, query results).
+        "report-origins": Key(List(Str(choices=("tool", "param", "opaque")), min_items=1),
+                              default=("tool", "param")),
     })
     PLACEHOLDERS = frozenset({"source", "sink", "how", "value"})
 
@@ -42,6 +46,7 @@ class FormattedStringSink(Primitive):
         self.methods = frozenset(self.params["unknown-receiver-methods"])
         self.keywords = frozenset(k.upper() for k in self.params["leading-keywords"])
         self.accepted = frozenset(self.params["sanitizers"]) | {"all"}
+        self.origins = frozenset(self.params["report-origins"])
 
     def enter(self):
         return {cst.Call: self.on_call}
@@ -77,7 +82,7 @@ class FormattedStringSink(Primitive):
             unsafe = []
             for part in _parts(build):
                 flow = ctx.flows.resolved(part, build_point)
-                bad = unsafe_origins(flow, self.accepted)
+                bad = [o for o in unsafe_origins(flow, self.accepted) if o.kind in self.origins]
                 if bad:
                     unsafe.append((part, bad))
             if not unsafe:
