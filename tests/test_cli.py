@@ -235,7 +235,7 @@ def test_broken_symlink_passed_explicitly_is_reported(tmp_path):
     _no_traceback(result.stdout, result.stderr)
     assert "dangling.py" in result.stderr
     assert "symbolic link" in result.stderr
-    assert result.exit_code in (0, 1, 2)
+    assert "All checks passed (1 file examined)" in result.stdout  # clean.py was still linted
 
 
 def test_unreadable_file_is_reported_and_run_goes_on(tmp_path):
@@ -258,6 +258,23 @@ def test_unreadable_file_is_reported_and_run_goes_on(tmp_path):
     reported = [f["path"] for f in parse] + [e["path"] for e in result.json()["errors"]]
     assert "secret.py" in reported or "secret.py" in result.stderr
     assert _located(result, "MCP101") == [("server.py", 11, 5)]
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no named pipes on this platform")
+def test_named_pipe_with_py_suffix_does_not_hang_the_run(tmp_path):
+    """A special file (here a FIFO nobody writes to) is not readable source: it is reported or
+    skipped, and the run finishes."""
+    import subprocess
+
+    os.mkfifo(tmp_path / "pipe.py")
+    write(tmp_path, "server.py", SERVER)
+    try:
+        proc = run_process("--output-format", "concise", ".", cwd=tmp_path, timeout=20)
+    except subprocess.TimeoutExpired:
+        pytest.fail("mcp-lint blocked reading a named pipe")
+    _no_traceback(proc.stdout, proc.stderr)
+    assert "server.py:11:5: MCP101" in proc.stdout
+    assert "pipe.py" in proc.stdout + proc.stderr
 
 
 def test_empty_file_is_clean(tmp_path):
@@ -397,8 +414,7 @@ def test_rules_json_lists_every_rule_with_enabled_flag():
     assert [r["id"] for r in rows] == sorted(r["id"] for r in rows)
 
 
-def test_rules_table_has_a_row_per_rule_with_yes_no():
-    rows = _rules_json()
+def _rules_table() -> dict[str, list[str]]:
     result = run_cli("rules")
     assert result.exit_code == 0
     table = {}
@@ -406,11 +422,23 @@ def test_rules_table_has_a_row_per_rule_with_yes_no():
         parts = line.split()
         if parts and re.fullmatch(r"[A-Z][A-Z0-9]*[0-9]{3}", parts[0]):
             table[parts[0]] = parts
+    return table
+
+
+def test_rules_table_has_a_row_per_rule_with_yes_no():
+    rows = _rules_json()
+    table = _rules_table()
     assert set(table) == {r["id"] for r in rows}
     for row in rows:
         parts = table[row["id"]]
         assert parts[-1] == ("yes" if row["enabled"] else "no"), parts
-        assert row["name"] in parts, parts
+
+
+def test_rules_table_shows_full_rule_names_when_piped():
+    """Output that is not a terminal (a pipe, a CI log) must not be cut to 80 columns."""
+    table = _rules_table()
+    for row in _rules_json():
+        assert row["name"] in table[row["id"]], table[row["id"]]
 
 
 def test_rules_enabled_follows_config(tmp_path):

@@ -7,7 +7,7 @@ must be reported with a trailing `# expect: IDS` comment:
 
     return sink(name)  # expect: PRB*            every probe fires
     return sink(p)     # expect: PRB*,-PRB002    every probe but the path one fires
-    return sink(cmd)   # expect: PRB001          only the no-sanitizer probe fires
+    return sink(x)     # expect: PRB001, PRB003  exactly these two fire
 
 Every other line must have no probe finding. Expectations are checked per top-level
 function or class of a fixture (one test each), so a failure names the case it is about.
@@ -29,8 +29,9 @@ from mcp_lint.rulepack import load_pack
 
 PACK = FIXTURES / "packs" / "taint_probe.yaml"
 TAINT = FIXTURES / "taint"
-PROBES: tuple[str, ...] = tuple(r.id for r in load_pack(PACK).rules)
-SANITIZER_OF: dict[str, tuple[str, ...]] = {r.id: tuple(r.params["sanitizers"]) for r in load_pack(PACK).rules}
+_RULES = load_pack(PACK).rules
+PROBES: tuple[str, ...] = tuple(r.id for r in _RULES)
+SANITIZER_OF: dict[str, tuple[str, ...]] = {r.id: tuple(r.params["sanitizers"]) for r in _RULES}
 
 _MARKER = re.compile(r"#\s*expect:\s*(?P<ids>[A-Z0-9*,\s-]+?)\s*")
 _ID = re.compile(r"[A-Z][A-Z0-9]*[0-9]{3}")
@@ -211,7 +212,8 @@ def test_expectations(case: Case):
             if sample.get("trace"):
                 text.append("    trace:\n" + show_trace(sample))
         problems.append("\n".join(text))
-    assert not problems, "\n\n".join(problems)
+    if problems:
+        pytest.fail("\n\n".join(problems), pytrace=False)
 
 
 # ---------------------------------------------------------------------------------------------

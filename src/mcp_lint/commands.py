@@ -17,7 +17,7 @@ from .registry import Registry, SelectorError, load_registry
 from .reporters import Report, render
 from .rulepack import PackError, load_pack
 from .runner import RunResult, run
-from .settings import ConfigError, Settings, find_config, load_settings
+from .settings import ConfigError, Settings, find_config, load_settings, locate
 
 
 class ExitCode(IntEnum):
@@ -76,11 +76,42 @@ def _registry(settings: Settings) -> Registry:
 
 
 def _select(registry: Registry, settings: Settings):
+    _check_config_codes(registry, settings)
     try:
-        return registry.select(settings.select, settings.ignore, settings.extend_select)
+        return registry.select_layers(settings.selection_layers())
     except SelectorError as exc:
-        where = f" (in {settings.config_file})" if settings.config_file else ""
-        raise UserError(f"{exc}{where}") from None
+        raise UserError(f"--{exc}") from None
+
+
+def _check_config_codes(registry: Registry, settings: Settings) -> None:
+    """Unknown rule selectors and severity codes in the configuration: name file and line."""
+    path = settings.config_file
+    for key, values in (("select", settings.select or ()), ("extend-select", settings.extend_select),
+                        ("ignore", settings.ignore)):
+        for value in values:
+            try:
+                registry.check_selectors([value], key)
+            except SelectorError:
+                raise UserError(_where(path, locate(path, key, value=value),
+                                       f"[tool.mcp-lint] {key}: unknown rule selector '{value}'")) from None
+    for code in settings.severity:
+        if registry.get(code) is None:
+            raise UserError(_where(path, locate(path, "severity", sub=code),
+                                   f"[tool.mcp-lint.severity] unknown rule '{code}'"))
+    for pattern, codes in settings.per_file_ignores:
+        for code in codes:
+            try:
+                registry.check_selectors([code], "per-file-ignores")
+            except SelectorError:
+                raise UserError(_where(path, locate(path, "per-file-ignores", sub=pattern),
+                                       f"[tool.mcp-lint.per-file-ignores] '{pattern}': unknown rule selector "
+                                       f"'{code}'")) from None
+
+
+def _where(path: Path | None, line: int | None, message: str) -> str:
+    if path is None:
+        return message
+    return f"{path}:{line}: {message}" if line else f"{path}: {message}"
 
 
 def _sarif_root(cwd: Path) -> Path:
@@ -101,9 +132,6 @@ def check(opts: CheckOptions) -> int:
                              ignore=opts.ignore, rule_packs=opts.rule_packs, force_exclude=opts.force_exclude,
                              extend_exclude=opts.extend_exclude)
         registry = _registry(settings)
-        for code in settings.severity:
-            if registry.get(code) is None:
-                raise UserError(f"{settings.config_file}: [tool.mcp-lint.severity] unknown rule '{code}'")
         rules = _select(registry, settings)
     except (ConfigError, PackError, UserError) as exc:
         _err(str(exc))
@@ -207,11 +235,12 @@ def explain_rule(code: str, packs: list[str]) -> int:
     if rule is None:
         _err(f"unknown rule '{code}' (see `mcp-lint rules`)")
         return ExitCode.ERROR
-    from .docs import rule_markdown
-    from rich.console import Console
     from rich.markdown import Markdown
 
-    console = Console(highlight=False)
+    from .docs import rule_markdown
+    from .reporters.console import make_console
+
+    console = make_console()
     if console.is_terminal:
         console.print(Markdown(rule_markdown(rule)))
     else:
@@ -236,8 +265,9 @@ def list_rules(output_format: str, config: Path | None, packs: list[str]) -> int
     if output_format != "table":
         _err(f"--output-format: expected table or json, got {output_format!r}")
         return ExitCode.ERROR
-    from rich.console import Console
     from rich.table import Table
+
+    from .reporters.console import make_console
 
     table = Table(box=None, pad_edge=False, header_style="bold")
     for col in ("id", "name", "pack", "severity", "fixable", "enabled"):
@@ -245,7 +275,7 @@ def list_rules(output_format: str, config: Path | None, packs: list[str]) -> int
     for row in rows:
         table.add_row(row["id"], row["name"], row["pack"], row["severity"], row["fixable"],
                       "yes" if row["enabled"] else "no")
-    Console(highlight=False, soft_wrap=True).print(table)
+    make_console().print(table)
     return ExitCode.CLEAN
 
 

@@ -12,8 +12,10 @@ rules and files go on.
 from __future__ import annotations
 
 import ast
-import dataclasses
 import io
+import os
+import re
+import stat
 import sys
 import tokenize
 from collections.abc import Iterable
@@ -24,6 +26,7 @@ from .analysis.mcp_model import build_model
 from .analysis.module_index import build_index
 from .analysis.state import Frame, LoopInfo, TraversalState
 from .analysis.cst_utils import dotted, target_names
+from .analysis.fields import fields as _fields, is_node
 from .context import FileContext, NodeFix, PendingFinding
 from .findings import Edit, FileError, FileResult, Finding, Fix, Severity, TraceStep, fingerprint
 from .positions import LineTable, resolve_spans
@@ -37,66 +40,6 @@ UNUSED_SUPPRESSION = "MCP900"
 CORE_PRIMITIVES = frozenset({"parse-error", "unused-suppression"})
 MAX_FILE_BYTES = 4 * 1024 * 1024
 
-# Fields never walked: layout, punctuation, and names that are not reads.
-_SKIP_FIELDS = frozenset({
-    "whitespace", "whitespace_before", "whitespace_after", "whitespace_after_at", "whitespace_after_def",
-    "whitespace_after_name", "whitespace_before_params", "whitespace_before_colon", "whitespace_after_colon",
-    "whitespace_after_class", "whitespace_after_star", "whitespace_after_param", "whitespace_after_arg",
-    "whitespace_after_func", "whitespace_before_args", "whitespace_after_value", "whitespace_between",
-    "whitespace_before_as", "whitespace_after_as", "whitespace_after_for", "whitespace_before_in",
-    "whitespace_after_in", "whitespace_after_if", "whitespace_before_if", "whitespace_before_else",
-    "whitespace_after_else", "whitespace_before_test", "whitespace_after_test", "whitespace_after_while",
-    "whitespace_after_with", "whitespace_after_except", "whitespace_after_return", "whitespace_after_raise",
-    "whitespace_after_await", "whitespace_after_yield", "whitespace_after_lambda", "whitespace_after_del",
-    "whitespace_after_global", "whitespace_after_nonlocal", "whitespace_after_import", "whitespace_before_import",
-    "whitespace_after_from", "whitespace_before_from", "whitespace_before_walrus", "whitespace_after_walrus",
-    "whitespace_before_expression", "whitespace_after_expression", "whitespace_before_equal",
-    "whitespace_after_equal", "whitespace_before_indicator", "whitespace_after_indicator",
-    "whitespace_before_value", "whitespace_after_type_parameters", "whitespace_after_assert",
-    "whitespace_after_match", "whitespace_after_case", "whitespace_before_case", "whitespace_after_type",
-    "leading_whitespace", "trailing_whitespace", "leading_lines", "lines_after_decorators", "header",
-    "footer", "indent", "newline", "empty_lines", "first_line", "last_line", "lpar", "rpar", "lbracket",
-    "rbracket", "lbrace", "rbrace", "comma", "semicolon", "colon", "dot", "equal", "operator", "star",
-    "asynchronous", "annotation", "returns", "attr", "keyword", "type_parameters", "default_indent",
-    "default_newline", "encoding", "has_trailing_newline", "relative", "conversion", "start", "end",
-    "first_colon", "second_colon", "posonly_ind",
-})
-_ORDER: dict[type, tuple[str, ...]] = {
-    cst.Module: ("body",),
-    cst.FunctionDef: ("decorators", "params", "body"),
-    cst.ClassDef: ("decorators", "bases", "keywords", "body"),
-    cst.For: ("iter", "target", "body", "orelse"),
-    cst.CompFor: ("iter", "target", "ifs", "inner_for_in"),
-    cst.ListComp: ("for_in", "elt"),
-    cst.SetComp: ("for_in", "elt"),
-    cst.GeneratorExp: ("for_in", "elt"),
-    cst.DictComp: ("for_in", "key", "value"),
-    cst.Assign: ("value", "targets"),
-    cst.AugAssign: ("value", "target"),
-    cst.AnnAssign: ("value", "target"),
-    cst.NamedExpr: ("value", "target"),
-    cst.Param: ("default",),
-    cst.Import: (),
-    cst.ImportFrom: (),
-    cst.Global: (),
-    cst.Nonlocal: (),
-    cst.AsName: (),
-    cst.ExceptHandler: ("type", "body"),
-    cst.Parameters: ("posonly_params", "params", "star_arg", "kwonly_params", "star_kwarg"),
-}
-_FIELDS: dict[type, tuple[str, ...]] = {}
-
-
-def _fields(tp: type) -> tuple[str, ...]:
-    names = _FIELDS.get(tp)
-    if names is None:
-        names = _ORDER[tp] if tp in _ORDER else tuple(
-            f.name for f in dataclasses.fields(tp) if f.name not in _SKIP_FIELDS)
-        _FIELDS[tp] = names
-    return names
-
-
-_CST = cst.CSTNode
 _MUTATING_METHODS = frozenset({"append", "extend", "insert", "add", "update", "appendleft", "extendleft",
                                "setdefault", "pop", "remove", "discard", "clear"})
 
@@ -111,6 +54,10 @@ class Engine:
         self.severity = severity or {}
         # Every rule id that exists (enabled or not): MCP900 tells unknown codes from disabled ones.
         self.known_codes = frozenset(known_codes) | frozenset(r.id for r in self.rules)
+        # The letter prefixes of every known rule id (MCP, and those of custom packs): a
+        # `# noqa:` code with another prefix belongs to another tool.
+        self.known_prefixes = frozenset(re.match(r"[A-Z]+", c).group(0) for c in self.known_codes
+                                        if re.match(r"[A-Z]+", c))
         self.enabled_ids = frozenset(r.id for r in self.rules)
         self.parse_rule = next((r for r in self.rules if r.primitive == "parse-error"), None)
         self.unused_rule = next((r for r in self.rules if r.primitive == "unused-suppression"), None)
@@ -128,6 +75,8 @@ class Engine:
     def lint_path(self, path: str, shown: str | None = None) -> FileResult:
         shown = shown or path
         try:
+            if not stat.S_ISREG(os.stat(path).st_mode):
+                return self._unreadable(shown, "not a regular file")
             with open(path, "rb") as fh:
                 data = fh.read(MAX_FILE_BYTES + 1)
         except OSError as exc:
@@ -139,8 +88,8 @@ class Engine:
 
     def lint_bytes(self, data: bytes, path: str) -> FileResult:
         text, problem, line = decode(data)
-        if text is None:
-            return self._parse_failure(path, problem, line or 1, 1, "")
+        if text is None:  # report on the offending line, shown from a lossy decoding
+            return self._parse_failure(path, problem, line or 1, 1, data.decode("utf-8", "replace"))
         return self.lint_text(text, path)
 
     def lint_text(self, text: str, path: str) -> FileResult:
@@ -176,7 +125,7 @@ class Engine:
         finding = Finding(rule.id, rule.name, self.severity.get(rule.id, rule.severity), rule.confidence, path,
                           span, rule.message.format_map({"problem": message}), statement_line=line,
                           fingerprint=fingerprint(rule.id, path, line_text, 0))
-        sup = suppressions.Suppressor(suppressions.find(text)) if text else None
+        sup = suppressions.Suppressor(suppressions.find(text, self.known_prefixes)) if text else None
         if sup is None or not [s for s in sup.file_level if s.matches(finding)]:
             result.findings.append(finding)
         return result
@@ -219,12 +168,13 @@ class Engine:
             return result
         lines = LineTable(text)
         result.findings.extend(self._materialise(module, lines, path, pending))
-        sups = suppressions.find(text)
+        sups = suppressions.find(text, self.known_prefixes)
         if sups:
             sup = suppressions.Suppressor(sups)
             result.findings = [f for f in result.findings if not sup.suppressed(f)]
             if self.unused_rule is not None:
-                result.findings.extend(self._unused(sups, lines, path))
+                unused = self._unused(sups, lines, path)
+                result.findings.extend(f for f in unused if not sup.suppressed(f))
         result.findings.sort(key=Finding.sort_key)
         return result
 
@@ -268,6 +218,11 @@ class Engine:
             ))
         return out
 
+    def _is_unused_rule_code(self, code: str) -> bool:
+        rule = self.unused_rule
+        return rule is not None and (code in (rule.id, rule.name) or (
+            _looks_like_id(code) and rule.id.startswith(code.upper()) and len(code) > 3))
+
     def _unused(self, sups: list[suppressions.Suppression], lines: LineTable, path: str) -> list[Finding]:
         rule = self.unused_rule
         assert rule is not None
@@ -275,6 +230,8 @@ class Engine:
         known_prefixes = {r.id for r in self.rules}
         names = self.known_codes
         for s in sups:
+            if s.codes is not None and all(self._is_unused_rule_code(c) for c in s.codes):
+                continue  # a directive about MCP900 itself
             if s.codes is None:
                 if s.kind == "noqa" or s.used:
                     continue  # a blanket `# noqa` may be meant for another tool
@@ -286,8 +243,7 @@ class Engine:
                 for code in s.codes:
                     if code in s.used:
                         remaining.append(code)
-                    elif code.upper().startswith("MCP") and not any(
-                            i.startswith(code.upper()) for i in names):
+                    elif _looks_like_id(code) and not any(i.startswith(code.upper()) for i in names):
                         unused.append(f"{code} (unknown rule)")
                     elif not any(i == code or i.startswith(code.upper()) for i in known_prefixes) and \
                             code not in {r.name for r in self.rules}:
@@ -299,18 +255,22 @@ class Engine:
             start = lines.offset(s.line, s.col)
             end = lines.offset(s.line, s.end_col)
             span = lines.span(start, end)
+            line_text = lines.line_text(s.line)
+            after = line_text[s.end_col - 1:]
             if remaining:
-                new = _rewrite_directive(s, remaining)
-                edit = Edit(span, new)
+                edit = Edit(span, _rewrite_directive(s, remaining))
+            elif after.strip():
+                # text follows in the same comment: keep it a comment
+                edit = Edit(span, "#" if s.comment_start else "")
+            elif s.own_line and not line_text[: s.col - 1].strip():
+                line_end = lines.starts[s.line] if s.line < len(lines.starts) else len(lines.source)
+                edit = Edit(lines.span(lines.starts[s.line - 1], line_end), "")
             else:
-                # delete the directive and the whitespace before it
-                line_text = lines.line_text(s.line)
                 before = line_text[: s.col - 1]
-                stripped = before.rstrip()
-                cut = lines.offset(s.line, len(stripped) + 1)
-                if s.own_line and s.end_col - 1 >= len(line_text.rstrip()):
-                    cut = lines.starts[s.line - 1]
-                    end = lines.starts[s.line] if s.line < len(lines.starts) else len(lines.source)
+                if s.comment_start:  # drop the whitespace before the comment too
+                    cut = lines.offset(s.line, len(before.rstrip()) + 1)
+                else:
+                    cut = start
                 edit = Edit(lines.span(cut, end), "")
             codes = ", ".join(unused)
             message = rule.message.format_map({"codes": codes, "directive": s.text})
@@ -319,6 +279,10 @@ class Engine:
                                fix=Fix("Remove the unused suppression", (edit,)) if rule.fix else None,
                                fingerprint=fingerprint(rule.id, path, lines.line_text(s.line), 0)))
         return out
+
+
+def _looks_like_id(code: str) -> bool:
+    return bool(re.fullmatch(r"[A-Za-z]+[0-9]+", code))
 
 
 def _rewrite_directive(s: suppressions.Suppression, codes: list[str]) -> str:
@@ -468,21 +432,16 @@ class _Walker:
 
     def children(self, node: cst.CSTNode, fields: Iterable[str] | None = None) -> None:
         for name in fields if fields is not None else _fields(type(node)):
-            value = getattr(node, name, None)
-            if isinstance(value, _CST):
-                self.walk(value)
-            elif type(value) is tuple or type(value) is list:
-                for child in value:
-                    if isinstance(child, _CST):
-                        self.walk(child)
+            self.field(getattr(node, name, None))
 
-    def field(self, node: cst.CSTNode | None) -> None:
-        if isinstance(node, _CST):
-            self.walk(node)
-        elif type(node) is tuple or type(node) is list:
-            for child in node:
-                if isinstance(child, _CST):
+    def field(self, value) -> None:
+        tp = type(value)
+        if tp is tuple or tp is list:
+            for child in value:
+                if is_node(type(child)):
                     self.walk(child)
+        elif is_node(tp):
+            self.walk(value)
 
     def branch(self, compound: cst.CSTNode, index: int, body: cst.CSTNode | None) -> None:
         if body is None:

@@ -80,23 +80,44 @@ class Registry:
 
     def select(self, select: Sequence[str] | None = None, ignore: Sequence[str] = (),
                extend_select: Sequence[str] = ()) -> list[Rule]:
-        self.check_selectors(select or (), "select")
-        self.check_selectors(ignore, "ignore")
-        self.check_selectors(extend_select, "extend-select")
-        chosen = []
-        for rule in self.rules:
-            sel = -1 if (select is None and rule.enabled) else -2
-            for s in list(select or ()) + list(extend_select):
-                spec = self.specificity(s, rule)
-                if spec is not None:
-                    sel = max(sel, spec)
-            ign = max((spec for s in ignore if (spec := self.specificity(s, rule)) is not None), default=-3)
-            enabled = sel > -2 and sel > ign
-            if not enabled and rule.primitive == "parse-error" and ign < 100:
-                enabled = True
-            if enabled:
-                chosen.append(rule)
-        return chosen
+        return self.select_layers([Layer(select, tuple(ignore), tuple(extend_select))])
+
+    def select_layers(self, layers: Sequence[Layer]) -> list[Rule]:
+        """Apply selection layers in order (configuration, then command line), as ruff does: a
+        layer's `select` replaces what came before, `extend-select` adds, `ignore` removes;
+        within a layer the most specific selector decides and ignore wins ties."""
+        for layer in layers:
+            self.check_selectors(layer.select or (), "select")
+            self.check_selectors(layer.ignore, "ignore")
+            self.check_selectors(layer.extend_select, "extend-select")
+        enabled = {r.id for r in self.rules if r.enabled}
+        exact_ignore: set[str] = set()
+        for layer in layers:
+            selectors = list(layer.select or ()) + list(layer.extend_select)
+            base = set() if layer.select is not None else enabled
+            now = set()
+            for rule in self.rules:
+                sel = max((spec for s in selectors if (spec := self.specificity(s, rule)) is not None), default=-1)
+                ign = max((spec for s in layer.ignore if (spec := self.specificity(s, rule)) is not None),
+                          default=-1)
+                if ign == 100:
+                    exact_ignore.add(rule.id)
+                elif sel == 100:
+                    exact_ignore.discard(rule.id)
+                if sel > ign:
+                    now.add(rule.id)
+                elif ign < 0 and rule.id in base:
+                    now.add(rule.id)
+            enabled = now
+        return [r for r in self.rules if r.id in enabled or (
+            r.primitive == "parse-error" and r.id not in exact_ignore)]
+
+
+@dataclass(frozen=True)
+class Layer:
+    select: Sequence[str] | None = None
+    ignore: Sequence[str] = ()
+    extend_select: Sequence[str] = ()
 
 
 def load_registry(extra_packs: Iterable[str | Path] = ()) -> Registry:

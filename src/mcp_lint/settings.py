@@ -78,11 +78,21 @@ class Settings:
     severity: dict[str, Severity] = field(default_factory=dict)
     respect_gitignore: bool = True
     force_exclude: bool = False
+    # Command-line selection: a second layer applied over the configuration's.
+    cli_select: tuple[str, ...] | None = None
+    cli_extend_select: tuple[str, ...] = ()
+    cli_ignore: tuple[str, ...] = ()
+
+    def selection_layers(self):
+        from .registry import Layer
+        return [Layer(self.select, self.ignore, self.extend_select),
+                Layer(self.cli_select, self.cli_ignore, self.cli_extend_select)]
 
     def fingerprint(self) -> str:
         """A hash of everything that changes findings (for caches)."""
         data = {
             "select": self.select, "extend": self.extend_select, "ignore": self.ignore,
+            "cli": (self.cli_select, self.cli_extend_select, self.cli_ignore),
             "pfi": self.per_file_ignores, "severity": sorted((k, v.value) for k, v in self.severity.items()),
             "packs": [str(p) for p in self.rule_packs],
         }
@@ -137,11 +147,11 @@ def _apply_overrides(settings: Settings, o: dict[str, Any]) -> Settings:
     from dataclasses import replace
     changes: dict[str, Any] = {}
     if o.get("select") is not None:
-        changes["select"] = tuple(o["select"])
+        changes["cli_select"] = tuple(o["select"])
     if o.get("extend_select"):
-        changes["extend_select"] = settings.extend_select + tuple(o["extend_select"])
+        changes["cli_extend_select"] = tuple(o["extend_select"])
     if o.get("ignore"):
-        changes["ignore"] = settings.ignore + tuple(o["ignore"])
+        changes["cli_ignore"] = tuple(o["ignore"])
     if o.get("rule_packs"):
         changes["rule_packs"] = settings.rule_packs + tuple(Path(p).resolve() for p in o["rule_packs"])
     if o.get("force_exclude"):
@@ -170,26 +180,69 @@ def _read_section(path: Path) -> dict[str, Any]:
     return section
 
 
+def _segments(where: str) -> list[str]:
+    """`tool.mcp-lint.per-file-ignores.tests/*.py[0]` -> ["per-file-ignores", "tests/*.py"].
+    Keys are matched against the schema, so dots inside a glob key stay in one segment."""
+    rest = where[len(SECTION) + 1:] if where.startswith(SECTION + ".") else where
+    for key in sorted(_SCHEMA.keys, key=len, reverse=True):
+        if rest == key or rest.startswith((key + ".", key + "[")):
+            sub = re.sub(r"\[\d+\]$", "", rest[len(key) + 1:]) if rest[len(key):len(key) + 1] == "." else ""
+            return [key, sub] if sub else [key]
+    return [re.sub(r"\[\d+\]$", "", rest)]
+
+
 def _line_of(path: Path | None, where: str) -> int | None:
-    """Best-effort line of the key named in an error (`tool.mcp-lint.severity.MCP201`)."""
+    return locate(path, *_segments(where))
+
+
+def locate(path: Path | None, key: str, sub: str | None = None, value: str | None = None) -> int | None:
+    """The line of `key` (or `key.sub`, or of `value` inside `key`) in the [tool.mcp-lint]
+    part of a TOML file. Best effort: None when it cannot be found."""
     if path is None:
         return None
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except (OSError, UnicodeDecodeError):
         return None
-    parts = where.split(".")[2:]  # drop "tool", "mcp-lint"
-    if not parts:
-        return None
-    key = parts[-1].split("[")[0]
-    in_section = False
+    standalone = path.name != "pyproject.toml"
+    section = "" if standalone else None  # the table we are in, relative to [tool.mcp-lint]
+    key_re = re.compile(rf'^\s*"?{re.escape(key)}"?\s*=')
+    sub_re = re.compile(rf'^\s*"?{re.escape(sub)}"?\s*=') if sub else None
+    in_key = False
     for i, line in enumerate(lines, 1):
         stripped = line.strip()
-        if stripped.startswith("["):
-            in_section = bool(re.match(r"\[\s*tool\s*\.\s*(\"mcp-lint\"|mcp-lint)", stripped))
-            if in_section and stripped.rstrip("]").split(".")[-1].strip().strip('"') == key and len(parts) == 1:
+        header = re.match(r"^\[\s*([^\]]+?)\s*\]\s*(#.*)?$", stripped)
+        if header:
+            name = header.group(1).replace('"', "").replace(" ", "")
+            prefix = "tool.mcp-lint"
+            if standalone:
+                section = name
+            elif name == prefix:
+                section = ""
+            elif name.startswith(prefix + "."):
+                section = name[len(prefix) + 1:]
+            else:
+                section = None
+            in_key = False
+            if section == key and sub is None and value is None:
                 return i
             continue
-        if in_section and re.match(rf'^\s*"?{re.escape(key)}"?\s*=', line):
+        if section is None:
+            continue
+        if section == "" and key_re.match(line):
+            if sub is None and value is None:
+                return i
+            in_key = True
+            if value is not None and f'"{value}"' in line or sub and sub in line:
+                return i
+            continue
+        if section == key and sub_re is not None and sub_re.match(line):
             return i
+        if section == key and value is not None and (f'"{value}"' in line or key_re.match(line)):
+            return i
+        if in_key:
+            if value is not None and (f'"{value}"' in line or f"'{value}'" in line):
+                return i
+            if re.match(r"^\s*[\w\"-]+\s*=", line):
+                in_key = False
     return None

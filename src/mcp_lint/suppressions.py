@@ -22,7 +22,8 @@ from .findings import Finding
 
 _NOQA = re.compile(r"#\s*noqa(?::\s*(?P<codes>[A-Za-z0-9_\-]+(?:[\s,]+[A-Za-z0-9_\-]+)*))?", re.IGNORECASE)
 _IGNORE = re.compile(r"#\s*mcp-lint:\s*(?P<kind>ignore|file-ignore)(?:\[(?P<codes>[^\]]*)\])?")
-_CODE = re.compile(r"[A-Za-z][A-Za-z0-9]*[0-9]+|[a-z][a-z0-9-]*[a-z0-9]|MCP", re.IGNORECASE)
+_ANY = re.compile(r"noqa|mcp-lint:", re.IGNORECASE)
+_ID = re.compile(r"[A-Za-z]+[0-9]*")
 
 
 @dataclass(eq=False)
@@ -34,6 +35,7 @@ class Suppression:
     codes: tuple[str, ...] | None  # None: every rule
     own_line: bool  # the comment is alone on its line
     text: str  # the directive as written
+    comment_start: bool = True  # the directive opens its comment (no other text before it)
     used: set[str] = field(default_factory=set)
 
     def matches(self, finding: Finding) -> str | None:
@@ -42,28 +44,32 @@ class Suppression:
             return "*"
         for code in self.codes:
             if finding.rule_id == code or finding.rule_name == code or (
-                    code.upper().startswith("MCP") and finding.rule_id.startswith(code.upper())):
+                    code[:1].isalpha() and code.upper() == code and finding.rule_id.startswith(code)):
                 return code
         return None
 
 
-def find(source: str) -> list[Suppression]:
-    if "noqa" not in source and "mcp-lint:" not in source:
+def find(source: str, prefixes: frozenset[str] = frozenset({"MCP"})) -> list[Suppression]:
+    """Every suppression directive in the source. `prefixes` are the letter prefixes of the
+    known rule ids: `# noqa: E501` (another tool's code) is not ours and is ignored."""
+    if not _ANY.search(source):
         return []
     out: list[Suppression] = []
     for line, col, text, own_line in _comments(source):
         for m in _NOQA.finditer(text):
             codes = _codes(m.group("codes")) if m.group("codes") else None
             if codes is not None:
-                codes = tuple(c for c in codes if _is_ours(c))
+                codes = tuple(c.upper() if _ID.fullmatch(c) else c for c in codes if _is_ours(c, prefixes))
                 if not codes:
-                    continue  # `# noqa: E501` is another tool's business
-            out.append(Suppression(line, col + m.start(), col + m.end(), "noqa", codes, own_line, m.group(0)))
+                    continue
+            out.append(Suppression(line, col + m.start(), col + m.end(), "noqa", codes, own_line, m.group(0),
+                                   comment_start=not text[:m.start()].strip("# ")))
         for m in _IGNORE.finditer(text):
             raw = m.group("codes")
             codes = _codes(raw) if raw is not None and raw.strip() else None
             kind = "file" if m.group("kind") == "file-ignore" else "ignore"
-            out.append(Suppression(line, col + m.start(), col + m.end(), kind, codes, own_line, m.group(0)))
+            out.append(Suppression(line, col + m.start(), col + m.end(), kind, codes, own_line, m.group(0),
+                                   comment_start=not text[:m.start()].strip("# ")))
     return out
 
 
@@ -71,8 +77,12 @@ def _codes(raw: str) -> tuple[str, ...]:
     return tuple(c for c in re.split(r"[\s,]+", raw.strip()) if c)
 
 
-def _is_ours(code: str) -> bool:
-    return code.upper().startswith("MCP") or ("-" in code and code.islower())
+def _is_ours(code: str, prefixes: frozenset[str]) -> bool:
+    head = re.match(r"[A-Za-z]+", code)
+    if head and head.group(0).upper() in prefixes and (code[len(head.group(0)):].isdigit() or
+                                                       len(code) == len(head.group(0))):
+        return True
+    return "-" in code and code.islower()  # a rule name
 
 
 def _comments(source: str):

@@ -58,7 +58,7 @@ def cases(registry: Registry, rules: list[Rule] | None = None) -> list[ExampleCa
 class ExampleRunner:
     def __init__(self, registry: Registry) -> None:
         self.registry = registry
-        self.defaults = registry.select()
+        self.defaults = registry.select()  # the default set, as a user runs it
         self.engines: dict[str, Engine] = {}
 
     def engine_for(self, rule: Rule) -> Engine:

@@ -7,6 +7,8 @@ from collections.abc import Iterator, Sequence
 
 import libcst as cst
 
+from .fields import child_nodes
+
 
 def dotted(expr: cst.BaseExpression | None) -> str | None:
     """`a.b.c` -> "a.b.c"; anything that is not a plain name/attribute chain -> None."""
@@ -221,7 +223,7 @@ def iter_names(expr: cst.CSTNode) -> Iterator[cst.Name]:
         if isinstance(node, cst.Arg):
             stack.append(node.value)
             continue
-        stack.extend(node.children)
+        stack.extend(child_nodes(node))
 
 
 def target_names(target: cst.BaseExpression) -> list[cst.Name]:

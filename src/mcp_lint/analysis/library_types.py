@@ -146,9 +146,19 @@ class TypeOracle:
     def __init__(self, ctx) -> None:
         self.ctx = ctx
         self.memo: dict[int, str | None] = {}
+        self.targets: dict[int, str | None] = {}
 
     def call_target(self, call: cst.Call, point: Point) -> str | None:
-        """`requests.get`, `sqlite3.Cursor.execute`, ... or None when unknown."""
+        """`requests.get`, `sqlite3.Cursor.execute`, ... or None when unknown. A call is at one
+        program point, so its target is computed once per file whichever rule asks."""
+        key = id(call)
+        if key in self.targets:
+            return self.targets[key]
+        target = self._call_target(call, point)
+        self.targets[key] = target
+        return target
+
+    def _call_target(self, call: cst.Call, point: Point) -> str | None:
         func = call.func
         name = self.ctx.imports.resolve(func)
         if name is not None and not self._locally_bound(func, point):

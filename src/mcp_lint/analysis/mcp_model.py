@@ -37,19 +37,26 @@ class ServerInfo:
     host: cst.BaseExpression | None = None
     from_parameter: bool = False
 
+    # auth-related keywords from the constructor and from HTTP app factories, resolved
+    auth_values: dict[str, cst.BaseExpression] = field(default_factory=dict)
+
     @property
     def auth(self) -> tuple[bool, str]:
-        """(configured, how). A DebugTokenVerifier / StaticTokenVerifier is not auth."""
-        for name in sdk.AUTH_KWARGS:
-            value = self.kwargs.get(name)
-            if value is None or (isinstance(value, cst.Name) and value.value == "None"):
-                continue
+        """(configured, how). A DebugTokenVerifier / StaticTokenVerifier is not auth; the
+        official SDKs need a verifier or an authorization server provider, not just settings."""
+        present = {k: v for k, v in self.auth_values.items()
+                   if not (isinstance(v, cst.Name) and v.value == "None")}
+        for name, value in present.items():
             target = value.func if isinstance(value, cst.Call) else value
             shown = (dotted(target) or "").rsplit(".", 1)[-1]
             if shown in sdk.NO_AUTH_VERIFIERS:
                 return False, f"{name}={shown}() accepts any token"
-            return True, f"{name}="
-        return False, "no auth=, token_verifier= or auth_server_provider="
+        if self.flavour == sdk.FASTMCP:
+            return ("auth" in present, "auth=" if "auth" in present else "no auth=")
+        verifier = [k for k in ("token_verifier", "auth_server_provider") if k in present]
+        if verifier:
+            return True, f"{verifier[0]}="
+        return False, "no token_verifier= or auth_server_provider="
 
     @property
     def lowlevel(self) -> bool:
@@ -200,6 +207,7 @@ class _Builder:
             binding = site.targets[0] if site.targets else None
             info = self.add_server(ServerInfo(flavour=flavour, constructor=ctor, binding=binding,
                                               node=site.call, kwargs=kwargs, host=kwargs.get("host")))
+            self.note_auth(info, kwargs, site)
             for extra in site.targets[1:]:
                 self.by_binding.setdefault(extra, info)
             self.by_call[site.call] = info
@@ -208,12 +216,23 @@ class _Builder:
             for param in _all_params(fn.node.params):
                 if param.annotation is None:
                     continue
-                ann = _unwrap_optional(param.annotation.annotation)
+                ann = _unwrap_optional(_parse_string_annotation(param.annotation.annotation))
                 name = self.imports.resolve(ann) if ann is not None else None
                 if name in sdk.SERVER_CLASSES and param.name.value not in self.by_binding:
                     self.add_server(ServerInfo(flavour=sdk.SERVER_CLASSES[name], constructor=name,
                                                binding=param.name.value, node=param, from_parameter=True))
         # `MCPMixin().register_all(mcp_server=X)` passes a server along; nothing to bind.
+
+    def note_auth(self, server: ServerInfo, kwargs: dict[str, cst.BaseExpression], site: CallSite) -> None:
+        for name in sdk.AUTH_KWARGS:
+            value = kwargs.get(name)
+            if value is None:
+                continue
+            if isinstance(value, cst.Name) and value.value != "None":  # auth=verifier, bound earlier
+                bound = self.index.local_values.get((site.function, value.value)) or \
+                    self.index.local_values.get((None, value.value))
+                value = bound if bound is not None else value
+            server.auth_values[name] = value
 
     def server_of(self, expr: cst.BaseExpression) -> ServerInfo | None:
         if isinstance(expr, cst.Call):
@@ -251,11 +270,10 @@ class _Builder:
         server = self.server_of(target.value)
         if server is None:
             # Lower-confidence fallback: `@<anything>.tool` in a module importing an MCP SDK.
-            if self.model.imports_sdk and method in sdk.DECORATOR_KINDS and not self.imports.resolve(target.value):
+            if self.model.imports_sdk and method in sdk.DECORATOR_KINDS:
                 self.add_handler(fn, sdk.DECORATOR_KINDS[method], "fallback", expr, None, sdk.UNKNOWN, call,
                                  confidence="low")
-            elif self.model.imports_sdk and method in sdk.LOWLEVEL_DECORATORS and call is not None \
-                    and not self.imports.resolve(target.value):
+            elif self.model.imports_sdk and method in sdk.LOWLEVEL_DECORATORS and call is not None:
                 self.add_handler(fn, sdk.LOWLEVEL_DECORATORS[method], "fallback", expr, None, sdk.LOWLEVEL1, call,
                                  confidence="low")
             return
@@ -403,8 +421,15 @@ class _Builder:
         kwargs = {a.keyword.value: a.value for a in call.args if a.keyword is not None} if call else {}
         name = fn.name
         named = kwargs.get("name")
-        if named is None and call is not None and call.args and call.args[0].keyword is None and kind == "tool":
-            named = call.args[0].value if string_value(call.args[0].value) is not None else None
+        if named is None and call is not None and isinstance(call.func, cst.Attribute):
+            positional = [a.value for a in call.args if a.keyword is None and not a.star]
+            method = call.func.attr.value
+            if method in sdk.DECORATOR_KINDS and positional and kind != "resource":
+                named = positional[0]  # @mcp.tool("name"), @mcp.prompt("name")
+            elif method in sdk.ADD_METHODS and len(positional) > 1:
+                named = positional[1]  # add_tool(fn, "name", ...)
+            if named is not None and string_value(named) is None:
+                named = None
         if named is not None and string_value(named) is not None:
             name = string_value(named) or name
         handler = HandlerInfo(kind=kind, form=form, function=fn.node, registration=registration,
@@ -457,6 +482,8 @@ class _Builder:
         if why:
             return ParamInfo(name, p, ann, INJECTED, False, why)
         ann_name = (dotted(_unwrap_optional(ann)) or "") if ann is not None else ""
+        if i == 0 and (handler.flavour == sdk.LOWLEVEL2 or handler.form == "T10"):
+            return ParamInfo(name, p, ann, INJECTED, False, "request context (mcp 2.x handlers take ctx, params)")
         if handler.kind == "tool-dispatcher":
             if name in ("arguments", "args") or ann_name.endswith(("dict", "Dict", "Mapping")) and i > 0:
                 return ParamInfo(name, p, ann, CONTAINER, True, raw_arguments=True)
@@ -467,7 +494,8 @@ class _Builder:
             if name in ("req", "request") or ann_name.endswith("CallToolRequest"):
                 return ParamInfo(name, p, ann, MODEL, True, arguments_attr=True)
             return ParamInfo(name, p, ann, MODEL, False, "request context")
-        if handler.kind == "prompt-dispatcher" and (name == "arguments" or i == 1):
+        if handler.kind == "prompt-dispatcher" and not ann_name.endswith("Params") and \
+                (name == "arguments" or (i == 1 and name != "params")):
             return ParamInfo(name, p, ann, CONTAINER, True, raw_arguments=True)
         if name in ("params", "req", "request") or ann_name.endswith("Params"):
             return ParamInfo(name, p, ann, MODEL, True, arguments_attr=handler.kind == "prompt-dispatcher")
@@ -504,7 +532,7 @@ class _Builder:
     def is_context(self, ann: cst.BaseExpression) -> bool:
         if isinstance(ann, cst.SimpleString):
             text = string_value(ann) or ""
-            return text.split("[")[0].split(".")[-1].strip() == "Context"
+            return text.split("[")[0].split(".")[-1].strip() == "Context" and "Context" not in self.index.classes
         if isinstance(ann, cst.BinaryOperation):  # Context | None
             return self.is_context(ann.left) or self.is_context(ann.right)
         if isinstance(ann, cst.Subscript):
@@ -516,7 +544,7 @@ class _Builder:
         if name in sdk.CONTEXT_CLASSES:
             return True
         text = dotted(ann) or ""
-        return name is None and text.rsplit(".", 1)[-1] == "Context"
+        return name is None and text.rsplit(".", 1)[-1] == "Context" and "Context" not in self.index.classes
 
     def constraint(self, ann: cst.BaseExpression | None) -> tuple[str, frozenset[str]]:
         """Classify an annotation; the sanitizers are what the SDK's validation guarantees."""
@@ -612,6 +640,7 @@ class _Builder:
             elif method in sdk.HTTP_METHODS:
                 host = keyword(call, "host")
                 server.transports.append(Transport(sdk.HTTP, f"{method}()", call, host=host.value if host else None))
+                self.note_auth(server, {a.keyword.value: a.value for a in call.args if a.keyword is not None}, site)
         for name, value, _fn in self.index.attribute_assigns:
             base, _, attr = name.rpartition(".settings.")
             if attr == "host" and base in self.by_binding:
@@ -634,6 +663,17 @@ class _Builder:
                 h.flavour = h.server.flavour if h.server.flavour != sdk.LOWLEVEL else h.flavour
                 if h.dispatcher and h.flavour == sdk.LOWLEVEL2:
                     h.validate_input = False
+
+
+def _parse_string_annotation(ann: cst.BaseExpression) -> cst.BaseExpression:
+    """`server: "FastMCP"` (a forward reference) -> the expression inside the string."""
+    text = string_value(ann) if isinstance(ann, (cst.SimpleString, cst.ConcatenatedString)) else None
+    if text is None:
+        return ann
+    try:
+        return cst.parse_expression(text)
+    except cst.ParserSyntaxError:
+        return ann
 
 
 def _all_params(params: cst.Parameters):

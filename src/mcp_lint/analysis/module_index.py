@@ -95,11 +95,6 @@ def build_index(module: cst.Module) -> ModuleIndex:
     return index
 
 
-_SCAN_THROUGH = (cst.Await, cst.Attribute, cst.Subscript, cst.BooleanOperation, cst.IfExp,
-                 cst.List, cst.Tuple, cst.Set, cst.Dict, cst.StarredElement, cst.Element,
-                 cst.DictElement, cst.StarredDictElement, cst.Arg)
-
-
 class _Indexer:
     def __init__(self, index: ModuleIndex) -> None:
         self.index = index
@@ -243,15 +238,31 @@ class _Indexer:
     def scan(self, expr: cst.BaseExpression, fn, cls, targets: tuple[str, ...] = (), in_with: bool = False) -> None:
         """Record calls at the top of an expression and inside their arguments, without
         entering lambdas, comprehensions, f-strings or operators."""
-        stack: list[tuple[cst.CSTNode, bool]] = [(expr, True)]
+        class_name = cls.name if cls else (fn.class_name if fn else None)
+        stack: list[tuple[cst.BaseExpression, bool]] = [(expr, True)]
+        calls = self.index.calls
         while stack:
             node, is_top = stack.pop()
-            if isinstance(node, cst.Call):
-                self.index.calls.append(CallSite(call=node, function=fn, class_name=cls.name if cls else (
-                    fn.class_name if fn else None), targets=targets if is_top else (), in_with=in_with and is_top))
+            t = type(node)
+            if t is cst.Call:
+                calls.append(CallSite(call=node, function=fn, class_name=class_name,
+                                      targets=targets if is_top else (), in_with=in_with and is_top))
                 stack.append((node.func, False))
-                stack.extend((a, False) for a in node.args)
-            elif isinstance(node, _SCAN_THROUGH):
-                for child in node.children:
-                    if isinstance(child, cst.BaseExpression) or isinstance(child, _SCAN_THROUGH):
-                        stack.append((child, is_top and isinstance(node, cst.Await)))
+                stack.extend((a.value, False) for a in node.args)
+            elif t is cst.Await:
+                stack.append((node.expression, is_top))
+            elif t is cst.Attribute or t is cst.Subscript:
+                stack.append((node.value, False))
+            elif t is cst.BooleanOperation:
+                stack.append((node.left, False))
+                stack.append((node.right, False))
+            elif t is cst.IfExp:
+                stack.append((node.body, False))
+                stack.append((node.orelse, False))
+            elif t is cst.List or t is cst.Tuple or t is cst.Set:
+                stack.extend((e.value, False) for e in node.elements)
+            elif t is cst.Dict:
+                for e in node.elements:
+                    if isinstance(e, cst.DictElement):
+                        stack.append((e.key, False))
+                    stack.append((e.value, False))

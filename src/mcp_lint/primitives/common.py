@@ -33,7 +33,15 @@ class CallPatterns:
         self.exact: set[str] = set()
         self.tails: list[str] = []
         self.globs: list[re.Pattern[str]] = []
+        # The last name of every pattern: a call whose own last name is not among them cannot
+        # match, which rejects almost every call without resolving anything.
+        self.last_names: set[str] | None = set()
         for p in patterns:
+            last = p.rsplit(".", 1)[-1]
+            if "*" in last:
+                self.last_names = None
+            elif self.last_names is not None:
+                self.last_names.add(last)
             if p.startswith("*."):
                 self.tails.append(p[1:])
             elif "*" in p:
@@ -43,6 +51,11 @@ class CallPatterns:
 
     def match(self, call: cst.Call, ctx: FileContext, point: Point) -> str | None:
         """The pattern-level name of the call if it matches (e.g. `requests.get`)."""
+        if self.last_names is not None:
+            func = call.func
+            last = func.attr.value if type(func) is cst.Attribute else func.value if type(func) is cst.Name else None
+            if last is None or last not in self.last_names and not self._alias_possible(last, ctx):
+                return None
         target = ctx.types.call_target(call, point)
         if target is not None:
             if target in self.exact:
@@ -57,6 +70,12 @@ class CallPatterns:
                     if name.endswith(tail) and name != tail[1:]:
                         return name
         return None
+
+
+    def _alias_possible(self, last: str, ctx: FileContext) -> bool:
+        """`from requests import get as fetch`: the local name differs from the pattern's."""
+        qual = ctx.imports.aliases.get(last)
+        return qual is not None and qual.rsplit(".", 1)[-1] in self.last_names  # type: ignore[operator]
 
 
 def sink_argument(call: cst.Call, spec: dict) -> cst.BaseExpression | None:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import libcst as cst
 
 from ..analysis.cst_utils import call_name, iter_names, root_name
+from ..analysis.fields import child_nodes
 from ..analysis.state import LoopInfo
 from ..context import FileContext
 from ..schema import Key, List, Map, Str
@@ -149,5 +150,5 @@ def _suspends(body: cst.CSTNode) -> bool:
             return True
         if isinstance(node, (cst.FunctionDef, cst.Lambda, cst.ClassDef)):
             continue
-        stack.extend(node.children)
+        stack.extend(child_nodes(node))
     return False

@@ -81,6 +81,8 @@ class UnvalidatedArguments(Primitive):
         return ctx.scratch.setdefault(f"{self.rule.id}:validated", set())
 
     def on_call(self, node: cst.Call, ctx: FileContext) -> None:
+        if not self._file_has_unvalidated_dispatcher(ctx):
+            return
         func = node.func
         if isinstance(func, cst.Attribute) and func.attr.value == "get" and node.args:
             self.on_read(node, ctx, base=func.value)
@@ -104,6 +106,8 @@ class UnvalidatedArguments(Primitive):
                 self._validated(ctx).add((id(frame), "*"))  # this frame validates its input
 
     def on_read(self, node: cst.CSTNode, ctx: FileContext, base: cst.BaseExpression | None = None) -> None:
+        if not self._file_has_unvalidated_dispatcher(ctx):
+            return
         if base is None:
             if not isinstance(node, cst.Subscript):
                 return
@@ -141,6 +145,12 @@ class UnvalidatedArguments(Primitive):
                    or dispatcher.form == "T10" else "`validate_input=False` turns off the SDK's schema check")
             ctx.report(self.rule, node, {"handler": dispatcher.function.name.value, "read": code(node, 50),
                                          "why": why}, statement=statement)
+
+    def _file_has_unvalidated_dispatcher(self, ctx: FileContext) -> bool:
+        key = f"{self.rule.id}:relevant"
+        if key not in ctx.scratch:
+            ctx.scratch[key] = any(self._unvalidated(h) for h in ctx.model.handlers)
+        return ctx.scratch[key]
 
     def _unvalidated(self, handler: HandlerInfo) -> bool:
         return handler.kind in self.kinds and handler.validate_input is False

@@ -17,6 +17,7 @@ from __future__ import annotations
 import libcst as cst
 
 from ..analysis.cst_utils import dotted, keyword, statements
+from ..analysis.fields import descendants
 from ..context import FileContext, NodeEdit, NodeFix
 from ..schema import Key, List, Map, Str
 from .base import Primitive
@@ -159,13 +160,7 @@ def _contains_any(node: cst.CSTNode, targets: list[cst.CSTNode]) -> bool:
     if not targets:
         return False
     wanted = set(map(id, targets))
-    stack = [node]
-    while stack:
-        n = stack.pop()
-        if id(n) in wanted:
-            return True
-        stack.extend(n.children)
-    return False
+    return any(id(n) in wanted for n in descendants(node))
 
 
 def _contains_any_list(stmts, targets) -> bool:

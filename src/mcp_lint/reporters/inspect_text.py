@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Any, TextIO
 
-from rich.console import Console
 from rich.text import Text
 from rich.tree import Tree
 
+from .console import make_console
+
 
 def render_model(doc: dict[str, Any], out: TextIO) -> None:
-    console = Console(file=out, highlight=False, soft_wrap=True, markup=False)
+    console = make_console(out)
     root = Tree(Text(doc["path"], style="bold"))
     if doc.get("error"):
         root.add(Text(f"error: {doc['error']}", style="red"))

@@ -13,13 +13,13 @@ from rich.text import Text
 
 from ..findings import Finding, Severity
 from . import Report
+from .console import make_console
 
 _SEVERITY_STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
 
 
 def _console(out: TextIO, color: bool | None) -> Console:
-    return Console(file=out, force_terminal=color, no_color=color is False, highlight=False,
-                   soft_wrap=True, emoji=False, markup=False)
+    return make_console(out, color)
 
 
 def _location(f: Finding) -> str:

@@ -1,0 +1,475 @@
+"""Output formats: full, concise, json (against report.schema.json), sarif (against the OASIS
+SARIF 2.1.0 schema and GitHub's code-scanning rules) and github workflow commands."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+from importlib import resources
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from conftest import ROOT, SHARED, findings, run_cli, write
+
+SARIF_SCHEMA = ROOT / "tests" / "data" / "sarif-schema-2.1.0.json"
+
+# The MCP101 call is on line 11, column 5.
+SERVER = '''\
+import sqlite3
+from mcp.server.fastmcp import FastMCP
+
+mcp = FastMCP("orders")
+
+@mcp.tool()
+def find_orders(customer: str) -> list:
+    """Orders of one customer."""
+    conn = sqlite3.connect("shop.db")
+    cur = conn.cursor()
+    cur.execute(f"SELECT * FROM orders WHERE customer = '{customer}'")
+    return cur.fetchall()
+'''
+
+# Non-ASCII text before the finding on line 9 (an astral character counts 2 in UTF-16).
+EMOJI_LINE = """    note = "😀é"; conn.execute(f"SELECT * FROM t WHERE c = '{customer}'")"""
+EMOJI_SERVER = f'''\
+import sqlite3
+from mcp.server.fastmcp import FastMCP
+
+mcp = FastMCP("orders")
+
+@mcp.tool()
+def find_orders(customer: str) -> list:
+    conn = sqlite3.connect("shop.db")
+{EMOJI_LINE}
+'''
+
+# Two-statement form: the finding carries a trace from the tool parameter.
+TWO_STATEMENTS = '''\
+import asyncpg
+from fastmcp import FastMCP
+
+mcp = FastMCP("tables")
+
+@mcp.tool
+async def row_count(table: str) -> int:
+    """Count the rows of a table."""
+    conn = await asyncpg.connect("postgresql://localhost/app")
+    query = "SELECT count(*) FROM %s" % table
+    return await conn.fetchval(query)
+'''
+
+UNUSED_NOQA = 'import json\n\ndata = json.loads("{}")  # noqa: MCP101\n'
+
+SYNTAX_ERROR = "def f(:\n    pass\n"
+
+
+def _sarif_validator() -> jsonschema.Draft4Validator:
+    schema = json.loads(SARIF_SCHEMA.read_text(encoding="utf-8"))
+    jsonschema.Draft4Validator.check_schema(schema)
+    return jsonschema.Draft4Validator(schema)
+
+
+def _report_schema() -> dict:
+    text = resources.files("mcp_lint").joinpath("reporters/report.schema.json").read_text(encoding="utf-8")
+    return json.loads(text)
+
+
+def _validate_json_report(doc: dict) -> None:
+    schema = _report_schema()
+    cls = jsonschema.validators.validator_for(schema)
+    cls.check_schema(schema)
+    errors = sorted(cls(schema).iter_errors(doc), key=lambda e: list(e.absolute_path))
+    assert not errors, [f"{list(e.absolute_path)}: {e.message}" for e in errors]
+
+
+def _validate_sarif(doc: dict) -> None:
+    errors = sorted(_sarif_validator().iter_errors(doc), key=lambda e: list(e.absolute_path))
+    assert not errors, [f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in errors]
+
+
+def _mixed_tree(root: Path) -> None:
+    write(root, "src/server.py", SERVER)
+    write(root, "src/emoji.py", EMOJI_SERVER)
+    write(root, "src/two.py", TWO_STATEMENTS)
+    write(root, "src/unused.py", UNUSED_NOQA)
+    write(root, "src/broken.py", SYNTAX_ERROR)
+
+
+def _sarif(root: Path, *args: str) -> tuple[dict, object]:
+    result = run_cli("--output-format", "sarif", *args, cwd=root)
+    return json.loads(result.stdout), result
+
+
+# -- full and concise --------------------------------------------------------------------------
+
+def test_full_output_has_location_id_name_message_frame_caret_and_summary(tmp_path):
+    write(tmp_path, "server.py", SERVER)
+    result = run_cli("--select", "MCP101", "server.py", cwd=tmp_path)
+    assert result.exit_code == 1
+    lines = result.stdout.splitlines()
+    head = [i for i, line in enumerate(lines) if line.startswith("server.py:11:5: MCP101")]
+    assert len(head) == 1, result.stdout
+    i = head[0]
+    assert "sql-string-formatting" in lines[i]
+    assert "customer" in lines[i]
+    source = next(line for line in lines[i:] if re.match(r"^\s*11 \| ", line))
+    assert source.endswith("""cur.execute(f"SELECT * FROM orders WHERE customer = '{customer}'")""")
+    caret = lines[lines.index(source) + 1]
+    assert "^" in caret
+    # the caret starts under the `c` of `cur.execute`
+    assert caret.index("^") == source.index("cur.execute")
+    assert re.match(r"^\s*10 \| ", lines[lines.index(source) - 1])  # one line of context above
+    assert "Found 1 finding in 1 file examined" in result.stdout
+    assert re.search(r"^\s*1\s+MCP101\s+sql-string-formatting\s*$", result.stdout, re.MULTILINE)
+
+
+def test_full_output_when_clean(tmp_path):
+    write(tmp_path, "a.py", "x = 1\n")
+    write(tmp_path, "b.py", "y = 2\n")
+    result = run_cli(".", cwd=tmp_path)
+    assert result.exit_code == 0
+    assert result.stdout.strip() == "All checks passed (2 files examined)."
+
+
+def test_concise_output_is_one_line_per_finding(tmp_path):
+    write(tmp_path, "a.py", SERVER)
+    write(tmp_path, "b.py", SYNTAX_ERROR)
+    result = run_cli("--output-format", "concise", "--select", "MCP101", ".", cwd=tmp_path)
+    assert result.exit_code == 1
+    lines = result.stdout.splitlines()
+    assert lines[0] == "a.py:11:5: MCP101 [sql-string-formatting] " \
+        "tool parameter `customer` flows into `cur.execute()` through an f-string: SQL built by string formatting"
+    assert lines[1].startswith("b.py:1:7: MCP001 [parse-error] syntax error")
+    assert lines[2] == "Found 2 findings."
+    assert len(lines) == 3
+
+
+def test_no_colour_codes_when_not_a_terminal(tmp_path):
+    write(tmp_path, "server.py", SERVER)
+    result = run_cli("server.py", cwd=tmp_path)
+    assert "\x1b[" not in result.stdout
+
+
+# -- json --------------------------------------------------------------------------------------
+
+def test_json_validates_against_report_schema(tmp_path):
+    _mixed_tree(tmp_path)
+    result = run_cli("--output-format", "json", "--extend-select", "MCP900", "src", cwd=tmp_path)
+    assert result.exit_code == 1
+    doc = result.json()
+    _validate_json_report(doc)
+    assert doc["schema_version"].startswith("1.")
+    assert doc["tool"]["name"] == "mcp-lint"
+    assert doc["files_examined"] == 5
+    ids = {f["id"] for f in doc["findings"]}
+    assert {"MCP001", "MCP101", "MCP900"} <= ids
+    assert doc["summary"]["findings"] == len(doc["findings"])
+    assert doc["summary"]["by_rule"]["MCP101"] == len(findings(result, "MCP101"))
+    # a trace and a fix are both represented
+    assert any(f["trace"] for f in findings(result, "MCP101"))
+    fix = findings(result, "MCP900")[0]["fix"]
+    assert fix["applicability"] == "safe" and fix["edits"]
+
+
+def test_json_positions_are_code_points(tmp_path):
+    write(tmp_path, "emoji.py", EMOJI_SERVER)
+    result = run_cli("--output-format", "json", "--select", "MCP101", "emoji.py", cwd=tmp_path)
+    hit = findings(result, "MCP101")
+    assert len(hit) == 1
+    assert hit[0]["start"] == {"line": 9, "column": EMOJI_LINE.index("conn.execute") + 1}
+
+
+def test_json_when_clean_validates(tmp_path):
+    write(tmp_path, "ok.py", "x = 1\n")
+    result = run_cli("--output-format", "json", "ok.py", cwd=tmp_path)
+    assert result.exit_code == 0
+    doc = result.json()
+    _validate_json_report(doc)
+    assert doc["findings"] == [] and doc["summary"] == {"findings": 0, "by_rule": {}}
+
+
+def test_json_errors_entry_for_a_skipped_file_validates(tmp_path):
+    from mcp_lint import engine
+
+    big = tmp_path / "huge.py"
+    big.write_bytes(b"x = 1\n" * (engine.MAX_FILE_BYTES // 6 + 10))
+    write(tmp_path, "server.py", SERVER)
+    result = run_cli("--output-format", "json", ".", cwd=tmp_path)
+    doc = result.json()
+    _validate_json_report(doc)
+    assert [e["path"] for e in doc["errors"]] == ["huge.py"]
+    assert "larger than" in doc["errors"][0]["message"]
+    assert [f["path"] for f in findings(result, "MCP101")] == ["server.py"]
+
+
+def test_json_fingerprints_are_stable_and_distinct(tmp_path):
+    write(tmp_path, "a.py", SERVER)
+    write(tmp_path, "b.py", SERVER)
+    first = findings(run_cli("--output-format", "json", ".", cwd=tmp_path), "MCP101")
+    # an unrelated edit above the finding does not change its fingerprint
+    write(tmp_path, "a.py", "# a comment\n\n" + SERVER)
+    second = findings(run_cli("--output-format", "json", ".", cwd=tmp_path), "MCP101")
+    assert [f["start"]["line"] for f in second] == [13, 11]
+    assert [f["fingerprint"] for f in first] == [f["fingerprint"] for f in second]
+    assert first[0]["fingerprint"] != first[1]["fingerprint"]
+
+
+# -- sarif -------------------------------------------------------------------------------------
+
+def test_sarif_schema_file_is_the_oasis_errata_copy():
+    schema = json.loads(SARIF_SCHEMA.read_text(encoding="utf-8"))
+    assert schema["$schema"] == "http://json-schema.org/draft-04/schema#"
+    assert schema["id"].endswith("errata01/os/schemas/sarif-schema-2.1.0.json")
+
+
+def test_sarif_validates_against_the_oasis_schema(tmp_path):
+    _mixed_tree(tmp_path)
+    doc, result = _sarif(tmp_path, "--extend-select", "MCP900", "src")
+    assert result.exit_code == 1
+    _validate_sarif(doc)
+    assert doc["version"] == "2.1.0"
+    assert doc["$schema"]
+
+
+def test_sarif_with_no_findings_has_empty_results_and_validates(tmp_path):
+    write(tmp_path, "ok.py", "x = 1\n")
+    doc, result = _sarif(tmp_path, "ok.py")
+    assert result.exit_code == 0
+    _validate_sarif(doc)
+    assert doc["runs"][0]["results"] == []
+    assert doc["runs"][0]["tool"]["driver"]["name"] == "mcp-lint"
+
+
+def test_sarif_has_github_essentials(tmp_path):
+    _mixed_tree(tmp_path)
+    doc, _ = _sarif(tmp_path, "--extend-select", "MCP900", "src")
+    assert len(doc["runs"]) == 1
+    run = doc["runs"][0]
+    driver = run["tool"]["driver"]
+    assert driver["name"] == "mcp-lint"
+    assert run["columnKind"] == "utf16CodeUnits"
+    rules = driver["rules"]
+    rule_ids = [r["id"] for r in rules]
+    assert len(set(rule_ids)) == len(rule_ids)
+    for rule in rules:
+        for key in ("shortDescription", "fullDescription", "help"):
+            assert rule[key]["text"].strip(), (rule["id"], key)
+            assert len(rule[key]["text"]) <= (4000 if key == "help" else 1024)
+        props = rule.get("properties", {})
+        if "security" in props.get("tags", []):
+            sev = props["security-severity"]
+            assert isinstance(sev, str)
+            assert 0.0 < float(sev) <= 10.0
+        if "precision" in props:
+            assert props["precision"] in ("very-high", "high", "medium", "low")
+        if "problem.severity" in props:
+            assert props["problem.severity"] in ("error", "warning", "recommendation")
+    results = run["results"]
+    assert {r["ruleId"] for r in results} >= {"MCP001", "MCP101", "MCP900"}
+    for res in results:
+        assert 0 <= res["ruleIndex"] < len(rules)
+        assert rules[res["ruleIndex"]]["id"] == res["ruleId"]
+        assert res["message"]["text"].strip()
+        assert res["partialFingerprints"] and all(isinstance(v, str) and v for v in res["partialFingerprints"].values())
+        assert len(res["locations"]) >= 1
+        loc = res["locations"][0]["physicalLocation"]
+        uri = loc["artifactLocation"]["uri"]
+        assert uri.startswith("src/"), uri
+        assert "://" not in uri and not uri.startswith("/") and "\\" not in uri
+        assert "uriBaseId" not in loc["artifactLocation"]
+        region = loc["region"]
+        assert region["startLine"] >= 1
+        assert region.get("startColumn", 1) >= 1
+        if region.get("endLine", region["startLine"]) == region["startLine"]:
+            assert region.get("endColumn", region.get("startColumn", 1) + 1) > region.get("startColumn", 1)
+    mcp101 = rules[rule_ids.index("MCP101")]
+    assert "security" in mcp101["properties"]["tags"]
+    assert "external/cwe/cwe-89" in mcp101["properties"]["tags"]
+    assert float(mcp101["properties"]["security-severity"]) >= 7.0  # an error-level security rule is "high"
+
+
+def test_sarif_trace_becomes_code_flow(tmp_path):
+    write(tmp_path, "two.py", TWO_STATEMENTS)
+    doc, _ = _sarif(tmp_path, "--select", "MCP101", "two.py")
+    (res,) = [r for r in doc["runs"][0]["results"] if r["ruleId"] == "MCP101"]
+    steps = res["codeFlows"][0]["threadFlows"][0]["locations"]
+    lines = [s["location"]["physicalLocation"]["region"]["startLine"] for s in steps]
+    assert lines[0] == 7  # the tool parameter
+    assert lines == sorted(lines)
+    assert res["locations"][0]["physicalLocation"]["region"]["startLine"] == 10
+
+
+def test_sarif_columns_are_utf16_code_units(tmp_path):
+    write(tmp_path, "emoji.py", EMOJI_SERVER)
+    doc, _ = _sarif(tmp_path, "--select", "MCP101", "emoji.py")
+    (res,) = [r for r in doc["runs"][0]["results"] if r["ruleId"] == "MCP101"]
+    region = res["locations"][0]["physicalLocation"]["region"]
+    idx = EMOJI_LINE.index("conn.execute")
+    utf16_start = len(EMOJI_LINE[:idx].encode("utf-16-le")) // 2 + 1
+    assert utf16_start == idx + 2  # the emoji is one code point but two UTF-16 code units
+    assert region["startLine"] == 9
+    assert region["startColumn"] == utf16_start
+    utf16_end = len(EMOJI_LINE.encode("utf-16-le")) // 2 + 1
+    assert region["endColumn"] == utf16_end
+
+
+def test_sarif_uris_are_relative_to_the_repository_root(tmp_path):
+    if shutil.which("git") is None:
+        pytest.skip("git is not installed")
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    write(tmp_path, "services/api/server.py", SERVER)
+    doc, result = _sarif(tmp_path / "services", "--select", "MCP101", ".")
+    assert result.exit_code == 1
+    uris = [r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in doc["runs"][0]["results"]]
+    assert uris == ["services/api/server.py"]
+
+
+def test_sarif_uris_are_percent_encoded(tmp_path):
+    write(tmp_path, "my tools/server.py", SERVER)
+    doc, _ = _sarif(tmp_path, "--select", "MCP101", ".")
+    uris = [r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in doc["runs"][0]["results"]]
+    assert uris == ["my%20tools/server.py"]
+    _validate_sarif(doc)
+
+
+def test_sarif_results_are_written_to_output_file(tmp_path):
+    write(tmp_path, "server.py", SERVER)
+    out = tmp_path / "mcp-lint.sarif"
+    result = run_cli("--output-format", "sarif", "-o", out, "--select", "MCP101", "server.py", cwd=tmp_path)
+    assert result.exit_code == 1
+    assert result.stdout.strip() == ""
+    doc = json.loads(out.read_text(encoding="utf-8"))
+    _validate_sarif(doc)
+    assert [r["ruleId"] for r in doc["runs"][0]["results"]] == ["MCP101"]
+
+
+def test_sarif_fix_for_unused_suppression_validates(tmp_path):
+    write(tmp_path, "unused.py", UNUSED_NOQA)
+    doc, _ = _sarif(tmp_path, "--select", "MCP101,MCP900", "unused.py")
+    _validate_sarif(doc)
+    (res,) = doc["runs"][0]["results"]
+    assert res["ruleId"] == "MCP900"
+    assert res["level"] == "warning"
+    change = res["fixes"][0]["artifactChanges"][0]
+    assert change["artifactLocation"]["uri"] == "unused.py"
+    assert change["replacements"][0]["deletedRegion"]["startLine"] == 3
+
+
+@pytest.mark.skipif(not (SHARED / "tools" / "validate_sarif.py").exists(), reason="shared SARIF validator not present")
+def test_sarif_passes_the_shared_github_validator(tmp_path):
+    _mixed_tree(tmp_path)
+    out = tmp_path / "out.sarif"
+    run_cli("--output-format", "sarif", "-o", out, "--extend-select", "MCP900", "src", cwd=tmp_path)
+    proc = subprocess.run([sys.executable, str(SHARED / "tools" / "validate_sarif.py"), "--github", str(out)],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "OK" in proc.stdout
+
+
+# -- github ------------------------------------------------------------------------------------
+
+def test_github_annotations(tmp_path):
+    write(tmp_path, "server.py", SERVER)
+    write(tmp_path, "unused.py", UNUSED_NOQA)
+    result = run_cli("--output-format", "github", "--select", "MCP101,MCP900", ".", cwd=tmp_path)
+    assert result.exit_code == 1
+    lines = result.stdout.splitlines()
+    assert lines, result.stdout
+    for line in lines:
+        assert line.startswith(("::error ", "::warning ", "::notice ")), line
+    assert lines[0].startswith("::error file=server.py,line=11,col=5,")
+    assert "title=MCP101 (sql-string-formatting)::" in lines[0]
+    assert lines[0].endswith("::tool parameter `customer` flows into `cur.execute()` through an f-string: "
+                             "SQL built by string formatting")
+    assert lines[1].startswith("::warning file=unused.py,line=3,")
+    assert "title=MCP900 (unused-suppression)::" in lines[1]
+
+
+ESCAPE_PACK = """\
+pack: escapes
+description: A rule whose message needs escaping in workflow commands.
+rules:
+  - id: TST501
+    name: escape-probe
+    message: "100% sure, really: {argument}\\nsecond line"
+    severity: warning
+    confidence: high
+    tags: [test]
+    docs:
+      what: Reports tool input reaching probe.sink.
+      why: To exercise escaping.
+    check:
+      primitive: tainted-call
+      sinks:
+        - call: probe.sink
+          argument: 0
+    examples:
+      invalid:
+        - code: |
+            from probe import sink
+            from mcp.server.fastmcp import FastMCP
+
+            mcp = FastMCP("probe")
+
+            @mcp.tool()
+            def run(name: str) -> str:
+                \"\"\"Passes the input through.\"\"\"
+                return sink(name)
+          lines: [9]
+      valid:
+        - code: |
+            x = 1
+"""
+
+ESCAPE_SOURCE = '''\
+from probe import sink
+from mcp.server.fastmcp import FastMCP
+
+mcp = FastMCP("probe")
+
+@mcp.tool()
+def run(name: str) -> str:
+    """Passes the input through."""
+    return sink(name)
+'''
+
+
+def test_github_escapes_properties_and_message(tmp_path):
+    pack = write(tmp_path, "escapes.yaml", ESCAPE_PACK)
+    write(tmp_path, "odd, na:me 100%.py", ESCAPE_SOURCE)
+    result = run_cli("--output-format", "github", "--rule-pack", pack, "--select", "TST501", ".", cwd=tmp_path)
+    assert result.exit_code == 1, result.stderr
+    lines = result.stdout.splitlines()
+    assert len(lines) == 1, result.stdout  # the newline in the message is escaped
+    line = lines[0]
+    assert line.startswith("::warning file=odd%2C na%3Ame 100%25.py,line=9,col=12,")
+    props, message = line[len("::warning "):].split("::", 1)
+    assert "title=TST501 (escape-probe)" in props
+    assert message == "100%25 sure, really: name%0Asecond line"
+
+
+# -- severity styles are consistent across formats -------------------------------------------------
+
+def test_all_formats_agree_on_the_findings(tmp_path):
+    write(tmp_path, "a.py", SERVER)
+    write(tmp_path, "b.py", TWO_STATEMENTS)
+    args = ("--select", "MCP101", ".")
+    doc = run_cli("--output-format", "json", *args, cwd=tmp_path).json()
+    expected = [(f["path"], f["start"]["line"], f["start"]["column"]) for f in doc["findings"]]
+    assert expected == [("a.py", 11, 5), ("b.py", 10, 13)]
+    concise = run_cli("--output-format", "concise", *args, cwd=tmp_path).stdout
+    assert [tuple(m.groups()) for m in re.finditer(r"^(\S+?):(\d+):(\d+): MCP101", concise, re.MULTILINE)] == \
+        [(p, str(l), str(c)) for p, l, c in expected]
+    github = run_cli("--output-format", "github", *args, cwd=tmp_path).stdout
+    assert [tuple(m.groups()) for m in re.finditer(r"file=([^,]+),line=(\d+),col=(\d+)", github)] == \
+        [(p, str(l), str(c)) for p, l, c in expected]
+    sarif = json.loads(run_cli("--output-format", "sarif", *args, cwd=tmp_path).stdout)
+    got = [(r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+            r["locations"][0]["physicalLocation"]["region"]["startLine"],
+            r["locations"][0]["physicalLocation"]["region"]["startColumn"]) for r in sarif["runs"][0]["results"]]
+    assert got == expected
