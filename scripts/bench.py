@@ -29,8 +29,8 @@ from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CORPUS = REPO_ROOT.parent / "corpus"
-FETCH_SCRIPT = REPO_ROOT.parent / "shared" / "corpus" / "fetch_corpus.sh"
-FETCH_LIST = REPO_ROOT.parent / "shared" / "corpus" / "public.txt"
+FETCH_SCRIPT = REPO_ROOT / "scripts" / "fetch_corpus.sh"
+FETCH_LIST = REPO_ROOT / "scripts" / "corpus.txt"
 DEFAULT_PEERS_VENV = Path(tempfile.gettempdir()) / "mcp-lint-bench-peers"
 SECTIONS = ("floors", "mcp-lint", "peers", "stages")
 SEMGREP_FAILED_MARK = ".semgrep-install-failed"
