@@ -12,11 +12,13 @@ rules and files go on.
 from __future__ import annotations
 
 import ast
+import concurrent.futures
 import io
 import os
 import re
 import stat
 import sys
+import threading
 import tokenize
 from collections.abc import Iterable
 
@@ -93,6 +95,16 @@ class Engine:
         return self.lint_text(text, path)
 
     def lint_text(self, text: str, path: str) -> FileResult:
+        """Lint one decoded source. Runs on a thread with a large stack: libcst's native
+        parser recurses on nesting and would otherwise overflow the C stack (a segfault, which
+        no `except` can catch) on inputs that are deep but legal."""
+        return deep_stack(self._lint_text, text, path)
+
+    def _lint_text(self, text: str, path: str) -> FileResult:
+        refused = _refused_by_python(text)
+        if refused is not None:
+            message, line, col = refused
+            return self._parse_failure(path, message, line, col, text)
         try:
             module = cst.parse_module(text)
         except cst.ParserSyntaxError as exc:
@@ -319,6 +331,54 @@ def _fix(fix: NodeFix, spans, lines: LineTable) -> Fix | None:
     return Fix(fix.description, tuple(edits), fix.applicability)
 
 
+# Only sources with a line this long are checked with CPython's parser before libcst's:
+# that is where libcst's time grows superlinearly (long attribute, call or operator chains).
+LONG_LINE = 2000
+STACK_BYTES = 512 * 1024 * 1024
+PYTHON_RECURSION_LIMIT = 1000
+_deep_stack_executor: tuple[int, concurrent.futures.ThreadPoolExecutor] | None = None
+
+
+def deep_stack(fn, *args):
+    """Run `fn(*args)` on this process's large-stack thread (created on first use, and again
+    after a fork, since threads do not survive one)."""
+    global _deep_stack_executor
+    if _deep_stack_executor is None or _deep_stack_executor[0] != os.getpid():
+        previous = threading.stack_size()
+        try:
+            threading.stack_size(STACK_BYTES)
+        except (ValueError, RuntimeError):  # a platform that caps thread stacks
+            pass
+        try:
+            executor = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="mcp-lint")
+            executor.submit(sys.setrecursionlimit, 20_000).result()  # starts the thread now
+        finally:
+            threading.stack_size(previous)
+        _deep_stack_executor = (os.getpid(), executor)
+    return _deep_stack_executor[1].submit(fn, *args).result()
+
+
+def _refused_by_python(text: str) -> tuple[str, int, int] | None:
+    """For sources with very long lines: does CPython itself refuse the nesting? Then libcst
+    would only take minutes to say the same."""
+    if max(map(len, text.splitlines()), default=0) < LONG_LINE:
+        return None
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(PYTHON_RECURSION_LIMIT)  # judge as a default interpreter would
+    try:
+        compile(text, "<source>", "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
+    except (RecursionError, MemoryError):
+        return "too deeply nested to analyse (Python's own parser refuses it too)", 1, 1
+    except SyntaxError as err:
+        if err.msg and ("too many nested" in err.msg or "too many levels" in err.msg):
+            return f"syntax error: {err.msg}", err.lineno or 1, err.offset or 1
+    except ValueError:
+        pass
+    finally:
+        sys.setrecursionlimit(limit)
+    return None
+
+
 def _syntax_error(text: str, exc: cst.ParserSyntaxError) -> tuple[str, int, int]:
     """Where and what the syntax error is. CPython's parser points at the offending token and
     words it better ("'(' was never closed"); libcst's position is the fallback (for syntax
@@ -330,6 +390,8 @@ def _syntax_error(text: str, exc: cst.ParserSyntaxError) -> tuple[str, int, int]
             return f"syntax error: {err.msg}", err.lineno, err.offset or 1
     except (ValueError, RecursionError, MemoryError):
         pass
+    else:  # valid for CPython: a limit of libcst's, not the author's mistake
+        return f"cannot be analysed: libcst cannot parse it ({exc.message})", exc.raw_line, exc.raw_column + 1
     return f"syntax error: {exc.message}", exc.raw_line, exc.raw_column + 1
 
 
@@ -381,7 +443,6 @@ class _Walker:
             cst.Break: self._exit_loop, cst.Await: self._after_await, cst.Import: self._after_import,
             cst.ImportFrom: self._after_import,
         }
-        sys.setrecursionlimit(max(sys.getrecursionlimit(), 6000))
 
     def rule_failed(self, rule: Rule, exc: BaseException, node: cst.CSTNode | None) -> None:
         self.failed.add(rule.id)

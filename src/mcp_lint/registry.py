@@ -123,8 +123,18 @@ class Layer:
 def load_registry(extra_packs: Iterable[str | Path] = ()) -> Registry:
     builtin = builtin_pack_paths()
     packs = [_cached_builtin(str(p)) for p in builtin]
+    builtin_names = {p.name for p in packs}
     resolved = {p.resolve() for p in builtin}
-    packs += [load_pack(p) for p in extra_packs if Path(p).resolve() not in resolved]
+    for path in extra_packs:
+        if Path(path).resolve() in resolved:
+            continue
+        pack = load_pack(path)
+        if pack.name in builtin_names:
+            # A pack named like a built-in one replaces it: that is how a built-in pack is
+            # developed, or a modified copy of it pinned.
+            builtin_names.discard(pack.name)
+            packs = [p for p in packs if p.name != pack.name]
+        packs.append(pack)
     seen: dict[str, str] = {}
     for pack in packs:
         for rule in pack.rules:
