@@ -705,6 +705,7 @@ class _Walker:
     def _after_assign(self, node: cst.Assign) -> None:
         self.recorder.assign(node)
         self.recorder.subscript_store(node)
+        self.recorder.validation(node.value)
         loop = self.state.loop()
         if loop is not None:
             loop.seq += 1
@@ -745,6 +746,7 @@ class _Walker:
 
     def _after_expr(self, node: cst.Expr) -> None:
         self.recorder.statement_guard(node.value)
+        self.recorder.validation(node.value)
         loop = self.state.loop()
         value = node.value.expression if isinstance(node.value, cst.Await) else node.value
         if loop is not None and isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute) and \

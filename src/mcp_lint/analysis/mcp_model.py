@@ -169,9 +169,10 @@ class _Builder:
     def __init__(self, index: ModuleIndex) -> None:
         self.index = index
         self.imports = index.imports
-        self.model = ServerModel(imports_sdk=index.imports.imports_any(("mcp.server", "fastmcp")))
+        self.model = ServerModel(imports_sdk=index.imports.imports_any(("mcp", "fastmcp")))
         self.by_binding: dict[str, ServerInfo] = {}
         self.by_call: dict[cst.Call, ServerInfo] = {}
+        self._subclasses: dict[str, tuple[str, str]] | None = None
 
     def build(self) -> ServerModel:
         self.find_servers()
@@ -187,9 +188,30 @@ class _Builder:
     def server_flavour(self, call: cst.Call) -> tuple[str, str] | None:
         name = self.imports.resolve(call.func)
         if name is None:
-            return None
+            local = dotted(call.func)
+            return self.server_subclasses.get(local) if local else None
         flavour = sdk.SERVER_CONSTRUCTORS.get(name)
         return (flavour, name) if flavour else None
+
+    @property
+    def server_subclasses(self) -> dict[str, tuple[str, str]]:
+        """Classes of this file that subclass a server class (directly or through each other)."""
+        if self._subclasses is None:
+            found: dict[str, tuple[str, str]] = {}
+            changed = True
+            while changed:
+                changed = False
+                for name, cls in self.index.classes.items():
+                    if name in found:
+                        continue
+                    for base in cls.bases:
+                        hit = sdk.SERVER_CLASSES.get(base) or (found[base][0] if base in found else None)
+                        if hit:
+                            found[name] = (hit, base if base in sdk.SERVER_CLASSES else found[base][1])
+                            changed = True
+                            break
+            self._subclasses = found
+        return self._subclasses
 
     def add_server(self, info: ServerInfo) -> ServerInfo:
         self.model.servers.append(info)
@@ -221,6 +243,11 @@ class _Builder:
                 if name in sdk.SERVER_CLASSES and param.name.value not in self.by_binding:
                     self.add_server(ServerInfo(flavour=sdk.SERVER_CLASSES[name], constructor=name,
                                                binding=param.name.value, node=param, from_parameter=True))
+        # Methods of a server subclass register on `self`.
+        for name, (flavour, ctor) in self.server_subclasses.items():
+            cls = self.index.classes[name]
+            self.add_server(ServerInfo(flavour=flavour, constructor=f"{ctor} (subclass {name})", binding=f"self@{name}",
+                                       node=cls.node, from_parameter=True))
         # `MCPMixin().register_all(mcp_server=X)` passes a server along; nothing to bind.
 
     def note_auth(self, server: ServerInfo, kwargs: dict[str, cst.BaseExpression], site: CallSite) -> None:
@@ -234,12 +261,24 @@ class _Builder:
                 value = bound if bound is not None else value
             server.auth_values[name] = value
 
-    def server_of(self, expr: cst.BaseExpression) -> ServerInfo | None:
+    def known_non_server(self, expr: cst.BaseExpression, fn: FunctionInfo) -> bool:
+        if not isinstance(expr, cst.Name):
+            return False
+        bound = self.index.local_values.get((fn.parent, expr.value)) or \
+            self.index.local_values.get((None, expr.value))
+        if isinstance(bound, cst.Call):
+            cls = dotted(bound.func)
+            return cls in self.index.classes and cls not in self.server_subclasses
+        return expr.value in self.index.classes and expr.value not in self.server_subclasses
+
+    def server_of(self, expr: cst.BaseExpression, class_name: str | None = None) -> ServerInfo | None:
         if isinstance(expr, cst.Call):
             return self.by_call.get(expr)
         name = dotted(expr)
         if name is None:
             return None
+        if name == "self" and class_name in self.server_subclasses:
+            return self.by_binding.get(f"self@{class_name}")
         server = self.by_binding.get(name)
         if server is None and name.endswith(("._mcp_server", "._lowlevel_server")):
             outer = self.by_binding.get(name.rsplit(".", 1)[0])
@@ -255,6 +294,11 @@ class _Builder:
                 self.decorator(fn, dec.decorator)
 
     def decorator(self, fn: FunctionInfo, expr: cst.BaseExpression) -> None:
+        if isinstance(expr, cst.Name):  # `x_tool = mcp.tool(name="x")` then `@x_tool`
+            bound = self.index.local_values.get((fn.parent, expr.value)) or \
+                self.index.local_values.get((None, expr.value))
+            if isinstance(bound, cst.Call) and isinstance(bound.func, cst.Attribute):
+                expr = bound
         call = expr if isinstance(expr, cst.Call) else None
         target = call.func if call is not None else expr
         # Standalone decorators: @tool, @tool(...), @mcp_tool(...), @resource("uri"), @prompt
@@ -267,9 +311,13 @@ class _Builder:
         if not isinstance(target, cst.Attribute):
             return
         method = target.attr.value
-        server = self.server_of(target.value)
+        owner = fn.class_name or (fn.parent.class_name if fn.parent else None)
+        server = self.server_of(target.value, owner)
         if server is None:
-            # Lower-confidence fallback: `@<anything>.tool` in a module importing an MCP SDK.
+            # Lower-confidence fallback: `@<anything>.tool` in a module importing an MCP SDK,
+            # unless the receiver is known to be something else (an instance of a local class).
+            if self.known_non_server(target.value, fn):
+                return
             if self.model.imports_sdk and method in sdk.DECORATOR_KINDS:
                 self.add_handler(fn, sdk.DECORATOR_KINDS[method], "fallback", expr, None, sdk.UNKNOWN, call,
                                  confidence="low")
@@ -299,7 +347,7 @@ class _Builder:
             func = call.func
             # S.tool(...)(fn) / S.resource(uri)(fn) / S.prompt()(fn): a decorator applied by hand.
             if isinstance(func, cst.Call) and isinstance(func.func, cst.Attribute):
-                server = self.server_of(func.func.value)
+                server = self.server_of(func.func.value, site.class_name)
                 method = func.func.attr.value
                 if server is not None and method in sdk.DECORATOR_KINDS and call.args:
                     kind = sdk.DECORATOR_KINDS[method]
@@ -321,7 +369,7 @@ class _Builder:
                         self.register_value(site, call.args[0].value, kind, form, None, call,
                                             flavour=_flavour_of(owner))
                     continue
-                server = self.server_of(func.value)
+                server = self.server_of(func.value, site.class_name)
                 if server is None:
                     continue
                 if method in sdk.DECORATOR_KINDS and call.args and call.args[0].keyword is None \
@@ -501,9 +549,14 @@ class _Builder:
             return ParamInfo(name, p, ann, MODEL, True, arguments_attr=handler.kind == "prompt-dispatcher")
         return ParamInfo(name, p, ann, PLAIN, True)
 
+    def last_name(self, expr: cst.BaseExpression) -> str:
+        """The last component of what an expression names, through import aliases:
+        `PydanticField` imported as `from pydantic import Field as PydanticField` -> "Field"."""
+        return (self.imports.resolve(expr) or dotted(expr) or "").rsplit(".", 1)[-1]
+
     def field_constraint(self, meta: cst.BaseExpression | None) -> frozenset[str] | None:
         """The sanitizer kinds a `Field(...)` / `constr(...)` call enforces, if it constrains."""
-        if not isinstance(meta, cst.Call) or (dotted(meta.func) or "").rsplit(".", 1)[-1] not in (
+        if not isinstance(meta, cst.Call) or self.last_name(meta.func) not in (
                 "Field", "constr", "conint", "StringConstraints"):
             return None
         found = {a.keyword.value for a in meta.args if a.keyword is not None} & _FIELD_CONSTRAINTS
@@ -518,16 +571,23 @@ class _Builder:
     def injected(self, p: cst.Param, ann: cst.BaseExpression | None) -> str:
         if ann is not None and self.is_context(ann):
             return "Context (injected by the SDK)"
-        if ann is not None and isinstance(ann, cst.Subscript) and dotted(ann.value) in ("Annotated", "typing.Annotated",
-                                                                                       "typing_extensions.Annotated"):
+        if ann is not None and isinstance(ann, cst.Subscript) and self.last_name(ann.value) == "Annotated":
             for el in ann.slice[1:]:
                 v = el.slice.value if isinstance(el.slice, cst.Index) else None
-                if isinstance(v, cst.Call) and (dotted(v.func) or "").rsplit(".", 1)[-1] in sdk.INJECTED_MARKERS:
+                if isinstance(v, cst.Call) and self.last_name(v.func) in sdk.INJECTED_MARKERS and \
+                        self._from_sdk(v.func, ("mcp",)):
                     return f"{dotted(v.func)}(...) dependency"
         default = p.default
-        if isinstance(default, cst.Call) and (dotted(default.func) or "").rsplit(".", 1)[-1] in sdk.INJECTED_DEFAULTS:
+        if isinstance(default, cst.Call) and self.last_name(default.func) in sdk.INJECTED_DEFAULTS and \
+                self._from_sdk(default.func, ("fastmcp",)):
             return f"{dotted(default.func)}() dependency"
         return ""
+
+    def _from_sdk(self, expr: cst.BaseExpression, roots: tuple[str, ...]) -> bool:
+        """Imported from one of these packages, or not imported at all (star imports, stubs):
+        FastAPI's own `Depends` is not fastmcp's."""
+        qual = self.imports.resolve(expr)
+        return qual is None or qual.split(".")[0] in roots
 
     def is_context(self, ann: cst.BaseExpression) -> bool:
         if isinstance(ann, cst.SimpleString):
@@ -561,7 +621,7 @@ class _Builder:
         if isinstance(ann, cst.Name) and ann.value == "None":
             return LITERAL, frozenset({"all"})
         if isinstance(ann, cst.Subscript):
-            base = (dotted(ann.value) or "").rsplit(".", 1)[-1]
+            base = self.last_name(ann.value)
             items = [el.slice.value for el in ann.slice if isinstance(el.slice, cst.Index)]
             if base == "Literal":
                 return LITERAL, frozenset({"all"})
@@ -588,7 +648,7 @@ class _Builder:
                     return TYPED_CONTAINER, frozenset({"all"})
                 return TYPED_CONTAINER, frozenset()
             return MODEL, frozenset({"model"})
-        name = (dotted(ann) or "").rsplit(".", 1)[-1]
+        name = self.last_name(ann)
         if not name:
             return NONE, frozenset()
         if name in _ANY_NAMES:
@@ -621,7 +681,7 @@ class _Builder:
                 continue
             if not isinstance(call.func, cst.Attribute):
                 continue
-            server = self.server_of(call.func.value)
+            server = self.server_of(call.func.value, site.class_name)
             if server is None:
                 continue
             method = call.func.attr.value

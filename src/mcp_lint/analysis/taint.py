@@ -81,6 +81,7 @@ _SANITIZER_METHODS = {
 }
 _VALIDATE_METHODS = frozenset({"model_validate", "model_validate_json", "parse_obj", "parse_raw",
                                "validate_python", "validate_json", "from_dict"})
+_SCHEMA_VALIDATORS = frozenset({"jsonschema.validate", "jsonschema.validators.validate"})
 _PATH_CHECK_METHODS = frozenset({"is_relative_to", "relative_to"})
 _PATTERN_METHODS = frozenset({"isidentifier", "isalnum", "isdigit", "isdecimal", "isnumeric", "isalpha"})
 _MUTATORS = frozenset({"append", "extend", "insert", "add", "update", "appendleft", "extendleft", "setdefault"})
@@ -313,6 +314,28 @@ class FlowRecorder:
             for arg in expr.args:
                 if isinstance(arg.value, cst.Name):
                     self._bind(frame, Binding(arg.value.value, CALL_GUARD, expr, frame.point()))
+
+    def validation(self, expr: cst.BaseExpression | None) -> None:
+        """`Model(**args)`, `Model.model_validate(args)`, `jsonschema.validate(args, schema)`:
+        after the statement, `args` has passed schema validation (sanitizer kind "model")."""
+        if isinstance(expr, cst.Await):
+            expr = expr.expression
+        if not isinstance(expr, cst.Call):
+            return
+        func = expr.func
+        validated: cst.BaseExpression | None = None
+        qual = self.ctx.imports.resolve(func) or ""
+        if qual in _SCHEMA_VALIDATORS or (isinstance(func, cst.Attribute) and func.attr.value in _VALIDATE_METHODS):
+            kw = next((a for a in expr.args if a.keyword is not None and a.keyword.value == "instance"), None)
+            positional = [a for a in expr.args if a.keyword is None and not a.star]
+            validated = kw.value if kw is not None else positional[0].value if positional else None
+        elif isinstance(func, cst.Name) and func.value[:1].isupper() and qual == "":
+            validated = next((a.value for a in expr.args if a.star == "**"), None)
+        while isinstance(validated, cst.BooleanOperation):  # `params.arguments or {}`
+            validated = validated.left
+        name = _root(validated) if validated is not None else None
+        if name:
+            self._narrow(name, "model", None, expr)
 
     def _narrow(self, name: str, kind: str, collection: cst.CSTNode | None, node: cst.CSTNode) -> None:
         frame = self.ctx.state.frame

@@ -126,27 +126,35 @@ class ErrorResult(Primitive):
             return
         exc_name = clause.name.name.value if clause.name is not None and isinstance(clause.name.name, cst.Name) \
             else None
-        if self._is_error(node.value, exc_name, 0):
+        if self._is_error(node.value, exc_name, 0, ctx):
             self.report(ctx, node, handler=handler.name, returned=code(node.value, 50),
                         suggestion=_suggestion(handler))
 
-    def _is_error(self, value: cst.BaseExpression, exc: str | None, depth: int) -> bool:
+    def _is_error(self, value: cst.BaseExpression, exc: str | None, depth: int, ctx: FileContext) -> bool:
         if depth > 4:
             return False
         if isinstance(value, cst.Call):
             name = (dotted(value.func) or "").rsplit(".", 1)[-1]
             if name in self.explicit:
-                return False
+                flag = keyword(value, "isError") or keyword(value, "is_error")
+                if flag is not None and not (isinstance(flag.value, cst.Name) and flag.value.value == "False"):
+                    return False  # an explicit error result
+                content = keyword(value, "content") or (value.args[0] if value.args and value.args[0].keyword is None
+                                                        else None)
+                return content is not None and self._is_error(content.value, exc, depth + 1, ctx)
+            if isinstance(value.func, cst.Name) and value.func.value in ctx.index.module_functions:
+                # `text_result(f"Failed to ...")`: a same-file helper wrapping an error message
+                return any(self._is_message(a.value, exc) for a in value.args if a.keyword is None)
             if name in ("str", "repr", "format") and value.args:
                 return self._mentions(value.args[0].value, exc)
             if name in ("dumps", "JSONResponse", "dict") and value.args:
-                return any(self._is_error(a.value, exc, depth + 1) for a in value.args)
+                return any(self._is_error(a.value, exc, depth + 1, ctx) for a in value.args)
             if name == "TextContent":
                 text = keyword(value, "text")
-                return text is not None and self._is_error(text.value, exc, depth + 1)
+                return text is not None and self._is_error(text.value, exc, depth + 1, ctx)
             return False
         if isinstance(value, (cst.List, cst.Tuple)):
-            return any(self._is_error(e.value, exc, depth + 1) for e in value.elements)
+            return any(self._is_error(e.value, exc, depth + 1, ctx) for e in value.elements)
         if isinstance(value, cst.Dict):
             for el in value.elements:
                 if not isinstance(el, cst.DictElement):
@@ -162,11 +170,16 @@ class ErrorResult(Primitive):
                 if key.lower() in ("success", "ok") and isinstance(el.value, cst.Name) and el.value.value == "False":
                     return True
             return False
+        return self._is_message(value, exc)
+
+    def _is_message(self, value: cst.BaseExpression, exc: str | None) -> bool:
+        """An error message: text starting like one, or the caught exception's text."""
         if isinstance(value, (cst.SimpleString, cst.FormattedString, cst.ConcatenatedString, cst.BinaryOperation)):
-            text = leading_text(value)
-            if self.prefix.match(text):
+            if self.prefix.match(leading_text(value)):
                 return True
             return self._is_exception_text(value, exc)
+        if isinstance(value, cst.Call) and (dotted(value.func) or "") in ("str", "repr") and value.args:
+            return self._mentions(value.args[0].value, exc)
         if isinstance(value, cst.Name):
             return exc is not None and value.value == exc
         return False

@@ -7,7 +7,7 @@ import libcst as cst
 from ..analysis import sdk
 from ..analysis.cst_utils import code, dotted
 from ..analysis.mcp_model import ANY, CONTAINER, NONE, HandlerInfo
-from ..analysis.state import Point
+from ..analysis.state import ASSIGN, PARAM, Point
 from ..analysis.taint import TOOL, Origin
 from ..context import FileContext
 from ..schema import Key, List, Map, Str
@@ -59,14 +59,20 @@ _VALIDATORS = ("model_validate", "model_validate_json", "parse_obj", "validate_p
 class UnvalidatedArguments(Primitive):
     """`unvalidated-arguments`: a low-level dispatcher that the SDK does not schema-validate
     reads its raw arguments before validating them. Reported at the first read (in the
-    dispatcher, or in a same-file helper it hands the arguments to)."""
+    dispatcher, or in a same-file helper it hands the arguments to).
+
+    In the dispatcher's own body the flow analysis decides: a validation call (`Model(**args)`,
+    `Model.model_validate(args)`, `jsonschema.validate(args, ...)`) narrows the arguments for
+    what it dominates, not for sibling branches. Reads in helpers are credited to a dispatcher
+    that validates at all before handing the arguments on. Only reads of the mapping itself
+    count (`args["x"]`, `args.get("x")`, aliases such as `args = params.arguments or {}`), not
+    of values computed from it."""
 
     NAME = "unvalidated-arguments"
     PARAMS = Map({
         "kinds": Key(List(Str(choices=("tool-dispatcher", "resource-dispatcher", "prompt-dispatcher")),
                           min_items=1), default=("tool-dispatcher",)),
-        "validators": Key(List(Str()), default=("jsonschema.validate", "jsonschema.Draft7Validator.validate",
-                                                "jsonschema.Draft202012Validator.validate")),
+        "validators": Key(List(Str()), default=("jsonschema.validate", "jsonschema.validators.validate")),
     })
     PLACEHOLDERS = frozenset({"handler", "read", "why"})
 
@@ -77,56 +83,66 @@ class UnvalidatedArguments(Primitive):
     def enter(self):
         return {cst.Subscript: self.on_read, cst.Call: self.on_call}
 
-    def _validated(self, ctx: FileContext) -> set:
-        return ctx.scratch.setdefault(f"{self.rule.id}:validated", set())
+    def _relevant(self, ctx: FileContext) -> bool:
+        """Only files with an unvalidated dispatcher need looking at."""
+        key = f"{self.rule.id}:relevant"
+        if key not in ctx.scratch:
+            ctx.scratch[key] = any(self._unvalidated(h) for h in ctx.model.handlers)
+        return ctx.scratch[key]
+
+    def _unvalidated(self, handler: HandlerInfo) -> bool:
+        return handler.kind in self.kinds and handler.validate_input is False
+
+    def _validating_frames(self, ctx: FileContext) -> set:
+        return ctx.scratch.setdefault(f"{self.rule.id}:validating", set())
 
     def on_call(self, node: cst.Call, ctx: FileContext) -> None:
-        if not self._file_has_unvalidated_dispatcher(ctx):
+        if not self._relevant(ctx):
             return
         func = node.func
         if isinstance(func, cst.Attribute) and func.attr.value == "get" and node.args:
             self.on_read(node, ctx, base=func.value)
             return
-        # Model(**arguments), Model.model_validate(arguments), jsonschema.validate(arguments, schema)
         qual = ctx.resolve(func) or ""
-        is_validation = (qual in self.validators or
-                         (isinstance(func, cst.Attribute) and func.attr.value in _VALIDATORS) or
-                         (isinstance(func, cst.Name) and func.value[:1].isupper() and
-                          any(a.star == "**" for a in node.args)))
-        if not is_validation:
-            return
-        frame = ctx.state.frame
-        for arg in node.args:
-            value = arg.value
-            while isinstance(value, cst.BooleanOperation):  # `params.arguments or {}`
-                value = value.left
-            name = dotted(value)
-            if name:
-                self._validated(ctx).add((id(frame), name.split(".")[0]))
-                self._validated(ctx).add((id(frame), "*"))  # this frame validates its input
+        if (qual in self.validators or (isinstance(func, cst.Attribute) and func.attr.value in _VALIDATORS)
+                or (isinstance(func, cst.Name) and func.value[:1].isupper()
+                    and any(a.star == "**" for a in node.args))):
+            self._validating_frames(ctx).add(id(ctx.state.frame))
 
     def on_read(self, node: cst.CSTNode, ctx: FileContext, base: cst.BaseExpression | None = None) -> None:
-        if not self._file_has_unvalidated_dispatcher(ctx):
+        if not self._relevant(ctx):
             return
         if base is None:
             if not isinstance(node, cst.Subscript):
                 return
             base = node.value
-        name = dotted(base)
-        if name is None:
-            return
-        frame = ctx.state.frame
-        if (id(frame), name.split(".")[0]) in self._validated(ctx):
-            return
         point = ctx.point()
-        statement = ctx.state.statement
-        candidates = ctx.scratch.setdefault(f"{self.rule.id}:reads", [])
-        candidates.append((node, base, point, statement, frame))
+        if not self._is_arguments_mapping(ctx, base, point, 0):
+            return
+        reads = ctx.scratch.setdefault(f"{self.rule.id}:reads", [])
+        reads.append((node, base, point, ctx.state.statement, ctx.state.frame))
+
+    def _is_arguments_mapping(self, ctx: FileContext, base: cst.BaseExpression, point: Point, depth: int) -> bool:
+        if depth > 4:
+            return False
+        while isinstance(base, cst.BooleanOperation):
+            base = base.left
+        if isinstance(base, cst.Attribute):
+            return base.attr.value == "arguments"
+        if not isinstance(base, cst.Name):
+            return False
+        for b in ctx.flows.reaching(base.value, point):
+            if b.kind == PARAM:
+                return True
+            if b.kind == ASSIGN and isinstance(b.node, cst.BaseExpression) and not b.index and \
+                    self._is_arguments_mapping(ctx, b.node, b.point, depth + 1):
+                return True
+        return False
 
     def finish(self, ctx: FileContext) -> None:
         reads = ctx.scratch.get(f"{self.rule.id}:reads", [])
+        validating = self._validating_frames(ctx)
         first: dict[cst.CSTNode, tuple] = {}
-        validated = self._validated(ctx)
         for order, (node, base, point, statement, frame) in enumerate(reads):
             for origin in self._raw_argument_origins(ctx, base, point):
                 dispatcher = ctx.model.handler(origin.function)
@@ -134,8 +150,8 @@ class UnvalidatedArguments(Primitive):
                     continue
                 own = frame.node is dispatcher.function
                 dispatcher_frame = ctx.flows.frames.get(dispatcher.function)
-                if not own and dispatcher_frame is not None and (id(dispatcher_frame), "*") in validated:
-                    continue  # validated by the dispatcher before it handed the arguments on
+                if not own and dispatcher_frame is not None and id(dispatcher_frame) in validating:
+                    continue  # the dispatcher validates before handing the arguments on
                 rank = (0 if own else 1, order)
                 best = first.get(dispatcher.function)
                 if best is None or rank < best[0]:
@@ -145,15 +161,6 @@ class UnvalidatedArguments(Primitive):
                    or dispatcher.form == "T10" else "`validate_input=False` turns off the SDK's schema check")
             ctx.report(self.rule, node, {"handler": dispatcher.function.name.value, "read": code(node, 50),
                                          "why": why}, statement=statement)
-
-    def _file_has_unvalidated_dispatcher(self, ctx: FileContext) -> bool:
-        key = f"{self.rule.id}:relevant"
-        if key not in ctx.scratch:
-            ctx.scratch[key] = any(self._unvalidated(h) for h in ctx.model.handlers)
-        return ctx.scratch[key]
-
-    def _unvalidated(self, handler: HandlerInfo) -> bool:
-        return handler.kind in self.kinds and handler.validate_input is False
 
     def _raw_argument_origins(self, ctx: FileContext, base: cst.BaseExpression, point: Point) -> list[Origin]:
         flow = ctx.flows.resolved(base, point)

@@ -88,17 +88,26 @@ class StdoutWrite(Primitive):
 
     # -- exemptions ---------------------------------------------------------------------------
     def _cli_exit(self, ctx, statement, ancestors, function, run_nodes) -> bool:
-        """The output is on a path that leaves before the server runs."""
-        block = _enclosing_block(statement, ancestors)
-        stmts = statements(block) if block is not None else []
-        if not stmts or _contains_any_list(stmts, run_nodes):
+        """The output is on a command-line path that ends the process (or leaves the function
+        that starts the server) before the server runs: some enclosing block, up to the
+        function, ends in `sys.exit`/`raise SystemExit` (or `return` in that function) and does
+        not itself start the server. Output in a handler is never on such a path."""
+        if function is not None and ctx.model.handler(function) is not None:
             return False
-        last = stmts[-1]
-        if isinstance(last, cst.Return):
-            # an early return from the function that starts the server (not from a handler)
-            return function is not None and ctx.model.handler(function) is None and \
-                _contains_any(function, run_nodes)
-        return _exits(last, ctx)
+        starts_server = function is not None and _contains_any(function, run_nodes)
+        for i in range(len(ancestors) - 1, 0, -1):
+            block = ancestors[i]
+            if block is function:
+                break
+            if not isinstance(block, (cst.IndentedBlock, cst.SimpleStatementSuite)):
+                continue
+            stmts = statements(block)
+            if not stmts or _contains_any_list(stmts, run_nodes):
+                continue
+            last = stmts[-1]
+            if _exits(last, ctx) or (isinstance(last, cst.Return) and starts_server):
+                return True
+        return False
 
     def _after_server(self, statement, ancestors, run_nodes) -> bool:
         """The output follows the (blocking) server call in the same block."""
@@ -138,8 +147,10 @@ _EXITS = frozenset({"sys.exit", "builtins.exit", "builtins.quit", "os._exit", "o
 
 
 def _exits(stmt: cst.CSTNode, ctx: FileContext) -> bool:
+    """Ends the process: `sys.exit(...)`, `exit()`, `os._exit(...)`, `raise SystemExit`."""
     if isinstance(stmt, cst.Raise):
-        return True
+        exc = stmt.exc.func if isinstance(stmt.exc, cst.Call) else stmt.exc
+        return exc is not None and ctx.resolve(exc) in ("builtins.SystemExit", "builtins.KeyboardInterrupt")
     return isinstance(stmt, cst.Expr) and isinstance(stmt.value, cst.Call) and ctx.resolve(stmt.value.func) in _EXITS
 
 
