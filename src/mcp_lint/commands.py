@@ -13,6 +13,7 @@ from typing import TextIO
 from . import __version__
 from .discovery import discover
 from .engine import Engine
+from .project import scan_project
 from .registry import Registry, SelectorError, load_registry
 from .reporters import Report, render
 from .rulepack import PackError, load_pack
@@ -144,7 +145,8 @@ def check(opts: CheckOptions) -> int:
     for path, problem in found.errors:
         _warn(f"{path}: {problem}", opts.quiet)
 
-    result = run(found.files, rules, settings, registry.all_codes(), jobs=opts.jobs, cwd=cwd)
+    project = scan_project(_project_files(found.files, opts.paths, settings))
+    result = run(found.files, rules, settings, registry.all_codes(), jobs=opts.jobs, cwd=cwd, project=project)
 
     if opts.fix or opts.diff:
         code = _apply_fixes(result, rules, settings, registry, opts)
@@ -165,6 +167,21 @@ def check(opts: CheckOptions) -> int:
     if result.findings and not opts.exit_zero:
         return ExitCode.FINDINGS
     return ExitCode.CLEAN
+
+
+def _project_files(files: list[Path], paths: list[str], settings: Settings) -> list[Path]:
+    """Where to look for servers other modules import: the files being linted, plus, for files
+    passed one by one (as pre-commit does), the rest of their package."""
+    extra: set[Path] = set()
+    for raw in paths:
+        path = Path(raw)
+        if path.is_file():
+            top = path.resolve().parent
+            while (top.parent / "__init__.py").exists():
+                top = top.parent
+            if (top / "__init__.py").exists() and top != Path(top.anchor):
+                extra.update(discover([str(top)], settings).files)
+    return sorted(set(files) | extra)
 
 
 def _write(report: Report, opts: CheckOptions) -> None:
@@ -325,7 +342,14 @@ def test_packs(paths: list[str]) -> int:
 def inspect_files(paths: list[str], as_json: bool) -> int:
     from .model_view import describe_file
 
-    docs = [describe_file(p) for p in paths]
+    try:
+        settings = _settings(None, paths)
+    except (ConfigError, UserError) as exc:
+        _err(str(exc))
+        return ExitCode.ERROR
+    project = scan_project(_project_files([Path(p).resolve() for p in paths if Path(p).is_file()], paths,
+                                          settings))
+    docs = [describe_file(p, project) for p in paths]
     if as_json:
         json.dump(docs if len(docs) != 1 else docs[0], sys.stdout, indent=2)
         sys.stdout.write("\n")

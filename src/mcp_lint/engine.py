@@ -50,7 +50,8 @@ class Engine:
     """The enabled rules, compiled into dispatch tables. Build once, lint many files."""
 
     def __init__(self, rules: Iterable[Rule], severity: dict[str, Severity] | None = None,
-                 known_codes: Iterable[str] = (), always_walk: bool = False) -> None:
+                 known_codes: Iterable[str] = (), always_walk: bool = False, project=None) -> None:
+        self.project = project  # servers other modules of the run create (project.ProjectIndex)
         self.always_walk = always_walk  # walk even with no rule hooks (benchmarks of the analysis cost)
         self.rules = list(rules)
         self.severity = severity or {}
@@ -151,7 +152,7 @@ class Engine:
     # -- analysis -------------------------------------------------------------------------------
     def _analyse(self, module: cst.Module, text: str, path: str) -> FileResult:
         index = build_index(module)
-        model = build_model(index)
+        model = build_model(index, self.project)
         state = TraversalState(module)
         ctx = FileContext(path=path, source=text, module=module, index=index, model=model, state=state)
         ctx.flows.frames[module] = state.module_frame

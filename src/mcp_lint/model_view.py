@@ -16,7 +16,7 @@ _REGISTRATION_KEYS = ("name", "title", "description", "annotations", "timeout", 
                       "structured_output", "output_schema", "auth")
 
 
-def describe_file(path: str) -> dict[str, Any]:
+def describe_file(path: str, project=None) -> dict[str, Any]:
     try:
         with open(path, "rb") as fh:
             data = fh.read()
@@ -30,7 +30,7 @@ def describe_file(path: str) -> dict[str, Any]:
     except Exception as exc:  # noqa: BLE001 - shown to the user, never raised
         return {"path": path, "error": f"cannot parse: {getattr(exc, 'message', exc)}"}
     index = build_index(module)
-    model = build_model(index)
+    model = build_model(index, project)
     return {"path": path, **describe_model(module, model, LineTable(text))}
 
 

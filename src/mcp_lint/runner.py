@@ -42,9 +42,9 @@ class RunResult:
 _engine: Engine | None = None
 
 
-def _init_worker(rules: list[Rule], severity: dict, known: frozenset[str]) -> None:
+def _init_worker(rules: list[Rule], severity: dict, known: frozenset[str], project) -> None:
     global _engine
-    _engine = Engine(rules, severity, known)
+    _engine = Engine(rules, severity, known, project=project)
 
 
 def _lint_one(job: tuple[str, str]) -> FileResult:
@@ -54,7 +54,8 @@ def _lint_one(job: tuple[str, str]) -> FileResult:
 
 
 def run(files: Iterable[Path], rules: list[Rule], settings: Settings, known_codes: frozenset[str],
-        jobs: int = 0, cwd: Path | None = None, on_result: Callable[[FileResult], None] | None = None) -> RunResult:
+        jobs: int = 0, cwd: Path | None = None, on_result: Callable[[FileResult], None] | None = None,
+        project=None) -> RunResult:
     files = list(files)
     shown = {f: display(f, cwd) for f in files}
     result = RunResult(files=[shown[f] for f in files])
@@ -78,7 +79,7 @@ def run(files: Iterable[Path], rules: list[Rule], settings: Settings, known_code
             on_result(file_result)
 
     if serial:
-        engine = Engine(rules, settings.severity, known_codes)
+        engine = Engine(rules, settings.severity, known_codes, project=project)
         for path, name in work:
             collect(engine.lint_path(path, name), path)
     else:
@@ -86,7 +87,7 @@ def run(files: Iterable[Path], rules: list[Rule], settings: Settings, known_code
         ctx = multiprocessing.get_context("fork") if "fork" in multiprocessing.get_all_start_methods() \
             else multiprocessing.get_context()
         with ProcessPoolExecutor(max_workers=min(workers, len(work)), mp_context=ctx, initializer=_init_worker,
-                                 initargs=(rules, settings.severity, known_codes)) as pool:
+                                 initargs=(rules, settings.severity, known_codes, project)) as pool:
             for (path, _), file_result in zip(work, pool.map(_lint_one, work, chunksize=1)):
                 collect(file_result, path)
     result.sort()

@@ -22,10 +22,11 @@ def _module_name(node: cst.BaseExpression | None) -> str:
 
 
 class ImportTable:
-    __slots__ = ("aliases", "modules", "shadowed")
+    __slots__ = ("aliases", "modules", "shadowed", "nodes")
 
     def __init__(self) -> None:
         self.aliases: dict[str, str] = {}  # local name -> qualified name
+        self.nodes: dict[str, cst.CSTNode] = {}  # local name -> the import statement binding it
         self.modules: set[str] = set()  # every module imported from or imported
         self.shadowed: set[str] = set()  # builtins the module redefines (def open(...))
 
@@ -36,9 +37,11 @@ class ImportTable:
                 self.modules.add(full)
                 if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
                     self.aliases[alias.asname.name.value] = full
+                    self.nodes[alias.asname.name.value] = node
                 else:
                     head = full.split(".")[0]
                     self.aliases[head] = head
+                    self.nodes[head] = node
             return
         module = "." * len(node.relative) + _module_name(node.module)
         self.modules.add(module)
@@ -50,6 +53,7 @@ class ImportTable:
                 alias.asname.name, cst.Name) else name
             joined = f"{module}.{name}" if module and not module.endswith(".") else module + name
             self.aliases[local] = joined
+            self.nodes[local] = node
             self.modules.add(joined)
 
     def shadow(self, name: str) -> None:

@@ -161,13 +161,15 @@ class ServerModel:
         return None
 
 
-def build_model(index: ModuleIndex) -> ServerModel:
-    return _Builder(index).build()
+def build_model(index: ModuleIndex, project=None) -> ServerModel:
+    """`project` (a `ProjectIndex`) knows the servers other modules of the run create."""
+    return _Builder(index, project).build()
 
 
 class _Builder:
-    def __init__(self, index: ModuleIndex) -> None:
+    def __init__(self, index: ModuleIndex, project=None) -> None:
         self.index = index
+        self.project = project
         self.imports = index.imports
         self.model = ServerModel(imports_sdk=index.imports.imports_any(("mcp", "fastmcp")))
         self.by_binding: dict[str, ServerInfo] = {}
@@ -191,7 +193,13 @@ class _Builder:
             local = dotted(call.func)
             return self.server_subclasses.get(local) if local else None
         flavour = sdk.SERVER_CONSTRUCTORS.get(name)
-        return (flavour, name) if flavour else None
+        if flavour:
+            return flavour, name
+        if self.project:  # a server subclass defined in another module of the project
+            found = self.project.server_class(name)
+            if found is not None:
+                return found[0], f"{found[1]} (subclass {name})"
+        return None
 
     @property
     def server_subclasses(self) -> dict[str, tuple[str, str]]:
@@ -279,6 +287,14 @@ class _Builder:
             return None
         if name == "self" and class_name in self.server_subclasses:
             return self.by_binding.get(f"self@{class_name}")
+        if name not in self.by_binding and self.project:
+            qual = self.imports.resolve_dotted(name)
+            found = self.project.server(qual) if qual else None
+            if found is not None:  # `from .app import mcp`: a server another module creates
+                head = name.split(".")[0]
+                self.add_server(ServerInfo(flavour=found[0], constructor=f"{found[1]} (created in {qual})",
+                                           binding=name, node=self.imports.nodes.get(head) or self.index.module,
+                                           from_parameter=True))
         server = self.by_binding.get(name)
         if server is None and name.endswith(("._mcp_server", "._lowlevel_server")):
             outer = self.by_binding.get(name.rsplit(".", 1)[0])
