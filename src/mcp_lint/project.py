@@ -3,8 +3,9 @@
 Larger servers build the server object in one module (`app.py: mcp = FastMCP(...)`) and
 decorate tools in others (`from .app import mcp` then `@mcp.tool()`), or subclass a server
 class in one module and instantiate it in another. Each file is otherwise analysed alone,
-so this pass finds those definitions once per run: a regular expression picks the few files
-that may define a server at module level, and only those are parsed. Names are keyed by
+so this pass finds those definitions once per run, from the text alone (no parse): module-level
+assignments from a server constructor and classes deriving from a server class, resolved
+through the file's import lines. Names are keyed by
 every dotted suffix of the module path, so `from src.common.server import mcp`,
 `from common.server import mcp` and `from .server import mcp` all find `common/server.py`.
 """
@@ -17,17 +18,41 @@ import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import libcst as cst
-
 from .analysis import sdk
-from .analysis.mcp_model import build_model
-from .analysis.module_index import build_index
-from .engine import MAX_FILE_BYTES, decode
+from .engine import MAX_FILE_BYTES
 
 _SERVER_NAMES = "|".join(sorted({k.rsplit(".", 1)[-1] for k in sdk.SERVER_CONSTRUCTORS}))
 # A module-level assignment from a server constructor, or a class deriving from a server class.
 _CANDIDATE = re.compile(rf"^(?:\w+\s*(?::[^=\n]+)?=\s*[\w.]*(?:{_SERVER_NAMES})\(|class\s+\w+\([^)]*\b(?:{_SERVER_NAMES})\b)",
                         re.MULTILINE)
+_ASSIGNMENT = re.compile(rf"^(\w+)\s*(?::[^=\n]+)?=\s*([\w.]*(?:{_SERVER_NAMES}))\(", re.MULTILINE)
+_SUBCLASS = re.compile(rf"^class\s+(\w+)\(([^)]*)\)", re.MULTILINE)
+_FROM_IMPORT = re.compile(r"^from\s+([\w.]+)\s+import\s+(\([^)]*\)|[^\n#]+)", re.MULTILINE)
+_IMPORT = re.compile(r"^import\s+([^\n#]+)", re.MULTILINE)
+
+
+def _aliases(text: str) -> dict[str, str]:
+    """The module-level import aliases of a source, read from its text."""
+    out: dict[str, str] = {}
+    for module, names in _FROM_IMPORT.findall(text):
+        for item in names.strip("()").replace("\n", " ").split(","):
+            parts = item.split()
+            if not parts or parts[0] == "*":
+                continue
+            out[parts[-1] if len(parts) == 3 and parts[1] == "as" else parts[0]] = f"{module}.{parts[0]}"
+    for names in _IMPORT.findall(text):
+        for item in names.split(","):
+            parts = item.split()
+            if parts:
+                out[parts[-1] if len(parts) == 3 and parts[1] == "as" else parts[0].split(".")[0]] = (
+                    parts[0] if len(parts) == 3 else parts[0].split(".")[0])
+    return out
+
+
+def _resolve(name: str, aliases: dict[str, str]) -> str:
+    head, _, rest = name.partition(".")
+    target = aliases.get(head, head)
+    return f"{target}.{rest}" if rest else target
 
 
 @dataclass(frozen=True)
@@ -81,26 +106,24 @@ def scan_project(files: list[Path]) -> ProjectIndex:
                 data = fh.read(MAX_FILE_BYTES + 1)
         except OSError:
             continue
-        if len(data) > MAX_FILE_BYTES or not _CANDIDATE.search(data.decode("utf-8", "replace")):
+        if len(data) > MAX_FILE_BYTES:
             continue
-        text, _, _ = decode(data)
-        if text is None:
+        text = data.decode("utf-8", "replace")
+        if not _CANDIDATE.search(text):
             continue
-        try:
-            index = build_index(cst.parse_module(text))
-            model = build_model(index)
-        except Exception:  # noqa: BLE001 - the file's own lint reports what is wrong with it
-            continue
+        aliases = _aliases(text)
         suffixes = _module_suffixes(path.resolve())
-        for server in model.servers:
-            if server.binding and "." not in server.binding and not server.from_parameter and \
-                    server.binding in index.module_bindings:
+        for name, ctor in _ASSIGNMENT.findall(text):
+            qual = _resolve(ctor, aliases)
+            flavour = sdk.SERVER_CONSTRUCTORS.get(qual)
+            if flavour:
                 for suffix in suffixes:
-                    servers.setdefault(f"{suffix}.{server.binding}", (server.flavour, server.constructor))
-        for name, cls in index.classes.items():
-            for base in cls.bases:
-                flavour = sdk.SERVER_CLASSES.get(base)
+                    servers.setdefault(f"{suffix}.{name}", (flavour, qual))
+        for name, bases in _SUBCLASS.findall(text):
+            for base in (b.strip() for b in bases.split(",")):
+                qual = _resolve(base, aliases)
+                flavour = sdk.SERVER_CLASSES.get(qual)
                 if flavour:
                     for suffix in suffixes:
-                        classes.setdefault(f"{suffix}.{name}", (flavour, base))
+                        classes.setdefault(f"{suffix}.{name}", (flavour, qual))
     return ProjectIndex(servers, classes)
