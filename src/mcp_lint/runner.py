@@ -8,6 +8,7 @@ order; callers sort them.
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 from collections.abc import Callable, Iterable
@@ -42,8 +43,17 @@ class RunResult:
 _engine: Engine | None = None
 
 
+def _tune_gc() -> None:
+    """Parsing allocates millions of short-lived, acyclic nodes; the collector's default of a
+    generation-0 pass every 700 allocations costs ~8% of a run for nothing. Freeze what is
+    already loaded and collect less often."""
+    gc.freeze()
+    gc.set_threshold(100_000, 50, 100)
+
+
 def _init_worker(rules: list[Rule], severity: dict, known: frozenset[str], project) -> None:
     global _engine
+    _tune_gc()
     _engine = Engine(rules, severity, known, project=project)
 
 
@@ -79,6 +89,7 @@ def run(files: Iterable[Path], rules: list[Rule], settings: Settings, known_code
             on_result(file_result)
 
     if serial:
+        _tune_gc()
         engine = Engine(rules, settings.severity, known_codes, project=project)
         for path, name in work:
             collect(engine.lint_path(path, name), path)
