@@ -20,6 +20,36 @@ FIXTURES = ROOT / "tests" / "fixtures"
 SHARED = ROOT.parent / "shared"
 
 
+# A tool whose f-string SQL reaches the cursor: one MCP101 finding, on line 11, column 5.
+SERVER = '''\
+import sqlite3
+from mcp.server.fastmcp import FastMCP
+
+mcp = FastMCP("orders")
+
+@mcp.tool()
+def find_orders(customer: str) -> list:
+    """Orders of one customer."""
+    conn = sqlite3.connect("shop.db")
+    cur = conn.cursor()
+    cur.execute(f"SELECT * FROM orders WHERE customer = '{customer}'")
+    return cur.fetchall()
+'''
+
+# A tool passing its input to `probe.sink`, the sink of the test packs' probe rules.
+PROBE_SOURCE = '''\
+from probe import sink
+from mcp.server.fastmcp import FastMCP
+
+mcp = FastMCP("probe")
+
+@mcp.tool()
+def run(name: str) -> str:
+    """Passes the input through."""
+    return sink(name)
+'''
+
+
 @dataclass
 class CliResult:
     exit_code: int

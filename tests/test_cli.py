@@ -13,26 +13,10 @@ import libcst as cst
 import pytest
 
 import mcp_lint
-from conftest import findings, run_cli, run_process, write
+from conftest import SERVER, findings, run_cli, run_process, write
 from mcp_lint import runner
 from mcp_lint.primitives import PRIMITIVES
 from mcp_lint.primitives.base import Primitive
-
-# The MCP101 call is on line 11, column 5.
-SERVER = '''\
-import sqlite3
-from mcp.server.fastmcp import FastMCP
-
-mcp = FastMCP("orders")
-
-@mcp.tool()
-def find_orders(customer: str) -> list:
-    """Orders of one customer."""
-    conn = sqlite3.connect("shop.db")
-    cur = conn.cursor()
-    cur.execute(f"SELECT * FROM orders WHERE customer = '{customer}'")
-    return cur.fetchall()
-'''
 
 CLEAN = '''\
 import sqlite3

@@ -10,23 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import findings, run_cli, write
-
-# The MCP101 call is on line 11, column 5.
-SERVER = '''\
-import sqlite3
-from mcp.server.fastmcp import FastMCP
-
-mcp = FastMCP("orders")
-
-@mcp.tool()
-def find_orders(customer: str) -> list:
-    """Orders of one customer."""
-    conn = sqlite3.connect("shop.db")
-    cur = conn.cursor()
-    cur.execute(f"SELECT * FROM orders WHERE customer = '{customer}'")
-    return cur.fetchall()
-'''
+from conftest import PROBE_SOURCE, SERVER, findings, run_cli, write
 
 SYNTAX_ERROR = "def f(:\n    pass\n"
 UNKNOWN_NOQA = "value = 1  # noqa: MCP999\n"  # MCP900 (unknown rule) when MCP900 is on
@@ -323,19 +307,6 @@ rules:
         - code: |
             x = 1
 """
-
-PROBE_SOURCE = '''\
-from probe import sink
-from mcp.server.fastmcp import FastMCP
-
-mcp = FastMCP("probe")
-
-@mcp.tool()
-def run(name: str) -> str:
-    """Passes the input through."""
-    return sink(name)
-'''
-
 
 def test_rule_packs_in_config_are_relative_to_it(tmp_path):
     project = tmp_path / "project"

@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from conftest import ROOT, findings, run_cli, write
+from conftest import PROBE_SOURCE, ROOT, SERVER, findings, run_cli, write
 
 GOOD_PACK = '''\
 pack: probes
@@ -55,34 +55,6 @@ rules:
                 """Scalar input cannot carry text."""
                 return sink(str(count))
 '''
-
-PROBE_SOURCE = '''\
-from probe import sink
-from mcp.server.fastmcp import FastMCP
-
-mcp = FastMCP("probe")
-
-@mcp.tool()
-def run(name: str) -> str:
-    """Passes the input through."""
-    return sink(name)
-'''
-
-SERVER = '''\
-import sqlite3
-from mcp.server.fastmcp import FastMCP
-
-mcp = FastMCP("orders")
-
-@mcp.tool()
-def find_orders(customer: str) -> list:
-    """Orders of one customer."""
-    conn = sqlite3.connect("shop.db")
-    cur = conn.cursor()
-    cur.execute(f"SELECT * FROM orders WHERE customer = '{customer}'")
-    return cur.fetchall()
-'''
-
 
 def _line_of(text: str, fragment: str) -> int:
     for i, line in enumerate(text.splitlines(), 1):

@@ -14,25 +14,9 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from conftest import ROOT, SHARED, findings, run_cli, write
+from conftest import ROOT, SERVER, SHARED, findings, run_cli, write
 
 SARIF_SCHEMA = ROOT / "tests" / "data" / "sarif-schema-2.1.0.json"
-
-# The MCP101 call is on line 11, column 5.
-SERVER = '''\
-import sqlite3
-from mcp.server.fastmcp import FastMCP
-
-mcp = FastMCP("orders")
-
-@mcp.tool()
-def find_orders(customer: str) -> list:
-    """Orders of one customer."""
-    conn = sqlite3.connect("shop.db")
-    cur = conn.cursor()
-    cur.execute(f"SELECT * FROM orders WHERE customer = '{customer}'")
-    return cur.fetchall()
-'''
 
 # Non-ASCII text before the finding on line 9 (an astral character counts 2 in UTF-16).
 EMOJI_LINE = """    note = "😀é"; conn.execute(f"SELECT * FROM t WHERE c = '{customer}'")"""
