@@ -109,8 +109,8 @@ def discover(paths: list[str], settings: Settings) -> Discovery:
         if settings.force_exclude and absolute != settings.root and ignores.excluded(absolute, True, absolute):
             continue
         scan_root = absolute
-        for dirpath, dirnames, filenames in os.walk(absolute, followlinks=False, onerror=lambda e: out.errors.append(
-                (e.filename or raw, f"cannot list directory: {e.strerror}"))):
+        for dirpath, dirnames, filenames in os.walk(absolute, followlinks=False, onerror=lambda e, r=raw: out.errors.append(
+                (e.filename or r, f"cannot list directory: {e.strerror}"))):
             base = Path(dirpath)
             kept = []
             for d in sorted(dirnames):

@@ -30,7 +30,7 @@ from .analysis.state import Frame, LoopInfo, TraversalState
 from .analysis.cst_utils import dotted, target_names
 from .analysis.fields import fields as _fields, is_node
 from .context import FileContext, NodeFix, PendingFinding
-from .findings import Edit, FileError, FileResult, Finding, Fix, Severity, TraceStep, fingerprint
+from .findings import Edit, FileError, FileResult, Finding, Fix, Severity, Span, TraceStep, fingerprint
 from .positions import LineTable, resolve_spans
 from .primitives import PRIMITIVES
 from .primitives.base import Primitive
@@ -306,16 +306,11 @@ def _rewrite_directive(s: suppressions.Suppression, codes: list[str]) -> str:
     return f"# mcp-lint: {word}[{joined}]"
 
 
-def _point_span(lines: LineTable, line: int, col: int) -> "Span":
+def _point_span(lines: LineTable, line: int, col: int) -> Span:
     start = lines.offset(line, col) if lines.source else 0
     text = lines.line_text(line)
     end = start + (1 if col <= len(text) else 0)
-    return lines.span(start, end) if lines.source else _empty_span()
-
-
-def _empty_span():
-    from .findings import Span
-    return Span(1, 1, 1, 1, 0, 0)
+    return lines.span(start, end) if lines.source else Span(1, 1, 1, 1, 0, 0)
 
 
 def _fix(fix: NodeFix, spans, lines: LineTable) -> Fix | None:

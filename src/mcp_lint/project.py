@@ -26,7 +26,7 @@ _SERVER_NAMES = "|".join(sorted({k.rsplit(".", 1)[-1] for k in sdk.SERVER_CONSTR
 _CANDIDATE = re.compile(rf"^(?:\w+\s*(?::[^=\n]+)?=\s*[\w.]*(?:{_SERVER_NAMES})\(|class\s+\w+\([^)]*\b(?:{_SERVER_NAMES})\b)",
                         re.MULTILINE)
 _ASSIGNMENT = re.compile(rf"^(\w+)\s*(?::[^=\n]+)?=\s*([\w.]*(?:{_SERVER_NAMES}))\(", re.MULTILINE)
-_SUBCLASS = re.compile(rf"^class\s+(\w+)\(([^)]*)\)", re.MULTILINE)
+_SUBCLASS = re.compile(r"^class\s+(\w+)\(([^)]*)\)", re.MULTILINE)
 _FROM_IMPORT = re.compile(r"^from\s+([\w.]+)\s+import\s+(\([^)]*\)|[^\n#]+)", re.MULTILINE)
 _IMPORT = re.compile(r"^import\s+([^\n#]+)", re.MULTILINE)
 

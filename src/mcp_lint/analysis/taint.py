@@ -818,7 +818,7 @@ class Flows:
             if attr == "arguments":
                 for b in self.reaching(bname, point):
                     if b.kind == PARAM and b.param is not None and b.param.arguments_attr:
-                        return (Origin(TOOL, f"tool arguments `{bname}.arguments`", expr, b.point.frame.node,
+                        return (Origin(TOOL, f"tool argument `{bname}.arguments`", expr, b.point.frame.node,
                                        bname),)
             if bname in ("self", "cls"):
                 return self._class_attr(attr, expr, point)
@@ -864,9 +864,8 @@ class Flows:
                 if values and all(v is not None and is_constant_collection(v) for v in values):
                     return EMPTY  # lookup in a constant mapping: one of its values
         flow = self._expr(base, point, overlay)
-        return tuple(o if o.kind != TOOL or o.label.startswith("tool argument `") and "[" in o.label else
-                     (replace(o, label=_subscript_label(o, expr)) if o.label.startswith("tool argument") else o)
-                     for o in flow)
+        key = code(expr.slice[0].slice.value, 30) if expr.slice and isinstance(expr.slice[0].slice, cst.Index) else ""
+        return tuple(_read_from_arguments(o, f"[{key}]") for o in flow)
 
     def _comprehension(self, expr, point: Point, overlay) -> Flow:
         scope = dict(overlay) if overlay else {}
@@ -926,6 +925,10 @@ class Flows:
                 return tuple(o.sanitized(_SANITIZER_METHODS[method]) for o in union(*arg_flows()))
             if method == "get" and (is_constant_collection(recv) or self._constant_mapping(recv, point)):
                 return EMPTY if len(args) < 2 else self._expr(args[1].value, point, overlay)
+            if method == "get" and args:  # `arguments.get("url")` names the argument read
+                recv_flow = tuple(_read_from_arguments(o, f".get({code(args[0].value, 30)})")
+                                  for o in self._expr(recv, point, overlay))
+                return union(recv_flow, *arg_flows()[1:])
             if method == "format" and isinstance(recv, cst.Call) and \
                     _SANITIZER_CALLS.get(self.imports.resolve(recv.func) or "") == "sql":
                 return tuple(o.sanitized("sql") for o in union(*arg_flows()))
@@ -1102,9 +1105,8 @@ def _kind_word(kind: str) -> str:
     return {"tool": "tool", "resource": "resource", "prompt": "prompt"}.get(kind, "tool")
 
 
-def _subscript_label(origin: Origin, expr: cst.Subscript) -> str:
-    key = ""
-    if expr.slice and isinstance(expr.slice[0].slice, cst.Index):
-        key = code(expr.slice[0].slice.value, 30)
-    base = origin.label[len("tool argument "):].strip("`") if origin.label.startswith("tool argument ") else ""
-    return f"tool argument `{base}[{key}]`" if base else origin.label
+def _read_from_arguments(origin: Origin, accessor: str) -> Origin:
+    """`arguments["url"]`: name the argument read from a raw arguments mapping."""
+    if origin.kind != TOOL or not origin.label.startswith("tool argument `") or origin.label.endswith(("]`", ")`")):
+        return origin
+    return replace(origin, label=f"{origin.label[:-1]}{accessor}`")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import libcst as cst
 
 from ..analysis import sdk
-from ..analysis.cst_utils import code, dotted
+from ..analysis.cst_utils import code
 from ..analysis.mcp_model import ANY, CONTAINER, NONE, HandlerInfo
 from ..analysis.state import ASSIGN, PARAM, Point
 from ..analysis.taint import TOOL, Origin

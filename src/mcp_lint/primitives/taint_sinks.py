@@ -38,7 +38,7 @@ class TaintedCall(Primitive):
                 arg = sink_argument(node, spec)
                 if arg is not None:
                     statement = ctx.state.statement
-                    ctx.defer(self.rule, lambda: self.check(ctx, node, arg, point, statement))
+                    ctx.defer(self.rule, lambda a=arg, s=statement: self.check(ctx, node, a, point, s))
                 return
 
     def check(self, ctx: FileContext, sink: cst.Call, arg: cst.BaseExpression, point: Point,
