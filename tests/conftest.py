@@ -17,7 +17,6 @@ from mcp_lint import cli
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures"
-SHARED = ROOT.parent / "shared"
 
 
 # A tool whose f-string SQL reaches the cursor: one MCP101 finding, on line 11, column 5.

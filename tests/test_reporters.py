@@ -4,6 +4,7 @@ SARIF 2.1.0 schema and GitHub's code-scanning rules) and github workflow command
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -14,7 +15,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from conftest import ROOT, SERVER, SHARED, findings, run_cli, write
+from conftest import ROOT, SERVER, findings, run_cli, write
 
 SARIF_SCHEMA = ROOT / "tests" / "data" / "sarif-schema-2.1.0.json"
 
@@ -344,12 +345,17 @@ def test_sarif_fix_for_unused_suppression_validates(tmp_path):
     assert change["replacements"][0]["deletedRegion"]["startLine"] == 3
 
 
-@pytest.mark.skipif(not (SHARED / "tools" / "validate_sarif.py").exists(), reason="shared SARIF validator not present")
-def test_sarif_passes_the_shared_github_validator(tmp_path):
+# An external validator of SARIF against the OASIS schema and GitHub's ingestion rules, when
+# one is available: SARIF_VALIDATOR=/path/to/validate_sarif.py (called with --github FILE).
+EXTERNAL_VALIDATOR = os.environ.get("SARIF_VALIDATOR")
+
+
+@pytest.mark.skipif(not EXTERNAL_VALIDATOR, reason="set SARIF_VALIDATOR to run an external SARIF validator")
+def test_sarif_passes_an_external_github_validator(tmp_path):
     _mixed_tree(tmp_path)
     out = tmp_path / "out.sarif"
     run_cli("--output-format", "sarif", "-o", out, "--extend-select", "MCP900", "src", cwd=tmp_path)
-    proc = subprocess.run([sys.executable, str(SHARED / "tools" / "validate_sarif.py"), "--github", str(out)],
+    proc = subprocess.run([sys.executable, EXTERNAL_VALIDATOR, "--github", str(out)],
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "OK" in proc.stdout
