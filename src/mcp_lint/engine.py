@@ -446,7 +446,7 @@ class _Walker:
         self.structural = {
             cst.FunctionDef: self._function, cst.Lambda: self._lambda, cst.ClassDef: self._class,
             cst.If: self._if, cst.For: self._for, cst.While: self._while, cst.Try: self._try,
-            cst.TryStar: self._try, cst.With: self._with, cst.Match: self._match,
+            cst.TryStar: self._try, cst.ExceptHandler: self._except, cst.With: self._with, cst.Match: self._match,
             cst.ListComp: self._comp, cst.SetComp: self._comp, cst.GeneratorExp: self._comp,
             cst.DictComp: self._comp,
         }
@@ -641,19 +641,7 @@ class _Walker:
             trys.append((node, "handler"))
             self.state.excepts.append((handler, frame))
             try:
-                self.ctx.state.ancestors.append(handler)
-                hooks = self.enter.get(type(handler))
-                if hooks:
-                    self._hooks(hooks, handler)
-                if handler.type is not None:
-                    self.walk(handler.type)
-                if handler.name is not None and isinstance(handler.name.name, cst.Name):
-                    self.recorder.bind_opaque(handler.name.name.value, handler)
-                self.walk(handler.body)
-                hooks = self.leave.get(type(handler))
-                if hooks:
-                    self._hooks(hooks, handler)
-                self.ctx.state.ancestors.pop()
+                self.walk(handler)
             finally:
                 self.state.excepts.pop()
                 trys.pop()
@@ -672,6 +660,13 @@ class _Walker:
                 self.walk(node.finalbody)
             finally:
                 trys.pop()
+
+    def _except(self, node: cst.ExceptHandler) -> None:
+        if node.type is not None:
+            self.walk(node.type)
+        if node.name is not None and isinstance(node.name.name, cst.Name):
+            self.recorder.bind_opaque(node.name.name.value, node)
+        self.walk(node.body)
 
     def _with(self, node: cst.With) -> None:
         for item in node.items:

@@ -100,8 +100,6 @@ class FileResult:
     path: str
     findings: list[Finding] = field(default_factory=list)
     errors: list[FileError] = field(default_factory=list)
-    # Suppression comments that silenced nothing (MCP900 candidates), as plain findings.
-    fixed_source: str | None = None
 
 
 def fingerprint(rule_id: str, path: str, line_text: str, occurrence: int) -> str:

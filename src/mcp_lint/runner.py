@@ -11,7 +11,7 @@ from __future__ import annotations
 import gc
 import multiprocessing
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -64,8 +64,7 @@ def _lint_one(job: tuple[str, str]) -> FileResult:
 
 
 def run(files: Iterable[Path], rules: list[Rule], settings: Settings, known_codes: frozenset[str],
-        jobs: int = 0, cwd: Path | None = None, on_result: Callable[[FileResult], None] | None = None,
-        project=None) -> RunResult:
+        jobs: int = 0, cwd: Path | None = None, project=None) -> RunResult:
     files = list(files)
     shown = {f: display(f, cwd) for f in files}
     result = RunResult(files=[shown[f] for f in files])
@@ -85,8 +84,6 @@ def run(files: Iterable[Path], rules: list[Rule], settings: Settings, known_code
         file_result.findings = kept
         result.findings.extend(kept)
         result.errors.extend(file_result.errors)
-        if on_result is not None:
-            on_result(file_result)
 
     if serial:
         _tune_gc()
