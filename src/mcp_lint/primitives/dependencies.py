@@ -3,7 +3,8 @@ version that removed an API its code uses (MCP601).
 
 Per file (during the walk) it records uses of the APIs the rule lists under `removed`:
 - `import`: an import binding that qualified name or anything below it
-  (`from mcp.server.fastmcp import FastMCP`, `import mcp.server.fastmcp`);
+  (`from mcp.server.fastmcp import FastMCP`, `import mcp.server.fastmcp`), or a call through
+  a dotted path below it (`import mcp` ... `mcp.server.fastmcp.FastMCP(...)`);
 - `call`: a call of that qualified name (`FastMCP.as_proxy(...)`);
 - `method`: a method called on, or a decorator of, a server of one of the `server`
   flavours, optionally only with a `keyword` (`@server.call_tool()` on a low-level 1.x
@@ -111,6 +112,11 @@ class UnboundedDependency(ProjectPrimitive):
         if qual is not None and qual in self.calls:
             self._record(ctx, node, self.calls[qual], f"{dotted(node.func) or qual}()")
             return
+        if qual is not None and "." in (dotted(node.func) or ""):  # `import mcp` ... `mcp.server.fastmcp.X()`
+            for prefix, entry in self.imports:
+                if qual.startswith(prefix + "."):
+                    self._record(ctx, node, entry, qual)
+                    return
         if not isinstance(node.func, cst.Attribute):
             return
         entries = self.methods.get(node.func.attr.value)
