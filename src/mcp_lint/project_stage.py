@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from . import suppressions
+from .context import _Fields  # message fields: a placeholder not filled shows as itself
 from .discovery import display
 from .findings import FileError, FileResult, Finding, Severity, Span, fingerprint
 from .manifests import Manifest, ManifestIndex
@@ -54,11 +55,6 @@ class ProjectIssue:
     manifest: Manifest
     span: Span
     fields: Mapping[str, Any]
-
-
-class _Fields(dict):
-    def __missing__(self, key: str) -> str:
-        return "{" + key + "}"
 
 
 def project_rules(rules: Iterable[Rule]) -> list[tuple[Rule, ProjectPrimitive]]:
