@@ -226,6 +226,13 @@ def test_a_bound_in_the_main_dependencies_covers_the_extras(tmp_path):
     assert findings(run_cli("--output-format", "json", ".", cwd=tmp_path), "MCP601") == []
 
 
+@pytest.mark.parametrize("requirement", ["mcp>=2", "mcp>=2.1,!=2.2.0", "mcp==2.*", "mcp~=2.0"])
+def test_a_requirement_starting_at_the_new_major_is_not_this_rule(tmp_path, requirement):
+    write(tmp_path, "requirements.txt", requirement + "\n")
+    write(tmp_path, "examples/old_api.py", V1_SERVER)
+    assert findings(run_cli("--output-format", "json", ".", cwd=tmp_path), "MCP601") == []
+
+
 def test_unreadable_or_invalid_manifests_are_skipped(tmp_path):
     write(tmp_path, "pyproject.toml", '[project]\nname = "n"\ndependencies = ["mcp>=1"\n')  # invalid TOML
     write(tmp_path, "server.py", V1_SERVER)

@@ -17,9 +17,10 @@ work on a manifest as they do on a Python file.
   (comments, line continuations, pip options and `--hash` skipped). PEP 508 strings are
   parsed with `packaging`, the reference implementation of the specifier grammar; TOML
   values come from `tomllib`, and a small scanner finds where each value is written.
-- **Upper bounds.** `admits_from(dep, major)` says whether a requirement lets the resolver
-  pick version `major.0` or later, from the upper bounds of its specifiers (`<`, `<=`, `==`,
-  `==X.*`, `~=`, `===`). Pre-releases are not considered: `<2` excludes `2.0rc1` too.
+- **Bounds.** `admits_from(dep, major)` says whether a requirement lets the resolver pick
+  version `major.0` or later, from the upper bounds of its specifiers (`<`, `<=`, `==`,
+  `==X.*`, `~=`, `===`); pre-releases are not considered (`<2` excludes `2.0rc1` too).
+  `admits_before(dep, major)` says whether it allows an earlier version, from its lower bounds.
 """
 
 from __future__ import annotations
@@ -533,6 +534,23 @@ def admits_from(dep: Dependency, major: int) -> bool:
     for spec in dep.alternatives:
         bound = upper_bound(spec)
         if bound is None or bound[0] > floor or (bound[1] and bound[0] == floor):
+            return True
+    return False
+
+
+def admits_before(dep: Dependency, major: int) -> bool:
+    """Can the resolver install a version before `major.0` for this requirement?"""
+    floor = Version(f"{major}")
+    for spec in dep.alternatives:
+        lowest = None
+        for s in spec:
+            if s.operator in (">=", ">", "==", "~=", "==="):
+                try:
+                    version = Version(s.version[:-2] if s.version.endswith(".*") else s.version)
+                except InvalidVersion:
+                    continue
+                lowest = version if lowest is None or version > lowest else lowest
+        if lowest is None or lowest < floor:
             return True
     return False
 

@@ -15,7 +15,9 @@ plain `ApiUse` tuples.
 
 Per project (the files one manifest governs) it reports each requirement of the API's
 package that admits the major version that removed the API: unbounded (`mcp>=1.1`, `mcp`),
-or bounded too late (`mcp<3`). A package a manifest bounds for every install (a requirement
+or bounded too late (`mcp<3`). A requirement that starts at that major (`mcp>=2`) is not
+this rule's case: nothing there ever had the API, so the use is in code the project does not
+run against it (examples, a compatibility branch) or plainly broken, which tests catch. A package a manifest bounds for every install (a requirement
 without an environment marker that stops below the major) is not reported, whatever other
 lines of the same manifest say: the resolver applies all of them together.
 """
@@ -30,7 +32,7 @@ import libcst as cst
 from ..analysis import sdk
 from ..analysis.cst_utils import dotted
 from ..context import FileContext
-from ..manifests import Dependency, admits_from, bounded
+from ..manifests import Dependency, admits_before, admits_from, bounded
 from ..positions import LineTable, resolve_spans
 from ..schema import Int, Key, List, Map, Str, Where
 from .base import ProjectPrimitive
@@ -174,8 +176,8 @@ class UnboundedDependency(ProjectPrimitive):
                 where.sort()
                 shown, line, api = where[0]
                 for dep in deps:
-                    if not admits_from(dep, major):
-                        continue
+                    if not admits_from(dep, major) or not admits_before(dep, major):
+                        continue  # bounded in time, or requiring the new major outright
                     fields: dict[str, Any] = {
                         "requirement": dep.text, "package": package, "major": major, "api": api,
                         "used_at": f"{shown}:{line}",
