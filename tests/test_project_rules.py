@@ -335,3 +335,23 @@ def test_lines_in_must_name_a_file_of_the_example(tmp_path):
     path.write_text(pack.replace("requirements.txt: |", "../requirements.txt: |", 1), encoding="utf-8")
     with pytest.raises(PackError, match="relative path inside"):
         load_pack(path)
+
+
+def test_odd_manifest_files_never_break_the_run(tmp_path):
+    import os
+
+    write(tmp_path, "a/server.py", V1_SERVER)
+    os.mkfifo(tmp_path / "a" / "requirements.txt")  # would block a read
+    (tmp_path / "a" / "pyproject.toml").mkdir()  # a directory named like a manifest
+    write(tmp_path, "b/server.py", V1_SERVER)
+    (tmp_path / "b" / "requirements.txt").write_bytes(b"\xff\xfe\x00mcp>=1\x00\n\x80\x81\n")
+    write(tmp_path, "c/server.py", V1_SERVER)
+    write(tmp_path, "c/pyproject.toml", '[project]\nname = "c"\ndependencies = "mcp>=1"\n'
+                                        '[project.optional-dependencies]\nx = [1, 2]\n')
+    (tmp_path / "d").mkdir()
+    write(tmp_path, "d/server.py", V1_SERVER)
+    (tmp_path / "d" / "requirements.txt").symlink_to(tmp_path / "d" / "requirements.txt")  # a loop
+    result = run_cli("--output-format", "json", "--exit-zero", ".", cwd=tmp_path)
+    doc = result.json()
+    assert result.exit_code == 0 and doc["errors"] == []
+    assert [f["path"] for f in findings(result, "MCP601")] == []
