@@ -68,5 +68,5 @@ class ProjectPrimitive(Primitive):
     `Finding`s (suppressions, fingerprints, per-file-ignores, every reporter).
     """
 
-    def check_project(self, project: "Project") -> "Iterable[ProjectIssue]":  # noqa: UP037
+    def check_project(self, project: Project) -> Iterable[ProjectIssue]:
         return ()

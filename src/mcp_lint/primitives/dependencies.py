@@ -24,8 +24,9 @@ lines of the same manifest say: the resolver applies all of them together.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import libcst as cst
 
@@ -36,6 +37,9 @@ from ..manifests import Dependency, admits_before, admits_from, bounded
 from ..positions import LineTable, resolve_spans
 from ..schema import Int, Key, List, Map, Str, Where
 from .base import ProjectPrimitive
+
+if TYPE_CHECKING:
+    from ..project_stage import Project, ProjectIssue
 
 _FLAVOURS = (sdk.MCP1, sdk.MCP2, sdk.FASTMCP, sdk.LOWLEVEL, sdk.LOWLEVEL1, sdk.LOWLEVEL2)
 _IMPORT_ERRORS = frozenset({"ImportError", "ModuleNotFoundError", "Exception", "BaseException"})
@@ -160,8 +164,8 @@ class UnboundedDependency(ProjectPrimitive):
         return tuple(sorted(uses, key=lambda u: (u.line, u.api)))
 
     # -- per project ----------------------------------------------------------------------------
-    def check_project(self, project):
-        from ..project_stage import ProjectIssue
+    def check_project(self, project: Project) -> Iterator[ProjectIssue]:
+        from ..project_stage import ProjectIssue  # the stage imports the primitives
 
         # (package, major) -> uses as (shown path, line, api), in path/line order
         uses: dict[tuple[str, int], list[tuple[str, int, str]]] = {}
