@@ -16,10 +16,11 @@ plain `ApiUse` tuples.
 Per project (the files one manifest governs) it reports each requirement of the API's
 package that admits the major version that removed the API: unbounded (`mcp>=1.1`, `mcp`),
 or bounded too late (`mcp<3`). A requirement that starts at that major (`mcp>=2`) is not
-this rule's case: nothing there ever had the API, so the use is in code the project does not
-run against it (examples, a compatibility branch) or plainly broken, which tests catch. A package a manifest bounds for every install (a requirement
-without an environment marker that stops below the major) is not reported, whatever other
-lines of the same manifest say: the resolver applies all of them together.
+this rule's case: nothing it allows ever had the API, so the use is in code the project does
+not run against it (examples, a compatibility branch) or plainly broken, which tests catch.
+A package a manifest bounds for every install (a requirement without an environment marker
+that stops below the major) is not reported, whatever other lines of the same manifest say:
+the resolver applies all of them together.
 """
 
 from __future__ import annotations
