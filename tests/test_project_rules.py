@@ -180,6 +180,14 @@ def test_per_file_ignores_apply_to_the_manifest_path(tmp_path):
     assert findings(run_cli("--output-format", "json", ".", cwd=tmp_path), "MCP601") == []
 
 
+def test_severity_override_applies_to_project_rules(tmp_path):
+    project(tmp_path)
+    text = (tmp_path / "pyproject.toml").read_text()
+    (tmp_path / "pyproject.toml").write_text(text + '\n[tool.mcp-lint.severity]\nMCP601 = "error"\n')
+    (f,) = findings(run_cli("--output-format", "json", ".", cwd=tmp_path), "MCP601")
+    assert f["severity"] == "error"
+
+
 def test_ignore_and_select_work_for_project_rules(tmp_path):
     project(tmp_path)
     assert findings(run_cli("--ignore", "MCP601", "--output-format", "json", ".", cwd=tmp_path)) == []
