@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import textwrap
 
-from .rulepack import Rule
+from .rulepack import Example, Rule
+
+_FENCE = {".toml": "toml", ".py": "python"}
 
 
 def rule_markdown(rule: Rule) -> str:
@@ -21,15 +23,27 @@ def rule_markdown(rule: Rule) -> str:
         meta += " · off by default"
     parts += [meta, "", "## What it does", "", rule.docs.what, "", "## Why is this bad?", "", rule.docs.why]
     if rule.invalid:
-        parts += ["", "## Example", "", "```python", textwrap.dedent(rule.invalid[0].code).rstrip(), "```"]
+        parts += ["", "## Example", ""] + _example(rule.invalid[0])
     if rule.valid or rule.docs.use_instead:
         parts += ["", "## Use instead", ""]
         if rule.docs.use_instead:
             parts += [rule.docs.use_instead, ""]
         if rule.valid:
-            parts += ["```python", textwrap.dedent(rule.valid[0].code).rstrip(), "```"]
+            parts += _example(rule.valid[0])
     if rule.docs.references:
         parts += ["", "## References", ""] + [f"- {r}" for r in rule.docs.references]
     tags = ", ".join(f"`{t}`" for t in rule.tags)
     parts += ["", f"Tags: {tags}"]
     return "\n".join(parts) + "\n"
+
+
+def _example(example: Example) -> list[str]:
+    """An example's code block; an example with other files (a manifest) shows each, named."""
+    code = ["```python", textwrap.dedent(example.code).rstrip(), "```"]
+    if not example.files:
+        return code
+    out: list[str] = []
+    for name, text in {**example.files, example.filename: example.code}.items():
+        fence = _FENCE.get(name[name.rfind("."):], "text")
+        out += [f"`{name}`:", "", f"```{fence}", textwrap.dedent(text).rstrip(), "```", ""]
+    return out[:-1]

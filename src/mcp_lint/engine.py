@@ -59,8 +59,7 @@ class Engine:
         self.known_codes = frozenset(known_codes) | frozenset(r.id for r in self.rules)
         # The letter prefixes of every known rule id (MCP, and those of custom packs): a
         # `# noqa:` code with another prefix belongs to another tool.
-        self.known_prefixes = frozenset(re.match(r"[A-Z]+", c).group(0) for c in self.known_codes
-                                        if re.match(r"[A-Z]+", c))
+        self.known_prefixes = suppressions.code_prefixes(self.known_codes)
         self.enabled_ids = frozenset(r.id for r in self.rules)
         self.parse_rule = next((r for r in self.rules if r.primitive == "parse-error"), None)
         self.unused_rule = next((r for r in self.rules if r.primitive == "unused-suppression"), None)
@@ -173,8 +172,12 @@ class Engine:
                     continue
                 try:
                     prim.finish(ctx)
+                    facts = prim.facts(ctx)
                 except Exception as exc:  # noqa: BLE001
                     walker.rule_failed(prim.rule, exc, None)
+                    continue
+                if facts is not None:
+                    result.facts[prim.rule.id] = facts
         pending = [p for p in ctx.pending if p.rule.id not in failed]
         need_comments = bool(pending) or self.unused_rule is not None
         if not need_comments:

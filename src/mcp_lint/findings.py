@@ -100,6 +100,9 @@ class FileResult:
     path: str
     findings: list[Finding] = field(default_factory=list)
     errors: list[FileError] = field(default_factory=list)
+    # rule id -> plain, picklable data a project rule gathered from this file (e.g. which SDK
+    # APIs it uses), combined across files by the project stage (project_stage.py).
+    facts: dict[str, object] = field(default_factory=dict)
 
 
 def fingerprint(rule_id: str, path: str, line_text: str, occurrence: int) -> str:

@@ -7,6 +7,7 @@ a parameter the primitive does not take, or a message placeholder it does not su
 
 from __future__ import annotations
 
+import re
 import string
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,6 +37,10 @@ class Example:
     filename: str = "example.py"
     note: str = ""
     source_line: int = 0  # line of the example in the pack, for test failure messages
+    # Other files of the example's project (relative path -> text), e.g. a pyproject.toml;
+    # with them the example runs from a temporary directory, project rules included.
+    files: Mapping[str, str] = field(default_factory=dict)
+    lines_in: str = ""  # the file `lines` refer to (default: the Python snippet)
 
 
 @dataclass(frozen=True)
@@ -78,16 +83,32 @@ class Pack:
     rules: tuple[Rule, ...] = field(default=())
 
 
+def _check_files(files: dict, where: Where) -> None:
+    for name in files:
+        if name.startswith("/") or ".." in name.split("/") or not re.fullmatch(r"[\w./-]+", name):
+            raise where.error(f"'{name}': a relative path inside the example's directory")
+
+
+def _check_lines_in(example: dict, where: Where) -> None:
+    target = example.get("lines-in")
+    if target and target != example.get("filename") and target not in (example.get("files") or {}):
+        raise where.error(f"lines-in: '{target}' is neither the example's filename nor one of its files")
+
+
+_FILES = Map({}, extra=Str(nonempty=False), check=_check_files)
 _EXAMPLE_INVALID = Map({
     "code": Key(Str(), required=True),
     "lines": Key(List(Int(minimum=1), min_items=1, single_ok=True), required=True),
     "filename": Key(Str(pattern=r"[\w./-]+\.py"), default="example.py"),
     "note": Key(Str(), default=""),
-})
+    "files": Key(_FILES, default={}),
+    "lines-in": Key(Str(pattern=r"[\w./-]+"), default=""),
+}, check=_check_lines_in)
 _EXAMPLE_VALID = Map({
     "code": Key(Str(), required=True),
     "filename": Key(Str(pattern=r"[\w./-]+\.py"), default="example.py"),
     "note": Key(Str(), default=""),
+    "files": Key(_FILES, default={}),
 })
 _DOCS = Map({
     "what": Key(Str(), required=True),
@@ -184,10 +205,11 @@ def _build_rule(r: dict, raw: Any, pack: str, path: str, index: int) -> Rule:
     ex = r["examples"]
     raw_ex = raw["examples"]
     invalid = tuple(Example(code=e["code"], lines=tuple(e["lines"]), filename=e["filename"], note=e["note"],
-                            source_line=_item_line(raw_ex["invalid"], i))
+                            source_line=_item_line(raw_ex["invalid"], i), files=MappingProxyType(dict(e["files"])),
+                            lines_in=e["lines-in"])
                     for i, e in enumerate(ex["invalid"]))
     valid = tuple(Example(code=e["code"], filename=e["filename"], note=e["note"],
-                          source_line=_item_line(raw_ex["valid"], i))
+                          source_line=_item_line(raw_ex["valid"], i), files=MappingProxyType(dict(e["files"])))
                   for i, e in enumerate(ex["valid"]))
     docs = r["docs"]
     return Rule(

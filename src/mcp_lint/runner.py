@@ -21,6 +21,7 @@ import pathspec
 from .discovery import display
 from .engine import Engine
 from .findings import FileError, FileResult, Finding
+from .project_stage import check_projects
 from .rulepack import Rule
 from .settings import Settings
 
@@ -34,6 +35,7 @@ class RunResult:
     files: list[str] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
     errors: list[FileError] = field(default_factory=list)
+    facts: dict[str, dict[str, object]] = field(default_factory=dict)  # path -> rule id -> facts
 
     def sort(self) -> None:
         self.findings.sort(key=Finding.sort_key)
@@ -84,6 +86,8 @@ def run(files: Iterable[Path], rules: list[Rule], settings: Settings, known_code
         file_result.findings = kept
         result.findings.extend(kept)
         result.errors.extend(file_result.errors)
+        if file_result.facts:
+            result.facts[path] = file_result.facts
 
     if serial:
         _tune_gc()
@@ -98,6 +102,9 @@ def run(files: Iterable[Path], rules: list[Rule], settings: Settings, known_code
                                  initargs=(rules, settings.severity, known_codes, project)) as pool:
             for (path, _), file_result in zip(work, pool.map(_lint_one, work, chunksize=1)):
                 collect(file_result, path)
+    # Rules about the project as a whole (findings located in its manifests), from the facts.
+    for manifest, manifest_result in check_projects(rules, result.facts, settings.severity, known_codes, cwd):
+        collect(manifest_result, str(manifest))
     result.sort()
     return result
 

@@ -49,13 +49,20 @@ class Suppression:
         return None
 
 
-def find(source: str, prefixes: frozenset[str] = frozenset({"MCP"})) -> list[Suppression]:
+def code_prefixes(codes) -> frozenset[str]:
+    """The letter prefixes of rule ids (MCP, and those of custom packs)."""
+    return frozenset(m.group(0) for m in (re.match(r"[A-Z]+", c) for c in codes) if m)
+
+
+def find(source: str, prefixes: frozenset[str] = frozenset({"MCP"}), comments=None) -> list[Suppression]:
     """Every suppression directive in the source. `prefixes` are the letter prefixes of the
-    known rule ids: `# noqa: E501` (another tool's code) is not ours and is ignored."""
+    known rule ids: `# noqa: E501` (another tool's code) is not ours and is ignored.
+    `comments` gives (line, col, text, own_line) for a source that is not Python (a
+    manifest, whose own scanner knows its comments); by default Python's tokenizer finds them."""
     if not _ANY.search(source):
         return []
     out: list[Suppression] = []
-    for line, col, text, own_line in _comments(source):
+    for line, col, text, own_line in (comments if comments is not None else _comments(source)):
         for m in _NOQA.finditer(text):
             codes = _codes(m.group("codes")) if m.group("codes") else None
             if codes is not None:

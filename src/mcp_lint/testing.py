@@ -8,10 +8,14 @@ run them, and only the rule under test's findings count.
 
 from __future__ import annotations
 
+import tempfile
 import textwrap
 from dataclasses import dataclass
+from pathlib import Path
 
 from .engine import Engine
+from .findings import FileResult
+from .project_stage import check_projects
 from .registry import Registry
 from .rulepack import Example, Rule
 
@@ -71,10 +75,15 @@ class ExampleRunner:
 
     def run(self, case: ExampleCase) -> ExampleOutcome:
         code = textwrap.dedent(case.example.code)
-        result = self.engine_for(case.rule).lint_text(code, case.example.filename)
+        if case.example.files:
+            result = self._run_project(case, code)
+        else:
+            result = self.engine_for(case.rule).lint_text(code, case.example.filename)
+        target = case.example.lines_in or case.example.filename
         mine = [f for f in result.findings if f.rule_id == case.rule.id]
-        got = sorted(f.span.start_line for f in mine)
-        messages = [f"line {f.span.start_line}: {f.message}" for f in mine]
+        # A finding in another file than the one `lines` refer to counts as line 0: never expected.
+        got = sorted(f.span.start_line if f.path == target else 0 for f in mine)
+        messages = [f"{'' if f.path == target else f.path + ' '}line {f.span.start_line}: {f.message}" for f in mine]
         messages += [f"error: {e.message}" for e in result.errors]
         expected = sorted(case.example.lines)
         if case.kind == "invalid":
@@ -82,3 +91,22 @@ class ExampleRunner:
         else:
             ok = not got and not result.errors
         return ExampleOutcome(case, ok, expected, got, messages)
+
+    def _run_project(self, case: ExampleCase, code: str) -> FileResult:
+        """An example with other files (a manifest): written to a temporary directory and run
+        like a project, the project stage included; finding paths are relative to it."""
+        engine = self.engine_for(case.rule)
+        with tempfile.TemporaryDirectory(prefix="mcp-lint-example-") as tmp:
+            root = Path(tmp).resolve()
+            files = {case.example.filename: code, **{k: textwrap.dedent(v) for k, v in case.example.files.items()}}
+            for name, text in files.items():
+                path = root / name
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_text(text, encoding="utf-8")
+            source = root / case.example.filename
+            result = engine.lint_path(str(source), case.example.filename)
+            for _, project in check_projects(engine.rules, {str(source): result.facts},
+                                             known_codes=self.registry.all_codes(), cwd=root):
+                result.findings += project.findings
+                result.errors += project.errors
+        return result

@@ -6,6 +6,7 @@ from .base import Primitive
 from .core import ParseError, UnusedSuppression
 from .calls import CallCheck
 from .concurrency import AwaitInLoop
+from .dependencies import UnboundedDependency
 from .errors import ErrorResult, GenericRaise
 from .handlers import HandlerParameter, UnvalidatedArguments
 from .output import StdoutWrite
@@ -25,5 +26,6 @@ PRIMITIVES: dict[str, type[Primitive]] = {
         CallCheck,
         AwaitInLoop,
         StdoutWrite,
+        UnboundedDependency,
     )
 }

@@ -8,14 +8,17 @@ and flows all come from the `FileContext`.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import ClassVar
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, ClassVar
 
 import libcst as cst
 
 from ..context import FileContext
 from ..rulepack import Rule
 from ..schema import Map
+
+if TYPE_CHECKING:
+    from ..project_stage import Project, ProjectIssue
 
 Hook = Callable[[cst.CSTNode, FileContext], None]
 
@@ -45,5 +48,25 @@ class Primitive:
     def finish(self, ctx: FileContext) -> None:
         """Called once per file after the walk (and after deferred checks)."""
 
+    def facts(self, ctx: FileContext) -> object | None:
+        """Plain, picklable data gathered from this file for a project-level check (after
+        `finish`); it travels back from a worker on `FileResult.facts`. None: nothing."""
+        return None
+
     def report(self, ctx: FileContext, node: cst.CSTNode, **fields) -> None:
         ctx.report(self.rule, node, fields)
+
+
+class ProjectPrimitive(Primitive):
+    """A rule about a project as a whole, reported in a file other than Python source.
+
+    It works in two halves. Per file, in the worker, it walks like any primitive and returns
+    what it saw from `facts()` as plain data (no CST nodes). Once per project, after every
+    file is linted, the project stage (`project_stage.py`) hands `check_project` the
+    project's manifests and the facts of each file they govern; the primitive returns
+    `ProjectIssue`s, each located in a manifest, and the stage turns them into ordinary
+    `Finding`s (suppressions, fingerprints, per-file-ignores, every reporter).
+    """
+
+    def check_project(self, project: Project) -> Iterable[ProjectIssue]:
+        return ()
