@@ -50,6 +50,11 @@ class CheckOptions:
     diff: bool = False
     jobs: int = 0
     quiet: bool = False
+    # Adoption and CI: baselines, noqa comments, the SARIF category.
+    baseline: Path | None = None
+    write_baseline: Path | None = None
+    add_noqa: bool = False
+    sarif_category: str | None = None
 
 
 def _err(message: str) -> None:
@@ -134,6 +139,7 @@ def check(opts: CheckOptions) -> int:
                              extend_exclude=opts.extend_exclude)
         registry = _registry(settings)
         rules = _select(registry, settings)
+        known = _load_baseline(opts)
     except (ConfigError, PackError, UserError) as exc:
         _err(str(exc))
         return ExitCode.ERROR
@@ -153,10 +159,16 @@ def check(opts: CheckOptions) -> int:
         if code is not None:
             return code
 
+    code = _baseline_step(result, known, settings, cwd, opts)
+    if code is not None:
+        return code
+    if opts.add_noqa:
+        return _add_noqa(result, opts)
+
     report = Report(findings=result.findings, files=result.files, rules={r.id: r for r in registry.rules},
                     enabled=rules, errors=result.errors, version=__version__,
-                    sarif_root=_sarif_root(cwd) if opts.output_format == "sarif" else None, cwd=cwd,
-                    fixable_hint=not opts.fix)
+                    sarif_root=_sarif_root(cwd) if opts.output_format in ("sarif", "json", "github") else None,
+                    cwd=cwd, fixable_hint=not opts.fix, sarif_category=opts.sarif_category)
     _write(report, opts)
 
     internal = [e for e in result.errors if e.rule_id]
@@ -167,6 +179,73 @@ def check(opts: CheckOptions) -> int:
     if result.findings and not opts.exit_zero:
         return ExitCode.FINDINGS
     return ExitCode.CLEAN
+
+
+# -- baselines and noqa comments ----------------------------------------------------------------
+
+def _load_baseline(opts: CheckOptions):
+    """The baseline's keys (None without --baseline); checks the adoption options go together."""
+    if opts.baseline is not None and opts.write_baseline is not None:
+        raise UserError("--baseline and --write-baseline cannot be used together")
+    if opts.add_noqa and (opts.fix or opts.diff):
+        raise UserError("--add-noqa cannot be combined with --fix or --diff")
+    if opts.baseline is None:
+        return None
+    from .baseline import BaselineError, load_baseline
+    try:
+        return load_baseline(opts.baseline)
+    except BaselineError as exc:
+        raise UserError(f"--baseline: {exc}") from None
+
+
+def _baseline_root(cwd: Path, settings: Settings) -> Path:
+    """Baseline paths are relative to the git top level, else to the configuration's directory."""
+    root = _sarif_root(cwd)
+    return root if root != cwd else settings.root
+
+
+def _baseline_step(result: RunResult, known, settings: Settings, cwd: Path, opts: CheckOptions) -> int | None:
+    """--write-baseline: record the findings and stop. --baseline: keep only new findings."""
+    if opts.write_baseline is None and known is None:
+        return None
+    from .baseline import filter_new, write_baseline
+    root = _baseline_root(cwd, settings)
+    if opts.write_baseline is not None:
+        count = write_baseline(opts.write_baseline, result.findings, root, cwd, __version__)
+        if not opts.quiet:
+            print(f"Wrote {count} finding{'s' if count != 1 else ''} to {opts.write_baseline}.", file=sys.stderr)
+        return ExitCode.ERROR if any(e.rule_id for e in result.errors) else ExitCode.CLEAN
+    result.findings, hidden = filter_new(result.findings, known, root, cwd)
+    if hidden:
+        if not opts.quiet:
+            print(f"{hidden} finding{'s' if hidden != 1 else ''} in the baseline not shown.", file=sys.stderr)
+    return None
+
+
+def _add_noqa(result: RunResult, opts: CheckOptions) -> int:
+    from .noqa import add_noqa
+
+    by_path: dict[str, list] = {}
+    for f in result.findings:
+        by_path.setdefault(f.path, []).append(f)
+    added = 0
+    for shown in sorted(by_path):
+        try:
+            with open(shown, encoding="utf-8", newline="") as fh:
+                text = fh.read()
+        except (OSError, UnicodeDecodeError) as exc:
+            _warn(f"{shown}: cannot add noqa comments: {exc}")
+            continue
+        outcome = add_noqa(text, by_path[shown])
+        for line, reason in outcome.skipped:
+            _warn(f"{shown}:{line}: no noqa comment added: {reason}", opts.quiet)
+        if outcome.added:
+            with open(shown, "w", encoding="utf-8", newline="") as fh:
+                fh.write(outcome.text)
+            added += outcome.added
+    if not opts.quiet:
+        print(f"Added {added} noqa directive{'s' if added != 1 else ''}.", file=sys.stderr)
+    return ExitCode.ERROR if any(e.rule_id for e in result.errors) else ExitCode.CLEAN
 
 
 def _project_files(files: list[Path], paths: list[str], settings: Settings) -> list[Path]:
