@@ -92,6 +92,11 @@ def _comment_start(line: str) -> int | None:
 
 def add_noqa(text: str, findings: list[Finding]) -> NoqaOutcome:
     outcome = NoqaOutcome(text)
+    outcome.skipped = [(f.span.start_line, f"{f.rule_id}: {_SKIP[f.rule_id]}") for f in findings
+                       if f.rule_id in _SKIP]
+    findings = [f for f in findings if f.rule_id not in _SKIP]
+    if not findings:
+        return outcome
     commentable = _commentable_lines(text)
     if commentable is None:
         outcome.skipped += [(f.span.start_line, "the file does not tokenize") for f in findings]
@@ -99,9 +104,6 @@ def add_noqa(text: str, findings: list[Finding]) -> NoqaOutcome:
     at_end: dict[int, list[str]] = {}  # line -> codes appended to it
     above: dict[int, list[str]] = {}  # statement line -> codes on an own line above it
     for f in findings:
-        if f.rule_id in _SKIP:
-            outcome.skipped.append((f.span.start_line, f"{f.rule_id}: {_SKIP[f.rule_id]}"))
-            continue
         stmt = f.statement_line or f.span.start_line
         if f.span.start_line in commentable:
             target = at_end.setdefault(f.span.start_line, [])
