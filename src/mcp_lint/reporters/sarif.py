@@ -95,9 +95,10 @@ def _is_security(rule: Rule) -> bool:
 
 
 def _security_severity(rule: Rule, severity: Severity) -> str:
-    """GitHub's score, a numeric string in (0, 10]: the pack's `security-severity`, else one
-    derived from the severity (error: high, warning: medium, info: low)."""
-    if rule.security_severity is not None:
+    """GitHub's score, a numeric string in (0, 10]: the pack's `security-severity`, else (or
+    when the configuration changed the rule's severity) one derived from the severity
+    (error: high, warning: medium, info: low)."""
+    if rule.security_severity is not None and severity == rule.severity:
         return f"{rule.security_severity:.1f}"
     return _SECURITY_SEVERITY[severity]
 
