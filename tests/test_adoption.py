@@ -192,3 +192,9 @@ def test_add_noqa_skips_a_file_that_does_not_parse(tmp_path):
     assert "broken.py:1: no noqa comment added: MCP001" in result.stderr
     assert "Added 0 noqa directives." in result.stderr
     assert path.read_text(encoding="utf-8") == "def f(:\n    pass\n"
+
+
+def test_write_baseline_with_a_missing_path_exits_2(tmp_path):
+    write(tmp_path, "server.py", SERVER)
+    result = run_cli("--write-baseline", "base.json", "server.py", "nope.py", cwd=tmp_path)
+    assert result.exit_code == 2 and "nope.py: no such file" in result.stderr

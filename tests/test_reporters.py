@@ -551,41 +551,11 @@ def test_sarif_fingerprints_are_our_own_and_survive_moved_lines(tmp_path):
     assert [r["partialFingerprints"] for r in doc["runs"][0]["results"]] == before
 
 
-SEVERITY_PACK = """\
-pack: scored
-description: Security rules with and without a score.
-rules:
-  - id: TST601
-    name: scored-probe
-    message: "{source} reaches probe.sink"
-    severity: warning
-    confidence: medium
-    security-severity: 9.5
-    tags: [cwe-78]
-    docs:
-      what: Reports tool input reaching probe.sink.
-      why: To exercise the score.
-    check:
-      primitive: tainted-call
-      sinks:
-        - call: probe.sink
-          argument: 0
-    examples:
-      invalid:
-        - code: |
-            from probe import sink
-            from mcp.server.fastmcp import FastMCP
-
-            mcp = FastMCP("probe")
-
-            @mcp.tool()
-            def run(name: str) -> str:
-                return sink(name)
-          lines: [8]
-      valid:
-        - code: |
-            x = 1
-"""
+# The escape pack's rule, scored: a `security-severity` makes it a security rule.
+SEVERITY_PACK = ESCAPE_PACK.replace("pack: escapes", "pack: scored").replace("TST501", "TST601").replace(
+    "escape-probe", "scored-probe").replace("confidence: high\n    tags: [test]",
+                                            "confidence: medium\n    security-severity: 9.5\n    tags: [cwe-78]")
+assert "security-severity: 9.5" in SEVERITY_PACK
 
 
 def test_sarif_security_severity_comes_from_the_pack_field(tmp_path):

@@ -8,11 +8,12 @@ import sys
 from dataclasses import dataclass, field
 from enum import IntEnum
 from pathlib import Path
-from typing import TextIO
+from typing import Iterator, TextIO
 
 from . import __version__
 from .discovery import discover
 from .engine import Engine
+from .findings import Finding
 from .project import scan_project
 from .registry import Registry, SelectorError, load_registry
 from .reporters import Report, render
@@ -160,15 +161,16 @@ def check(opts: CheckOptions) -> int:
             return code
 
     code = _baseline_step(result, known, settings, cwd, opts)
+    if code is None and opts.add_noqa:
+        code = _add_noqa(result, opts)
     if code is not None:
-        return code
-    if opts.add_noqa:
-        return _add_noqa(result, opts)
+        return ExitCode.ERROR if found.missing else code
 
     report = Report(findings=result.findings, files=result.files, rules={r.id: r for r in registry.rules},
                     enabled=rules, errors=result.errors, version=__version__,
                     sarif_root=_sarif_root(cwd) if opts.output_format in ("sarif", "json", "github") else None,
-                    cwd=cwd, fixable_hint=not opts.fix, sarif_category=opts.sarif_category)
+                    cwd=cwd, fixable_hint=not opts.fix, sarif_category=opts.sarif_category,
+                    severity=dict(settings.severity))
     _write(report, opts)
 
     internal = [e for e in result.errors if e.rule_id]
@@ -222,21 +224,27 @@ def _baseline_step(result: RunResult, known, settings: Settings, cwd: Path, opts
     return None
 
 
-def _add_noqa(result: RunResult, opts: CheckOptions) -> int:
-    from .noqa import add_noqa
-
-    by_path: dict[str, list] = {}
-    for f in result.findings:
+def _sources(found: list[Finding], problem: str) -> Iterator[tuple[str, str, list[Finding]]]:
+    """(path, text, findings) for each file with findings, read as-is (line endings kept)."""
+    by_path: dict[str, list[Finding]] = {}
+    for f in found:
         by_path.setdefault(f.path, []).append(f)
-    added = 0
     for shown in sorted(by_path):
         try:
             with open(shown, encoding="utf-8", newline="") as fh:
                 text = fh.read()
         except (OSError, UnicodeDecodeError) as exc:
-            _warn(f"{shown}: cannot add noqa comments: {exc}")
+            _warn(f"{shown}: {problem}: {exc}")
             continue
-        outcome = add_noqa(text, by_path[shown])
+        yield shown, text, by_path[shown]
+
+
+def _add_noqa(result: RunResult, opts: CheckOptions) -> int:
+    from .noqa import add_noqa
+
+    added = 0
+    for shown, text, found in _sources(result.findings, "cannot add noqa comments"):
+        outcome = add_noqa(text, found)
         for line, reason in outcome.skipped:
             _warn(f"{shown}:{line}: no noqa comment added: {reason}", opts.quiet)
         if outcome.added:
@@ -283,19 +291,9 @@ def _apply_fixes(result: RunResult, rules, settings: Settings, registry: Registr
     from .fixes import fix_text, fixable, unified_diff
 
     engine = Engine(rules, settings.severity, registry.all_codes())
-    by_path: dict[str, list] = {}
-    for f in result.findings:
-        if fixable(f, opts.unsafe_fixes):
-            by_path.setdefault(f.path, []).append(f)
     diffs = []
     fixed_total = 0
-    for shown in sorted(by_path):
-        try:
-            with open(shown, encoding="utf-8", newline="") as fh:
-                text = fh.read()
-        except (OSError, UnicodeDecodeError) as exc:
-            _warn(f"{shown}: cannot fix: {exc}")
-            continue
+    for shown, text, _ in _sources([f for f in result.findings if fixable(f, opts.unsafe_fixes)], "cannot fix"):
         outcome = fix_text(engine, text, shown, opts.unsafe_fixes)
         if outcome.broken:
             _warn(f"{shown}: a fix produced invalid code and was not applied", opts.quiet)

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, TextIO
 
-from ..findings import FileError, Finding, located_fingerprint
+from ..findings import FileError, Finding, Severity, located_fingerprint
 from ..rulepack import Rule
 
 
@@ -22,6 +22,7 @@ class Report:
     cwd: Path = field(default_factory=Path.cwd)
     fixable_hint: bool = True
     sarif_category: str | None = None  # SARIF automationDetails.id (the code-scanning category)
+    severity: dict[str, Severity] = field(default_factory=dict)  # the configuration's severity overrides
 
     def project_path(self, path: str) -> str | None:
         """`path` (as shown, relative to cwd) relative to the project root, with forward

@@ -197,7 +197,7 @@ def build_sarif(report: Report) -> dict[str, Any]:
             rules[f.rule_id] = report.rules[f.rule_id]
     ordered = sorted(rules.values(), key=lambda r: r.id)
     index = {r.id: i for i, r in enumerate(ordered)}
-    severity = {f.rule_id: f.severity for f in report.findings}
+    severity = {**report.severity, **{f.rule_id: f.severity for f in report.findings}}
     descriptors = [_descriptor(r, severity.get(r.id, r.severity)) for r in ordered]
     notifications = [so.Notification(level="error", message=so.Message(text=f"{e.path}: {e.message}"))
                      for e in report.errors]
