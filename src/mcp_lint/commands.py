@@ -123,6 +123,10 @@ def _where(path: Path | None, line: int | None, message: str) -> str:
 
 def _sarif_root(cwd: Path) -> Path:
     """The repository root: GitHub reads SARIF paths relative to it."""
+    return _git_toplevel(cwd) or cwd
+
+
+def _git_toplevel(cwd: Path) -> Path | None:
     try:
         out = subprocess.run(["git", "rev-parse", "--show-toplevel"], cwd=cwd, capture_output=True, text=True,
                              timeout=10, check=False)
@@ -130,7 +134,7 @@ def _sarif_root(cwd: Path) -> Path:
             return Path(out.stdout.strip())
     except (OSError, subprocess.SubprocessError):
         pass
-    return cwd
+    return None
 
 
 def check(opts: CheckOptions) -> int:
@@ -202,8 +206,7 @@ def _load_baseline(opts: CheckOptions):
 
 def _baseline_root(cwd: Path, settings: Settings) -> Path:
     """Baseline paths are relative to the git top level, else to the configuration's directory."""
-    root = _sarif_root(cwd)
-    return root if root != cwd else settings.root
+    return _git_toplevel(cwd) or settings.root
 
 
 def _baseline_step(result: RunResult, known, settings: Settings, cwd: Path, opts: CheckOptions) -> int | None:
@@ -218,9 +221,8 @@ def _baseline_step(result: RunResult, known, settings: Settings, cwd: Path, opts
             print(f"Wrote {count} finding{'s' if count != 1 else ''} to {opts.write_baseline}.", file=sys.stderr)
         return ExitCode.ERROR if any(e.rule_id for e in result.errors) else ExitCode.CLEAN
     result.findings, hidden = filter_new(result.findings, known, root, cwd)
-    if hidden:
-        if not opts.quiet:
-            print(f"{hidden} finding{'s' if hidden != 1 else ''} in the baseline not shown.", file=sys.stderr)
+    if hidden and not opts.quiet:
+        print(f"{hidden} finding{'s' if hidden != 1 else ''} in the baseline not shown.", file=sys.stderr)
     return None
 
 
