@@ -198,3 +198,17 @@ def test_write_baseline_with_a_missing_path_exits_2(tmp_path):
     write(tmp_path, "server.py", SERVER)
     result = run_cli("--write-baseline", "base.json", "server.py", "nope.py", cwd=tmp_path)
     assert result.exit_code == 2 and "nope.py: no such file" in result.stderr
+
+
+def test_add_noqa_with_a_byte_order_mark_tabs_and_no_final_newline(tmp_path):
+    source = ('\ufeffimport sqlite3\r\nfrom mcp.server.fastmcp import FastMCP\r\nmcp = FastMCP("x")\r\n'
+              '@mcp.tool()\r\ndef f(c: str) -> None:\r\n\tsqlite3.connect("d").execute(f"""SELECT\r\n\t{c}""")\r\n'
+              '\tsqlite3.connect("d").execute(f"SELECT {c}")')
+    path = tmp_path / "server.py"
+    path.write_bytes(source.encode("utf-8"))
+    assert "Added 2 noqa directives." in run_cli("--add-noqa", "server.py", cwd=tmp_path).stderr
+    text = path.read_bytes().decode("utf-8")
+    assert text.startswith("\ufeffimport sqlite3\r\n")
+    assert '\t# noqa: MCP101\r\n\tsqlite3.connect("d").execute(f"""SELECT' in text
+    assert text.endswith('execute(f"SELECT {c}")  # noqa: MCP101')
+    assert run_cli("server.py", cwd=tmp_path).exit_code == 0

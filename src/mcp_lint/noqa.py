@@ -91,6 +91,10 @@ def _comment_start(line: str) -> int | None:
 
 
 def add_noqa(text: str, findings: list[Finding]) -> NoqaOutcome:
+    if text.startswith("\ufeff"):  # a byte-order mark stays, outside the Python source
+        outcome = add_noqa(text[1:], findings)
+        outcome.text = "\ufeff" + outcome.text
+        return outcome
     outcome = NoqaOutcome(text)
     outcome.skipped = [(f.span.start_line, f"{f.rule_id}: {_SKIP[f.rule_id]}") for f in findings
                        if f.rule_id in _SKIP]
