@@ -26,6 +26,8 @@ from .suppressions import _NOQA
 # (MCP900: it reports a suppression comment itself) silence.
 _SKIP = {"MCP001": "the file does not parse", "MCP900": "an unused suppression is removed with --fix"}
 _LINE_END = re.compile(r"\r\n|\r|\n")
+_STRING_START = {getattr(tokenize, n) for n in ("FSTRING_START", "TSTRING_START") if hasattr(tokenize, n)}
+_STRING_END = {getattr(tokenize, n) for n in ("FSTRING_END", "TSTRING_END") if hasattr(tokenize, n)}
 
 
 @dataclass
@@ -39,9 +41,14 @@ def _commentable_lines(text: str) -> set[int] | None:
     """Lines that may end with a comment: those where a NEWLINE/NL token (or an existing
     comment) ends the physical line. None when the source does not tokenize."""
     ok: set[int] = set()
+    depth = 0  # inside an f-string (3.12+ tokenizes its replacement fields, NL tokens included)
     try:
         for tok in tokenize.generate_tokens(io.StringIO(text).readline):
-            if tok.type in (tokenize.NEWLINE, tokenize.NL, tokenize.COMMENT):
+            if tok.type in _STRING_START:
+                depth += 1
+            elif tok.type in _STRING_END:
+                depth -= 1
+            elif depth == 0 and tok.type in (tokenize.NEWLINE, tokenize.NL, tokenize.COMMENT):
                 ok.add(tok.start[0])
     except (tokenize.TokenError, SyntaxError, IndentationError):
         return None
