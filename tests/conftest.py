@@ -97,3 +97,51 @@ def findings(result: CliResult, rule: str | None = None) -> list[dict]:
 @pytest.fixture
 def cli_run():
     return run_cli
+
+
+# -- every SARIF document the suite produces must validate ------------------------------------------
+
+SARIF_SCHEMA = ROOT / "tests" / "data" / "sarif-schema-2.1.0.json"
+_SARIF_VALIDATOR = []
+
+
+def sarif_schema_errors(doc) -> list[str]:
+    """Violations of the OASIS SARIF 2.1.0 schema (errata copy) in `doc`."""
+    if not _SARIF_VALIDATOR:
+        import jsonschema
+        schema = json.loads(SARIF_SCHEMA.read_text(encoding="utf-8"))
+        jsonschema.Draft4Validator.check_schema(schema)
+        _SARIF_VALIDATOR.append(jsonschema.Draft4Validator(schema))
+    errors = sorted(_SARIF_VALIDATOR[0].iter_errors(doc), key=lambda e: list(e.absolute_path))
+    return [f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in errors]
+
+
+@pytest.fixture(autouse=True)
+def sarif_documents(request, monkeypatch):
+    """Collects every SARIF document built in-process during a test (and every *.sarif file
+    the test leaves in its tmp_path, e.g. from a subprocess) and fails the test if one does
+    not validate against the OASIS schema."""
+    from mcp_lint.reporters import sarif
+
+    built: list = []
+    original = sarif.build_sarif
+
+    def recording(report):
+        doc = original(report)
+        built.append(doc)
+        return doc
+
+    monkeypatch.setattr(sarif, "build_sarif", recording)
+    yield built
+    docs = [("built in-process", doc) for doc in built]
+    tmp = request.node.funcargs.get("tmp_path") if hasattr(request.node, "funcargs") else None
+    if tmp is not None:
+        for path in sorted(Path(tmp).rglob("*.sarif")):
+            try:
+                docs.append((str(path), json.loads(path.read_text(encoding="utf-8"))))
+            except (OSError, ValueError) as exc:
+                pytest.fail(f"{path}: unreadable SARIF: {exc}")
+    for where, doc in docs:
+        errors = sarif_schema_errors(doc)
+        if errors:
+            pytest.fail(f"SARIF ({where}) does not validate against the OASIS schema:\n" + "\n".join(errors[:20]))

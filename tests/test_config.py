@@ -356,3 +356,12 @@ def test_config_options_do_not_leak_between_runs(tmp_path):
     _config(a, '[tool.mcp-lint]\nignore = ["MCP101"]\n')
     assert _ids(run_cli("--output-format", "json", ".", cwd=a)) == {"MCP001"}
     assert _ids(run_cli("--output-format", "json", ".", cwd=b)) == {"MCP001", "MCP101"}
+
+
+def test_severity_override_sets_the_sarif_default_level_of_a_rule_that_did_not_fire(tmp_path):
+    write(tmp_path, "ok.py", "x = 1\n")
+    _config(tmp_path, '[tool.mcp-lint.severity]\nMCP201 = "error"\n')
+    sarif = json.loads(run_cli("--output-format", "sarif", ".", cwd=tmp_path).stdout)
+    (rule,) = [r for r in sarif["runs"][0]["tool"]["driver"]["rules"] if r["id"] == "MCP201"]
+    assert rule["defaultConfiguration"]["level"] == "error"
+    assert rule["properties"]["problem.severity"] == "error"

@@ -69,10 +69,12 @@ def test_pre_commit_hook_definition():
     assert isinstance(hooks, list)
     by_id = {h["id"]: h for h in hooks}
     hook = by_id["mcp-lint"]
-    assert hook["entry"] == "mcp-lint"
     assert hook["language"] == "python"
     assert hook["types"] == ["python"]
+    assert hook["pass_filenames"] is True
     assert hook["require_serial"] is True
     assert hook.get("name")
-    # pre-commit passes changed files explicitly; excludes must still apply to them
-    assert "--force-exclude" in hook.get("args", [])
+    # pre-commit passes changed files explicitly; excludes must still apply to them, whatever
+    # `args` a user sets (args replace the hook's, the entry stays)
+    assert hook["entry"] == "mcp-lint check --force-exclude"
+    assert hook["args"] == []

@@ -274,7 +274,7 @@ def test_sarif_has_github_essentials(tmp_path):
             assert region.get("endColumn", region.get("startColumn", 1) + 1) > region.get("startColumn", 1)
     mcp101 = rules[rule_ids.index("MCP101")]
     assert "security" in mcp101["properties"]["tags"]
-    assert "external/cwe/cwe-89" in mcp101["properties"]["tags"]
+    assert "external/cwe/cwe-089" in mcp101["properties"]["tags"]  # CodeQL spelling
     assert float(mcp101["properties"]["security-severity"]) >= 7.0  # an error-level security rule is "high"
 
 
@@ -463,3 +463,161 @@ def test_all_formats_agree_on_the_findings(tmp_path):
             r["locations"][0]["physicalLocation"]["region"]["startLine"],
             r["locations"][0]["physicalLocation"]["region"]["startColumn"]) for r in sarif["runs"][0]["results"]]
     assert got == expected
+
+
+# -- SARIF for GitHub code scanning: every field the code-scanning docs rely on ---------------------
+
+def _walk(value, path=""):
+    if isinstance(value, dict):
+        for k, v in value.items():
+            yield from _walk(v, f"{path}/{k}")
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            yield from _walk(v, f"{path}/{i}")
+    else:
+        yield path, value
+
+
+def test_every_sarif_document_of_the_suite_is_schema_checked(tmp_path, sarif_documents):
+    from conftest import sarif_schema_errors
+    write(tmp_path, "server.py", SERVER)
+    _sarif(tmp_path, "server.py")
+    assert len(sarif_documents) == 1  # the conftest hook saw it and validates it after the test
+    assert sarif_schema_errors({"version": "2.1.0", "runs": [{"tool": {"driver": {}}, "columnKind": "x"}]})
+
+
+def test_sarif_driver_and_every_enabled_rule_are_described(tmp_path):
+    from mcp_lint import __version__
+    from mcp_lint.docs import rule_markdown
+    from mcp_lint.registry import load_registry
+
+    write(tmp_path, "server.py", SERVER)
+    doc, _ = _sarif(tmp_path, "--select", "ALL", "server.py")
+    driver = doc["runs"][0]["tool"]["driver"]
+    assert driver["name"] == "mcp-lint"
+    assert driver["semanticVersion"] == __version__
+    assert driver["informationUri"].startswith("https://")
+    registry = load_registry([])
+    assert [r["id"] for r in driver["rules"]] == sorted(r.id for r in registry.rules)
+    for desc in driver["rules"]:
+        rule = registry.get(desc["id"])
+        assert desc["name"] == rule.name
+        assert desc["help"]["markdown"] == rule_markdown(rule)
+        assert rule.docs.why.split()[0] in desc["help"]["text"]
+        assert desc["helpUri"] == f"https://github.com/mcp-lint/mcp-lint/blob/main/docs/rules/{rule.id}.md"
+        assert desc["defaultConfiguration"]["level"] == {"error": "error", "warning": "warning",
+                                                         "info": "note"}[rule.severity.value]
+        props = desc["properties"]
+        assert "mcp" in props["tags"]
+        assert props["precision"] == rule.confidence.value
+        for cwe in rule.cwes:
+            assert f"external/cwe/cwe-{int(cwe.split('-')[1]):03d}" in props["tags"]
+        if "security" in rule.tags:
+            assert "security" in props["tags"]
+            assert "problem.severity" not in props
+            assert 0 < float(props["security-severity"]) <= 10
+        else:
+            assert "security-severity" not in props
+            assert props["problem.severity"] in ("error", "warning", "recommendation")
+    (mcp101,) = [d for d in driver["rules"] if d["id"] == "MCP101"]
+    assert mcp101["properties"]["security-severity"] == "8.8"  # from the pack's security-severity
+
+
+def test_sarif_results_have_explicit_levels_and_no_negative_defaults(tmp_path):
+    _mixed_tree(tmp_path)
+    doc, _ = _sarif(tmp_path, "--extend-select", "MCP900", "src")
+    levels = {r["ruleId"]: r["level"] for r in doc["runs"][0]["results"]}
+    assert levels["MCP900"] == "warning" and levels["MCP101"] == "error"  # warning is SARIF's default
+    assert [p for p, v in _walk(doc) if v == -1] == []
+
+
+def test_sarif_category_sets_automation_details(tmp_path):
+    write(tmp_path, "server.py", SERVER)
+    doc, _ = _sarif(tmp_path, "server.py")
+    assert doc["runs"][0]["automationDetails"]["id"] == "mcp-lint/"
+    doc, _ = _sarif(tmp_path, "--sarif-category", "mcp-lint/backend", "server.py")
+    assert doc["runs"][0]["automationDetails"]["id"] == "mcp-lint/backend/"
+
+
+def test_sarif_fingerprints_are_our_own_and_survive_moved_lines(tmp_path):
+    write(tmp_path, "a.py", SERVER)
+    write(tmp_path, "b.py", SERVER)
+    doc, _ = _sarif(tmp_path, "--select", "MCP101", ".")
+    before = [r["partialFingerprints"] for r in doc["runs"][0]["results"]]
+    assert all(set(fp) == {"mcp-lint/v1"} for fp in before)  # primaryLocationLineHash is the uploader's
+    assert before[0] != before[1]  # same code, different files
+    write(tmp_path, "a.py", "import os\n\n\n" + SERVER)
+    doc, _ = _sarif(tmp_path, "--select", "MCP101", ".")
+    assert [r["partialFingerprints"] for r in doc["runs"][0]["results"]] == before
+
+
+# The escape pack's rule, scored: a `security-severity` makes it a security rule.
+SEVERITY_PACK = ESCAPE_PACK.replace("pack: escapes", "pack: scored").replace("TST501", "TST601").replace(
+    "escape-probe", "scored-probe").replace("confidence: high\n    tags: [test]",
+                                            "confidence: medium\n    security-severity: 9.5\n    tags: [cwe-78]")
+assert "security-severity: 9.5" in SEVERITY_PACK
+
+
+def test_sarif_security_severity_comes_from_the_pack_field(tmp_path):
+    pack = write(tmp_path, "scored.yaml", SEVERITY_PACK)
+    write(tmp_path, "tool.py", ESCAPE_SOURCE)
+    doc, result = _sarif(tmp_path, "--rule-pack", pack, "--select", "TST601", "tool.py")
+    assert result.exit_code == 1, result.stderr
+    (desc,) = [d for d in doc["runs"][0]["tool"]["driver"]["rules"] if d["id"] == "TST601"]
+    assert desc["properties"]["security-severity"] == "9.5"
+    assert desc["properties"]["tags"][0] == "security"  # a scored rule is a security rule
+    assert "external/cwe/cwe-078" in desc["properties"]["tags"]
+    assert desc["properties"]["precision"] == "medium"
+
+
+def test_pack_security_severity_must_be_a_score(tmp_path):
+    pack = write(tmp_path, "scored.yaml", SEVERITY_PACK.replace("security-severity: 9.5", "security-severity: 11"))
+    result = run_cli("validate-pack", pack)
+    assert result.exit_code == 2
+    assert "security-severity" in result.stderr and "at most 10" in result.stderr
+
+
+def _git_repo(path: Path) -> None:
+    if shutil.which("git") is None:
+        pytest.skip("git is not installed")
+    subprocess.run(["git", "init", "-q", str(path)], check=True)
+
+
+def test_github_annotation_paths_are_relative_to_the_repository_root(tmp_path):
+    _git_repo(tmp_path)
+    write(tmp_path, "services/api/server.py", SERVER)
+    result = run_cli("--output-format", "github", "--select", "MCP101", ".", cwd=tmp_path / "services")
+    (line,) = result.stdout.splitlines()
+    assert line.startswith("::error file=services/api/server.py,line=11,col=5,endLine=11,endColumn=71,"), line
+
+
+def _subdirectory_sarif(tmp_path: Path) -> Path:
+    """SARIF from a run in a subdirectory of a git repository: a taint flow, an emoji line,
+    a security rule and a non-security one."""
+    _git_repo(tmp_path)
+    _mixed_tree(tmp_path / "pkg")
+    out = tmp_path / "out.sarif"
+    result = run_cli("--output-format", "sarif", "-o", out, "--extend-select", "MCP900", "src",
+                     cwd=tmp_path / "pkg")
+    assert result.exit_code == 1, result.stderr
+    return out
+
+
+def test_sarif_from_a_repository_subdirectory(tmp_path):
+    doc = json.loads(_subdirectory_sarif(tmp_path).read_text(encoding="utf-8"))
+    results = doc["runs"][0]["results"]
+    uris = {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in results}
+    assert uris == {"pkg/src/server.py", "pkg/src/emoji.py", "pkg/src/two.py", "pkg/src/unused.py",
+                    "pkg/src/broken.py"}
+    assert any("codeFlows" in r for r in results)
+    emoji = [r for r in results if r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"].endswith("emoji.py")]
+    idx = EMOJI_LINE.index("conn.execute")
+    assert emoji[0]["locations"][0]["physicalLocation"]["region"]["startColumn"] == idx + 2
+
+
+@pytest.mark.skipif(not EXTERNAL_VALIDATOR, reason="set SARIF_VALIDATOR to run an external SARIF validator")
+def test_sarif_from_a_repository_subdirectory_passes_the_strict_github_validator(tmp_path):
+    out = _subdirectory_sarif(tmp_path)
+    proc = subprocess.run([sys.executable, EXTERNAL_VALIDATOR, "--github", "--strict", str(out)],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stdout + proc.stderr

@@ -84,6 +84,11 @@ def check_command(
     diff: bool = typer.Option(False, "--diff", help="Print the fixes as a unified diff instead of writing them."),
     jobs: int = typer.Option(0, "-j", "--jobs", min=0, help="Worker processes (0: one per CPU; small runs are serial)."),
     quiet: bool = typer.Option(False, "-q", "--quiet", help="Print findings only: no summary, no notices."),
+    # adoption and CI
+    baseline: Optional[Path] = typer.Option(None, "--baseline", help="Report only findings this baseline file (from --write-baseline) does not record."),
+    write_baseline: Optional[Path] = typer.Option(None, "--write-baseline", help="Record the current findings in this baseline file and exit 0."),
+    add_noqa: bool = typer.Option(False, "--add-noqa", help="Add `# noqa: CODE` comments that silence every current finding."),
+    sarif_category: Optional[str] = typer.Option(None, "--sarif-category", help="SARIF automationDetails.id: the code-scanning category (default: mcp-lint)."),
 ) -> None:
     """Lint files and directories (the default command)."""
     opts = CheckOptions(
@@ -93,6 +98,7 @@ def check_command(
         config=config, rule_packs=[str(p) for p in rule_pack or []], force_exclude=force_exclude,
         extend_exclude=_split(extend_exclude) or [], fix=fix, unsafe_fixes=unsafe_fixes, diff=diff, jobs=jobs,
         quiet=quiet,
+        baseline=baseline, write_baseline=write_baseline, add_noqa=add_noqa, sarif_category=sarif_category,
     )
     _finish(check(opts))
 

@@ -8,11 +8,12 @@ import sys
 from dataclasses import dataclass, field
 from enum import IntEnum
 from pathlib import Path
-from typing import TextIO
+from typing import Iterator, TextIO
 
 from . import __version__
 from .discovery import discover
 from .engine import Engine
+from .findings import Finding
 from .project import scan_project
 from .registry import Registry, SelectorError, load_registry
 from .reporters import Report, render
@@ -50,6 +51,11 @@ class CheckOptions:
     diff: bool = False
     jobs: int = 0
     quiet: bool = False
+    # Adoption and CI: baselines, noqa comments, the SARIF category.
+    baseline: Path | None = None
+    write_baseline: Path | None = None
+    add_noqa: bool = False
+    sarif_category: str | None = None
 
 
 def _err(message: str) -> None:
@@ -117,6 +123,10 @@ def _where(path: Path | None, line: int | None, message: str) -> str:
 
 def _sarif_root(cwd: Path) -> Path:
     """The repository root: GitHub reads SARIF paths relative to it."""
+    return _git_toplevel(cwd) or cwd
+
+
+def _git_toplevel(cwd: Path) -> Path | None:
     try:
         out = subprocess.run(["git", "rev-parse", "--show-toplevel"], cwd=cwd, capture_output=True, text=True,
                              timeout=10, check=False)
@@ -124,7 +134,7 @@ def _sarif_root(cwd: Path) -> Path:
             return Path(out.stdout.strip())
     except (OSError, subprocess.SubprocessError):
         pass
-    return cwd
+    return None
 
 
 def check(opts: CheckOptions) -> int:
@@ -134,6 +144,7 @@ def check(opts: CheckOptions) -> int:
                              extend_exclude=opts.extend_exclude)
         registry = _registry(settings)
         rules = _select(registry, settings)
+        known = _load_baseline(opts)
     except (ConfigError, PackError, UserError) as exc:
         _err(str(exc))
         return ExitCode.ERROR
@@ -153,10 +164,17 @@ def check(opts: CheckOptions) -> int:
         if code is not None:
             return code
 
+    code = _baseline_step(result, known, settings, cwd, opts)
+    if code is None and opts.add_noqa:
+        code = _add_noqa(result, opts)
+    if code is not None:
+        return ExitCode.ERROR if found.missing else code
+
     report = Report(findings=result.findings, files=result.files, rules={r.id: r for r in registry.rules},
                     enabled=rules, errors=result.errors, version=__version__,
-                    sarif_root=_sarif_root(cwd) if opts.output_format == "sarif" else None, cwd=cwd,
-                    fixable_hint=not opts.fix)
+                    sarif_root=_sarif_root(cwd) if opts.output_format in ("sarif", "json", "github") else None,
+                    cwd=cwd, fixable_hint=not opts.fix, sarif_category=opts.sarif_category,
+                    severity=dict(settings.severity))
     _write(report, opts)
 
     internal = [e for e in result.errors if e.rule_id]
@@ -167,6 +185,77 @@ def check(opts: CheckOptions) -> int:
     if result.findings and not opts.exit_zero:
         return ExitCode.FINDINGS
     return ExitCode.CLEAN
+
+
+# -- baselines and noqa comments ----------------------------------------------------------------
+
+def _load_baseline(opts: CheckOptions):
+    """The baseline's keys (None without --baseline); checks the adoption options go together."""
+    if opts.baseline is not None and opts.write_baseline is not None:
+        raise UserError("--baseline and --write-baseline cannot be used together")
+    if opts.add_noqa and (opts.fix or opts.diff):
+        raise UserError("--add-noqa cannot be combined with --fix or --diff")
+    if opts.baseline is None:
+        return None
+    from .baseline import BaselineError, load_baseline
+    try:
+        return load_baseline(opts.baseline)
+    except BaselineError as exc:
+        raise UserError(f"--baseline: {exc}") from None
+
+
+def _baseline_root(cwd: Path, settings: Settings) -> Path:
+    """Baseline paths are relative to the git top level, else to the configuration's directory."""
+    return _git_toplevel(cwd) or settings.root
+
+
+def _baseline_step(result: RunResult, known, settings: Settings, cwd: Path, opts: CheckOptions) -> int | None:
+    """--write-baseline: record the findings and stop. --baseline: keep only new findings."""
+    if opts.write_baseline is None and known is None:
+        return None
+    from .baseline import filter_new, write_baseline
+    root = _baseline_root(cwd, settings)
+    if opts.write_baseline is not None:
+        count = write_baseline(opts.write_baseline, result.findings, root, cwd, __version__)
+        if not opts.quiet:
+            print(f"Wrote {count} finding{'s' if count != 1 else ''} to {opts.write_baseline}.", file=sys.stderr)
+        return ExitCode.ERROR if any(e.rule_id for e in result.errors) else ExitCode.CLEAN
+    result.findings, hidden = filter_new(result.findings, known, root, cwd)
+    if hidden and not opts.quiet:
+        print(f"{hidden} finding{'s' if hidden != 1 else ''} in the baseline not shown.", file=sys.stderr)
+    return None
+
+
+def _sources(found: list[Finding], problem: str) -> Iterator[tuple[str, str, list[Finding]]]:
+    """(path, text, findings) for each file with findings, read as-is (line endings kept)."""
+    by_path: dict[str, list[Finding]] = {}
+    for f in found:
+        by_path.setdefault(f.path, []).append(f)
+    for shown in sorted(by_path):
+        try:
+            with open(shown, encoding="utf-8", newline="") as fh:
+                text = fh.read()
+        except (OSError, UnicodeDecodeError) as exc:
+            _warn(f"{shown}: {problem}: {exc}")
+            continue
+        yield shown, text, by_path[shown]
+
+
+def _add_noqa(result: RunResult, opts: CheckOptions) -> int:
+    from .noqa import add_noqa
+
+    added = 0
+    for shown, text, found in _sources(result.findings, "cannot add noqa comments"):
+        outcome = add_noqa(text, found)
+        for line, reason in outcome.skipped:
+            _warn(f"{shown}:{line}: no noqa comment added: {reason}", opts.quiet)
+        if outcome.added:
+            with open(shown, "w", encoding="utf-8", newline="") as fh:
+                fh.write(outcome.text)
+            added += outcome.added
+    if not opts.quiet:
+        print(f"Added {added} noqa directive{'s' if added != 1 else ''}.", file=sys.stderr)
+    return ExitCode.ERROR if any(e.rule_id for e in result.errors) else ExitCode.CLEAN
 
 
 def _project_files(files: list[Path], paths: list[str], settings: Settings) -> list[Path]:
@@ -204,19 +293,9 @@ def _apply_fixes(result: RunResult, rules, settings: Settings, registry: Registr
     from .fixes import fix_text, fixable, unified_diff
 
     engine = Engine(rules, settings.severity, registry.all_codes())
-    by_path: dict[str, list] = {}
-    for f in result.findings:
-        if fixable(f, opts.unsafe_fixes):
-            by_path.setdefault(f.path, []).append(f)
     diffs = []
     fixed_total = 0
-    for shown in sorted(by_path):
-        try:
-            with open(shown, encoding="utf-8", newline="") as fh:
-                text = fh.read()
-        except (OSError, UnicodeDecodeError) as exc:
-            _warn(f"{shown}: cannot fix: {exc}")
-            continue
+    for shown, text, _ in _sources([f for f in result.findings if fixable(f, opts.unsafe_fixes)], "cannot fix"):
         outcome = fix_text(engine, text, shown, opts.unsafe_fixes)
         if outcome.broken:
             _warn(f"{shown}: a fix produced invalid code and was not applied", opts.quiet)

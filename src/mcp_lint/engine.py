@@ -25,7 +25,7 @@ from collections.abc import Iterable
 import libcst as cst
 
 from .analysis.mcp_model import build_model
-from .analysis.module_index import build_index
+from .analysis.module_index import FunctionInfo, build_index
 from .analysis.state import Frame, LoopInfo, TraversalState
 from .analysis.cst_utils import dotted, target_names
 from .analysis.fields import fields as _fields, is_node
@@ -136,7 +136,7 @@ class Engine:
         span = _point_span(lines, line, col)
         finding = Finding(rule.id, rule.name, self.severity.get(rule.id, rule.severity), rule.confidence, path,
                           span, rule.message.format_map({"problem": message}), statement_line=line,
-                          fingerprint=fingerprint(rule.id, path, line_text, 0))
+                          fingerprint=fingerprint(rule.id, "<module>", line_text, 0))
         sup = suppressions.Suppressor(suppressions.find(text, self.known_prefixes)) if text else None
         if sup is None or not [s for s in sup.file_level if s.matches(finding)]:
             result.findings.append(finding)
@@ -183,7 +183,7 @@ class Engine:
         if not need_comments:
             return result
         lines = LineTable(text)
-        result.findings.extend(self._materialise(module, lines, path, pending))
+        result.findings.extend(self._materialise(module, lines, path, pending, ctx.index.functions))
         sups = suppressions.find(text, self.known_prefixes)
         if sups:
             sup = suppressions.Suppressor(sups)
@@ -195,7 +195,7 @@ class Engine:
         return result
 
     def _materialise(self, module: cst.Module, lines: LineTable, path: str,
-                     pending: list[PendingFinding]) -> list[Finding]:
+                     pending: list[PendingFinding], functions: list[FunctionInfo] = ()) -> list[Finding]:
         if not pending:
             return []
         nodes: set[cst.CSTNode] = set()
@@ -206,9 +206,11 @@ class Engine:
             nodes.update(s.node for s in p.trace)
             if p.fix is not None:
                 nodes.update(e.node for e in p.fix.edits)
+        nodes.update(fn.node for fn in functions)
         spans = resolve_spans(module, nodes, lines)
-        out = []
-        seen_lines: dict[tuple[str, str], int] = {}
+        scopes = sorted(((spans[fn.node].start_offset, spans[fn.node].end_offset, fn.qualname)
+                         for fn in functions if fn.node in spans), key=lambda s: (s[0], -s[1]))
+        placed = []
         seen: set[tuple] = set()
         for p in pending:
             span = spans.get(p.node)
@@ -218,11 +220,17 @@ class Engine:
             if key in seen:
                 continue
             seen.add(key)
+            placed.append((p, span))
+        placed.sort(key=lambda item: (item[1].start_offset, item[1].end_offset))
+        out = []
+        occurrences: dict[tuple[str, str, str], int] = {}
+        for p, span in placed:
             stmt = spans.get(p.statement) if p.statement is not None else None
-            line_text = lines.line_text(span.start_line)
-            occ_key = (p.rule.id, "".join(line_text.split()))
-            occurrence = seen_lines.get(occ_key, 0)
-            seen_lines[occ_key] = occurrence + 1
+            scope = _enclosing(scopes, span)
+            source = "".join(lines.source[span.start_offset:span.end_offset].split())
+            occ_key = (p.rule.id, scope, source)
+            occurrence = occurrences.get(occ_key, 0)
+            occurrences[occ_key] = occurrence + 1
             trace = tuple(TraceStep(spans[s.node], s.text) for s in p.trace if s.node in spans)
             out.append(Finding(
                 rule_id=p.rule.id, rule_name=p.rule.name,
@@ -230,7 +238,7 @@ class Engine:
                 path=path, span=span, message=p.message, trace=trace,
                 fix=_fix(p.fix, spans, lines) if p.fix is not None else None,
                 statement_line=stmt.start_line if stmt is not None else span.start_line,
-                fingerprint=fingerprint(p.rule.id, path, line_text, occurrence),
+                fingerprint=fingerprint(p.rule.id, scope, source, occurrence),
             ))
         return out
 
@@ -245,6 +253,7 @@ class Engine:
         out = []
         known_prefixes = {r.id for r in self.rules}
         names = self.known_codes
+        occurrences: dict[str, int] = {}
         for s in sups:
             if s.codes is not None and all(self._is_unused_rule_code(c) for c in s.codes):
                 continue  # a directive about MCP900 itself
@@ -293,8 +302,27 @@ class Engine:
             out.append(Finding(rule.id, rule.name, self.severity.get(rule.id, rule.severity), rule.confidence,
                                path, span, message, statement_line=s.line,
                                fix=Fix("Remove the unused suppression", (edit,)) if rule.fix else None,
-                               fingerprint=fingerprint(rule.id, path, lines.line_text(s.line), 0)))
+                               fingerprint=fingerprint(rule.id, "<module>", lines.line_text(s.line),
+                                                       _count(occurrences, lines.line_text(s.line)))))
         return out
+
+
+def _enclosing(scopes: list[tuple[int, int, str]], span: Span) -> str:
+    """The qualified name of the innermost function around `span` (`<module>` if none)."""
+    name = "<module>"
+    for start, end, qualname in scopes:
+        if start > span.start_offset:
+            break
+        if span.end_offset <= end:
+            name = qualname
+    return name
+
+
+def _count(seen: dict[str, int], text: str) -> int:
+    """How many times `text` (whitespace-insensitive) was seen before; counts this one."""
+    key = "".join(text.split())
+    seen[key] = seen.get(key, 0) + 1
+    return seen[key] - 1
 
 
 def _looks_like_id(code: str) -> bool:

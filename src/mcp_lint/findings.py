@@ -79,6 +79,8 @@ class Finding:
     fix: Fix | None = None
     # First line of the statement holding the finding: suppressions may sit above it.
     statement_line: int = 0
+    # Content fingerprint (see `fingerprint`): computed by the engine while the source is at
+    # hand; reporters and baselines combine it with the project-relative path.
     fingerprint: str = ""
 
     def sort_key(self) -> tuple:
@@ -105,9 +107,17 @@ class FileResult:
     facts: dict[str, object] = field(default_factory=dict)
 
 
-def fingerprint(rule_id: str, path: str, line_text: str, occurrence: int) -> str:
-    """A location hash that survives unrelated edits: rule, file, the flagged line's text
-    (whitespace-insensitive) and its rank among identical lines in the file."""
-    norm = "".join(line_text.split())
-    digest = hashlib.sha256(f"{rule_id}\0{path}\0{norm}\0{occurrence}".encode()).hexdigest()
+def fingerprint(rule_id: str, scope: str, source: str, occurrence: int) -> str:
+    """A content fingerprint that survives lines moving: the rule, the enclosing function's
+    qualified name (`<module>` outside functions), the flagged node's source with all
+    whitespace removed, and its rank among identical (rule, scope, source) findings of the file.
+    It says nothing about the file: `located_fingerprint` adds the path."""
+    norm = "".join(source.split())
+    digest = hashlib.sha256(f"{rule_id}\0{scope}\0{norm}\0{occurrence}".encode()).hexdigest()
     return digest[:16]
+
+
+def located_fingerprint(content: str, path: str) -> str:
+    """A finding's fingerprint within a project: its content fingerprint and its path relative
+    to the project root (forward slashes), so the same code in two files differs."""
+    return hashlib.sha256(f"{path}\0{content}".encode()).hexdigest()[:16]

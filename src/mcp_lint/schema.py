@@ -98,6 +98,21 @@ class Int(Field):
         return value
 
 
+class Number(Field):
+    """An int or float in (low, high]."""
+
+    def __init__(self, low: float, high: float) -> None:
+        self.low = low
+        self.high = high
+
+    def validate(self, value: Any, where: Where) -> float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise where.error(f"expected a number, got {_type_name(value)}")
+        if not self.low < value <= self.high:
+            raise where.error(f"must be more than {self.low} and at most {self.high}")
+        return float(value)
+
+
 class Any_(Field):
     """Any scalar (used for literal values such as `value: null` in a call condition)."""
 

@@ -1,6 +1,10 @@
 """`--output-format github`: GitHub Actions workflow commands, one annotation per finding.
 
     ::error file=src/server.py,line=14,col=20,endLine=14,endColumn=45,title=MCP101 (sql-string-formatting)::message
+
+`file` is relative to the repository root (GitHub matches annotations to files of the checkout),
+even when mcp-lint runs in a subdirectory. Values are escaped per the workflow-command rules:
+`%`, CR and LF everywhere, and `:` and `,` in properties.
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ def _prop(text: str) -> str:
 def render_github(report: Report, out: TextIO) -> None:
     for f in report.findings:
         props = [
-            f"file={_prop(f.path)}",
+            f"file={_prop(report.project_path(f.path) or f.path)}",
             f"line={f.span.start_line}",
             f"col={f.span.start_col}",
             f"endLine={f.span.end_line}",

@@ -19,7 +19,7 @@ def _pos(span: Span, end: bool = False) -> dict[str, int]:
     return {"line": span.end_line if end else span.start_line, "column": span.end_col if end else span.start_col}
 
 
-def finding_to_dict(f: Finding) -> dict[str, Any]:
+def finding_to_dict(f: Finding, report: Report) -> dict[str, Any]:
     out: dict[str, Any] = {
         "id": f.rule_id,
         "name": f.rule_name,
@@ -29,7 +29,7 @@ def finding_to_dict(f: Finding) -> dict[str, Any]:
         "start": _pos(f.span),
         "end": _pos(f.span, end=True),
         "message": f.message,
-        "fingerprint": f.fingerprint,
+        "fingerprint": report.fingerprint(f),
         "trace": [{"start": _pos(s.span), "end": _pos(s.span, end=True), "message": s.message} for s in f.trace],
         "fix": None,
     }
@@ -52,7 +52,7 @@ def render_json(report: Report, out: TextIO) -> None:
         "tool": {"name": "mcp-lint", "version": report.version},
         "files_examined": len(report.files),
         "summary": {"findings": len(report.findings), "by_rule": dict(sorted(by_rule.items()))},
-        "findings": [finding_to_dict(f) for f in report.findings],
+        "findings": [finding_to_dict(f, report) for f in report.findings],
         "errors": [{"path": e.path, "message": e.message, "rule": e.rule_id, "line": e.line} for e in report.errors],
     }
     json.dump(doc, out, indent=2, ensure_ascii=False)

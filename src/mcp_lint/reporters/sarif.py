@@ -6,8 +6,9 @@ Choices, following GitHub's ingestion rules:
   `problem.severity` (the others);
 - URIs are relative to the repository root (git top-level), percent-encoded, no uriBaseId;
 - regions count columns in UTF-16 code units (`columnKind: utf16CodeUnits`);
-- our fingerprint goes in `partialFingerprints["mcpLint/v1"]`, leaving
-  `primaryLocationLineHash` to the upload action;
+- our fingerprint (content and project-relative path, stable when lines move) goes in
+  `partialFingerprints["mcp-lint/v1"]`, leaving `primaryLocationLineHash` to the upload action;
+- `automationDetails.id` is the category (`--sarif-category`, default `mcp-lint`) plus `/`;
 - tool-input traces become `codeFlows`, fixes become `fixes`.
 
 sarif-om classes have no serialiser; `_to_json` walks the attrs fields, emitting the SARIF
@@ -18,7 +19,7 @@ except for fields whose default equals a meaningful value (a result's level).
 from __future__ import annotations
 
 import json
-import os
+import re
 import urllib.parse
 from pathlib import Path
 from typing import Any, TextIO
@@ -30,10 +31,11 @@ from ..findings import Confidence, Finding, Severity, Span
 from ..positions import utf16_column
 from ..docs import rule_markdown
 from ..rulepack import Rule
-from . import Report
+from . import Report, project_path
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 INFORMATION_URI = "https://github.com/mcp-lint/mcp-lint"
+FINGERPRINT_KEY = "mcp-lint/v1"
 DOCS_URI = "https://github.com/mcp-lint/mcp-lint/blob/main/docs/rules/{id}.md"
 
 _LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
@@ -75,19 +77,36 @@ def _clip(text: str, limit: int = 1024) -> str:
 
 
 def _tags(rule: Rule) -> list[str]:
-    tags = ["mcp"]
+    """CWE tags in CodeQL's spelling (`external/cwe/cwe-089`), `security` on security rules,
+    `mcp` on all; at most 20 (GitHub keeps 10)."""
+    tags = {"mcp"}
+    if _is_security(rule):
+        tags.add("security")
     for t in rule.tags:
-        if t.lower().startswith("cwe-"):
-            tags.append(f"external/cwe/{t.lower()}")
-        else:
-            tags.append(t)
-    return sorted(set(tags))[:20]
+        m = re.fullmatch(r"cwe-0*(\d+)", t.lower())
+        tags.add(f"external/cwe/cwe-{int(m.group(1)):03d}" if m else t)
+    first = ("security", "mcp")
+    ordered = sorted(tags, key=lambda t: (first.index(t) if t in first else 2, not t.startswith("external/"), t))
+    return ordered[:20]
+
+
+def _is_security(rule: Rule) -> bool:
+    return "security" in rule.tags or rule.security_severity is not None
+
+
+def _security_severity(rule: Rule, severity: Severity) -> str:
+    """GitHub's score, a numeric string in (0, 10]: the pack's `security-severity`, else (or
+    when the configuration changed the rule's severity) one derived from the severity
+    (error: high, warning: medium, info: low)."""
+    if rule.security_severity is not None and severity == rule.severity:
+        return f"{rule.security_severity:.1f}"
+    return _SECURITY_SEVERITY[severity]
 
 
 def _descriptor(rule: Rule, severity: Severity) -> so.ReportingDescriptor:
     props: dict[str, Any] = {"tags": _tags(rule), "precision": _PRECISION[rule.confidence]}
-    if "security" in rule.tags:
-        props["security-severity"] = _SECURITY_SEVERITY[severity]
+    if _is_security(rule):
+        props["security-severity"] = _security_severity(rule, severity)
     else:
         props["problem.severity"] = _PROBLEM_SEVERITY[severity]
     return so.ReportingDescriptor(
@@ -110,12 +129,10 @@ class _Uris:
         self.lines: dict[str, list[str]] = {}
 
     def uri(self, path: str) -> str:
-        absolute = Path(os.path.realpath(self.cwd / path))
-        try:
-            rel = absolute.relative_to(self.root).as_posix()
-            return urllib.parse.quote(rel, safe="/")
-        except ValueError:
-            return absolute.as_uri()
+        rel = project_path(self.root, self.cwd, path)
+        if rel is None:  # outside the repository: an absolute file URI
+            return (self.cwd / path).resolve().as_uri()
+        return urllib.parse.quote(rel, safe="/")
 
     def line(self, path: str, n: int) -> str:
         if path not in self.lines:
@@ -144,11 +161,11 @@ def _location(uris: _Uris, path: str, span: Span, message: str | None = None) ->
     return loc
 
 
-def _result(f: Finding, index: int, uris: _Uris) -> so.Result:
+def _result(f: Finding, index: int, uris: _Uris, report: Report) -> so.Result:
     result = so.Result(
         rule_id=f.rule_id, rule_index=index, level=_LEVEL[f.severity], message=so.Message(text=f.message),
         locations=[_location(uris, f.path, f.span)],
-        partial_fingerprints={"mcpLint/v1": f.fingerprint},
+        partial_fingerprints={FINGERPRINT_KEY: report.fingerprint(f)},
     )
     if f.trace:
         steps = [so.ThreadFlowLocation(location=_location(uris, f.path, s.span, s.message), nesting_level=0)
@@ -166,6 +183,12 @@ def _result(f: Finding, index: int, uris: _Uris) -> so.Result:
     return result
 
 
+def automation_id(category: str | None) -> str:
+    """`category/`: GitHub reads everything before the last `/` as the category."""
+    category = (category or "mcp-lint").strip()
+    return category if category.endswith("/") else category + "/"
+
+
 def build_sarif(report: Report) -> dict[str, Any]:
     uris = _Uris(report.sarif_root, report.cwd)
     rules = {r.id: r for r in report.enabled}
@@ -174,16 +197,16 @@ def build_sarif(report: Report) -> dict[str, Any]:
             rules[f.rule_id] = report.rules[f.rule_id]
     ordered = sorted(rules.values(), key=lambda r: r.id)
     index = {r.id: i for i, r in enumerate(ordered)}
-    severity = {f.rule_id: f.severity for f in report.findings}
+    severity = {**report.severity, **{f.rule_id: f.severity for f in report.findings}}
     descriptors = [_descriptor(r, severity.get(r.id, r.severity)) for r in ordered]
     notifications = [so.Notification(level="error", message=so.Message(text=f"{e.path}: {e.message}"))
                      for e in report.errors]
     run = so.Run(
         tool=so.Tool(driver=so.ToolComponent(name="mcp-lint", semantic_version=report.version,
                                              information_uri=INFORMATION_URI, rules=descriptors)),
-        results=[_result(f, index[f.rule_id], uris) for f in report.findings],
+        results=[_result(f, index[f.rule_id], uris, report) for f in report.findings],
         column_kind="utf16CodeUnits",
-        automation_details=so.RunAutomationDetails(id="mcp-lint/"),
+        automation_details=so.RunAutomationDetails(id=automation_id(report.sarif_category)),
         invocations=[so.Invocation(execution_successful=not any(e.rule_id for e in report.errors),
                                    tool_execution_notifications=notifications or None)],
     )
