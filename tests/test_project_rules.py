@@ -113,7 +113,7 @@ def test_sarif_location_is_the_manifest(tmp_path):
     location = results[0]["locations"][0]["physicalLocation"]
     assert unquote(location["artifactLocation"]["uri"]).endswith("pyproject.toml")
     assert location["region"] == {"startLine": 6, "startColumn": 5, "endLine": 6, "endColumn": 15}
-    assert results[0]["partialFingerprints"]["mcpLint/v1"]
+    assert results[0]["partialFingerprints"]["mcp-lint/v1"]
     rules = {r["id"] for r in sarif["runs"][0]["tool"]["driver"]["rules"]}
     assert "MCP601" in rules
 

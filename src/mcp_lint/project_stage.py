@@ -136,7 +136,7 @@ def _materialise(found: list[tuple[Rule, ProjectIssue]], shown: str, severity: M
         occurrences[occ_key] = occurrence + 1
         findings.append(Finding(rule.id, rule.name, severity.get(rule.id, rule.severity), rule.confidence, shown,
                                 issue.span, message, statement_line=issue.span.start_line,
-                                fingerprint=fingerprint(rule.id, shown, line_text, occurrence)))
+                                fingerprint=fingerprint(rule.id, "<manifest>", line_text, occurrence)))
     comments = [(c.line, c.col, c.text, c.own_line) for c in manifest.comments]
     sups = suppressions.find(manifest.text, prefixes, comments=comments)
     if sups:
