@@ -6,9 +6,10 @@ from .base import Primitive
 from .core import ParseError, UnusedSuppression
 from .calls import CallCheck
 from .concurrency import AwaitInLoop
-from .errors import ErrorResult, GenericRaise
+from .errors import ErrorResult, ExceptionLeak, GenericRaise, RetryWithoutBackoff, SwallowedException
 from .handlers import HandlerParameter, UnvalidatedArguments
 from .output import StdoutWrite
+from .registration import AddToolPositional, DecoratorNotCalled, MissingDescription
 from .strings import FormattedStringSink
 from .taint_sinks import TaintedCall
 
@@ -25,5 +26,11 @@ PRIMITIVES: dict[str, type[Primitive]] = {
         CallCheck,
         AwaitInLoop,
         StdoutWrite,
+        MissingDescription,
+        AddToolPositional,
+        DecoratorNotCalled,
+        SwallowedException,
+        ExceptionLeak,
+        RetryWithoutBackoff,
     )
 }
