@@ -255,13 +255,13 @@ class SwallowedException(Primitive):
     constant. Reported at the `except` clause.
 
     Left alone, because the discarded error is deliberate and carries nothing to act on:
-    - a clause with a comment (the author says why it is ignored);
+    - a clause with a comment in its body (the author says why the error is ignored);
     - a secondary failure on an error path (the `try` sits in an `except` or `finally` of
       the same function, which is already handling the primary error);
     - best-effort clean-up (the `try` body only makes calls and ends with closing, killing,
       removing or cancelling something);
-    - outside tool handlers, a fallback: a `try` whose body ends with `return` of a parse or
-      conversion and a clause that returns a constant (`return int(text)` / `return None`), or
+    - outside tool handlers, a fallback: a `try` whose body is a single `return` of one
+      expression and a clause that returns a constant (`return int(text)` / `return None`), or
       a clause that passes so the function goes on to its alternative; and a `return` of a
       constant in a function whose docstring documents the fallback ("returns None if ...
       fails", "best-effort")."""
@@ -326,7 +326,8 @@ class SwallowedException(Primitive):
         stmts = statements(try_node.body)
         last = stmts[-1] if stmts else None
         if all(isinstance(s, cst.Return) for s in handler_body):
-            if isinstance(last, cst.Return) and last.value is not None and _simple_conversion(last.value):
+            if len(stmts) == 1 and isinstance(last, cst.Return) and last.value is not None and \
+                    _simple_conversion(last.value):
                 return True
             doc = function.get_docstring() if function is not None else None
             return bool(doc and self.documented.search(doc))
@@ -345,11 +346,10 @@ class SwallowedException(Primitive):
 
 
 def _commented(clause: cst.ExceptHandler) -> bool:
-    """A comment on the `except` line or in its body: the author explains the silence."""
+    """A comment in the clause's body: the author explains the silence. (A comment on the
+    `except` line itself is as often another tool's directive, `# noqa: BLE001`.)"""
     body = clause.body
     if isinstance(body, cst.IndentedBlock):
-        if body.header.comment is not None:
-            return True
         for stmt in body.body:
             if any(line.comment is not None for line in stmt.leading_lines):
                 return True
@@ -357,8 +357,6 @@ def _commented(clause: cst.ExceptHandler) -> bool:
             if trailing is not None and trailing.comment is not None:
                 return True
         return any(line.comment is not None for line in body.footer)
-    if isinstance(body, cst.SimpleStatementSuite):
-        return body.trailing_whitespace.comment is not None
     return False
 
 
