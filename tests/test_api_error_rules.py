@@ -198,3 +198,25 @@ def test_client_per_call_through_two_helpers_and_a_class_cache():
         ''', "MCP404")
     assert [f.span.start_line for f in found] == [8]
     assert "tool `a`" in found[0].message
+
+
+MASKED = '''\
+from fastmcp import FastMCP
+
+mcp = FastMCP("x"{mask})
+
+@mcp.tool
+def read(path: str) -> str:
+    """Read a file."""
+    try:
+        return open(path).read()
+    except OSError as exc:
+        raise RuntimeError(f"cannot read: {{exc}}") from exc
+'''
+
+
+def test_exception_leak_through_an_uncaught_generic_exception():
+    found = lint(MASKED.format(mask=""), "MCP303")
+    assert [f.span.start_line for f in found] == [11]
+    assert "`RuntimeError`" in found[0].message
+    assert lint(MASKED.format(mask=", mask_error_details=True"), "MCP303") == []

@@ -64,22 +64,28 @@ class GenericRaise(Primitive):
         self.report(ctx, node, exception=name, handler=handler.name, suggestion=_suggestion(handler))
 
     def _caught_locally(self, ctx: FileContext, name: str) -> bool:
-        frame = ctx.state.frame
-        for try_node, part in reversed(ctx.state.trys):
-            if part != "body":
-                continue
-            if not _inside_frame(ctx, try_node, frame):
-                break
-            for h in try_node.handlers:
-                if h.type is None:
+        return _caught_locally(ctx, name)
+
+
+def _caught_locally(ctx: FileContext, name: str) -> bool:
+    """Is an exception called `name`, raised here, caught by an enclosing `try` of the same
+    function?"""
+    frame = ctx.state.frame
+    for try_node, part in reversed(ctx.state.trys):
+        if part != "body":
+            continue
+        if not _inside_frame(ctx, try_node, frame):
+            break
+        for h in try_node.handlers:
+            if h.type is None:
+                return True
+            caught = h.type.elements if isinstance(h.type, cst.Tuple) else [h.type]
+            for c in caught:
+                cname = (dotted(c.value if isinstance(c, cst.Element) else c) or "").rsplit(".", 1)[-1]
+                if cname in (name, "Exception", "BaseException") or (
+                        name in ("KeyError",) and cname == "LookupError"):
                     return True
-                caught = h.type.elements if isinstance(h.type, cst.Tuple) else [h.type]
-                for c in caught:
-                    cname = (dotted(c.value if isinstance(c, cst.Element) else c) or "").rsplit(".", 1)[-1]
-                    if cname in (name, "Exception", "BaseException") or (
-                            name in ("KeyError",) and cname == "LookupError"):
-                        return True
-        return False
+    return False
 
 
 def _inside_frame(ctx: FileContext, node: cst.CSTNode, frame) -> bool:
@@ -419,14 +425,31 @@ class ExceptionLeak(Primitive):
         if handler is None or not isinstance(node.exc, cst.Call):
             return
         name = (dotted(node.exc.func) or "").rsplit(".", 1)[-1]
-        if name not in self.client_errors:
+        if name in self.client_errors:
+            how = f"raises `{name}` with"
+        elif self._escapes_to_client(node.exc, name, handler, ctx):
+            how = f"raises `{name}` (the SDK sends its message to the client) with"
+        else:
             return
         point = ctx.point()
         for arg in node.exc.args:
             leak = self._leak(arg.value, point, ctx, 0)
             if leak is not None:
-                self.report(ctx, node, handler=handler.name, leak=leak, how=f"raises `{name}` with")
+                self.report(ctx, node, handler=handler.name, leak=leak, how=how)
                 return
+
+    def _escapes_to_client(self, exc: cst.Call, name: str, handler: HandlerInfo, ctx: FileContext) -> bool:
+        """Any other exception leaving a tool becomes an error result carrying `str(exc)`
+        (mcp 1.x/2.x, low-level 1.x, fastmcp unless `mask_error_details=True`)."""
+        qual = ctx.resolve(exc.func) or ""
+        if not (qual.startswith("builtins.") and name.endswith(("Error", "Exception"))) and \
+                name not in ctx.index.classes:
+            return False
+        server = handler.server
+        mask = server.kwargs.get("mask_error_details") if server is not None else None
+        if isinstance(mask, cst.Name) and mask.value == "True":
+            return False
+        return not _caught_locally(ctx, name)
 
     def _leak(self, expr: cst.BaseExpression, point, ctx: FileContext, depth: int) -> str | None:
         """How `expr` carries exception text (e.g. "`str(e)`"), or None."""
