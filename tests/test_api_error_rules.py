@@ -220,3 +220,31 @@ def test_exception_leak_through_an_uncaught_generic_exception():
     assert [f.span.start_line for f in found] == [11]
     assert "`RuntimeError`" in found[0].message
     assert lint(MASKED.format(mask=", mask_error_details=True"), "MCP303") == []
+
+
+@pytest.mark.parametrize("code", [
+    # the next port each time round
+    """
+    import socket
+
+    def bind(port: int) -> socket.socket:
+        sock = socket.socket()
+        while True:
+            try:
+                sock.bind(("127.0.0.1", port))
+                return sock
+            except OSError:
+                port += 1
+    """,
+    # re-prompting after a parse error
+    """
+    def ask() -> int:
+        while True:
+            try:
+                return int(input("port: "))
+            except ValueError:
+                print("a number, please")
+    """,
+])
+def test_loops_that_change_what_they_try_are_not_retries(code):
+    assert lint(code, "MCP304") == []

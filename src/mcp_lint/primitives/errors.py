@@ -369,9 +369,8 @@ def _commented(clause: cst.ExceptHandler) -> bool:
 def _simple_conversion(value: cst.BaseExpression) -> bool:
     """`int(text)`, `json.loads(raw)["key"]`, `Path(p).stat().st_size`: one expression
     without awaits, the shape of a parse with a fallback."""
-    if isinstance(value, cst.Await):
-        return False
-    return isinstance(value, (cst.Call, cst.Subscript, cst.Attribute)) and "await" not in code(value, 400)
+    return isinstance(value, (cst.Call, cst.Subscript, cst.Attribute)) and not any(
+        isinstance(n, cst.Await) for n in _shallow(value))
 
 
 # -- exception text sent to the client ------------------------------------------------------------
@@ -595,12 +594,18 @@ def _leaves_loop(block: cst.CSTNode) -> bool:
     return any(isinstance(n, (cst.Return, cst.Break)) for n in _shallow(block))
 
 
+_DETERMINISTIC = frozenset({"ValueError", "TypeError", "KeyError", "IndexError", "AttributeError", "LookupError",
+                            "JSONDecodeError", "UnicodeDecodeError", "UnicodeError", "StopIteration",
+                            "StopAsyncIteration", "ValidationError", "AssertionError", "NotImplementedError",
+                            "ZeroDivisionError", "ArithmeticError", "OverflowError"})
+
+
 class RetryWithoutBackoff(Primitive):
     """`retry-without-backoff`: a loop that retries after catching an exception and does not
     wait between attempts. A retry loop is a `while` loop, or a `for` over `range(...)` /
-    `itertools.count()` whose variable the attempted code does not use, with a `try` whose
-    body leaves the loop on success (`return`/`break`) and an `except` that lets the loop go
-    round again. Any call named like a wait (`sleep`, `backoff`, `wait`, `delay`) in the loop
+    `itertools.count()`, with a `try` whose body leaves the loop on success (`return`/`break`)
+    and reads nothing the loop changes between attempts, and an `except` catching a failure
+    that may be transient which lets the loop go round again. Any call named like a wait (`sleep`, `backoff`, `wait`, `delay`) in the loop
     counts as backoff, and so do retry decorators (tenacity, backoff) on the function.
     Reported at the loop."""
 
@@ -659,19 +664,34 @@ class RetryWithoutBackoff(Primitive):
 
     def _retry(self, loop: cst.For | cst.While, ctx: FileContext):
         """The `try` (and the `except` clause) that makes this loop a retry loop, if any."""
-        counters = {n.value for n in target_names(loop.target)} if isinstance(loop, cst.For) else set()
+        changing = {n.value for n in target_names(loop.target)} if isinstance(loop, cst.For) else set()
+        for node in _shallow(loop.body):
+            if isinstance(node, (cst.Assign, cst.AugAssign, cst.AnnAssign)):
+                targets = [t.target for t in node.targets] if isinstance(node, cst.Assign) else [node.target]
+                changing.update(n.value for t in targets for n in target_names(t))
         for node in _shallow(loop.body):
             if not isinstance(node, (cst.Try, cst.TryStar)):
                 continue
             if not (_leaves_loop(node.body) or (node.orelse is not None and _leaves_loop(node.orelse))):
                 continue
-            if counters and any(n.value in counters for n in _shallow(node.body) if isinstance(n, cst.Name)):
-                continue  # each attempt tries something different
+            read = {n.value for n in _shallow(node.body) if isinstance(n, cst.Name)}
+            assigned_in_try = set()
+            for n in _shallow(node.body):
+                if isinstance(n, (cst.Assign, cst.AnnAssign)):
+                    targets = [t.target for t in n.targets] if isinstance(n, cst.Assign) else [n.target]
+                    assigned_in_try.update(x.value for t in targets for x in target_names(t))
+            if (changing - assigned_in_try) & read:
+                continue  # each attempt tries something different (the next port, candidate, page)
             for clause in node.handlers:
-                if not self._goes_round(clause):
-                    continue
-                return node, clause
+                if self._goes_round(clause) and self._transient(clause, ctx):
+                    return node, clause
         return None
+
+    def _transient(self, clause: cst.ExceptHandler, ctx: FileContext) -> bool:
+        """Could the caught failure clear by itself? Parse and lookup errors do not: a loop
+        retrying them re-prompts or tries other input, which no wait would help."""
+        caught = {q.rsplit(".", 1)[-1] for q in _caught_names(clause, ctx)}
+        return not caught <= _DETERMINISTIC
 
     def _goes_round(self, clause: cst.ExceptHandler) -> bool:
         """The clause lets the loop run again: a `continue` in it, or it does not end with
