@@ -6,9 +6,10 @@ from .base import Primitive
 from .core import ParseError, UnusedSuppression
 from .calls import CallCheck
 from .concurrency import AwaitInLoop
-from .errors import ErrorResult, ExceptionLeak, GenericRaise, RetryWithoutBackoff, SwallowedException
+from .errors import ErrorResult, GenericRaise
 from .handlers import HandlerParameter, UnvalidatedArguments
 from .output import StdoutWrite
+from .errors import ExceptionLeak, RetryWithoutBackoff, SwallowedException
 from .registration import AddToolPositional, DecoratorNotCalled, MissingDescription
 from .strings import FormattedStringSink
 from .taint_sinks import TaintedCall
@@ -21,16 +22,16 @@ PRIMITIVES: dict[str, type[Primitive]] = {
         TaintedCall,
         HandlerParameter,
         UnvalidatedArguments,
-        GenericRaise,
-        ErrorResult,
-        CallCheck,
-        AwaitInLoop,
-        StdoutWrite,
         MissingDescription,
         AddToolPositional,
         DecoratorNotCalled,
+        GenericRaise,
+        ErrorResult,
         SwallowedException,
         ExceptionLeak,
         RetryWithoutBackoff,
+        CallCheck,
+        AwaitInLoop,
+        StdoutWrite,
     )
 }
