@@ -45,7 +45,7 @@ class CallCheck(Primitive):
         "unless-handler-keyword": Key(Str()),
         "unless-stored": Key(Bool(), default=False),
     })
-    PLACEHOLDERS = frozenset({"call", "reason", "function", "argument", "tool"})
+    PLACEHOLDERS = frozenset({"call", "reason", "function", "argument", "tool", "via"})
 
     def setup(self) -> None:
         self.entries = [(CallPatterns(c["call"]), c) for c in self.params["calls"]]
@@ -81,7 +81,7 @@ class CallCheck(Primitive):
             function = state.function
             fields = {"call": f"{name}()", "reason": entry["reason"], "argument": shown_arg,
                       "function": function.name.value if function is not None else "<module>",
-                      "tool": state.handler.name if state.handler is not None else ""}
+                      "tool": state.handler.name if state.handler is not None else "", "via": ""}
             if self.context == "tool-call" and state.handler is None:
                 # In a helper: reported if a tool handler calls it (decided after the walk).
                 ctx.scratch.setdefault(f"{self.rule.id}:helpers", []).append(
@@ -111,7 +111,8 @@ class CallCheck(Primitive):
         for node, fields, statement, function in ctx.scratch.get(f"{self.rule.id}:helpers", []):
             tool = _calling_tool(ctx, function)
             if tool is not None:
-                ctx.report(self.rule, node, {**fields, "tool": tool}, statement=statement)
+                ctx.report(self.rule, node, {**fields, "tool": tool, "via": f" (in `{fields['function']}`)"},
+                           statement=statement)
         calls = ctx.scratch.get(f"{self.rule.id}:calls", {})
         for node, fields, statement, function in ctx.scratch.get(f"{self.rule.id}:pending", []):
             wrapped = calls.get(function)
