@@ -248,3 +248,83 @@ def test_exception_leak_through_an_uncaught_generic_exception():
 ])
 def test_loops_that_change_what_they_try_are_not_retries(code):
     assert lint(code, "MCP304") == []
+
+
+@pytest.mark.parametrize("code", [
+    # a predicate: the failure is the answer
+    """
+    def is_iterable(obj) -> bool:
+        try:
+            iter(obj)
+            return True
+        except Exception:
+            return False
+    """,
+    # the comment above says why
+    """
+    import shutil
+
+    def width() -> int:
+        cols = 80
+        # the terminal size may not be available (pipes, CI): keep the default
+        try:
+            cols = shutil.get_terminal_size().columns
+            cols -= 2
+        except Exception:
+            pass
+        return cols
+    """,
+    # the same check silenced for ruff
+    """
+    def load(path: str) -> str:
+        try:
+            with open(path) as fh:
+                return fh.read()
+        except Exception:  # noqa: BLE001
+            return ""
+    """,
+    # the default stays
+    """
+    import shutil
+
+    def width(cols: int = 80) -> int:
+        try:
+            cols = shutil.get_terminal_size().columns
+        except Exception:
+            pass
+        return cols
+    """,
+    # the next mirror is the handling
+    """
+    import urllib.request
+
+    def fetch(urls: list[str]) -> bytes:
+        for url in urls:
+            try:
+                return urllib.request.urlopen(url, timeout=5).read()
+            except Exception:
+                continue
+        raise OSError("no mirror answered")
+    """,
+])
+def test_swallowed_exception_leaves_stated_intent_alone(code):
+    assert lint(code, "MCP302") == []
+
+
+def test_swallowed_exception_fallbacks_still_count_in_tools():
+    found = lint('''\
+        import json
+        from mcp.server.fastmcp import FastMCP
+
+        mcp = FastMCP("x")
+
+        @mcp.tool()
+        def exists(path: str) -> bool:
+            """Does the JSON document parse?"""
+            try:
+                json.loads(open(path).read())
+                return True
+            except Exception:
+                return False
+        ''', "MCP302")
+    assert [f.span.start_line for f in found] == [12]

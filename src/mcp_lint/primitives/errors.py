@@ -11,7 +11,7 @@ from ..analysis.cst_utils import (code, dotted, is_literal, keyword, leading_tex
                                   target_names)
 from ..analysis.fields import child_nodes
 from ..analysis.mcp_model import HandlerInfo
-from ..analysis.state import ASSIGN, AUG, OPAQUE
+from ..analysis.state import ASSIGN, AUG, OPAQUE, PARAM
 from ..context import FileContext
 from ..schema import Key, List, Map, Str
 from .base import Primitive
@@ -260,17 +260,20 @@ class SwallowedException(Primitive):
     body does nothing with the error: only `pass`, `...`, `continue` or a `return` of a
     constant. Reported at the `except` clause.
 
-    Left alone, because the discarded error is deliberate and carries nothing to act on:
-    - a clause with a comment in its body (the author says why the error is ignored);
+    Left alone, because the silence is deliberate and says so:
+    - a comment in the clause's body, or one above the `try`/`except` or on the `except`
+      line matching `intent-words` ("ignore", "may not be available", "best-effort"), or a
+      suppression of the same check for another linter (`equivalent-codes`, `nosec`);
     - a secondary failure on an error path (the `try` sits in an `except` or `finally` of
       the same function, which is already handling the primary error);
-    - best-effort clean-up (the `try` body only makes calls and ends with closing, killing,
-      removing or cancelling something);
-    - outside tool handlers, a fallback: a `try` whose body is a single `return` of one
-      expression and a clause that returns a constant (`return int(text)` / `return None`), or
-      a clause that passes so the function goes on to its alternative; and a `return` of a
-      constant in a function whose docstring documents the fallback ("returns None if ...
-      fails", "best-effort")."""
+    - best-effort clean-up (the `try` body only makes calls or `del`s and ends with closing,
+      killing, removing or cancelling something);
+    - a `try` in a loop that leaves the loop on success: the next attempt handles it;
+    - outside tool handlers, a fallback: a predicate returning True/False; a `try` whose body
+      is a single `return` of one expression with a clause returning a constant; a clause
+      that passes on to the function's alternative (the `try` returns on success) or keeps a
+      default the `try` would have replaced; a constant return in a function whose docstring
+      documents it (`fallback-words`: "returns None if ... fails", "best-effort")."""
 
     NAME = "swallowed-exception"
     PARAMS = Map({
@@ -280,12 +283,20 @@ class SwallowedException(Primitive):
             "unregister", "removeHandler", "dispose", "quit", "logout", "rollback", "send_signal",
             "killpg", "__exit__", "__aexit__")),
         "fallback-words": Key(Str(), default=r"\b(fail(s|ed|ure)?|fall ?back|best[- ]effort|ignor(e|es|ed|ing)|silently)\b"),
+        "intent-words": Key(Str(), default=(
+            r"\b(ignor\w*|suppress\w*|silent\w*|swallow\w*|fail\w*|best[- ]effort|fall ?back|in case|"
+            r"may not|might not|not (be )?(available|supported|installed)|unsupported|optional\w*|harmless|"
+            r"expected|on purpose|deliberate\w*|intentional\w*)\b")),
+        "equivalent-codes": Key(List(Str()), default=("BLE001", "BLE", "S110", "S112", "E722")),
     })
     PLACEHOLDERS = frozenset({"clause", "body", "function"})
 
     def setup(self) -> None:
         self.cleanup = frozenset(self.params["cleanup-methods"])
         self.documented = re.compile(self.params["fallback-words"], re.IGNORECASE)
+        self.intent = re.compile(self.params["intent-words"], re.IGNORECASE)
+        self.equivalent = re.compile(r"\bnosec\b|\bnoqa\b[^#]*\b(" + "|".join(
+            re.escape(c) for c in self.params["equivalent-codes"]) + r")\b", re.IGNORECASE)
 
     def enter(self):
         return {cst.ExceptHandler: self.on_except}
@@ -299,12 +310,14 @@ class SwallowedException(Primitive):
             return
         state = ctx.state
         try_node = next((t for t, part in reversed(state.trys) if part == "handler"), None)
-        if try_node is None or self._on_error_path(ctx, try_node):
+        if try_node is None or self._on_error_path(ctx, try_node) or self._explained(try_node, node):
             return
         function = state.function
         handler = state.handler
         in_tool = handler is not None and handler.is_tool
-        if self._cleanup_block(try_node) or (not in_tool and self._fallback(try_node, body, function)):
+        if self._cleanup_block(try_node) or self._next_attempt(ctx, try_node):
+            return
+        if not in_tool and (self._fallback(try_node, body, function) or self._keeps_default(ctx, try_node, body)):
             return
         shown = "; ".join(d for d in done if d)
         # statement = the clause itself: a suppression comment on the `except` line applies
@@ -322,16 +335,61 @@ class SwallowedException(Primitive):
                 return True
         return False
 
+    def _explained(self, try_node: cst.Try | cst.TryStar, clause: cst.ExceptHandler) -> bool:
+        """A comment just above the `try` or the `except`, or on the `except` line, that says
+        the failure is expected or ignored on purpose, or that silences the same check in another linter
+        (ruff/flake8 `BLE001`, `S110`, `S112`, `E722`; bandit `nosec`)."""
+        texts = [line.comment.value for line in (*try_node.leading_lines, *clause.leading_lines)
+                 if line.comment is not None]
+        header = clause.body.header.comment if isinstance(clause.body, cst.IndentedBlock) else \
+            clause.body.trailing_whitespace.comment
+        if header is not None:
+            if self.equivalent.search(header.value):
+                return True
+            texts.append(header.value)
+        return any(self.intent.search(t) for t in texts)
+
+    def _next_attempt(self, ctx: FileContext, try_node: cst.Try | cst.TryStar) -> bool:
+        """A `try` in a loop that leaves the loop on success (`return`/`break` in its body or
+        `else`): the failure is handled by the next attempt or alternative."""
+        if ctx.state.loop() is None:
+            return False
+        return _leaves_loop(try_node.body) or (try_node.orelse is not None and _leaves_loop(try_node.orelse))
+
+    def _keeps_default(self, ctx: FileContext, try_node: cst.Try | cst.TryStar, handler_body) -> bool:
+        """`width = None` / `try: width = terminal_width()` / `except Exception: pass`: the
+        `try` only assigns, and a name it assigns already had a value, which stays."""
+        if not all(isinstance(s, cst.Pass) for s in handler_body):
+            return False
+        inside = set(map(id, _shallow(try_node.body, stop_at_loops=False)))
+        names: set[str] = set()
+        for n in _shallow(try_node.body, stop_at_loops=False):
+            if isinstance(n, (cst.Assign, cst.AnnAssign)):
+                targets = [t.target for t in n.targets] if isinstance(n, cst.Assign) else [n.target]
+                names.update(x.value for t in targets for x in target_names(t))
+            elif isinstance(n, (cst.Expr, cst.Return, cst.Raise, cst.AugAssign, cst.Del)):
+                return False
+        point = ctx.point()
+        for name in names:
+            for b in ctx.flows.reaching(name, point):
+                if b.kind == PARAM or (b.kind != OPAQUE and b.statement is not None and
+                                       id(b.statement) not in inside and b.statement is not try_node):
+                    return True
+        return False
+
     def _cleanup_block(self, try_node: cst.Try | cst.TryStar) -> bool:
         stmts = statements(try_node.body)
-        if not stmts or not self._cleanup(stmts[-1]):
+        if not stmts or not (self._cleanup(stmts[-1]) or isinstance(stmts[-1], cst.Del)):
             return False
-        return all(isinstance(s, (cst.Expr, cst.Import, cst.ImportFrom, cst.If, cst.Try, cst.Pass)) for s in stmts)
+        return all(isinstance(s, (cst.Expr, cst.Import, cst.ImportFrom, cst.If, cst.Try, cst.Pass, cst.Del))
+                   for s in stmts)
 
     def _fallback(self, try_node: cst.Try | cst.TryStar, handler_body, function: cst.FunctionDef | None) -> bool:
         stmts = statements(try_node.body)
         last = stmts[-1] if stmts else None
         if all(isinstance(s, cst.Return) for s in handler_body):
+            if all(isinstance(s.value, cst.Name) and s.value.value in ("True", "False") for s in handler_body):
+                return True  # a predicate: the failure is its answer (`is_iterable`, `is_safe_path`)
             if len(stmts) == 1 and isinstance(last, cst.Return) and last.value is not None and \
                     _simple_conversion(last.value):
                 return True
