@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from ..analysis.cst_utils import argument, dotted, has_star_args, has_star_kwargs, string_value
+from ..analysis.cst_utils import argument, assign_targets, dotted, has_star_args, has_star_kwargs, string_value
 from ..analysis.fields import child_nodes
 from ..context import FileContext
 from ..schema import Any_, Bool, Int, Key, List, Map, Str
@@ -190,10 +190,9 @@ def _stored(node: cst.Call, ctx: FileContext) -> bool:
     if isinstance(stmt, cst.SimpleStatementLine):
         for small in stmt.body:
             if isinstance(small, (cst.Assign, cst.AnnAssign)):
-                targets = [t.target for t in small.targets] if isinstance(small, cst.Assign) else [small.target]
                 if small.value is None or not _contains(small.value, node):
                     continue
-                for t in targets:
+                for t in assign_targets(small):
                     if isinstance(t, (cst.Attribute, cst.Subscript)):
                         return True
                     if isinstance(t, cst.Name) and t.value in _globals(state.frame.node):
@@ -264,11 +263,10 @@ def _kept(fn: cst.CSTNode, call: cst.Call) -> bool:
     while stack:
         n = stack.pop()
         if isinstance(n, (cst.Assign, cst.AnnAssign)) and n.value is not None and _contains(n.value, call):
-            targets = [t.target for t in n.targets] if isinstance(n, cst.Assign) else [n.target]
             if names is None:
                 names = _globals(fn)
             return any(isinstance(t, (cst.Attribute, cst.Subscript)) or
-                       (isinstance(t, cst.Name) and t.value in names) for t in targets)
+                       (isinstance(t, cst.Name) and t.value in names) for t in assign_targets(n))
         if not isinstance(n, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
             stack.extend(child_nodes(n))
     return False

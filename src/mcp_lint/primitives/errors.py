@@ -7,8 +7,8 @@ import re
 import libcst as cst
 
 from ..analysis import sdk
-from ..analysis.cst_utils import (code, dotted, is_literal, keyword, leading_text, statements, string_value,
-                                  target_names)
+from ..analysis.cst_utils import (assign_targets, code, dotted, is_literal, keyword, leading_text, statements,
+                                  string_value, target_names)
 from ..analysis.fields import child_nodes
 from ..analysis.mcp_model import HandlerInfo
 from ..analysis.state import ASSIGN, AUG, OPAQUE, PARAM
@@ -362,13 +362,10 @@ class SwallowedException(Primitive):
         if not all(isinstance(s, cst.Pass) for s in handler_body):
             return False
         inside = set(map(id, _shallow(try_node.body, stop_at_loops=False)))
-        names: set[str] = set()
-        for n in _shallow(try_node.body, stop_at_loops=False):
-            if isinstance(n, (cst.Assign, cst.AnnAssign)):
-                targets = [t.target for t in n.targets] if isinstance(n, cst.Assign) else [n.target]
-                names.update(x.value for t in targets for x in target_names(t))
-            elif isinstance(n, (cst.Expr, cst.Return, cst.Raise, cst.AugAssign, cst.Del)):
-                return False
+        if any(isinstance(n, (cst.Expr, cst.Return, cst.Raise, cst.AugAssign, cst.Del))
+               for n in _shallow(try_node.body, stop_at_loops=False)):
+            return False
+        names = _assigned_names(try_node.body)
         point = ctx.point()
         for name in names:
             for b in ctx.flows.reaching(name, point):
@@ -647,6 +644,13 @@ def _shallow(node: cst.CSTNode, stop_at_loops: bool = True, into_functions: bool
         stack.extend(child_nodes(n))
 
 
+def _assigned_names(block: cst.CSTNode, augmented: bool = False) -> set[str]:
+    """Names assigned in a block (not in nested functions); `+=` too when `augmented`."""
+    kinds = (cst.Assign, cst.AnnAssign, cst.AugAssign) if augmented else (cst.Assign, cst.AnnAssign)
+    return {x.value for n in _shallow(block, stop_at_loops=False) if isinstance(n, kinds)
+            for t in assign_targets(n) for x in target_names(t)}
+
+
 def _leaves_loop(block: cst.CSTNode) -> bool:
     """Does a return/break/raise in this block (not in a nested loop) end the loop?"""
     return any(isinstance(n, (cst.Return, cst.Break)) for n in _shallow(block))
@@ -723,22 +727,14 @@ class RetryWithoutBackoff(Primitive):
     def _retry(self, loop: cst.For | cst.While, ctx: FileContext):
         """The `try` (and the `except` clause) that makes this loop a retry loop, if any."""
         changing = {n.value for n in target_names(loop.target)} if isinstance(loop, cst.For) else set()
-        for node in _shallow(loop.body):
-            if isinstance(node, (cst.Assign, cst.AugAssign, cst.AnnAssign)):
-                targets = [t.target for t in node.targets] if isinstance(node, cst.Assign) else [node.target]
-                changing.update(n.value for t in targets for n in target_names(t))
+        changing |= _assigned_names(loop.body, augmented=True)
         for node in _shallow(loop.body):
             if not isinstance(node, (cst.Try, cst.TryStar)):
                 continue
             if not (_leaves_loop(node.body) or (node.orelse is not None and _leaves_loop(node.orelse))):
                 continue
             read = {n.value for n in _shallow(node.body) if isinstance(n, cst.Name)}
-            assigned_in_try = set()
-            for n in _shallow(node.body):
-                if isinstance(n, (cst.Assign, cst.AnnAssign)):
-                    targets = [t.target for t in n.targets] if isinstance(n, cst.Assign) else [n.target]
-                    assigned_in_try.update(x.value for t in targets for x in target_names(t))
-            if (changing - assigned_in_try) & read:
+            if (changing - _assigned_names(node.body)) & read:
                 continue  # each attempt tries something different (the next port, candidate, page)
             for clause in node.handlers:
                 if self._goes_round(clause) and self._transient(clause, ctx):
