@@ -238,3 +238,12 @@ def target_names(target: cst.BaseExpression) -> list[cst.Name]:
     if isinstance(target, cst.StarredElement):
         return target_names(target.value)
     return []
+
+
+def assign_targets(node: cst.CSTNode) -> list[cst.BaseExpression]:
+    """The targets of an assignment statement (`a = b = v`, `a: T = v`, `a += v`); [] otherwise."""
+    if isinstance(node, cst.Assign):
+        return [t.target for t in node.targets]
+    if isinstance(node, (cst.AnnAssign, cst.AugAssign)):
+        return [node.target]
+    return []

@@ -10,6 +10,8 @@ from .dependencies import UnboundedDependency
 from .errors import ErrorResult, GenericRaise
 from .handlers import HandlerParameter, UnvalidatedArguments
 from .output import StdoutWrite
+from .errors import ExceptionLeak, RetryWithoutBackoff, SwallowedException
+from .registration import AddToolPositional, DecoratorNotCalled, MissingDescription
 from .strings import FormattedStringSink
 from .taint_sinks import TaintedCall
 
@@ -21,8 +23,14 @@ PRIMITIVES: dict[str, type[Primitive]] = {
         TaintedCall,
         HandlerParameter,
         UnvalidatedArguments,
+        MissingDescription,
+        AddToolPositional,
+        DecoratorNotCalled,
         GenericRaise,
         ErrorResult,
+        SwallowedException,
+        ExceptionLeak,
+        RetryWithoutBackoff,
         CallCheck,
         AwaitInLoop,
         StdoutWrite,

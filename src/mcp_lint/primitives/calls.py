@@ -6,9 +6,12 @@ optionally one condition:
 - `value-is: {keyword: timeout, value: null}`: fires when it is passed as that literal;
 - neither: the call itself fires.
 Rule-wide options restrict where calls count (`context: async` for `async def` bodies,
-`handler` for tool handlers), exempt calls wrapped by a timeout (`asyncio.wait_for(...)`,
-`async with asyncio.timeout(...)`), and exempt handlers registered with a keyword such as
-fastmcp's `@mcp.tool(timeout=...)`. A call with `**kwargs` may pass anything: it is skipped
+`handler` for tool handlers, `tool-call` for tool handlers and the same-file helpers they
+call), exempt calls wrapped by a timeout (`asyncio.wait_for(...)`,
+`async with asyncio.timeout(...)`), exempt handlers registered with a keyword such as
+fastmcp's `@mcp.tool(timeout=...)`, and (`unless-stored`) exempt calls whose result is kept
+beyond the call: assigned to an attribute, a subscript or a `global`, or returned from a
+cached function (`functools.cache`/`lru_cache`). A call with `**kwargs` may pass anything: it is skipped
 when the condition is about a missing argument.
 """
 
@@ -16,9 +19,10 @@ from __future__ import annotations
 
 import libcst as cst
 
-from ..analysis.cst_utils import argument, has_star_args, has_star_kwargs, string_value
+from ..analysis.cst_utils import argument, assign_targets, dotted, has_star_args, has_star_kwargs, string_value
+from ..analysis.fields import child_nodes
 from ..context import FileContext
-from ..schema import Any_, Int, Key, List, Map, Str
+from ..schema import Any_, Bool, Int, Key, List, Map, Str
 from .base import Primitive
 from .common import PATTERNS, CallPatterns
 
@@ -36,17 +40,19 @@ class CallCheck(Primitive):
     NAME = "call-check"
     PARAMS = Map({
         "calls": Key(List(_CALL, min_items=1), required=True),
-        "context": Key(Str(choices=("any", "async", "handler")), default="any"),
+        "context": Key(Str(choices=("any", "async", "handler", "tool-call")), default="any"),
         "unless-wrapped-by": Key(List(Str()), default=()),
         "unless-handler-keyword": Key(Str()),
+        "unless-stored": Key(Bool(), default=False),
     })
-    PLACEHOLDERS = frozenset({"call", "reason", "function", "argument"})
+    PLACEHOLDERS = frozenset({"call", "reason", "function", "argument", "tool", "via"})
 
     def setup(self) -> None:
         self.entries = [(CallPatterns(c["call"]), c) for c in self.params["calls"]]
         self.context = self.params["context"]
         self.wrappers = CallPatterns(self.params["unless-wrapped-by"]) if self.params["unless-wrapped-by"] else None
         self.handler_keyword = self.params["unless-handler-keyword"]
+        self.stored = self.params["unless-stored"]
 
     def enter(self):
         return {cst.Call: self.on_call}
@@ -59,6 +65,9 @@ class CallCheck(Primitive):
             return
         if self.context == "handler" and state.handler is None:
             return
+        if self.context == "tool-call" and (state.function is None or (
+                state.handler is not None and not state.handler.is_tool)):
+            return
         point = ctx.point()
         for patterns, entry in self.entries:
             name = patterns.match(node, ctx, point)
@@ -67,11 +76,17 @@ class CallCheck(Primitive):
             fired, shown_arg = self._condition(node, entry)
             if not fired:
                 return
-            if self._exempt(node, ctx):
+            if self._exempt(node, ctx) or (self.stored and _stored(node, ctx)):
                 return
             function = state.function
             fields = {"call": f"{name}()", "reason": entry["reason"], "argument": shown_arg,
-                      "function": function.name.value if function is not None else "<module>"}
+                      "function": function.name.value if function is not None else "<module>",
+                      "tool": state.handler.name if state.handler is not None else "", "via": ""}
+            if self.context == "tool-call" and state.handler is None:
+                # In a helper: reported if a tool handler calls it (decided after the walk).
+                ctx.scratch.setdefault(f"{self.rule.id}:helpers", []).append(
+                    (node, fields, state.statement, state.frame.node))
+                return
             if self.wrappers is not None and function is not None and ctx.model.handler(function) is None:
                 # Inside a helper: bounded if every call of the helper in this file is.
                 ctx.scratch.setdefault(f"{self.rule.id}:pending", []).append(
@@ -93,6 +108,11 @@ class CallCheck(Primitive):
                 self._exempt(node, ctx))
 
     def finish(self, ctx: FileContext) -> None:
+        for node, fields, statement, function in ctx.scratch.get(f"{self.rule.id}:helpers", []):
+            tool = _calling_tool(ctx, function)
+            if tool is not None:
+                ctx.report(self.rule, node, {**fields, "tool": tool, "via": f" (in `{fields['function']}`)"},
+                           statement=statement)
         calls = ctx.scratch.get(f"{self.rule.id}:calls", {})
         for node, fields, statement, function in ctx.scratch.get(f"{self.rule.id}:pending", []):
             wrapped = calls.get(function)
@@ -141,6 +161,115 @@ class CallCheck(Primitive):
                 if isinstance(item.item, cst.Call) and self.wrappers.match(item.item, ctx, point):
                     return True
         return False
+
+
+_CACHES = frozenset({"cache", "lru_cache", "cached", "cached_property", "alru_cache", "asynccontextmanager",
+                     "contextmanager"})
+
+
+def _cached(fn: cst.CSTNode) -> bool:
+    """A function whose result is kept (functools caches) or that is a context manager
+    factory (a lifespan or a `with` helper owns the resource's lifetime)."""
+    if not isinstance(fn, cst.FunctionDef):
+        return False
+    for dec in fn.decorators:
+        target = dec.decorator.func if isinstance(dec.decorator, cst.Call) else dec.decorator
+        if (dotted(target) or "").rsplit(".", 1)[-1] in _CACHES:
+            return True
+    return False
+
+
+def _stored(node: cst.Call, ctx: FileContext) -> bool:
+    """Is the call's result kept beyond this call of the function? Assigned to an attribute
+    (`self.client = ...`), a subscript (`cache[key] = ...`) or a `global`; or produced in a
+    cached function."""
+    state = ctx.state
+    if _cached(state.frame.node):
+        return True
+    stmt = state.statement
+    if isinstance(stmt, cst.SimpleStatementLine):
+        for small in stmt.body:
+            if isinstance(small, (cst.Assign, cst.AnnAssign)):
+                if small.value is None or not _contains(small.value, node):
+                    continue
+                for t in assign_targets(small):
+                    if isinstance(t, (cst.Attribute, cst.Subscript)):
+                        return True
+                    if isinstance(t, cst.Name) and t.value in _globals(state.frame.node):
+                        return True
+    return False
+
+
+def _contains(expr: cst.CSTNode, node: cst.CSTNode) -> bool:
+    """`node` is `expr` itself, or `expr` wraps it in an `await` / `or` / conditional."""
+    while True:
+        if expr is node:
+            return True
+        if isinstance(expr, cst.Await):
+            expr = expr.expression
+        elif isinstance(expr, cst.BooleanOperation):
+            return _contains(expr.left, node) or _contains(expr.right, node)
+        elif isinstance(expr, cst.IfExp):
+            return _contains(expr.body, node) or _contains(expr.orelse, node)
+        else:
+            return False
+
+
+def _globals(fn: cst.CSTNode) -> set[str]:
+    """Names a function declares `global` / `nonlocal` (top-level statements of its body)."""
+    out: set[str] = set()
+    if not isinstance(fn, cst.FunctionDef):
+        return out
+    stack = list(fn.body.body) if isinstance(fn.body, cst.IndentedBlock) else []
+    while stack:
+        stmt = stack.pop()
+        if isinstance(stmt, cst.SimpleStatementLine):
+            for small in stmt.body:
+                if isinstance(small, (cst.Global, cst.Nonlocal)):
+                    out.update(n.name.value for n in small.names)
+        elif isinstance(stmt, (cst.If, cst.With, cst.Try)):
+            stack.extend(stmt.body.body if isinstance(stmt.body, cst.IndentedBlock) else [])
+    return out
+
+
+def _calling_tool(ctx: FileContext, function: cst.CSTNode, depth: int = 0,
+                  seen: set | None = None) -> str | None:
+    """The name of a tool handler that calls `function` (directly or through same-file
+    helpers, up to three levels), unless a caller on the way keeps the result."""
+    seen = seen if seen is not None else set()
+    if depth > 3 or function in seen or _cached(function):
+        return None
+    seen.add(function)
+    for call, point in ctx.flows.callers(function):
+        caller = point.frame.node
+        if _kept(caller, call):
+            continue
+        handler = point.frame.handler
+        if handler is not None and handler.is_tool:
+            return handler.name
+        if isinstance(caller, cst.FunctionDef) and ctx.model.handler(caller) is None:
+            found = _calling_tool(ctx, caller, depth + 1, seen)
+            if found is not None:
+                return found
+    return None
+
+
+def _kept(fn: cst.CSTNode, call: cst.Call) -> bool:
+    """Does `fn` store the result of `call` in an attribute, a subscript or a global?"""
+    if not isinstance(fn, cst.FunctionDef):
+        return False
+    names = None
+    stack = list(child_nodes(fn.body))
+    while stack:
+        n = stack.pop()
+        if isinstance(n, (cst.Assign, cst.AnnAssign)) and n.value is not None and _contains(n.value, call):
+            if names is None:
+                names = _globals(fn)
+            return any(isinstance(t, (cst.Attribute, cst.Subscript)) or
+                       (isinstance(t, cst.Name) and t.value in names) for t in assign_targets(n))
+        if not isinstance(n, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+            stack.extend(child_nodes(n))
+    return False
 
 
 def _within(ancestors: list[cst.CSTNode], node: cst.CSTNode, frame_node: cst.CSTNode) -> bool:
