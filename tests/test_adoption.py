@@ -202,7 +202,7 @@ def test_write_baseline_with_a_missing_path_exits_2(tmp_path):
 
 def test_add_noqa_with_a_byte_order_mark_tabs_and_no_final_newline(tmp_path):
     source = ('\ufeffimport sqlite3\r\nfrom mcp.server.fastmcp import FastMCP\r\nmcp = FastMCP("x")\r\n'
-              '@mcp.tool()\r\ndef f(c: str) -> None:\r\n\tsqlite3.connect("d").execute(f"""SELECT\r\n\t{c}""")\r\n'
+              '@mcp.tool()\r\ndef f(c: str) -> None:\r\n\t"""Run two queries."""\r\n\tsqlite3.connect("d").execute(f"""SELECT\r\n\t{c}""")\r\n'
               '\tsqlite3.connect("d").execute(f"SELECT {c}")')
     path = tmp_path / "server.py"
     path.write_bytes(source.encode("utf-8"))

@@ -610,7 +610,8 @@ def test_sarif_from_a_repository_subdirectory(tmp_path):
     assert uris == {"pkg/src/server.py", "pkg/src/emoji.py", "pkg/src/two.py", "pkg/src/unused.py",
                     "pkg/src/broken.py"}
     assert any("codeFlows" in r for r in results)
-    emoji = [r for r in results if r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"].endswith("emoji.py")]
+    emoji = [r for r in results if r["ruleId"] == "MCP101"
+             and r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"].endswith("emoji.py")]
     idx = EMOJI_LINE.index("conn.execute")
     assert emoji[0]["locations"][0]["physicalLocation"]["region"]["startColumn"] == idx + 2
 
