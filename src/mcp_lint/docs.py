@@ -15,6 +15,8 @@ from .rulepack import Rule
 def rule_markdown(rule: Rule) -> str:
     parts = [f"# {rule.id}: {rule.name}", ""]
     meta = f"Pack `{rule.pack}` · severity **{rule.severity.value}** · confidence {rule.confidence.value}"
+    if rule.security_severity is not None:
+        meta += f" · security-severity {rule.security_severity:.1f}"
     if rule.fix is not None:
         meta += f" · fix: {rule.fix.value}"
     if not rule.enabled:

@@ -98,6 +98,17 @@ class Int(Field):
         return value
 
 
+class Score(Field):
+    """A number from 0.0 to 10.0 (a CVSS-like score such as GitHub's `security-severity`)."""
+
+    def validate(self, value: Any, where: Where) -> float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise where.error(f"expected a number, got {_type_name(value)}")
+        if not 0.0 <= value <= 10.0:
+            raise where.error("must be between 0.0 and 10.0")
+        return float(value)
+
+
 class Any_(Field):
     """Any scalar (used for literal values such as `value: null` in a call condition)."""
 
