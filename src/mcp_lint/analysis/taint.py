@@ -85,6 +85,12 @@ _VALIDATE_METHODS = frozenset({"model_validate", "model_validate_json", "parse_o
 _SCHEMA_VALIDATORS = frozenset({"jsonschema.validate", "jsonschema.validators.validate"})
 _PATH_CHECK_METHODS = frozenset({"is_relative_to", "relative_to"})
 _PATTERN_METHODS = frozenset({"isidentifier", "isalnum", "isdigit", "isdecimal", "isnumeric", "isalpha"})
+# HTTP requests: the result is the remote server's answer, not the request's arguments.
+_HTTP_METHODS = frozenset({"get", "post", "put", "patch", "delete", "head", "options", "request", "stream", "send",
+                           "urlopen"})
+_HTTP_MODULES = frozenset({"requests", "httpx", "urllib.request", "urllib3"})
+_HTTP_CLIENTS = frozenset({"requests.Session", "httpx.Client", "httpx.AsyncClient", "aiohttp.ClientSession",
+                           "urllib3.PoolManager"})
 _DIGEST_METHODS = frozenset({"hexdigest", "digest"})
 _HOST_ATTRS = frozenset({"hostname", "netloc", "host"})
 _MUTATORS = frozenset({"append", "extend", "insert", "add", "update", "appendleft", "extendleft", "setdefault"})
@@ -923,6 +929,9 @@ class Flows:
             target = self._call_target(call, point.frame, point)
             if target is not None:
                 return self._through_helper(target, call, point)
+        if self._is_response(call, qual, point):
+            # What a remote server answered: not known-safe, but not the text the model wrote either.
+            return self._opaque(f"the response of `{code(func, 40)}()`", call)
         if qual is not None:
             if qual in _SAFE_CALLS:
                 return EMPTY
@@ -975,6 +984,16 @@ class Flows:
             recv_flow = self._expr(recv, point, overlay)
             return union(recv_flow, *arg_flows())
         return union(self._expr(func, point, overlay), *arg_flows())
+
+    def _is_response(self, call: cst.Call, qual: str | None, point: Point) -> bool:
+        func = call.func
+        method = func.attr.value if isinstance(func, cst.Attribute) else func.value if isinstance(func, cst.Name) else ""
+        if method not in _HTTP_METHODS:
+            return False
+        if qual is not None:
+            return qual.rsplit(".", 1)[0] in _HTTP_MODULES
+        target = self.ctx.types.call_target(call, point) if isinstance(func, cst.Attribute) else None
+        return target is not None and target.rsplit(".", 1)[0] in _HTTP_CLIENTS
 
     def _constant_mapping(self, expr: cst.BaseExpression, point: Point) -> bool:
         if isinstance(expr, cst.Name) and not self.reaching(expr.value, point):

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import libcst as cst
 
 from ..analysis.cst_utils import string_value
-from ..analysis.state import ASSIGN, AUG, CALL_GUARD, MUTATE, NARROW, Point
+from ..analysis.state import ASSIGN, AUG, CALL_GUARD, MUTATE, NARROW, PARAM, Point
 from ..context import FileContext
 
 _MAX_DEPTH = 6
@@ -125,7 +125,34 @@ def _binding_items(ctx: FileContext, name: cst.Name, point: Point, b, depth: int
             return [alt + [new] for alt in before()]
     if b.kind in (NARROW, CALL_GUARD):
         return before()
+    if b.kind == PARAM and depth < _MAX_DEPTH:
+        fn = b.point.frame.node
+        star = fn.params.star_arg if isinstance(fn, cst.FunctionDef) else None
+        if isinstance(star, cst.Param) and star is b.node:
+            expanded = _star_arguments(ctx, fn, depth)
+            if expanded:
+                return expanded
     return [[Item(name, point, splat=True)]]
+
+
+def _star_arguments(ctx: FileContext, fn: cst.FunctionDef, depth: int) -> list[list[Item]]:
+    """`def git(*args)`: what each same-file call passes beyond the named parameters."""
+    named = len(fn.params.posonly_params) + len(fn.params.params)
+    if fn.params.params and fn.params.params[0].name.value in ("self", "cls"):
+        named -= 1
+    out: list[list[Item]] = []
+    for call, at in ctx.flows.callers(fn):
+        items: list[list[Item]] = [[]]
+        positional = [a for a in call.args if a.keyword is None and a.star != "**"]
+        if any(a.star == "*" for a in positional[:named]):
+            return []
+        for arg in positional[named:]:
+            if arg.star == "*":
+                items = _extend(items, argv_alternatives(ctx, arg.value, at, depth + 1))
+            else:
+                items = [alt + [Item(arg.value, at)] for alt in items]
+        out.extend(items)
+    return out[:_MAX_ALTERNATIVES]
 
 
 def _extend(heads: list[list[Item]], tails: list[list[Item]]) -> list[list[Item]]:

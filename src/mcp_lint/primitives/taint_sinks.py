@@ -176,6 +176,8 @@ class TaintedCall(Primitive):
                     script_at: int | None) -> tuple[Origin, cst.BaseExpression, str] | None:
         previous: str | None = None
         for i, item in enumerate(items[1:], 1):
+            if script_at is not None and i > script_at:
+                return None  # after `sh -c script`: the script's own positional parameters
             text = constant_text(ctx, item.expr, item.point) if not item.splat else None
             if text == "--":
                 return None
