@@ -987,7 +987,8 @@ class Flows:
 
     def _is_response(self, call: cst.Call, qual: str | None, point: Point) -> bool:
         func = call.func
-        method = func.attr.value if isinstance(func, cst.Attribute) else func.value if isinstance(func, cst.Name) else ""
+        method = func.attr.value if isinstance(func, cst.Attribute) else \
+            func.value if isinstance(func, cst.Name) else ""
         if method not in _HTTP_METHODS:
             return False
         if qual is not None:
@@ -1154,8 +1155,8 @@ class Flows:
         return None
 
 
-_THREAD_DISPATCH = frozenset({"asyncio.to_thread", "anyio.to_thread.run_sync", "starlette.concurrency.run_in_threadpool",
-                              "fastapi.concurrency.run_in_threadpool"})
+_THREAD_DISPATCH = frozenset({"asyncio.to_thread", "anyio.to_thread.run_sync",
+                              "starlette.concurrency.run_in_threadpool", "fastapi.concurrency.run_in_threadpool"})
 
 
 def _dispatched(call: cst.Call, resolve) -> tuple[cst.BaseExpression, Sequence[cst.Arg]] | None:

@@ -111,3 +111,15 @@ def trace(origin: Origin, sink: cst.CSTNode, sink_text: str) -> tuple[Step, ...]
     if not steps or steps[-1].node is not sink:
         steps += (Step(sink, sink_text),)
     return steps
+
+
+def helper_returns(ctx: FileContext, call: cst.Call, point: Point) -> list[tuple[cst.BaseExpression, Point]]:
+    """What a same-file function (or `self.method`) returns, with where it returns it."""
+    func = call.func
+    target = None
+    if isinstance(func, cst.Name):
+        target = ctx.index.find_function(func.value, point.frame.info)
+    elif isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.value.value in ("self", "cls"):
+        target = ctx.index.unique_method(func.attr.value)
+    frame = ctx.flows.frames.get(target) if target is not None else None
+    return list(frame.returns) if frame is not None else []

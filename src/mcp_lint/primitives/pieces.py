@@ -20,6 +20,7 @@ import libcst as cst
 from ..analysis.cst_utils import string_value
 from ..analysis.state import ASSIGN, AUG, CALL_GUARD, MUTATE, NARROW, PARAM, Point
 from ..context import FileContext
+from .common import helper_returns
 
 _MAX_DEPTH = 6
 _MAX_ALTERNATIVES = 8
@@ -89,6 +90,13 @@ def argv_alternatives(ctx: FileContext, expr: cst.BaseExpression, point: Point,
     if isinstance(expr, cst.Call) and ctx.resolve(expr.func) in ("builtins.list", "builtins.tuple") and \
             len(expr.args) == 1:
         return argv_alternatives(ctx, expr.args[0].value, point, depth + 1)
+    if isinstance(expr, cst.Call):
+        returned = helper_returns(ctx, expr, point)
+        if returned:
+            out: list[list[Item]] = []
+            for value, at in returned:
+                out.extend(argv_alternatives(ctx, value, at, depth + 1))
+            return out[:_MAX_ALTERNATIVES]
     if isinstance(expr, cst.Name):
         bindings = ctx.flows.reaching(expr.value, point)
         if not bindings:

@@ -1,0 +1,132 @@
+"""The taint-based security rules end to end: messages, per-finding confidence, traces,
+and how their scores and CWE tags reach SARIF."""
+
+from __future__ import annotations
+
+import json
+
+from conftest import run_cli, write
+
+SHELL_RUNNER = '''\
+import subprocess
+from mcp.server.fastmcp import FastMCP
+
+mcp = FastMCP("shell")
+
+@mcp.tool()
+def run(command: str) -> str:
+    """Run a shell command."""
+    return subprocess.run(command, shell=True, capture_output=True, text=True).stdout
+
+@mcp.tool()
+def run_limited(command: str) -> str:
+    """Run an allowed shell command in the sandbox directory."""
+    if command.split()[0] not in {"ls", "cat", "grep"}:
+        raise ValueError("command not allowed")
+    return subprocess.run(command, shell=True, capture_output=True, text=True, timeout=30, cwd="/srv/sandbox").stdout
+
+@mcp.tool()
+def run_anywhere(command: str, directory: str) -> str:
+    """Run a command in a directory of the model's choice."""
+    return subprocess.run(command, shell=True, capture_output=True, text=True, cwd=directory).stdout
+'''
+
+HELPER_FLOW = '''\
+import os
+from fastmcp import FastMCP
+
+mcp = FastMCP("media")
+
+def convert(src):
+    os.system("ffmpeg -i " + src + " out.mp3")
+
+@mcp.tool
+def to_mp3(video: str) -> str:
+    """Convert a video."""
+    convert(video)
+    return "out.mp3"
+'''
+
+
+def _json(tmp_path, name: str, code: str, *args: str) -> list[dict]:
+    write(tmp_path, name, code)
+    result = run_cli("--output-format", "json", "--exit-zero", *args, name, cwd=tmp_path)
+    return json.loads(result.stdout)["findings"]
+
+
+def test_a_command_runner_says_what_restricts_it_and_lowers_confidence(tmp_path):
+    found = {f["start"]["line"]: f for f in _json(tmp_path, "shell.py", SHELL_RUNNER, "--select", "MCP102")}
+    assert sorted(found) == [9, 16, 21]
+    bare, limited, anywhere = found[9], found[16], found[21]
+    assert bare["confidence"] == "high"
+    assert "no allow-list check, timeout or working-directory restriction" in bare["message"]
+    assert limited["confidence"] == "medium"
+    assert "an allow-list check, a timeout and a working directory" in limited["message"]
+    # a working directory the model picks restricts nothing
+    assert anywhere["confidence"] == "high"
+    assert "no allow-list check" in anywhere["message"]
+
+
+def test_taint_findings_carry_the_flow_through_a_helper(tmp_path):
+    (finding,) = _json(tmp_path, "media.py", HELPER_FLOW, "--select", "MCP102")
+    assert finding["start"]["line"] == 7
+    steps = [(s["start"]["line"], s["message"]) for s in finding["trace"]]
+    assert steps[0] == (10, "tool parameter `video`")
+    assert any(line == 12 and "passed to `convert()`" in text for line, text in steps)
+    assert steps[-1][0] == 7
+
+
+def test_non_tool_data_is_reported_with_medium_confidence_and_no_trace(tmp_path):
+    code = '''\
+import pickle
+from mcp.server.fastmcp import FastMCP
+
+mcp = FastMCP("cache")
+
+@mcp.tool()
+def cached(key: str) -> str:
+    """A cached value."""
+    with open("/var/cache/app.pkl", "rb") as fh:
+        return str(pickle.load(fh).get(key))
+'''
+    (finding,) = _json(tmp_path, "cache.py", code, "--select", "MCP108")
+    assert finding["confidence"] == "medium"
+    assert not finding.get("trace")
+
+
+def test_sarif_carries_the_rule_score_and_cwe(tmp_path):
+    write(tmp_path, "shell.py", SHELL_RUNNER)
+    result = run_cli("--output-format", "sarif", "--exit-zero", "--select", "MCP102,MCP103,MCP112", "shell.py",
+                     cwd=tmp_path)
+    rules = {r["id"]: r for r in json.loads(result.stdout)["runs"][0]["tool"]["driver"]["rules"]}
+    assert rules["MCP102"]["properties"]["security-severity"] == "9.8"
+    assert "external/cwe/cwe-78" in rules["MCP102"]["properties"]["tags"]
+    assert rules["MCP103"]["properties"]["security-severity"] == "7.5"
+    assert "external/cwe/cwe-88" in rules["MCP112"]["properties"]["tags"]
+
+
+def test_security_severity_must_be_a_score(tmp_path):
+    pack = tmp_path / "pack.yaml"
+    pack.write_text('''\
+pack: scored
+description: A rule with an out-of-range score.
+rules:
+  - id: SCR001
+    name: scored-rule
+    message: "{source} reaches `{sink}`"
+    severity: error
+    confidence: high
+    security-severity: 12
+    tags: [security]
+    docs: {what: Finds things., why: Because.}
+    check:
+      primitive: tainted-call
+      sinks: [{call: probe.sink}]
+    examples:
+      invalid: [{code: "x = 1\\n", lines: [1]}]
+      valid: [{code: "x = 1\\n"}]
+''', encoding="utf-8")
+    result = run_cli("validate-pack", pack)
+    assert result.exit_code == 2
+    assert "pack.yaml:9" in result.stdout + result.stderr
+    assert "between 0.0 and 10.0" in result.stdout + result.stderr
