@@ -303,6 +303,9 @@ class FlowRecorder:
                     self._narrow(name.value, ALL, test.comparisons[0].comparator, node)
             for name in self._host_checked(test.left):
                 self._narrow(name, "host", None, node)
+        name = _contained(test)  # `if p.is_relative_to(base):`, `if any(str(p).startswith(d) for d in dirs):`
+        if name:
+            self._narrow(name, "path", None, node)
 
     def if_done(self, node: cst.If) -> None:
         """`if <x is bad>: raise/return` narrows x after the if."""
@@ -403,7 +406,12 @@ class FlowRecorder:
                     out.append((name, "path", None))
             return out
         if not isinstance(inner, cst.Call) or not isinstance(inner.func, cst.Attribute):
-            if negated and isinstance(inner, cst.Call):
+            if negated and isinstance(inner, cst.Call) and isinstance(inner.func, cst.Name) and \
+                    inner.func.value in ("any", "all"):
+                name = _contained(inner)
+                if name:
+                    out.append((name, "path", None))
+            elif negated and isinstance(inner, cst.Call):
                 qual = self.ctx.imports.resolve(inner.func) or ""
                 if qual in ("re.match", "re.fullmatch", "re.search") and len(inner.args) >= 2:
                     name = _root(inner.args[1].value)
@@ -429,6 +437,21 @@ class FlowRecorder:
             if name:
                 out.append((name, "option", None))
         return out
+
+
+def _contained(test: cst.BaseExpression) -> str | None:
+    """The path a containment test is about: `p` in `p.is_relative_to(base)`,
+    `str(p).startswith(base)`, `any(p.is_relative_to(d) for d in allowed)`."""
+    if not isinstance(test, cst.Call):
+        return None
+    func = test.func
+    if isinstance(func, cst.Name) and func.value in ("any", "all") and len(test.args) == 1 and \
+            isinstance(test.args[0].value, (cst.GeneratorExp, cst.ListComp)):
+        return _contained(test.args[0].value.elt)
+    if isinstance(func, cst.Attribute) and (func.attr.value in _PATH_CHECK_METHODS or
+                                            func.attr.value == "startswith" and not _starts_with_dash(test)):
+        return _root(func.value)
+    return None
 
 
 def _starts_with_dash(call: cst.Call) -> bool:
