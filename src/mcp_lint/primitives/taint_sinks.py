@@ -67,7 +67,7 @@ class TaintedCall(Primitive):
         "argv-checks": Key(List(Str(choices=("program", "shell-script", "options"))), default=()),
         "shells": Key(List(Str()), default=("sh", "bash", "zsh", "dash", "ksh", "fish", "ash", "csh", "tcsh",
                                             "cmd", "cmd.exe", "powershell", "powershell.exe", "pwsh",
-                                            "pwsh.exe")),
+                                            "pwsh.exe", "python", "python3")),
         "script-flags": Key(List(Str()), default=("-c", "-lc", "-ic", "-cl", "/c", "/C", "/k", "/K",
                                                   "-Command", "-command", "-EncodedCommand")),
         "report-origins": Key(List(Str(choices=("tool", "param", "opaque")), min_items=1), default=("tool",)),
