@@ -130,3 +130,30 @@ rules:
     assert result.exit_code == 2
     assert "pack.yaml:9" in result.stdout + result.stderr
     assert "between 0.0 and 10.0" in result.stdout + result.stderr
+
+
+def test_a_shell_further_in_the_argv_runs_its_script(tmp_path):
+    code = '''\
+import subprocess
+from fastmcp import FastMCP
+
+mcp = FastMCP("docker")
+
+@mcp.tool
+def exec_in(container: str, command: str) -> str:
+    """Run a command in a container."""
+    return subprocess.run(["docker", "exec", "--", container, "bash", "-lc", command], timeout=30).stdout
+
+@mcp.tool
+def exec_fixed(container: str) -> str:
+    """Run a fixed command in a container."""
+    return subprocess.run(["docker", "exec", "--", container, "sh", "-c", "uptime"], timeout=30).stdout
+
+@mcp.tool
+def script_named(name: str) -> str:
+    """`-c` after a script file is that script's argument, not a shell flag."""
+    return subprocess.run(["bash", "tools/run.sh", "-c", name], timeout=30).stdout
+'''
+    found = _json(tmp_path, "docker.py", code, "--select", "MCP102,MCP112")
+    assert [(f["id"], f["start"]["line"]) for f in found] == [("MCP102", 9)]
+    assert "the script of `bash -lc`" in found[0]["message"]

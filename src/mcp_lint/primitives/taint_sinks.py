@@ -159,15 +159,13 @@ class TaintedCall(Primitive):
         if origin is not None:
             return (origin, first.expr, "the program to run (argv[0])") if "program" in self.checks else None
         program = program_text(ctx, first.expr, first.point)
-        script_at = self._script_index(ctx, items, program)
-        if script_at is not None:
-            script = items[script_at]
-            if "shell-script" in self.checks:
-                origin = self._origin(ctx, script.expr, script.point)
-                if origin is not None:
-                    shell = os.path.basename(program or "")
-                    flag = constant_text(ctx, items[script_at - 1].expr, items[script_at - 1].point)
-                    return origin, script.expr, f"the script of `{shell} {flag}`"
+        found = self._script_index(ctx, items, program)
+        script_at = found[0] if found is not None else None
+        if found is not None and "shell-script" in self.checks:
+            script = items[found[0]]
+            origin = self._origin(ctx, script.expr, script.point)
+            if origin is not None:
+                return origin, script.expr, f"the script of `{found[1]}`"
         if "options" not in self.checks:
             return None
         return self._option_hit(ctx, items, script_at)
@@ -194,19 +192,26 @@ class TaintedCall(Primitive):
                 return origin, item.expr, role
         return None
 
-    def _script_index(self, ctx: FileContext, items: list[Item], program: str | None) -> int | None:
-        if program is None or os.path.basename(program).lower() not in self.shells and \
-                os.path.basename(program) not in self.shells:
-            return None
-        for i, item in enumerate(items[1:-1], 1):
+    def _script_index(self, ctx: FileContext, items: list[Item], program: str | None) -> tuple[int, str] | None:
+        """Where a shell's script is: `["sh", "-c", script]`, also further in
+        (`["docker", "exec", name, "bash", "-lc", script]`), with the shell's name."""
+        for j, item in enumerate(items[:-1]):
             if item.splat:
                 return None
-            if constant_text(ctx, item.expr, item.point) in self.script_flags:
-                at = i + 1
-                if at + 1 < len(items) and not items[at].splat and \
-                        constant_text(ctx, items[at].expr, items[at].point) == "--":
-                    at += 1  # `sh -c -- script`
-                return at if not items[at].splat else None
+            name = program if j == 0 else constant_text(ctx, item.expr, item.point)
+            if name is None or os.path.basename(name) not in self.shells and \
+                    os.path.basename(name).lower() not in self.shells:
+                continue
+            for i in range(j + 1, len(items) - 1):
+                flag = None if items[i].splat else constant_text(ctx, items[i].expr, items[i].point)
+                if flag is None or not flag.startswith(("-", "/")):
+                    break
+                if flag in self.script_flags:
+                    at = i + 1
+                    if at + 1 < len(items) and not items[at].splat and \
+                            constant_text(ctx, items[at].expr, items[at].point) == "--":
+                        at += 1  # `sh -c -- script`
+                    return (at, f"{os.path.basename(name)} {flag}") if not items[at].splat else None
         return None
 
     def _applies(self, ctx: FileContext, call: cst.Call, spec: dict) -> bool:
