@@ -157,3 +157,34 @@ def script_named(name: str) -> str:
     found = _json(tmp_path, "docker.py", code, "--select", "MCP102,MCP112")
     assert [(f["id"], f["start"]["line"]) for f in found] == [("MCP102", 9)]
     assert "the script of `bash -lc`" in found[0]["message"]
+
+
+def test_gitpython_commands_are_argv_sinks(tmp_path):
+    code = '''\
+import git
+from mcp.server.fastmcp import FastMCP
+
+mcp = FastMCP("git")
+
+@mcp.tool()
+def diff(repo_path: str, target: str) -> str:
+    """Diff against a target."""
+    repo = git.Repo(repo_path)
+    return repo.git.diff("--unified=3", target)
+
+@mcp.tool()
+def checkout(repo_path: str, branch: str) -> str:
+    """Switch branches."""
+    if branch.startswith("-"):
+        raise ValueError("invalid branch name")
+    repo = git.Repo(repo_path)
+    return repo.git.checkout(branch)
+
+@mcp.tool()
+def add(repo_path: str, files: list[str]) -> str:
+    """Stage files."""
+    return git.Repo(repo_path).git.add("--", *files)
+'''
+    found = _json(tmp_path, "gitserver.py", code, "--select", "MCP102,MCP112")
+    assert [(f["id"], f["start"]["line"]) for f in found] == [("MCP112", 10)]
+    assert "tool parameter `target`" in found[0]["message"]
