@@ -375,7 +375,13 @@ def _has_allow_list(fn: cst.FunctionDef, derived: set[str]) -> bool:
 
 
 def _has_timeout(ctx: FileContext, fn: cst.FunctionDef) -> bool:
+    """`asyncio.wait_for(...)`, `async with asyncio.timeout(...)`, `proc.communicate(timeout=...)`."""
     for n in _walk(fn.body):
-        if isinstance(n, cst.Call) and (keyword(n, "timeout") is not None or ctx.resolve(n.func) in _TIMEOUT_CALLS):
+        if not isinstance(n, cst.Call):
+            continue
+        if ctx.resolve(n.func) in _TIMEOUT_CALLS:
+            return True
+        if isinstance(n.func, cst.Attribute) and n.func.attr.value in ("communicate", "wait") and \
+                keyword(n, "timeout") is not None:
             return True
     return False
