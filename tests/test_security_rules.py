@@ -188,3 +188,28 @@ def add(repo_path: str, files: list[str]) -> str:
     found = _json(tmp_path, "gitserver.py", code, "--select", "MCP102,MCP112")
     assert [(f["id"], f["start"]["line"]) for f in found] == [("MCP112", 10)]
     assert "tool parameter `target`" in found[0]["message"]
+
+
+def test_ssrf_reads_request_objects_and_urljoin(tmp_path):
+    code = '''\
+import urllib.request
+from urllib.parse import urljoin
+import requests
+from mcp.server.fastmcp import FastMCP
+
+mcp = FastMCP("x")
+BASE = "https://api.example.com"
+
+@mcp.tool()
+def fetch(url: str, path: str, item: str) -> str:
+    """Fetch."""
+    req = urllib.request.Request(url, headers={"User-Agent": "x"})
+    urllib.request.urlopen(urllib.request.Request(BASE + "/" + item), timeout=5)
+    requests.get(urljoin(BASE, "/items/" + item), timeout=5)
+    requests.get(urljoin(BASE, path), timeout=5)
+    with urllib.request.urlopen(req, timeout=10) as resp:
+        return resp.read().decode()
+'''
+    found = _json(tmp_path, "fetcher.py", code, "--select", "MCP105")
+    assert [f["start"]["line"] for f in found] == [15, 16]
+    assert "`path`" in found[0]["message"] and "`url`" in found[1]["message"]

@@ -57,6 +57,12 @@ def program_text(ctx: FileContext, expr: cst.BaseExpression, point: Point) -> st
     text = constant_text(ctx, expr, point)
     if text is not None or not isinstance(expr, (cst.Name, cst.Call)):
         return text
+    if isinstance(expr, cst.Call) and len(expr.args) == 2 and ctx.resolve(expr.func) == "urllib.parse.urljoin":
+        first = _url_parts(ctx, expr.args[1].value, point, depth + 1)[0]
+        if first[0] is not None and first[0].startswith("/") and not first[0].startswith("//"):
+            return _url_parts(ctx, expr.args[0].value, point, depth + 1) + [("/", None, point)]  # a path on base
+    if isinstance(expr, cst.Call) and expr.args and ctx.resolve(expr.func) in _REQUEST_OBJECTS:
+        return _url_parts(ctx, expr.args[0].value, point, depth + 1)  # `urlopen(Request(url, ...))`
     if isinstance(expr, cst.Name):
         bindings = ctx.flows.reaching(expr.value, point)
         if len(bindings) == 1 and bindings[0].kind == ASSIGN and isinstance(bindings[0].node, cst.Call):
@@ -213,6 +219,7 @@ def starts_with_text(ctx: FileContext, expr: cst.BaseExpression, point: Point, d
 # URLs
 # ---------------------------------------------------------------------------------------------
 
+_REQUEST_OBJECTS = frozenset({"urllib.request.Request", "requests.Request", "httpx.Request"})
 _FORMAT_FIELD = re.compile(r"\{([^{}!:]*)[^{}]*\}")
 _PERCENT_FIELD = re.compile(r"%(?:\([^)]*\))?[-#0 +]*\d*(?:\.\d+)?[sdrif]")
 
@@ -256,6 +263,12 @@ def _url_parts(ctx: FileContext, expr: cst.BaseExpression, point: Point,
                     return keywords.get(field.split(".")[0].split("[")[0])
                 return positional[i] if i < len(positional) else None
             return _template(template, _FORMAT_FIELD, pick, point)
+    if isinstance(expr, cst.Call) and len(expr.args) == 2 and ctx.resolve(expr.func) == "urllib.parse.urljoin":
+        first = _url_parts(ctx, expr.args[1].value, point, depth + 1)[0]
+        if first[0] is not None and first[0].startswith("/") and not first[0].startswith("//"):
+            return _url_parts(ctx, expr.args[0].value, point, depth + 1) + [("/", None, point)]  # a path on base
+    if isinstance(expr, cst.Call) and expr.args and ctx.resolve(expr.func) in _REQUEST_OBJECTS:
+        return _url_parts(ctx, expr.args[0].value, point, depth + 1)  # `urlopen(Request(url, ...))`
     if isinstance(expr, cst.Name):
         bindings = ctx.flows.reaching(expr.value, point)
         if len(bindings) == 1 and bindings[0].kind == ASSIGN and not bindings[0].index and \
