@@ -213,3 +213,40 @@ def fetch(url: str, path: str, item: str) -> str:
     found = _json(tmp_path, "fetcher.py", code, "--select", "MCP105")
     assert [f["start"]["line"] for f in found] == [15, 16]
     assert "`path`" in found[0]["message"] and "`url`" in found[1]["message"]
+
+
+def test_a_blocklist_is_not_an_allow_list(tmp_path):
+    code = '''\
+import subprocess
+from mcp.server.fastmcp import FastMCP
+
+mcp = FastMCP("shell")
+BLOCKED = {"rm", "sudo"}
+ALLOWED = {"ls", "cat"}
+
+@mcp.tool()
+def blocked(command: str) -> str:
+    """Run anything but a few commands."""
+    if command.split()[0] in BLOCKED:
+        raise ValueError("blocked")
+    return subprocess.run(command, shell=True, capture_output=True, text=True).stdout
+
+@mcp.tool()
+def gated(command: str) -> str:
+    """Run listed commands only."""
+    if command.split()[0] in ALLOWED:
+        return subprocess.run(command, shell=True, capture_output=True, text=True).stdout
+    return "not allowed"
+
+@mcp.tool()
+def prefixed(command: str, strict: bool) -> str:
+    """Run commands with an allowed prefix, when strict."""
+    if strict and not command.startswith(("git ", "ls ")):
+        raise ValueError("not allowed")
+    return subprocess.run(command, shell=True, capture_output=True, text=True).stdout
+'''
+    found = {f["start"]["line"]: f for f in _json(tmp_path, "lists.py", code, "--select", "MCP102")}
+    assert sorted(found) == [13, 19, 27]
+    assert "no allow-list check" in found[13]["message"] and found[13]["confidence"] == "high"
+    assert "restricted by an allow-list check" in found[19]["message"]
+    assert "restricted by an allow-list check" in found[27]["message"]

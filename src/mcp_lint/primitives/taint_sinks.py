@@ -28,7 +28,7 @@ import os
 
 import libcst as cst
 
-from ..analysis.cst_utils import code, iter_names, keyword, string_value, target_names
+from ..analysis.cst_utils import code, iter_names, keyword, string_value, target_names, terminates
 from ..analysis.state import Point
 from ..analysis.taint import OPAQUE_ORIGIN, PARAM_ORIGIN, TOOL, Origin, unsafe_origins
 from ..context import FileContext
@@ -281,7 +281,7 @@ def _restrictions(ctx: FileContext, sink: cst.Call, origin: Origin) -> list[str]
         if helper is not None:
             helpers += [_local_target(ctx, n) for n in _walk(helper.body) if isinstance(n, cst.Call)]
     scopes += [(h, set(_param_names(h))) for h in dict.fromkeys(helpers) if h is not None]
-    if any(_has_allow_list(fn, names) for fn, names in scopes):
+    if any(_has_allow_list(fn, names, sink) for fn, names in scopes):
         out.append("an allow-list check")
     functions = [fn for fn, _ in scopes[:2]]
     if keyword(sink, "timeout") is not None or any(_has_timeout(ctx, fn) for fn in functions):
@@ -341,9 +341,10 @@ def _walk(root: cst.CSTNode):
         stack.extend(n.children)
 
 
-def _has_allow_list(fn: cst.FunctionDef, derived: set[str]) -> bool:
-    """A membership test (`x in ALLOWED`, `cmd.split()[0] not in SAFE`) or a prefix check
-    (`cmd.startswith(("git ", "ls "))`) on a value derived from the input."""
+def _has_allow_list(fn: cst.FunctionDef, derived: set[str], sink: cst.Call) -> bool:
+    """An allow-list test on a value derived from the input: a membership or prefix test
+    (`cmd.split()[0] not in SAFE`, `not cmd.startswith(("git ", "ls "))`) whose branch rejects
+    unlisted values, or a positive test (`if x in ALLOWED:`) whose branch holds the sink."""
     derived = set(derived)
     nodes = list(_walk(fn))
     changed = True
@@ -362,16 +363,40 @@ def _has_allow_list(fn: cst.FunctionDef, derived: set[str]) -> bool:
                         derived.add(name.value)
                         changed = True
     for n in nodes:
-        if isinstance(n, cst.Comparison) and len(n.comparisons) == 1 and \
-                isinstance(n.comparisons[0].operator, (cst.In, cst.NotIn)) and \
-                any(x.value in derived for x in iter_names(n.left)) and \
-                not any(x.value in derived for x in iter_names(n.comparisons[0].comparator)):
-            return True
-        if isinstance(n, cst.Call) and isinstance(n.func, cst.Attribute) and n.func.attr.value == "startswith" and \
-                n.args and any(x.value in derived for x in iter_names(n.func.value)) and \
-                string_value(n.args[0].value) != "-":
-            return True
+        if not isinstance(n, cst.If):
+            continue
+        # `if x not in ALLOWED: raise` / `if not x.startswith(OK): return` reject what is not
+        # listed; `if x in ALLOWED: run(x)` runs only what is. `if x in BLOCKED: raise` is a
+        # blocklist, not an allow-list.
+        rejects = terminates(n.body) and not _contains(n.body, sink)
+        for part in _conjuncts(n.test):
+            negated = isinstance(part, cst.UnaryOperation) and isinstance(part.operator, cst.Not)
+            unlisted = _listed(part.expression if negated else part, derived, negated)  # type: ignore[union-attr]
+            if unlisted is True and rejects or unlisted is False and _contains(n.body, sink):
+                return True
     return False
+
+
+def _conjuncts(test: cst.BaseExpression) -> list[cst.BaseExpression]:
+    if isinstance(test, cst.BooleanOperation):
+        return _conjuncts(test.left) + _conjuncts(test.right)
+    return [test]
+
+
+def _listed(test: cst.BaseExpression, derived: set[str], negated: bool) -> bool | None:
+    """For a membership or prefix test on a derived value: True when the test passes for
+    values NOT on the list (`x not in L`, `not x.startswith(L)`), False when it passes for
+    listed values, None when it is not such a test."""
+    if isinstance(test, cst.Comparison) and len(test.comparisons) == 1 and \
+            isinstance(test.comparisons[0].operator, (cst.In, cst.NotIn)) and \
+            any(x.value in derived for x in iter_names(test.left)) and \
+            not any(x.value in derived for x in iter_names(test.comparisons[0].comparator)):
+        return isinstance(test.comparisons[0].operator, cst.NotIn) != negated
+    if isinstance(test, cst.Call) and isinstance(test.func, cst.Attribute) and test.func.attr.value == "startswith" \
+            and test.args and any(x.value in derived for x in iter_names(test.func.value)) and \
+            string_value(test.args[0].value) != "-":
+        return negated
+    return None
 
 
 def _has_timeout(ctx: FileContext, fn: cst.FunctionDef) -> bool:
