@@ -250,3 +250,32 @@ def prefixed(command: str, strict: bool) -> str:
     assert "no allow-list check" in found[13]["message"] and found[13]["confidence"] == "high"
     assert "restricted by an allow-list check" in found[19]["message"]
     assert "restricted by an allow-list check" in found[27]["message"]
+
+
+def test_code_checked_node_by_node_is_not_code_execution(tmp_path):
+    code = '''\
+import ast
+from mcp.server.fastmcp import FastMCP
+
+mcp = FastMCP("calc")
+SAFE = (ast.Expression, ast.BinOp, ast.Constant, ast.operator)
+
+@mcp.tool()
+def checked_with_all(expression: str) -> str:
+    """The source text is evaluated after its tree passed the check."""
+    tree = ast.parse(expression, mode="eval")
+    if not all(isinstance(node, SAFE) for node in ast.walk(tree)):
+        raise ValueError("not arithmetic")
+    return str(eval(expression))
+
+@mcp.tool()
+def checked_other_tree(expression: str, other: str) -> str:
+    """Checking one tree says nothing about another text."""
+    tree = ast.parse(other, mode="eval")
+    for node in ast.walk(tree):
+        if not isinstance(node, SAFE):
+            raise ValueError("not arithmetic")
+    return str(eval(expression))
+'''
+    found = _json(tmp_path, "calc.py", code, "--select", "MCP104")
+    assert [f["start"]["line"] for f in found] == [22]

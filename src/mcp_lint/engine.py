@@ -609,6 +609,7 @@ class _Walker:
             self.state.loops.pop()
             self.state.finished_loops[node] = loop
             frame.path.pop()
+        self.recorder.for_done(node)
         if node.orelse is not None:
             self.branch(node, 1, node.orelse)
 

@@ -314,6 +314,34 @@ class FlowRecorder:
         for name, kind, collection in self._guarded(node.test):
             self._narrow(name, kind, collection, node)
 
+    def for_done(self, node: cst.For) -> None:
+        """`for n in ast.walk(tree): if not isinstance(n, ALLOWED): raise` checks every node of
+        `tree` (and of the text it was parsed from): sanitizer kind "ast"."""
+        if not isinstance(node.target, cst.Name):
+            return
+        tree = self._walked_tree(node.iter)
+        if tree is None:
+            return
+        for stmt in node.body.body:
+            if isinstance(stmt, cst.If) and terminates(stmt.body, self.ctx.imports.resolve) and \
+                    _isinstance_of(stmt.test, node.target.value, negated=True):
+                self._narrow_tree(tree, node)
+                return
+
+    def _walked_tree(self, expr: cst.BaseExpression) -> str | None:
+        if isinstance(expr, cst.Call) and len(expr.args) == 1 and self.ctx.imports.resolve(expr.func) == "ast.walk":
+            return _root(expr.args[0].value)
+        return None
+
+    def _narrow_tree(self, tree: str, node: cst.CSTNode) -> None:
+        bindings = self.ctx.state.frame.bindings.get(tree)
+        value = bindings[-1].node if bindings and bindings[-1].kind == ASSIGN else None
+        self._narrow(tree, "ast", None, node)
+        if isinstance(value, cst.Call) and value.args and self.ctx.imports.resolve(value.func) == "ast.parse":
+            source = _root(value.args[0].value)
+            if source and source != tree:
+                self._narrow(source, "ast", None, node)
+
     def statement_guard(self, expr: cst.BaseExpression) -> None:
         """`p.relative_to(base)` raises unless p is inside base; `validate(x)` may narrow x."""
         if isinstance(expr, cst.Await):
@@ -411,6 +439,13 @@ class FlowRecorder:
                 name = _contained(inner)
                 if name:
                     out.append((name, "path", None))
+                gen = inner.args[0].value if len(inner.args) == 1 else None
+                if inner.func.value == "all" and isinstance(gen, cst.GeneratorExp) and gen.for_in.inner_for_in is None \
+                        and isinstance(gen.for_in.target, cst.Name) and \
+                        _isinstance_of(gen.elt, gen.for_in.target.value, negated=False):
+                    tree = self._walked_tree(gen.for_in.iter)  # `all(isinstance(n, OK) for n in ast.walk(t))`
+                    if tree:
+                        self._narrow_tree(tree, test)
             elif negated and isinstance(inner, cst.Call):
                 qual = self.ctx.imports.resolve(inner.func) or ""
                 if qual in ("re.match", "re.fullmatch", "re.search") and len(inner.args) >= 2:
@@ -437,6 +472,16 @@ class FlowRecorder:
             if name:
                 out.append((name, "option", None))
         return out
+
+
+def _isinstance_of(test: cst.BaseExpression, name: str, negated: bool) -> bool:
+    """`isinstance(name, ...)` (or `not isinstance(name, ...)` when negated)."""
+    if negated:
+        if not (isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not)):
+            return False
+        test = test.expression
+    return isinstance(test, cst.Call) and isinstance(test.func, cst.Name) and test.func.value == "isinstance" and \
+        len(test.args) == 2 and isinstance(test.args[0].value, cst.Name) and test.args[0].value.value == name
 
 
 def _contained(test: cst.BaseExpression) -> str | None:
