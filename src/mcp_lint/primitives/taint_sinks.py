@@ -127,8 +127,8 @@ class TaintedCall(Primitive):
             value = func.value if isinstance(func, cst.Attribute) else None
         else:
             value = sink_argument(sink, spec)
-        if value is None:
-            return None
+        if value is None or isinstance(value, cst.Call) and any(p.match(value, ctx, point) for p, _ in self.sinks):
+            return None  # `eval(compile(src))`: reported once, where the input goes in
         parts = url_head(ctx, value, point) if spec["url"] else [(value, point)]
         for part, at in parts:
             origin = self._origin(ctx, part, at)
