@@ -279,3 +279,31 @@ def checked_other_tree(expression: str, other: str) -> str:
 '''
     found = _json(tmp_path, "calc.py", code, "--select", "MCP104")
     assert [f["start"]["line"] for f in found] == [22]
+
+
+def test_an_allow_listed_program_leaves_argument_injection(tmp_path):
+    code = '''\
+import shlex
+import subprocess
+from mcp.server.fastmcp import FastMCP
+
+mcp = FastMCP("shell")
+ALLOWED = {"ls", "cat", "git"}
+
+@mcp.tool()
+def run(command_line: str) -> str:
+    """Run an allowed program."""
+    argv = shlex.split(command_line)
+    if not argv or argv[0] not in ALLOWED:
+        raise ValueError("program not allowed")
+    return subprocess.run(argv, capture_output=True, text=True, timeout=30).stdout
+
+@mcp.tool()
+def run_any(command_line: str) -> str:
+    """Run any program."""
+    argv = shlex.split(command_line)
+    return subprocess.run(argv, capture_output=True, text=True, timeout=30).stdout
+'''
+    found = _json(tmp_path, "allowed.py", code, "--select", "MCP102,MCP112")
+    assert [(f["id"], f["start"]["line"]) for f in found] == [("MCP112", 14), ("MCP102", 20)]
+    assert "allow-listed program" in found[0]["message"]

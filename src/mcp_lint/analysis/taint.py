@@ -420,6 +420,9 @@ class FlowRecorder:
                     name = _root(right.value)  # `base not in p.parents`: p is inside base
                     if name:
                         out.append((name, "path", None))
+                elif isinstance(inner.left, cst.Subscript) and isinstance(inner.left.value, cst.Name) and \
+                        _first_index(inner.left):  # `argv[0] not in ALLOWED`: the program is one of a set
+                    out.append((inner.left.value.value, "program", right))
                 elif self._host_checked(inner.left):
                     out.extend((name, "host", None) for name in self._host_checked(inner.left))
                 elif isinstance(inner.left, cst.Name):
@@ -472,6 +475,11 @@ class FlowRecorder:
             if name:
                 out.append((name, "option", None))
         return out
+
+
+def _first_index(sub: cst.Subscript) -> bool:
+    return len(sub.slice) == 1 and isinstance(sub.slice[0].slice, cst.Index) and \
+        isinstance(sub.slice[0].slice.value, cst.Integer) and sub.slice[0].slice.value.value == "0"
 
 
 def _isinstance_of(test: cst.BaseExpression, name: str, negated: bool) -> bool:

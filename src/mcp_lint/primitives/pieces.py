@@ -120,7 +120,11 @@ def argv_alternatives(ctx: FileContext, expr: cst.BaseExpression, point: Point,
 def _binding_items(ctx: FileContext, name: cst.Name, point: Point, b, depth: int) -> list[list[Item]]:
     before = lambda: argv_alternatives(ctx, name, b.point, depth + 1)  # noqa: E731
     if b.kind == ASSIGN and not b.index and isinstance(b.node, cst.BaseExpression):
-        return argv_alternatives(ctx, b.node, b.point, depth + 1)
+        alternatives = argv_alternatives(ctx, b.node, b.point, depth + 1)
+        if len(alternatives) == 1 and len(alternatives[0]) == 1 and alternatives[0][0].splat and \
+                alternatives[0][0].expr is b.node:
+            return [[Item(name, point, splat=True)]]  # opaque as a whole: judged where it is used (guards)
+        return alternatives
     if b.kind == AUG and isinstance(b.node, cst.AugAssign) and isinstance(b.node.operator, cst.AddAssign):
         return _extend(before(), argv_alternatives(ctx, b.node.value, b.point, depth + 1))
     if b.kind == MUTATE and isinstance(b.node, cst.Call) and isinstance(b.node.func, cst.Attribute):
@@ -137,8 +141,8 @@ def _binding_items(ctx: FileContext, name: cst.Name, point: Point, b, depth: int
                 i = int(at.value)
                 return [alt[:i] + [new] + alt[i:] for alt in before()]
             return [alt + [new] for alt in before()]
-    if b.kind in (NARROW, CALL_GUARD):
-        return before()
+    if b.kind in (NARROW, CALL_GUARD):  # a guard: the value as a whole is judged where it is used
+        return [[Item(name, point, True) if i.splat and i.expr is name else i for i in alt] for alt in before()]
     if b.kind == PARAM and depth < _MAX_DEPTH:
         fn = b.point.frame.node
         star = fn.params.star_arg if isinstance(fn, cst.FunctionDef) else None

@@ -151,9 +151,14 @@ class TaintedCall(Primitive):
             return self._option_hit(ctx, items, None) if "options" in self.checks else None
         first = items[0]
         if first.splat:
-            origin = self._origin(ctx, first.expr, first.point, frozenset({"all"}))
-            if origin is not None and "program" in self.checks:
-                return origin, first.expr, "the command line (program and arguments)"
+            origin = self._origin(ctx, first.expr, first.point, frozenset({"all", "program"}))
+            if origin is not None:
+                return (origin, first.expr, "the command line (program and arguments)") \
+                    if "program" in self.checks else None
+            if "options" in self.checks:  # `if argv[0] not in ALLOWED: ...`: the arguments remain
+                origin = self._origin(ctx, first.expr, first.point)
+                if origin is not None:
+                    return origin, first.expr, "arguments of an allow-listed program (any of them may be an option)"
             return None
         origin = self._origin(ctx, first.expr, first.point, frozenset({"all"}))
         if origin is not None:
