@@ -17,6 +17,8 @@ _FENCE = {".toml": "toml", ".py": "python"}
 def rule_markdown(rule: Rule) -> str:
     parts = [f"# {rule.id}: {rule.name}", ""]
     meta = f"Pack `{rule.pack}` · severity **{rule.severity.value}** · confidence {rule.confidence.value}"
+    if rule.security_severity is not None:
+        meta += f" · security-severity {rule.security_severity:.1f}"
     if rule.fix is not None:
         meta += f" · fix: {rule.fix.value}"
     if not rule.enabled:

@@ -234,7 +234,7 @@ class Engine:
             trace = tuple(TraceStep(spans[s.node], s.text) for s in p.trace if s.node in spans)
             out.append(Finding(
                 rule_id=p.rule.id, rule_name=p.rule.name,
-                severity=self.severity.get(p.rule.id, p.rule.severity), confidence=p.rule.confidence,
+                severity=self.severity.get(p.rule.id, p.rule.severity), confidence=p.confidence or p.rule.confidence,
                 path=path, span=span, message=p.message, trace=trace,
                 fix=_fix(p.fix, spans, lines) if p.fix is not None else None,
                 statement_line=stmt.start_line if stmt is not None else span.start_line,
@@ -640,6 +640,7 @@ class _Walker:
             self.state.loops.pop()
             self.state.finished_loops[node] = loop
             frame.path.pop()
+        self.recorder.for_done(node)
         if node.orelse is not None:
             self.branch(node, 1, node.orelse)
 

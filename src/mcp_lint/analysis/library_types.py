@@ -177,7 +177,7 @@ class TypeOracle:
         if isinstance(expr, cst.Call):
             target = self.call_target(expr, point)
             if target is None:
-                return None
+                return self._local_return_type(expr, point)
             return RETURNS.get(target) or (target if target in ALIASES.values() else None)
         if isinstance(expr, cst.Name):
             bindings = self.ctx.flows.reaching(expr.value, point)
@@ -203,6 +203,17 @@ class TypeOracle:
                         if found is not None:
                             return found
         return None
+
+    def _local_return_type(self, call: cst.Call, point: Point) -> str | None:
+        """`make_client(...)` where the same-file `def make_client(...) -> httpx.AsyncClient`."""
+        if not isinstance(call.func, cst.Name):
+            return None
+        fn = self.ctx.index.find_function(call.func.value, point.frame.info)
+        if fn is None or fn.returns is None:
+            return None
+        ann = fn.returns.annotation
+        name = canonical(self.ctx.imports.resolve(ann) or dotted(ann))
+        return name if name in RETURNS.values() else None
 
     def _binding_type(self, b, depth: int) -> str | None:
         key = id(b)

@@ -21,6 +21,7 @@ reach the use at all.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
@@ -84,6 +85,14 @@ _VALIDATE_METHODS = frozenset({"model_validate", "model_validate_json", "parse_o
 _SCHEMA_VALIDATORS = frozenset({"jsonschema.validate", "jsonschema.validators.validate"})
 _PATH_CHECK_METHODS = frozenset({"is_relative_to", "relative_to"})
 _PATTERN_METHODS = frozenset({"isidentifier", "isalnum", "isdigit", "isdecimal", "isnumeric", "isalpha"})
+# HTTP requests: the result is the remote server's answer, not the request's arguments.
+_HTTP_METHODS = frozenset({"get", "post", "put", "patch", "delete", "head", "options", "request", "stream", "send",
+                           "urlopen"})
+_HTTP_MODULES = frozenset({"requests", "httpx", "urllib.request", "urllib3"})
+_HTTP_CLIENTS = frozenset({"requests.Session", "httpx.Client", "httpx.AsyncClient", "aiohttp.ClientSession",
+                           "urllib3.PoolManager"})
+_DIGEST_METHODS = frozenset({"hexdigest", "digest"})
+_HOST_ATTRS = frozenset({"hostname", "netloc", "host"})
 _MUTATORS = frozenset({"append", "extend", "insert", "add", "update", "appendleft", "extendleft", "setdefault"})
 _MAX_DEPTH = 60
 _MAX_RESOLVE_DEPTH = 4
@@ -268,12 +277,16 @@ class FlowRecorder:
 
     def call(self, node: cst.Call) -> None:
         func = node.func
+        dispatched = _dispatched(node, self.ctx.imports.resolve)
+        if dispatched is not None:
+            func = dispatched[0]  # `asyncio.to_thread(helper, x)` calls helper(x)
         if isinstance(func, cst.Name):
             if func.value not in self.local_function_names:
                 return
-        elif not (isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name)
-                  and func.value.value in ("self", "cls") and func.attr.value in self.local_function_names):
-            return
+        elif not (isinstance(func, cst.Attribute) and func.attr.value in self.local_function_names and (
+                isinstance(func.value, cst.Name) or isinstance(func.value, cst.Attribute)
+                and isinstance(func.value.value, cst.Name) and func.value.value.value == "self")):
+            return  # a same-file function, or a method on self, cls or an instance of a same-file class
         frame = self.ctx.state.frame
         frame.local_calls.append((node, frame.point()))
 
@@ -288,6 +301,11 @@ class FlowRecorder:
             for name in names:
                 if isinstance(name, cst.Name):
                     self._narrow(name.value, ALL, test.comparisons[0].comparator, node)
+            for name in self._host_checked(test.left):
+                self._narrow(name, "host", None, node)
+        name = _contained(test)  # `if p.is_relative_to(base):`, `if any(str(p).startswith(d) for d in dirs):`
+        if name:
+            self._narrow(name, "path", None, node)
 
     def if_done(self, node: cst.If) -> None:
         """`if <x is bad>: raise/return` narrows x after the if."""
@@ -295,6 +313,34 @@ class FlowRecorder:
             return
         for name, kind, collection in self._guarded(node.test):
             self._narrow(name, kind, collection, node)
+
+    def for_done(self, node: cst.For) -> None:
+        """`for n in ast.walk(tree): if not isinstance(n, ALLOWED): raise` checks every node of
+        `tree` (and of the text it was parsed from): sanitizer kind "ast"."""
+        if not isinstance(node.target, cst.Name):
+            return
+        tree = self._walked_tree(node.iter)
+        if tree is None:
+            return
+        for stmt in node.body.body:
+            if isinstance(stmt, cst.If) and terminates(stmt.body, self.ctx.imports.resolve) and \
+                    _isinstance_of(stmt.test, node.target.value, negated=True):
+                self._narrow_tree(tree, node)
+                return
+
+    def _walked_tree(self, expr: cst.BaseExpression) -> str | None:
+        if isinstance(expr, cst.Call) and len(expr.args) == 1 and self.ctx.imports.resolve(expr.func) == "ast.walk":
+            return _root(expr.args[0].value)
+        return None
+
+    def _narrow_tree(self, tree: str, node: cst.CSTNode) -> None:
+        bindings = self.ctx.state.frame.bindings.get(tree)
+        value = bindings[-1].node if bindings and bindings[-1].kind == ASSIGN else None
+        self._narrow(tree, "ast", None, node)
+        if isinstance(value, cst.Call) and value.args and self.ctx.imports.resolve(value.func) == "ast.parse":
+            source = _root(value.args[0].value)
+            if source and source != tree:
+                self._narrow(source, "ast", None, node)
 
     def statement_guard(self, expr: cst.BaseExpression) -> None:
         """`p.relative_to(base)` raises unless p is inside base; `validate(x)` may narrow x."""
@@ -337,6 +383,23 @@ class FlowRecorder:
         if name:
             self._narrow(name, "model", None, expr)
 
+    def _host_checked(self, left: cst.BaseExpression) -> list[str]:
+        """`urlparse(url).hostname in ALLOWED` (or `parsed.netloc` after `parsed = urlparse(url)`):
+        the names whose host an allow-list test checks (sanitizer kind "host")."""
+        if not (isinstance(left, cst.Attribute) and left.attr.value in _HOST_ATTRS):
+            return []
+        name = _root(left.value)
+        if not name:
+            return []
+        out = [name]
+        bindings = self.ctx.state.frame.bindings.get(name)
+        if bindings and bindings[-1].kind == ASSIGN and isinstance(bindings[-1].node, cst.Call) and \
+                bindings[-1].node.args:
+            source = _root(bindings[-1].node.args[0].value)
+            if source and source != name:
+                out.append(source)
+        return out
+
     def _narrow(self, name: str, kind: str, collection: cst.CSTNode | None, node: cst.CSTNode) -> None:
         frame = self.ctx.state.frame
         self._bind(frame, Binding(name, NARROW, collection if collection is not None else node, frame.point(),
@@ -357,6 +420,11 @@ class FlowRecorder:
                     name = _root(right.value)  # `base not in p.parents`: p is inside base
                     if name:
                         out.append((name, "path", None))
+                elif isinstance(inner.left, cst.Subscript) and isinstance(inner.left.value, cst.Name) and \
+                        _first_index(inner.left):  # `argv[0] not in ALLOWED`: the program is one of a set
+                    out.append((inner.left.value.value, "program", right))
+                elif self._host_checked(inner.left):
+                    out.extend((name, "host", None) for name in self._host_checked(inner.left))
                 elif isinstance(inner.left, cst.Name):
                     out.append((inner.left.value, ALL, right))
                 elif isinstance(inner.left, cst.Tuple):  # `(schema, table) not in VALID`
@@ -369,7 +437,19 @@ class FlowRecorder:
                     out.append((name, "path", None))
             return out
         if not isinstance(inner, cst.Call) or not isinstance(inner.func, cst.Attribute):
-            if negated and isinstance(inner, cst.Call):
+            if negated and isinstance(inner, cst.Call) and isinstance(inner.func, cst.Name) and \
+                    inner.func.value in ("any", "all"):
+                name = _contained(inner)
+                if name:
+                    out.append((name, "path", None))
+                gen = inner.args[0].value if len(inner.args) == 1 else None
+                if inner.func.value == "all" and isinstance(gen, cst.GeneratorExp) and gen.for_in.inner_for_in is None \
+                        and isinstance(gen.for_in.target, cst.Name) and \
+                        _isinstance_of(gen.elt, gen.for_in.target.value, negated=False):
+                    tree = self._walked_tree(gen.for_in.iter)  # `all(isinstance(n, OK) for n in ast.walk(t))`
+                    if tree:
+                        self._narrow_tree(tree, test)
+            elif negated and isinstance(inner, cst.Call):
                 qual = self.ctx.imports.resolve(inner.func) or ""
                 if qual in ("re.match", "re.fullmatch", "re.search") and len(inner.args) >= 2:
                     name = _root(inner.args[1].value)
@@ -395,6 +475,36 @@ class FlowRecorder:
             if name:
                 out.append((name, "option", None))
         return out
+
+
+def _first_index(sub: cst.Subscript) -> bool:
+    return len(sub.slice) == 1 and isinstance(sub.slice[0].slice, cst.Index) and \
+        isinstance(sub.slice[0].slice.value, cst.Integer) and sub.slice[0].slice.value.value == "0"
+
+
+def _isinstance_of(test: cst.BaseExpression, name: str, negated: bool) -> bool:
+    """`isinstance(name, ...)` (or `not isinstance(name, ...)` when negated)."""
+    if negated:
+        if not (isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not)):
+            return False
+        test = test.expression
+    return isinstance(test, cst.Call) and isinstance(test.func, cst.Name) and test.func.value == "isinstance" and \
+        len(test.args) == 2 and isinstance(test.args[0].value, cst.Name) and test.args[0].value.value == name
+
+
+def _contained(test: cst.BaseExpression) -> str | None:
+    """The path a containment test is about: `p` in `p.is_relative_to(base)`,
+    `str(p).startswith(base)`, `any(p.is_relative_to(d) for d in allowed)`."""
+    if not isinstance(test, cst.Call):
+        return None
+    func = test.func
+    if isinstance(func, cst.Name) and func.value in ("any", "all") and len(test.args) == 1 and \
+            isinstance(test.args[0].value, (cst.GeneratorExp, cst.ListComp)):
+        return _contained(test.args[0].value.elt)
+    if isinstance(func, cst.Attribute) and (func.attr.value in _PATH_CHECK_METHODS or
+                                            func.attr.value == "startswith" and not _starts_with_dash(test)):
+        return _root(func.value)
+    return None
 
 
 def _starts_with_dash(call: cst.Call) -> bool:
@@ -889,6 +999,15 @@ class Flows:
         def arg_flows() -> list[Flow]:
             return [self._expr(a.value, point, overlay) for a in args]
 
+        dispatched = _dispatched(call, self.imports.resolve) if qual is not None or isinstance(func, cst.Attribute) \
+            else None
+        if dispatched is not None and overlay is None:
+            target = self._call_target(call, point.frame, point)
+            if target is not None:
+                return self._through_helper(target, call, point)
+        if self._is_response(call, qual, point):
+            # What a remote server answered: not known-safe, but not the text the model wrote either.
+            return self._opaque(f"the response of `{code(func, 40)}()`", call)
         if qual is not None:
             if qual in _SAFE_CALLS:
                 return EMPTY
@@ -919,6 +1038,12 @@ class Flows:
                 target = self.index.method(_class_of(point.frame), method)
                 if target is not None:
                     return self._through_helper(target, call, point, bound=True)
+            elif overlay is None and method in self.ctx.recorder.local_function_names:
+                target = self.index.method(self._instance_class(recv, point), method)
+                if target is not None:
+                    return self._through_helper(target, call, point, bound=True)
+            if method in _DIGEST_METHODS:
+                return EMPTY  # `hashlib.sha256(x).hexdigest()`: hex digits, whatever x was
             if method in _VALIDATE_METHODS:
                 return tuple(o.sanitized("model") for o in union(*arg_flows()))
             if method in _SANITIZER_METHODS:
@@ -935,6 +1060,17 @@ class Flows:
             recv_flow = self._expr(recv, point, overlay)
             return union(recv_flow, *arg_flows())
         return union(self._expr(func, point, overlay), *arg_flows())
+
+    def _is_response(self, call: cst.Call, qual: str | None, point: Point) -> bool:
+        func = call.func
+        method = func.attr.value if isinstance(func, cst.Attribute) else \
+            func.value if isinstance(func, cst.Name) else ""
+        if method not in _HTTP_METHODS:
+            return False
+        if qual is not None:
+            return qual.rsplit(".", 1)[0] in _HTTP_MODULES
+        target = self.ctx.types.call_target(call, point) if isinstance(func, cst.Attribute) else None
+        return target is not None and target.rsplit(".", 1)[0] in _HTTP_CLIENTS
 
     def _constant_mapping(self, expr: cst.BaseExpression, point: Point) -> bool:
         if isinstance(expr, cst.Name) and not self.reaching(expr.value, point):
@@ -1020,21 +1156,50 @@ class Flows:
             self._callers = {}
             for frame in self.frames.values():
                 for call, point in frame.local_calls:
-                    target = self._call_target(call, frame)
+                    target = self._call_target(call, frame, point)
                     if target is not None:
                         self._callers.setdefault(target, []).append((call, point))
             for call, point in self.ctx.state.module_frame.local_calls:
-                target = self._call_target(call, self.ctx.state.module_frame)
+                target = self._call_target(call, self.ctx.state.module_frame, point)
                 if target is not None:
                     self._callers.setdefault(target, []).append((call, point))
         return self._callers.get(fn, [])
 
-    def _call_target(self, call: cst.Call, frame: Frame) -> cst.FunctionDef | None:
+    def _call_target(self, call: cst.Call, frame: Frame, point: Point | None = None) -> cst.FunctionDef | None:
         func = call.func
+        dispatched = _dispatched(call, self.imports.resolve)
+        if dispatched is not None:
+            func = dispatched[0]
         if isinstance(func, cst.Name):
             return self.index.find_function(func.value, frame.info)
         if isinstance(func, cst.Attribute):
-            return self.index.method(_class_of(frame), func.attr.value)
+            if isinstance(func.value, cst.Name) and func.value.value in ("self", "cls"):
+                return self.index.method(_class_of(frame), func.attr.value)
+            if point is not None:
+                return self.index.method(self._instance_class(func.value, point), func.attr.value)
+        return None
+
+    def _instance_class(self, recv: cst.BaseExpression, point: Point) -> str | None:
+        """`executor` in `executor.run(x)` after `executor = Executor(...)` (a same-file class),
+        locally, in an enclosing function, at module level or as `self.executor`."""
+        values: list = []
+        if isinstance(recv, cst.Name):
+            bindings = self.reaching(recv.value, point)
+            values = [b.node for b in bindings if b.kind == ASSIGN and not b.index] if bindings else list(
+                self.index.module_bindings.get(recv.value) or ())
+        elif isinstance(recv, cst.Attribute) and isinstance(recv.value, cst.Name) and recv.value.value == "self":
+            cls = self.index.classes.get(_class_of(point.frame) or "")
+            values = list(cls.self_attrs.get(recv.attr.value, ())) if cls is not None else []
+        for value in values:
+            if isinstance(value, cst.Await):
+                value = value.expression
+            if isinstance(value, cst.Call) and isinstance(value.func, cst.Name):
+                if value.func.value in self.index.classes:
+                    return value.func.value
+                factory = self.index.find_function(value.func.value, point.frame.info)
+                returns = factory.returns.annotation if factory is not None and factory.returns else None
+                if isinstance(returns, cst.Name) and returns.value in self.index.classes:
+                    return returns.value  # `pm = manager_for(client)` with `-> ProcessManager`
         return None
 
     def _argument_for(self, fn: cst.CSTNode | None, call: cst.Call, param: str,
@@ -1042,14 +1207,18 @@ class Flows:
         if not isinstance(fn, cst.FunctionDef):
             return None
         names = _param_names(fn)
+        args: Sequence[cst.Arg] = call.args
+        dispatched = _dispatched(call, self.imports.resolve)
+        if dispatched is not None:
+            args, bound = dispatched[1], isinstance(dispatched[0], cst.Attribute)
         if bound is None:
             bound = isinstance(call.func, cst.Attribute)
         if bound and names and names[0] in ("self", "cls"):
             names = names[1:]
-        for arg in call.args:
+        for arg in args:
             if arg.keyword is not None and arg.keyword.value == param:
                 return arg.value
-        positional = [a for a in call.args if a.keyword is None and not a.star]
+        positional = [a for a in args if a.keyword is None and not a.star]
         if param in names:
             i = names.index(param)
             if i < len(positional):
@@ -1057,9 +1226,34 @@ class Flows:
         for p in list(fn.params.params) + list(fn.params.kwonly_params):
             if p.name.value == param and p.default is not None:
                 return p.default
-        if any(a.star for a in call.args):
-            return next(a.value for a in call.args if a.star)
+        if any(a.star for a in args):
+            return next(a.value for a in args if a.star)
         return None
+
+
+_THREAD_DISPATCH = frozenset({"asyncio.to_thread", "anyio.to_thread.run_sync",
+                              "starlette.concurrency.run_in_threadpool", "fastapi.concurrency.run_in_threadpool"})
+
+
+def _dispatched(call: cst.Call, resolve) -> tuple[cst.BaseExpression, Sequence[cst.Arg]] | None:
+    """`asyncio.to_thread(fn, *args)`, `anyio.to_thread.run_sync(fn, *args)`,
+    `loop.run_in_executor(None, fn, *args)`: the function run and the arguments it gets."""
+    func = call.func
+    last = func.attr.value if isinstance(func, cst.Attribute) else func.value if isinstance(func, cst.Name) else ""
+    if last not in ("to_thread", "run_sync", "run_in_threadpool", "run_in_executor"):
+        return None
+    skip = 1
+    if last == "run_in_executor":
+        skip = 2
+    elif resolve(func) not in _THREAD_DISPATCH:
+        return None
+    positional = [a for a in call.args if a.keyword is None and not a.star]
+    if len(positional) < skip:
+        return None
+    rest = [a for a in call.args if a not in positional[:skip]]
+    if last == "run_sync":  # anyio's own keywords (cancellable, limiter) are not the function's
+        rest = [a for a in rest if a.keyword is None]
+    return positional[skip - 1].value, rest
 
 
 def _same_loop(a: tuple, b: tuple) -> bool:

@@ -18,6 +18,8 @@ from ..schema import Int, Key, List, Map, Str
 #   sqlite3.Cursor.execute    a method on a receiver of a known type (see library_types)
 #   requests.*                any function of a module (fnmatch)
 #   *.objects.raw             any call whose dotted callee ends this way
+#   *.git.*                   any call whose dotted callee matches (`repo.git.checkout`)
+#   .read_text                that method on any receiver (`Path(p).read_text()`)
 PATTERNS = List(Str(pattern=r"[\w.*]+"), min_items=1, single_ok=True)
 
 SINK = Map({
@@ -33,6 +35,8 @@ class CallPatterns:
         self.exact: set[str] = set()
         self.tails: list[str] = []
         self.globs: list[re.Pattern[str]] = []
+        self.methods: set[str] = set()
+        self.dotted_globs: list[re.Pattern[str]] = []  # `*.git.*`: matched against the dotted callee
         # The last name of every pattern: a call whose own last name is not among them cannot
         # match, which rejects almost every call without resolving anything.
         self.last_names: set[str] | None = set()
@@ -42,7 +46,11 @@ class CallPatterns:
                 self.last_names = None
             elif self.last_names is not None:
                 self.last_names.add(last)
-            if p.startswith("*."):
+            if p.startswith("."):
+                self.methods.add(p[1:])
+            elif p.startswith("*.") and "*" in p[1:]:
+                self.dotted_globs.append(re.compile(fnmatch.translate(p)))
+            elif p.startswith("*."):
                 self.tails.append(p[1:])
             elif "*" in p:
                 self.globs.append(re.compile(fnmatch.translate(p)))
@@ -56,6 +64,8 @@ class CallPatterns:
             last = func.attr.value if type(func) is cst.Attribute else func.value if type(func) is cst.Name else None
             if last is None or last not in self.last_names and not self._alias_possible(last, ctx):
                 return None
+        if self.methods and type(call.func) is cst.Attribute and call.func.attr.value in self.methods:
+            return call.func.attr.value
         target = ctx.types.call_target(call, point)
         if target is not None:
             if target in self.exact:
@@ -63,11 +73,14 @@ class CallPatterns:
             for g in self.globs:
                 if g.match(target):
                     return target
-        if self.tails:
+        if self.tails or self.dotted_globs:
             name = dotted(call.func)
             if name is not None:
                 for tail in self.tails:
                     if name.endswith(tail) and name != tail[1:]:
+                        return name
+                for g in self.dotted_globs:
+                    if g.match(name):
                         return name
         return None
 
@@ -98,3 +111,15 @@ def trace(origin: Origin, sink: cst.CSTNode, sink_text: str) -> tuple[Step, ...]
     if not steps or steps[-1].node is not sink:
         steps += (Step(sink, sink_text),)
     return steps
+
+
+def helper_returns(ctx: FileContext, call: cst.Call, point: Point) -> list[tuple[cst.BaseExpression, Point]]:
+    """What a same-file function (or `self.method`) returns, with where it returns it."""
+    func = call.func
+    target = None
+    if isinstance(func, cst.Name):
+        target = ctx.index.find_function(func.value, point.frame.info)
+    elif isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.value.value in ("self", "cls"):
+        target = ctx.index.unique_method(func.attr.value)
+    frame = ctx.flows.frames.get(target) if target is not None else None
+    return list(frame.returns) if frame is not None else []

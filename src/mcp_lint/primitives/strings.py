@@ -21,7 +21,7 @@ from ..analysis.taint import TOOL, Step, describe, unsafe_origins
 from ..context import FileContext
 from ..schema import Key, List, Map, Str
 from .base import Primitive
-from .common import SINKS, CallPatterns, shown_call, sink_argument, trace
+from .common import SINKS, CallPatterns, helper_returns, shown_call, sink_argument, trace
 
 _WRAPPERS = frozenset({"strip", "lstrip", "rstrip", "lower", "upper", "replace", "format_map", "encode"})
 _COMMENT = re.compile(r"^(\s+|--[^\n]*\n?|/\*.*?\*/|\()+", re.DOTALL)
@@ -116,7 +116,7 @@ class FormattedStringSink(Primitive):
             return [(arg, point, None, depth == 0)]
         if isinstance(arg, cst.Call):  # `execute(build_sql(x))`: the SQL a same-file helper returns
             out = []
-            for value, returned_at in _helper_returns(ctx, arg, point):
+            for value, returned_at in helper_returns(ctx, arg, point):
                 out.extend(self.builds(ctx, value, returned_at, depth + 1))
             return out
         if not isinstance(arg, cst.Name):
@@ -152,22 +152,10 @@ class FormattedStringSink(Primitive):
         if isinstance(arg, cst.BinaryOperation) and isinstance(arg.left, cst.Name):
             return self.looks_like_sql(ctx, arg.left, point, depth + 1)
         if isinstance(arg, cst.Call) and not leading_text(arg):
-            return any(self.looks_like_sql(ctx, value, at, depth + 1) for value, at in _helper_returns(ctx, arg, point))
+            return any(self.looks_like_sql(ctx, value, at, depth + 1) for value, at in helper_returns(ctx, arg, point))
         text = _COMMENT.sub("", leading_text(arg))
         word = re.match(r"[A-Za-z]+", text)
         return bool(word) and word.group(0).upper() in self.keywords
-
-
-def _helper_returns(ctx: FileContext, call: cst.Call, point: Point) -> list[tuple[cst.BaseExpression, Point]]:
-    """What a same-file function (or `self.method`) returns, with where it returns it."""
-    func = call.func
-    target = None
-    if isinstance(func, cst.Name):
-        target = ctx.index.find_function(func.value, point.frame.info)
-    elif isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.value.value in ("self", "cls"):
-        target = ctx.index.unique_method(func.attr.value)
-    frame = ctx.flows.frames.get(target) if target is not None else None
-    return list(frame.returns) if frame is not None else []
 
 
 def _unwrap(expr: cst.BaseExpression) -> cst.BaseExpression:
