@@ -20,7 +20,7 @@ from .analysis.mcp_model import ServerModel
 from .analysis.module_index import ModuleIndex
 from .analysis.state import Point, TraversalState
 from .analysis.taint import FlowRecorder, Flows, Step
-from .findings import Applicability
+from .findings import Applicability, Confidence
 from .rulepack import Rule
 
 
@@ -48,6 +48,7 @@ class PendingFinding:
     statement: cst.CSTNode | None
     trace: tuple[Step, ...] = ()
     fix: NodeFix | None = None
+    confidence: Confidence | None = None  # this finding's, when it differs from the rule's
 
 
 class _Fields(dict):
@@ -89,10 +90,10 @@ class FileContext:
 
     def report(self, rule: Rule, node: cst.CSTNode, fields: Mapping[str, Any] | None = None, *,
                statement: cst.CSTNode | None = None, trace: tuple[Step, ...] = (),
-               fix: NodeFix | None = None) -> None:
+               fix: NodeFix | None = None, confidence: Confidence | None = None) -> None:
         message = rule.message.format_map(_Fields(fields or {}))
         stmt = statement if statement is not None else self.state.statement
-        self.pending.append(PendingFinding(rule, node, message, stmt, trace, fix))
+        self.pending.append(PendingFinding(rule, node, message, stmt, trace, fix, confidence))
 
     def defer(self, rule: Rule, fn: Callable[[], None]) -> None:
         """Run `fn` after the walk, when every function's bindings and summaries exist."""

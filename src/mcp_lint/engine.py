@@ -223,7 +223,7 @@ class Engine:
             trace = tuple(TraceStep(spans[s.node], s.text) for s in p.trace if s.node in spans)
             out.append(Finding(
                 rule_id=p.rule.id, rule_name=p.rule.name,
-                severity=self.severity.get(p.rule.id, p.rule.severity), confidence=p.rule.confidence,
+                severity=self.severity.get(p.rule.id, p.rule.severity), confidence=p.confidence or p.rule.confidence,
                 path=path, span=span, message=p.message, trace=trace,
                 fix=_fix(p.fix, spans, lines) if p.fix is not None else None,
                 statement_line=stmt.start_line if stmt is not None else span.start_line,

@@ -98,6 +98,21 @@ class Int(Field):
         return value
 
 
+class Float(Field):
+    """A number (an integer is accepted too), optionally within bounds."""
+
+    def __init__(self, minimum: float | None = None, maximum: float | None = None) -> None:
+        self.minimum = minimum
+        self.maximum = maximum
+
+    def validate(self, value: Any, where: Where) -> float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise where.error(f"expected a number, got {_type_name(value)}")
+        if self.minimum is not None and value < self.minimum or self.maximum is not None and value > self.maximum:
+            raise where.error(f"must be between {self.minimum} and {self.maximum}")
+        return float(value)
+
+
 class Any_(Field):
     """Any scalar (used for literal values such as `value: null` in a call condition)."""
 

@@ -8,7 +8,9 @@ from .calls import CallCheck
 from .concurrency import AwaitInLoop
 from .errors import ErrorResult, GenericRaise
 from .handlers import HandlerParameter, UnvalidatedArguments
+from .http_auth import UnauthenticatedHttp
 from .output import StdoutWrite
+from .secrets import HardcodedSecret
 from .strings import FormattedStringSink
 from .taint_sinks import TaintedCall
 
@@ -25,5 +27,7 @@ PRIMITIVES: dict[str, type[Primitive]] = {
         CallCheck,
         AwaitInLoop,
         StdoutWrite,
+        HardcodedSecret,
+        UnauthenticatedHttp,
     )
 }

@@ -86,7 +86,9 @@ def _tags(rule: Rule) -> list[str]:
 
 def _descriptor(rule: Rule, severity: Severity) -> so.ReportingDescriptor:
     props: dict[str, Any] = {"tags": _tags(rule), "precision": _PRECISION[rule.confidence]}
-    if "security" in rule.tags:
+    if rule.security_severity is not None:
+        props["security-severity"] = f"{rule.security_severity:.1f}"
+    elif "security" in rule.tags:
         props["security-severity"] = _SECURITY_SEVERITY[severity]
     else:
         props["problem.severity"] = _PROBLEM_SEVERITY[severity]

@@ -1,0 +1,190 @@
+"""`unauthenticated-http`: an MCP server served over HTTP to other hosts with no auth.
+
+Works on the server model (`mcp_model`): each server's transports, host and auth. A server is
+reported when it runs on an HTTP transport (or one chosen at run time, which may be HTTP),
+binds a host that is not loopback, and has no real auth (`ServerInfo.auth`: a verifier or
+provider; `DebugTokenVerifier`/`StaticTokenVerifier` do not count). The host is the `host=`
+of the run call (or of `uvicorn.run`), else the server's own (`FastMCP(host=...)`,
+`mcp.settings.host = ...`), else the SDK's default, which is loopback for every SDK run
+method and for uvicorn. A host expression is followed through names bound once,
+`os.getenv("HOST", default)` and argparse/click `--host` defaults; a host that stays unknown
+is reported with low confidence. Auth the file wires itself (FastAPI/Starlette security and
+authentication middleware, a middleware class named for auth) counts as auth. Servers that
+come from a parameter or another module are skipped: their auth is set where they are built.
+Standalone fastmcp 2.x also reads auth from `FASTMCP_SERVER_AUTH`: its findings say so and
+carry lower confidence.
+"""
+
+from __future__ import annotations
+
+import re
+
+import libcst as cst
+
+from ..analysis import sdk
+from ..analysis.cst_utils import argument, code, dotted, keyword, string_value
+from ..analysis.mcp_model import ServerInfo, Transport
+from ..context import FileContext
+from ..findings import Confidence
+from ..schema import Key, List, Map, Str
+from .base import Primitive
+
+_RUNNERS = frozenset({"run", "run_async", "run_sse_async", "run_streamable_http_async", "run_http_async",
+                      "serve"})
+_LOOPBACK = re.compile(r"(?i)(127\.\d+\.\d+\.\d+|localhost|ip6-localhost|::1|\[::1\])")
+_AUTH_NAME = re.compile(r"(?i)auth|api_?key|bearer|token")
+_LOWER = {Confidence.HIGH: Confidence.MEDIUM, Confidence.MEDIUM: Confidence.LOW, Confidence.LOW: Confidence.LOW}
+
+
+class UnauthenticatedHttp(Primitive):
+    NAME = "unauthenticated-http"
+    PARAMS = Map({
+        # modules whose use in the file means the HTTP app authenticates requests itself
+        "auth-modules": Key(List(Str()), default=("fastapi.security", "starlette.authentication",
+                                                  "starlette.middleware.authentication",
+                                                  "mcp.server.auth.middleware")),
+    })
+    PLACEHOLDERS = frozenset({"server", "via", "host", "auth"})
+
+    def setup(self) -> None:
+        self.auth_modules = tuple(self.params["auth-modules"])
+
+    def finish(self, ctx: FileContext) -> None:
+        model = ctx.model
+        if not model.servers and not model.module_transports:
+            return
+        if self._custom_auth(ctx):
+            return
+        sites = {s.call: s for s in ctx.index.calls}
+        for server in model.servers:
+            if server.from_parameter:
+                continue
+            configured, how = server.auth
+            if configured:
+                continue
+            self._check(ctx, sites, server.binding or "the server", server, server.transports, how)
+        if model.module_transports and model.imports_sdk:
+            self._check(ctx, sites, "the HTTP app", None, model.module_transports, "no auth in this file")
+
+    def _check(self, ctx: FileContext, sites, shown: str, server: ServerInfo | None,
+               transports: list[Transport], how: str) -> None:
+        http = [t for t in transports if t.kind in (sdk.HTTP, "unknown")]
+        runners = [t for t in http if _last(t.node) in _RUNNERS]
+        apps = [t for t in http if t not in runners]
+        server_host = server.host if server is not None else None
+        for t in runners or apps:
+            host = t.host if t.host is not None else server_host
+            if host is None and t in apps:
+                host = next((r.host for r in ctx.model.module_transports if r.host is not None), None)
+                if host is None:
+                    continue  # an ASGI app served elsewhere: the bind address is not in this file
+            state, where = self._host(ctx, sites, host, t)
+            if state in ("loopback", "default"):
+                continue
+            confidence = Confidence.HIGH if state == "public" else Confidence.LOW
+            auth = how
+            if server is not None and server.flavour == sdk.FASTMCP and "auth" not in server.auth_values:
+                auth = "no auth= (fastmcp 2.x may configure it through FASTMCP_SERVER_AUTH)"
+                confidence = _LOWER[confidence]
+            if server is None:
+                confidence = _LOWER[confidence]
+            via = t.via
+            if t.kind == "unknown":
+                via += ", which may be HTTP"
+                confidence = _LOWER[confidence]
+            ctx.report(self.rule, t.node, {"server": shown, "via": via, "host": where, "auth": auth},
+                       statement=None, confidence=confidence)
+
+    # -- host -------------------------------------------------------------------------------------
+    def _host(self, ctx: FileContext, sites, host: cst.BaseExpression | None, t: Transport) -> tuple[str, str]:
+        """("loopback" | "public" | "runtime" | "default", how to show it)."""
+        if host is None:
+            return "default", "the default loopback host"
+        site = sites.get(t.node) if isinstance(t.node, cst.Call) else None
+        scope = site.function if site is not None else None
+        shown = code(host, 40)
+        value = self._resolve(ctx, host, scope, 0)
+        if value is None:
+            return "runtime", f"`{shown}` (set at run time)"
+        if _LOOPBACK.fullmatch(value.strip()):
+            return "loopback", value
+        if shown.startswith(("'", '"')):
+            return "public", f'"{value}"'
+        return "public", f'`{shown}` (default "{value}")'
+
+    def _resolve(self, ctx: FileContext, expr: cst.BaseExpression, scope, depth: int) -> str | None:
+        """The literal host an expression most likely holds: literals, names bound once,
+        `os.getenv(NAME, default)`, `args.host` with an argparse/click default."""
+        if depth > 5:
+            return None
+        text = string_value(expr)
+        if text is not None:
+            return text
+        if isinstance(expr, cst.BooleanOperation) and isinstance(expr.operator, cst.Or):
+            return self._resolve(ctx, expr.right, scope, depth + 1)  # `args.host or "0.0.0.0"`
+        if isinstance(expr, cst.Name):
+            bound = ctx.index.local_values.get((scope, expr.value))
+            if bound is None:
+                values = ctx.index.module_bindings.get(expr.value) or ()
+                bound = values[0] if len(values) == 1 else None
+            if bound is None and scope is not None:
+                bound = _param_default(scope.node, expr.value)
+            return self._resolve(ctx, bound, scope, depth + 1) if bound is not None else None
+        if isinstance(expr, cst.Call):
+            name = ctx.resolve(expr.func) or dotted(expr.func) or ""
+            if name in ("os.getenv", "os.environ.get") or name.endswith((".getenv", "environ.get")) or \
+                    isinstance(expr.func, cst.Attribute) and expr.func.attr.value == "get":
+                default = argument(expr, 1, "default")
+                return self._resolve(ctx, default, scope, depth + 1) if default is not None else None
+            return None
+        if isinstance(expr, cst.Subscript):
+            return None
+        if isinstance(expr, cst.Attribute):
+            return _option_default(ctx, expr.attr.value)
+        return None
+
+    def _custom_auth(self, ctx: FileContext) -> bool:
+        """The file authenticates HTTP requests itself (FastAPI security dependencies, Starlette
+        authentication, the SDK's auth middleware, a middleware class named for auth)."""
+        if ctx.imports.imports_any(self.auth_modules):
+            return True
+        for site in ctx.index.calls:
+            if _last(site.call) == "add_middleware" and site.call.args:
+                if _AUTH_NAME.search(dotted(site.call.args[0].value) or ""):
+                    return True
+            if _last(site.call) == "Middleware" and site.call.args:
+                if _AUTH_NAME.search(dotted(site.call.args[0].value) or ""):
+                    return True
+        return False
+
+
+def _last(node: cst.CSTNode) -> str:
+    if isinstance(node, cst.Call):
+        func = node.func
+        if isinstance(func, cst.Attribute):
+            return func.attr.value
+        if isinstance(func, cst.Name):
+            return func.value
+    return ""
+
+
+def _param_default(fn: cst.FunctionDef, name: str) -> cst.BaseExpression | None:
+    for p in (*fn.params.params, *fn.params.kwonly_params, *fn.params.posonly_params):
+        if p.name.value == name:
+            return p.default
+    return None
+
+
+def _option_default(ctx: FileContext, attr: str) -> str | None:
+    """`parser.add_argument("--host", default="0.0.0.0")` / `@click.option("--host", default=...)`."""
+    flag = "--" + attr.replace("_", "-")
+    for site in ctx.index.calls:
+        call = site.call
+        if _last(call) not in ("add_argument", "option", "Option"):
+            continue
+        names = [string_value(a.value) for a in call.args if a.keyword is None]
+        dest = keyword(call, "dest")
+        if flag in names or (dest is not None and string_value(dest.value) == attr):
+            default = keyword(call, "default")
+            return string_value(default.value) if default is not None else None
+    return None
