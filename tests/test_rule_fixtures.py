@@ -32,7 +32,8 @@ FIXTURE_FILES = sorted(RULE_FIXTURES.glob("*.py"))
 
 # The rules on by default that a server can trip (MCP001 and MCP900 are about the analysis
 # itself). Each must be expected somewhere in the fixture set.
-COVERED_RULES = ("MCP101", "MCP201", "MCP205", "MCP301", "MCP305", "MCP401", "MCP402", "MCP403", "MCP501")
+COVERED_RULES = ("MCP101", "MCP106", "MCP107", "MCP109", "MCP110", "MCP111", "MCP201", "MCP205", "MCP301", "MCP305",
+                 "MCP401", "MCP402", "MCP403", "MCP501")
 
 _MARKER = re.compile(r"#\s*expect:\s*(?P<ids>.+?)\s*")
 _ID = re.compile(r"MCP[0-9]{3}")

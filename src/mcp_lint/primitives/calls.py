@@ -28,7 +28,7 @@ import libcst as cst
 
 import re
 
-from ..analysis.cst_utils import argument, dotted, has_star_args, has_star_kwargs, iter_names, keyword, string_value
+from ..analysis.cst_utils import argument, code, dotted, has_star_args, has_star_kwargs, iter_names, keyword, string_value
 from ..context import FileContext
 from ..schema import Any_, Int, Key, List, Map, Str
 from .base import Primitive
@@ -89,11 +89,12 @@ class CallCheck(Primitive):
     def on_assign(self, node: cst.Assign, ctx: FileContext) -> None:
         for target in node.targets:
             t = target.target
-            if not isinstance(t, cst.Attribute):
-                continue
+            if not isinstance(t, cst.Attribute) or dotted(t.value) in ("self", "cls"):
+                continue  # a class setting its own attribute is not configuring a context
             entry = self.attributes.get(t.attr.value)
             if entry is not None and _literal_equals(node.value, entry["value"]):
-                ctx.report(self.rule, node, {"call": f"{dotted(t) or t.attr.value} = ...", "reason": entry["reason"],
+                ctx.report(self.rule, node, {"call": f"{dotted(t) or t.attr.value} = {code(node.value, 20)}",
+                                             "reason": entry["reason"],
                                              "argument": t.attr.value, "function": self._function(ctx)})
 
     def on_reference(self, node: cst.Attribute | cst.Name, ctx: FileContext) -> None:
@@ -103,14 +104,21 @@ class CallCheck(Primitive):
         parent = ctx.state.ancestors[-2] if len(ctx.state.ancestors) > 1 else None
         if isinstance(parent, cst.Attribute) and parent.value is node:
             return  # only the whole chain: `ssl.CERT_NONE`, not its `ssl` part
-        if isinstance(parent, (cst.Import, cst.ImportFrom, cst.ImportAlias)) or isinstance(node, cst.Name) and (
-                isinstance(parent, cst.Attribute) or isinstance(parent, cst.Arg) and parent.keyword is node):
+        # Only where the value is put to use: called, assigned, passed, stored in a dict.
+        # Comparisons (`if mode == ssl.CERT_NONE`) and lookup-table keys only mention it.
+        if isinstance(parent, cst.Call) and parent.func is node:
+            at: cst.CSTNode = parent
+        elif isinstance(parent, (cst.Assign, cst.AnnAssign)) and parent.value is node or \
+                isinstance(parent, cst.Arg) and parent.value is node or \
+                isinstance(parent, cst.DictElement) and parent.value is node:
+            at = node
+        else:
             return
         name = ctx.resolve(node)
         entry = self.references.get(name or "")
         if entry is not None:
-            ctx.report(self.rule, node, {"call": name, "reason": entry["reason"], "argument": name,
-                                         "function": self._function(ctx)})
+            ctx.report(self.rule, at, {"call": name, "reason": entry["reason"], "argument": name,
+                                       "function": self._function(ctx)})
 
     @staticmethod
     def _function(ctx: FileContext) -> str:

@@ -44,7 +44,7 @@ class UnauthenticatedHttp(Primitive):
                                                   "starlette.middleware.authentication",
                                                   "mcp.server.auth.middleware")),
     })
-    PLACEHOLDERS = frozenset({"server", "via", "host", "auth"})
+    PLACEHOLDERS = frozenset({"server", "transport", "via", "host", "auth"})
 
     def setup(self) -> None:
         self.auth_modules = tuple(self.params["auth-modules"])
@@ -62,7 +62,8 @@ class UnauthenticatedHttp(Primitive):
             configured, how = server.auth
             if configured:
                 continue
-            self._check(ctx, sites, server.binding or "the server", server, server.transports, how)
+            self._check(ctx, sites, f"`{server.binding}`" if server.binding else "the server", server,
+                        server.transports, how)
         if model.module_transports and model.imports_sdk:
             self._check(ctx, sites, "the HTTP app", None, model.module_transports, "no auth in this file")
 
@@ -84,16 +85,18 @@ class UnauthenticatedHttp(Primitive):
             confidence = Confidence.HIGH if state == "public" else Confidence.LOW
             auth = how
             if server is not None and server.flavour == sdk.FASTMCP and "auth" not in server.auth_values:
-                auth = "no auth= (fastmcp 2.x may configure it through FASTMCP_SERVER_AUTH)"
+                auth = "no auth= (fastmcp 2.x may configure it through the FASTMCP_SERVER_AUTH environment variable)"
                 confidence = _LOWER[confidence]
             if server is None:
                 confidence = _LOWER[confidence]
-            via = t.via
+            via, transport = t.via, "over HTTP"
+            if isinstance(t.node, cst.Call) and ctx.resolve(t.node.func) in sdk.HTTP_FUNCTIONS:
+                via = f"{dotted(t.node.func)}()"
             if t.kind == "unknown":
-                via += ", which may be HTTP"
+                transport = "over a transport chosen at run time (HTTP possibly)"
                 confidence = _LOWER[confidence]
-            ctx.report(self.rule, t.node, {"server": shown, "via": via, "host": where, "auth": auth},
-                       statement=None, confidence=confidence)
+            ctx.report(self.rule, t.node, {"server": shown, "transport": transport, "via": via, "host": where,
+                                           "auth": auth}, statement=None, confidence=confidence)
 
     # -- host -------------------------------------------------------------------------------------
     def _host(self, ctx: FileContext, sites, host: cst.BaseExpression | None, t: Transport) -> tuple[str, str]:

@@ -40,9 +40,9 @@ _PLACEHOLDER = re.compile(
     r"change[-_ ]?me|change[-_ ]?(it|this)|xxx|placeholder|example|dummy|fake|sample|redacted|"
     r"your[-_ ]?[a-z]|_here\b|-here\b|\bhere$|replace|insert|todo|fixme|not[-_ ]?a[-_ ]?real|"
     r"<[^>]*>|\$\{|\{\{|\*\*\*|\.\.\.", re.IGNORECASE)
-_ENUM_LIKE = re.compile(r"[a-z]+\d?(?:[-_.:/][a-z]+\d?)+|[a-z]{1,11}|[A-Z][a-z]+(?:[A-Z][a-z]+)*")
+_ENUM_LIKE = re.compile(r"[a-z]+\d?(?:[-_.:/][a-z]+\d?)*|[A-Za-z][a-z]+(?:[A-Z][a-z]+)*")
 _ENV_NAME = re.compile(r"[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)*")
-_NOT_VALUE = re.compile(r"://|^[./~\\]|\.(pem|key|crt|json|txt|ya?ml|env|toml|ini|cfg)$|\{[^}]*\}|%\(?\w*\)?[sd]|\$\w",
+_NOT_VALUE = re.compile(r"://|^[./~\\]|\\[wdsWDSb]|\[\^|\(\?|\.(pem|key|crt|json|txt|ya?ml|env|toml|ini|cfg)$|\{[^}]*\}|%\(?\w*\)?[sd]|\$\w",
                         re.IGNORECASE)
 _AUTH_SCHEME = re.compile(r"(?i)(bearer|basic|token|bot|apikey)\s+(\S+)$")
 _PRIVATE_PEM = re.compile(r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----\s*[A-Za-z0-9+/=\s:,-]{40,}")
