@@ -43,7 +43,8 @@ def test_not_secret_names(secrets, name):
 @pytest.mark.parametrize("value", ["", "changeme", "<your-api-key>", "xxxxxxxxxxxx", "your_api_key_here",
                                    "${API_KEY}", "GITHUB_TOKEN", "bearer", "refresh_token", "nextToken",
                                    "https://example.org/token", "~/.config/token", "Invalid token given",
-                                   "********", "{token}", "%(password)s", "[^\\W\\d]\\w*"])
+                                   "********", "{token}", "%(password)s", "[^\\W\\d]\\w*", "AWSSecretKey",
+                                   "AWSAccessKeyId"])
 def test_not_secret_values(secrets, value):
     assert secrets.secret_value(value, "api_key") is None
 
@@ -51,6 +52,8 @@ def test_not_secret_values(secrets, value):
 def test_secret_value_confidence(secrets):
     assert secrets.secret_value("9fQ2-kd8Lz01xPa7", "token").value == "high"
     assert secrets.secret_value("hunter22", "password").value == "medium"
+    assert secrets.secret_value("1a2b3c4d-5e6f-7a8b-9c0d-1e2f3a4b5c6d", "token").value == "medium"
+    assert secrets.secret_value("kQzPwLmRtYxVbNcD", "token") is not None
 
 
 def test_findings_carry_their_own_confidence_and_never_the_value(tmp_path):

@@ -266,12 +266,18 @@ def _bound_value(expr: cst.BaseExpression, ctx: FileContext) -> cst.BaseExpressi
     """A name bound once to a literal (in the function, or at module level) -> that literal."""
     if not isinstance(expr, cst.Name):
         return expr
-    frame = ctx.state.frame.info
-    bound = ctx.index.local_values.get((frame, expr.value))
-    if bound is None:
-        values = ctx.index.module_bindings.get(expr.value) or ()
-        bound = values[0] if len(values) == 1 else None
+    bound = bound_value(ctx, expr.value, ctx.state.frame.info)
     return bound if bound is not None else expr
+
+
+def bound_value(ctx: FileContext, name: str, scope) -> cst.BaseExpression | None:
+    """What `name` is bound to in `scope` (first local assignment), else its only module-level
+    binding."""
+    bound = ctx.index.local_values.get((scope, name))
+    if bound is None:
+        values = ctx.index.module_bindings.get(name) or ()
+        bound = values[0] if len(values) == 1 else None
+    return bound
 
 
 def _dict_entry(expr: cst.BaseExpression, key: str) -> cst.BaseExpression | None:

@@ -28,6 +28,7 @@ from ..context import FileContext
 from ..findings import Confidence
 from ..schema import Key, List, Map, Str
 from .base import Primitive
+from .calls import bound_value
 
 _RUNNERS = frozenset({"run", "run_async", "run_sse_async", "run_streamable_http_async", "run_http_async",
                       "serve"})
@@ -126,10 +127,7 @@ class UnauthenticatedHttp(Primitive):
         if isinstance(expr, cst.BooleanOperation) and isinstance(expr.operator, cst.Or):
             return self._resolve(ctx, expr.right, scope, depth + 1)  # `args.host or "0.0.0.0"`
         if isinstance(expr, cst.Name):
-            bound = ctx.index.local_values.get((scope, expr.value))
-            if bound is None:
-                values = ctx.index.module_bindings.get(expr.value) or ()
-                bound = values[0] if len(values) == 1 else None
+            bound = bound_value(ctx, expr.value, scope)
             if bound is None and scope is not None:
                 bound = _param_default(scope.node, expr.value)
             return self._resolve(ctx, bound, scope, depth + 1) if bound is not None else None

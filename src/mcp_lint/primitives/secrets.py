@@ -39,11 +39,12 @@ _WORDS = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
 _PLACEHOLDER = re.compile(
     r"change[-_ ]?me|change[-_ ]?(it|this)|xxx|placeholder|example|dummy|fake|sample|redacted|"
     r"your[-_ ]?[a-z]|_here\b|-here\b|\bhere$|replace|insert|todo|fixme|not[-_ ]?a[-_ ]?real|"
-    r"<[^>]*>|\$\{|\{\{|\*\*\*|\.\.\.", re.IGNORECASE)
+    r"(^|[-_])(test|mock|demo)([-_]|$)|<[^>]*>|\$\{|\{\{|\*\*\*|\.\.\.", re.IGNORECASE)
 _ENUM_LIKE = re.compile(r"[a-z]+\d?(?:[-_.:/][a-z]+\d?)*|[A-Za-z][a-z]+(?:[A-Z][a-z]+)*")
 _ENV_NAME = re.compile(r"[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)*")
 _NOT_VALUE = re.compile(r"://|^[./~\\]|\\[wdsWDSb]|\[\^|\(\?|\.(pem|key|crt|json|txt|ya?ml|env|toml|ini|cfg)$|\{[^}]*\}|%\(?\w*\)?[sd]|\$\w",
                         re.IGNORECASE)
+_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 _AUTH_SCHEME = re.compile(r"(?i)(bearer|basic|token|bot|apikey)\s+(\S+)$")
 _PRIVATE_PEM = re.compile(r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----\s*[A-Za-z0-9+/=\s:,-]{40,}")
 
@@ -78,6 +79,7 @@ class HardcodedSecret(Primitive):
         self.key_calls = [(CallPatterns(c["call"]), c) for c in p["key-calls"]]
         self.formats = [(f["name"], re.compile(f["pattern"])) for f in p["formats"]]
         self.min_length = p["min-length"]
+        self._names: dict[str, bool] = {}
 
     def enter(self):
         hooks = {
@@ -94,6 +96,12 @@ class HardcodedSecret(Primitive):
 
     # -- names ------------------------------------------------------------------------------------
     def secret_name(self, name: str) -> bool:
+        known = self._names.get(name)
+        if known is None:
+            known = self._names[name] = self._secret_name(name)
+        return known
+
+    def _secret_name(self, name: str) -> bool:
         words = [w.lower() for w in _WORDS.findall(name)]
         for i in range(len(words) - 1, -1, -1):
             end = i + 1
@@ -194,11 +202,13 @@ class HardcodedSecret(Primitive):
             return None  # an environment variable's name
         if _ENUM_LIKE.fullmatch(text):
             return None  # a word or identifier: "bearer", "access_token", "refresh-token"
+        if text.isalpha() and len(text) >= 3 * len(_WORDS.findall(text)):
+            return None  # CamelCase words and acronyms ("AWSSecretKey"), not random letters
         if re.sub(r"[^a-z0-9]", "", text.lower()) == re.sub(r"[^a-z0-9]", "", name.lower()):
             return None  # PASSWORD = "password"
         classes = sum(bool(re.search(p, text)) for p in (r"[a-z]", r"[A-Z]", r"[0-9]", r"[^A-Za-z0-9]"))
-        if len(text) >= 16 and classes >= 2:
-            return Confidence.HIGH
+        if len(text) >= 16 and classes >= 2 and not _UUID.fullmatch(text):
+            return Confidence.HIGH  # (a UUID is as often an identifier as a key)
         return Confidence.MEDIUM
 
     def on_string(self, node: cst.SimpleString, ctx: FileContext) -> None:
