@@ -106,6 +106,24 @@ def test_unauthenticated_http_confidence(tmp_path, code, confidence):
     assert [f["confidence"] for f in got] == [confidence]
 
 
+@pytest.mark.parametrize("code, line", [
+    # an app served by uvicorn in the same module: reported once, at the runner
+    ('import uvicorn\nfrom mcp.server.fastmcp import FastMCP\nmcp = FastMCP("x")\napp = mcp.sse_app()\n'
+     'uvicorn.run(app, host="0.0.0.0")\n', 5),
+    # the host of a settings class field
+    ('from pydantic_settings import BaseSettings\nfrom mcp.server.fastmcp import FastMCP\n'
+     'class Settings(BaseSettings):\n    host: str = "0.0.0.0"\nsettings = Settings()\n'
+     'mcp = FastMCP("x", host=settings.host)\nmcp.run(transport="sse")\n', 7),
+    # a typer option default
+    ('import typer\nfrom mcp.server.mcpserver import MCPServer\nmcp = MCPServer("y")\n'
+     'def main(host: str = typer.Option("0.0.0.0", "--host")):\n    mcp.run("sse", host=host)\n', 5),
+])
+def test_unauthenticated_http_host_sources(tmp_path, code, line):
+    got = _lint(tmp_path, code, "MCP110")
+    assert [f["start"]["line"] for f in got] == [line]
+
+
+
 @pytest.mark.parametrize("code", [
     # loopback defaults, literal or through an option default
     'from fastmcp import FastMCP\nmcp = FastMCP("x")\nmcp.run(transport="http")\n',

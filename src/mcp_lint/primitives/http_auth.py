@@ -7,8 +7,10 @@ provider; `DebugTokenVerifier`/`StaticTokenVerifier` do not count). The host is 
 of the run call (or of `uvicorn.run`), else the server's own (`FastMCP(host=...)`,
 `mcp.settings.host = ...`), else the SDK's default, which is loopback for every SDK run
 method and for uvicorn. A host expression is followed through names bound once,
-`os.getenv("HOST", default)` and argparse/click `--host` defaults; a host that stays unknown
-is reported with low confidence. Auth the file wires itself (FastAPI/Starlette security and
+`os.getenv("HOST", default)`, argparse/click/typer `--host` defaults and settings-class
+fields; a host that stays unknown is reported with low confidence. An ASGI app
+(`sse_app()`, `http_app()`) counts where a runner of the same module serves it; an app served
+elsewhere is not reported (its bind address is not in the file). Auth the file wires itself (FastAPI/Starlette security and
 authentication middleware, a middleware class named for auth) counts as auth. Servers that
 come from a parameter or another module are skipped: their auth is set where they are built.
 Standalone fastmcp 2.x also reads auth from `FASTMCP_SERVER_AUTH`: its findings say so and
@@ -65,7 +67,8 @@ class UnauthenticatedHttp(Primitive):
                 continue
             self._check(ctx, sites, f"`{server.binding}`" if server.binding else "the server", server,
                         server.transports, how)
-        if model.module_transports and model.imports_sdk:
+        served = any(t.kind != sdk.STDIO for s in model.servers for t in s.transports)
+        if model.module_transports and model.imports_sdk and not served:  # an app this file serves
             self._check(ctx, sites, "the HTTP app", None, model.module_transports, "no auth in this file")
 
     def _check(self, ctx: FileContext, sites, shown: str, server: ServerInfo | None,
@@ -77,9 +80,12 @@ class UnauthenticatedHttp(Primitive):
         for t in runners or apps:
             host = t.host if t.host is not None else server_host
             if host is None and t in apps:
-                host = next((r.host for r in ctx.model.module_transports if r.host is not None), None)
-                if host is None:
-                    continue  # an ASGI app served elsewhere: the bind address is not in this file
+                # The app is served by a runner of this module (`uvicorn.run(app, host=...)`), or
+                # elsewhere, and then the bind address is not in this file.
+                runner = next((r for r in ctx.model.module_transports if r.host is not None), None)
+                if runner is None:
+                    continue
+                t, host = runner, runner.host
             state, where = self._host(ctx, sites, host, t)
             if state in ("loopback", "default"):
                 continue
@@ -133,15 +139,17 @@ class UnauthenticatedHttp(Primitive):
             return self._resolve(ctx, bound, scope, depth + 1) if bound is not None else None
         if isinstance(expr, cst.Call):
             name = ctx.resolve(expr.func) or dotted(expr.func) or ""
+            default = None
             if name in ("os.getenv", "os.environ.get") or name.endswith((".getenv", "environ.get")) or \
                     isinstance(expr.func, cst.Attribute) and expr.func.attr.value == "get":
                 default = argument(expr, 1, "default")
-                return self._resolve(ctx, default, scope, depth + 1) if default is not None else None
-            return None
-        if isinstance(expr, cst.Subscript):
-            return None
+            elif name.rsplit(".", 1)[-1] in ("Option", "Field"):  # typer.Option("0.0.0.0"), Field(default=...)
+                default = argument(expr, 0, "default")
+            return self._resolve(ctx, default, scope, depth + 1) if default is not None else None
         if isinstance(expr, cst.Attribute):
-            return _option_default(ctx, expr.attr.value)
+            # `args.host` (argparse / click option), `settings.host` (a settings class field)
+            found = _option_default(ctx, expr.attr.value) or _class_field(ctx, expr.attr.value)
+            return self._resolve(ctx, found, scope, depth + 1) if found is not None else None
         return None
 
     def _custom_auth(self, ctx: FileContext) -> bool:
@@ -176,7 +184,7 @@ def _param_default(fn: cst.FunctionDef, name: str) -> cst.BaseExpression | None:
     return None
 
 
-def _option_default(ctx: FileContext, attr: str) -> str | None:
+def _option_default(ctx: FileContext, attr: str) -> cst.BaseExpression | None:
     """`parser.add_argument("--host", default="0.0.0.0")` / `@click.option("--host", default=...)`."""
     flag = "--" + attr.replace("_", "-")
     for site in ctx.index.calls:
@@ -187,5 +195,11 @@ def _option_default(ctx: FileContext, attr: str) -> str | None:
         dest = keyword(call, "dest")
         if flag in names or (dest is not None and string_value(dest.value) == attr):
             default = keyword(call, "default")
-            return string_value(default.value) if default is not None else None
+            return default.value if default is not None else None
     return None
+
+
+def _class_field(ctx: FileContext, attr: str) -> cst.BaseExpression | None:
+    """The value of a class-level field of that name, when exactly one class of the file has one."""
+    found = [cls.constants[attr] for cls in ctx.index.classes.values() if attr in cls.constants]
+    return found[0] if len(found) == 1 else None
