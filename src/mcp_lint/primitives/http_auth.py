@@ -35,6 +35,7 @@ from .calls import bound_value
 _RUNNERS = frozenset({"run", "run_async", "run_sse_async", "run_streamable_http_async", "run_http_async",
                       "serve"})
 _LOOPBACK = re.compile(r"(?i)(127\.\d+\.\d+\.\d+|localhost|ip6-localhost|::1|\[::1\])")
+_FRAMEWORKS = frozenset({"starlette", "fastapi", "mcp", "fastmcp", "builtins"})
 _AUTH_NAME = re.compile(r"(?i)auth|api_?key|bearer|token")
 _LOWER = {Confidence.HIGH: Confidence.MEDIUM, Confidence.MEDIUM: Confidence.LOW, Confidence.LOW: Confidence.LOW}
 
@@ -96,14 +97,33 @@ class UnauthenticatedHttp(Primitive):
                 confidence = _LOWER[confidence]
             if server is None:
                 confidence = _LOWER[confidence]
-            via, transport = t.via, "over HTTP"
+            via, transport, served = t.via, "over HTTP", shown
             if isinstance(t.node, cst.Call) and ctx.resolve(t.node.func) in sdk.HTTP_FUNCTIONS:
                 via = f"{dotted(t.node.func)}()"
+                factory = self._app_factory(ctx, sites, t.node)
+                if factory is not None:  # `uvicorn.run(create_app(...))`: its auth is not in this file
+                    served = f"the app from `{factory}()`"
+                    auth = f"none visible here ({how})"
+                    confidence = _LOWER[confidence]
             if t.kind == "unknown":
                 transport = "over a transport chosen at run time (HTTP possibly)"
                 confidence = _LOWER[confidence]
-            ctx.report(self.rule, t.node, {"server": shown, "transport": transport, "via": via, "host": where,
+            ctx.report(self.rule, t.node, {"server": served, "transport": transport, "via": via, "host": where,
                                            "auth": auth}, statement=None, confidence=confidence)
+
+    def _app_factory(self, ctx: FileContext, sites, call: cst.Call) -> str | None:
+        """The imported project function that builds the app a runner serves, if any:
+        `app = create_app(config); uvicorn.run(app, ...)`."""
+        app = argument(call, 0, "app")
+        if isinstance(app, cst.Name):
+            site = sites.get(call)
+            app = bound_value(ctx, app.value, site.function if site is not None else None)
+        if not isinstance(app, cst.Call):
+            return None
+        qual = ctx.resolve(app.func)
+        if qual is None or qual.split(".")[0] in _FRAMEWORKS:
+            return None
+        return dotted(app.func)
 
     # -- host -------------------------------------------------------------------------------------
     def _host(self, ctx: FileContext, sites, host: cst.BaseExpression | None, t: Transport) -> tuple[str, str]:
