@@ -15,7 +15,7 @@ from typing import Any, Mapping
 
 from . import yamlload
 from .findings import Applicability, Confidence, Severity
-from .schema import Bool, Float, Int, Key, List, Map, SchemaError, Str, Where
+from .schema import Bool, Int, Key, List, Map, Number, SchemaError, Str, Where
 
 RULE_ID = r"[A-Z][A-Z0-9]*[0-9]{3}"
 RULE_NAME = r"[a-z][a-z0-9]*(-[a-z0-9]+)*"
@@ -64,7 +64,7 @@ class Rule:
     enabled: bool = True  # on by default (unless deselected)
     source: str = ""  # pack file
     source_line: int = 0
-    security_severity: float | None = None  # GitHub's 0-10 score for security rules
+    security_severity: float | None = None  # GitHub's 0-10 score; None: derived from severity
 
     @property
     def cwes(self) -> tuple[str, ...]:
@@ -111,7 +111,7 @@ _RULE = Map({
     "confidence": Key(Str(choices=tuple(c.value for c in Confidence)), required=True),
     "tags": Key(List(Str(pattern=r"[a-z0-9][a-z0-9.-]*")), required=True),
     "enabled": Key(Bool(), default=True),
-    "security-severity": Key(Float(minimum=0.0, maximum=10.0)),
+    "security-severity": Key(Number(0.0, 10.0), default=None),
     "fix": Key(Str(choices=("none", "safe", "unsafe")), default="none"),
     "docs": Key(_DOCS, required=True),
     "check": Key(_PassThrough(), required=True),  # type: ignore[arg-type]

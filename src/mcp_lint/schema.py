@@ -98,18 +98,18 @@ class Int(Field):
         return value
 
 
-class Float(Field):
-    """A number (an integer is accepted too), optionally within bounds."""
+class Number(Field):
+    """An int or float in (low, high]."""
 
-    def __init__(self, minimum: float | None = None, maximum: float | None = None) -> None:
-        self.minimum = minimum
-        self.maximum = maximum
+    def __init__(self, low: float, high: float) -> None:
+        self.low = low
+        self.high = high
 
     def validate(self, value: Any, where: Where) -> float:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise where.error(f"expected a number, got {_type_name(value)}")
-        if self.minimum is not None and value < self.minimum or self.maximum is not None and value > self.maximum:
-            raise where.error(f"must be between {self.minimum} and {self.maximum}")
+        if not self.low < value <= self.high:
+            raise where.error(f"must be more than {self.low} and at most {self.high}")
         return float(value)
 
 
