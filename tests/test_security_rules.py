@@ -114,6 +114,10 @@ def test_unauthenticated_http_confidence(tmp_path, code, confidence):
     ('from pydantic_settings import BaseSettings\nfrom mcp.server.fastmcp import FastMCP\n'
      'class Settings(BaseSettings):\n    host: str = "0.0.0.0"\nsettings = Settings()\n'
      'mcp = FastMCP("x", host=settings.host)\nmcp.run(transport="sse")\n', 7),
+    # a low-level server behind uvicorn.Config + uvicorn.Server
+    ('import uvicorn\nfrom mcp.server.lowlevel import Server\nfrom mcp.server.sse import SseServerTransport\n'
+     'server = Server("x")\nsse = SseServerTransport("/m/")\nasync def main(app):\n'
+     '    await uvicorn.Server(uvicorn.Config(app, host="0.0.0.0")).serve()\n', 7),
     # a typer option default
     ('import typer\nfrom mcp.server.mcpserver import MCPServer\nmcp = MCPServer("y")\n'
      'def main(host: str = typer.Option("0.0.0.0", "--host")):\n    mcp.run("sse", host=host)\n', 5),

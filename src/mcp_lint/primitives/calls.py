@@ -28,7 +28,8 @@ import libcst as cst
 
 import re
 
-from ..analysis.cst_utils import argument, code, dotted, has_star_args, has_star_kwargs, iter_names, keyword, string_value
+from ..analysis.cst_utils import (argument, code, dotted, has_star_args, has_star_kwargs, iter_names, keyword,
+                                  string_value)
 from ..context import FileContext
 from ..schema import Any_, Int, Key, List, Map, Str
 from .base import Primitive

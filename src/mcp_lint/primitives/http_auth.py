@@ -1,20 +1,20 @@
 """`unauthenticated-http`: an MCP server served over HTTP to other hosts with no auth.
 
-Works on the server model (`mcp_model`): each server's transports, host and auth. A server is
-reported when it runs on an HTTP transport (or one chosen at run time, which may be HTTP),
-binds a host that is not loopback, and has no real auth (`ServerInfo.auth`: a verifier or
-provider; `DebugTokenVerifier`/`StaticTokenVerifier` do not count). The host is the `host=`
-of the run call (or of `uvicorn.run`), else the server's own (`FastMCP(host=...)`,
-`mcp.settings.host = ...`), else the SDK's default, which is loopback for every SDK run
-method and for uvicorn. A host expression is followed through names bound once,
-`os.getenv("HOST", default)`, argparse/click/typer `--host` defaults and settings-class
-fields; a host that stays unknown is reported with low confidence. An ASGI app
-(`sse_app()`, `http_app()`) counts where a runner of the same module serves it; an app served
-elsewhere is not reported (its bind address is not in the file). Auth the file wires itself (FastAPI/Starlette security and
-authentication middleware, a middleware class named for auth) counts as auth. Servers that
-come from a parameter or another module are skipped: their auth is set where they are built.
-Standalone fastmcp 2.x also reads auth from `FASTMCP_SERVER_AUTH`: its findings say so and
-carry lower confidence.
+Works on the server model (`mcp_model`): each server's transports, host and auth. A server
+is reported when it runs on an HTTP transport (or one chosen at run time, which may be
+HTTP), binds a host that is not loopback, and has no real auth (`ServerInfo.auth`: a
+verifier or provider; `DebugTokenVerifier`/`StaticTokenVerifier` do not count). The host is
+the `host=` of the run call (or of `uvicorn.run`), else the server's own
+(`FastMCP(host=...)`, `mcp.settings.host = ...`), else the SDK's default, which is loopback
+for every SDK run method and for uvicorn. A host expression is followed through names bound
+once, `os.getenv("HOST", default)`, argparse/click/typer `--host` defaults and
+settings-class fields; a host that stays unknown is reported with low confidence. An ASGI app
+(`sse_app()`, `http_app()`) counts where a runner of the same module serves it; an app
+served elsewhere is not reported (its bind address is not in the file). Auth the file wires
+itself (FastAPI/Starlette security and authentication middleware, a middleware class named
+for auth) counts as auth. Servers that come from a parameter or another module are skipped:
+their auth is set where they are built. Standalone fastmcp 2.x also reads auth from
+`FASTMCP_SERVER_AUTH`: its findings say so and carry lower confidence.
 """
 
 from __future__ import annotations
@@ -83,7 +83,8 @@ class UnauthenticatedHttp(Primitive):
             if host is None and t in apps:
                 # The app is served by a runner of this module (`uvicorn.run(app, host=...)`), or
                 # elsewhere, and then the bind address is not in this file.
-                runner = next((r for r in ctx.model.module_transports if r.host is not None), None)
+                runner = next((r for r in ctx.model.module_transports if r.host is not None), None) or \
+                    _uvicorn_config(ctx)
                 if runner is None:
                     continue
                 t, host = runner, runner.host
@@ -98,7 +99,7 @@ class UnauthenticatedHttp(Primitive):
             if server is None:
                 confidence = _LOWER[confidence]
             via, transport, served = t.via, "over HTTP", shown
-            if isinstance(t.node, cst.Call) and ctx.resolve(t.node.func) in sdk.HTTP_FUNCTIONS:
+            if isinstance(t.node, cst.Call) and ctx.resolve(t.node.func) in (*sdk.HTTP_FUNCTIONS, "uvicorn.Config"):
                 via = f"{dotted(t.node.func)}()"
                 factory = self._app_factory(ctx, sites, t.node)
                 if factory is not None:  # `uvicorn.run(create_app(...))`: its auth is not in this file
@@ -195,6 +196,15 @@ def _last(node: cst.CSTNode) -> str:
         if isinstance(func, cst.Name):
             return func.value
     return ""
+
+
+def _uvicorn_config(ctx: FileContext) -> Transport | None:
+    """`uvicorn.Config(app, host=...)` then `uvicorn.Server(config).serve()`."""
+    for site in ctx.index.calls:
+        host = keyword(site.call, "host")
+        if host is not None and ctx.resolve(site.call.func) == "uvicorn.Config":
+            return Transport(sdk.HTTP, "uvicorn.Config()", site.call, host=host.value)
+    return None
 
 
 def _param_default(fn: cst.FunctionDef, name: str) -> cst.BaseExpression | None:

@@ -42,8 +42,10 @@ _PLACEHOLDER = re.compile(
     r"(^|[-_])(test|mock|demo)([-_]|$)|<[^>]*>|\$\{|\{\{|\*\*\*|\.\.\.", re.IGNORECASE)
 _ENUM_LIKE = re.compile(r"[a-z]+\d?(?:[-_.:/][a-z]+\d?)*|[A-Za-z][a-z]+(?:[A-Z][a-z]+)*")
 _ENV_NAME = re.compile(r"[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)*")
-_NOT_VALUE = re.compile(r"://|^[./~\\]|\\[wdsWDSb]|\[\^|\(\?|\.(pem|key|crt|json|txt|ya?ml|env|toml|ini|cfg)$|\{[^}]*\}|%\(?\w*\)?[sd]|\$\w",
-                        re.IGNORECASE)
+_NOT_VALUE = re.compile(  # URLs, paths, file names, regular expressions, templates
+    r"://|^[./~\\]|\\[wdsWDSb]|\[\^|\(\?|\.(pem|key|crt|json|txt|ya?ml|env|toml|ini|cfg)$|"
+    r"\{[^}]*\}|%\(?\w*\)?[sd]|\$\w",
+    re.IGNORECASE)
 _UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 _AUTH_SCHEME = re.compile(r"(?i)(bearer|basic|token|bot|apikey)\s+(\S+)$")
 _PRIVATE_PEM = re.compile(r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----\s*[A-Za-z0-9+/=\s:,-]{40,}")
