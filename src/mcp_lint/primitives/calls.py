@@ -109,6 +109,10 @@ class CallCheck(Primitive):
         # Comparisons (`if mode == ssl.CERT_NONE`) and lookup-table keys only mention it.
         if isinstance(parent, cst.Call) and parent.func is node:
             at: cst.CSTNode = parent
+        elif isinstance(parent, cst.Assign) and all(
+                isinstance(t.target, cst.Attribute) and dotted(t.target.value) in ("self", "cls")
+                for t in parent.targets):
+            return  # a class's own default (`self.verify_mode = ssl.CERT_NONE`), as for attributes
         elif isinstance(parent, (cst.Assign, cst.AnnAssign)) and parent.value is node or \
                 isinstance(parent, cst.Arg) and parent.value is node or \
                 isinstance(parent, cst.DictElement) and parent.value is node:
