@@ -86,6 +86,7 @@ def test_cert_none_compared_or_used_as_a_table_key_is_not_reported(tmp_path):
         class Context:
             def __init__(self):
                 self.check_hostname = False
+                self.verify_mode = ssl.CERT_NONE
         ''', "MCP109")
     assert got == []
 
