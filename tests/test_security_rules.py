@@ -97,8 +97,6 @@ def test_cert_none_compared_or_used_as_a_table_key_is_not_reported(tmp_path):
     ('from mcp.server.fastmcp import FastMCP\nmcp = FastMCP("x", host="0.0.0.0")\nmcp.run(transport="sse")\n',
      "high"),
     ('from fastmcp import FastMCP\nmcp = FastMCP("x")\nmcp.run(transport="http", host="0.0.0.0")\n', "medium"),
-    ('import sys\nfrom mcp.server.mcpserver import MCPServer\nmcp = MCPServer("x")\n'
-     'mcp.run("sse", host=sys.argv[1])\n', "low"),
     ('import os\nfrom mcp.server.mcpserver import MCPServer\nmcp = MCPServer("x")\n'
      'mcp.run(os.environ["T"], host="0.0.0.0")\n', "medium"),
 ])
@@ -135,6 +133,8 @@ def test_unauthenticated_http_host_sources(tmp_path, code, line):
     'import argparse\nfrom mcp.server.mcpserver import MCPServer\nmcp = MCPServer("x")\n'
     'p = argparse.ArgumentParser()\np.add_argument("--host", default="localhost")\na = p.parse_args()\n'
     'mcp.run("sse", host=a.host)\n',
+    # a host this file cannot work out
+    'import sys\nfrom mcp.server.mcpserver import MCPServer\nmcp = MCPServer("x")\nmcp.run("sse", host=sys.argv[1])\n',
     # the server is built in another module, with whatever auth it has there
     'from mcp.server.mcpserver import MCPServer\ndef main(mcp: MCPServer):\n    mcp.run("sse", host="0.0.0.0")\n',
     # stdio

@@ -8,7 +8,8 @@ the `host=` of the run call (or of `uvicorn.run`), else the server's own
 (`FastMCP(host=...)`, `mcp.settings.host = ...`), else the SDK's default, which is loopback
 for every SDK run method and for uvicorn. A host expression is followed through names bound
 once, `os.getenv("HOST", default)`, argparse/click/typer `--host` defaults and
-settings-class fields; a host that stays unknown is reported with low confidence. An ASGI app
+settings-class fields; a host that stays unknown (read from a settings object of another module, say) is
+not reported: most such hosts default to loopback. An ASGI app
 (`sse_app()`, `http_app()`) counts where a runner of the same module serves it; an app
 served elsewhere is not reported (its bind address is not in the file). Auth the file wires
 itself (FastAPI/Starlette security and authentication middleware, a middleware class named
@@ -89,9 +90,9 @@ class UnauthenticatedHttp(Primitive):
                     continue
                 t, host = runner, runner.host
             state, where = self._host(ctx, sites, host, t)
-            if state in ("loopback", "default"):
-                continue
-            confidence = Confidence.HIGH if state == "public" else Confidence.LOW
+            if state != "public":
+                continue  # loopback, the SDK's loopback default, or decided by configuration elsewhere
+            confidence = Confidence.HIGH
             auth = how
             if server is not None and server.flavour == sdk.FASTMCP and "auth" not in server.auth_values:
                 auth = "no auth= (fastmcp 2.x may configure it through the FASTMCP_SERVER_AUTH environment variable)"
