@@ -86,6 +86,10 @@ RETURNS: dict[str, str] = {
     "httpx.AsyncClient": "httpx.AsyncClient",
     "aiohttp.ClientSession": "aiohttp.ClientSession",
     "urllib3.PoolManager": "urllib3.PoolManager",
+    # hashing: `h = hashlib.sha256(); h.update(x)` is `hashlib.Hash.update`
+    **{f"hashlib.{_algo}": "hashlib.Hash" for _algo in (
+        "md5", "sha1", "sha224", "sha256", "sha384", "sha512", "sha3_224", "sha3_256", "sha3_384", "sha3_512",
+        "blake2b", "blake2s", "new")},
     # processes and sockets
     "subprocess.Popen": "subprocess.Popen",
     "asyncio.create_subprocess_exec": "asyncio.Process",

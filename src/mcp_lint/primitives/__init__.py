@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from .base import Primitive
-from .core import ParseError, UnusedSuppression
 from .calls import CallCheck
 from .concurrency import AwaitInLoop
+from .core import ParseError, UnusedSuppression
 from .dependencies import UnboundedDependency
-from .errors import ErrorResult, GenericRaise
+from .errors import ErrorResult, ExceptionLeak, GenericRaise, RetryWithoutBackoff, SwallowedException
 from .handlers import HandlerParameter, UnvalidatedArguments
+from .http_auth import UnauthenticatedHttp
 from .output import StdoutWrite
-from .errors import ExceptionLeak, RetryWithoutBackoff, SwallowedException
 from .registration import AddToolPositional, DecoratorNotCalled, MissingDescription
+from .secrets import HardcodedSecret
 from .strings import FormattedStringSink
 from .taint_sinks import TaintedCall
 
@@ -21,6 +22,8 @@ PRIMITIVES: dict[str, type[Primitive]] = {
         UnusedSuppression,
         FormattedStringSink,
         TaintedCall,
+        HardcodedSecret,
+        UnauthenticatedHttp,
         HandlerParameter,
         UnvalidatedArguments,
         MissingDescription,
