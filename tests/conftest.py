@@ -94,6 +94,12 @@ def findings(result: CliResult, rule: str | None = None) -> list[dict]:
     return [f for f in doc["findings"] if rule is None or f["id"] == rule]
 
 
+@pytest.fixture(autouse=True)
+def _private_cache(tmp_path_factory, monkeypatch):
+    """Each test gets its own findings cache, so no test sees results another one left."""
+    monkeypatch.setenv("MCP_LINT_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
+
+
 @pytest.fixture
 def cli_run():
     return run_cli

@@ -84,6 +84,8 @@ def check_command(
     diff: bool = typer.Option(False, "--diff", help="Print the fixes as a unified diff instead of writing them."),
     jobs: int = typer.Option(0, "-j", "--jobs", min=0, help="Worker processes (0: one per CPU; small runs are serial)."),
     quiet: bool = typer.Option(False, "-q", "--quiet", help="Print findings only: no summary, no notices."),
+    no_cache: bool = typer.Option(False, "--no-cache", help="Neither read nor write the findings cache."),
+    cache_dir: Optional[Path] = typer.Option(None, "--cache-dir", help="Where to keep the findings cache (default: .mcp_lint_cache beside the configuration)."),
 ) -> None:
     """Lint files and directories (the default command)."""
     opts = CheckOptions(
@@ -92,7 +94,7 @@ def check_command(
         output_format=output_format.value, output_file=output_file, exit_zero=exit_zero, statistics=statistics,
         config=config, rule_packs=[str(p) for p in rule_pack or []], force_exclude=force_exclude,
         extend_exclude=_split(extend_exclude) or [], fix=fix, unsafe_fixes=unsafe_fixes, diff=diff, jobs=jobs,
-        quiet=quiet,
+        quiet=quiet, no_cache=no_cache, cache_dir=cache_dir,
     )
     _finish(check(opts))
 

@@ -50,6 +50,8 @@ class CheckOptions:
     diff: bool = False
     jobs: int = 0
     quiet: bool = False
+    no_cache: bool = False
+    cache_dir: Path | None = None
 
 
 def _err(message: str) -> None:
@@ -146,7 +148,7 @@ def check(opts: CheckOptions) -> int:
         _warn(f"{path}: {problem}", opts.quiet)
 
     project = scan_project(_project_files(found.files, opts.paths, settings))
-    result = run(found.files, rules, settings, registry.all_codes(), jobs=opts.jobs, cwd=cwd, project=project)
+    result = _run(found.files, rules, settings, registry, project, opts, cwd)
 
     if opts.fix or opts.diff:
         code = _apply_fixes(result, rules, settings, registry, opts)
@@ -167,6 +169,40 @@ def check(opts: CheckOptions) -> int:
     if result.findings and not opts.exit_zero:
         return ExitCode.FINDINGS
     return ExitCode.CLEAN
+
+
+def _run(files: list[Path], rules, settings: Settings, registry: Registry, project, opts: CheckOptions,
+         cwd: Path) -> RunResult:
+    """runner.run behind the findings cache, with a progress bar where one is wanted."""
+    from functools import partial
+
+    from .cache import FindingsCache, cache_dir, fingerprint, run_cached
+
+    cache = None
+    if not opts.no_cache:
+        key = fingerprint(rules, settings.severity, [p.path for p in registry.packs], project)
+        cache = FindingsCache(cache_dir(settings.root, settings.cache_dir, opts.cache_dir), key)
+    lint = partial(run, rules=rules, settings=settings, known_codes=registry.all_codes(), jobs=opts.jobs, cwd=cwd,
+                   project=project)
+    progress = _progress(opts)
+    if progress is None:
+        return run_cached(cache, files, cwd, settings, lint)
+    with progress:
+        return run_cached(cache, files, cwd, settings, lint, on_result=progress.advance, on_start=progress.start)
+
+
+def _progress(opts: CheckOptions):
+    """A progress bar on stderr: only for people watching a terminal, never around a report a
+    program reads (json, sarif, github), never with --quiet."""
+    if opts.quiet or opts.output_format not in ("full", "concise") or opts.diff:
+        return None
+    try:
+        if not sys.stderr.isatty():
+            return None
+    except (AttributeError, ValueError):
+        return None
+    from .reporters.progress import ProgressBar
+    return ProgressBar()
 
 
 def _project_files(files: list[Path], paths: list[str], settings: Settings) -> list[Path]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import gc
 import multiprocessing
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -64,7 +64,10 @@ def _lint_one(job: tuple[str, str]) -> FileResult:
 
 
 def run(files: Iterable[Path], rules: list[Rule], settings: Settings, known_codes: frozenset[str],
-        jobs: int = 0, cwd: Path | None = None, project=None) -> RunResult:
+        jobs: int = 0, cwd: Path | None = None, project=None,
+        on_result: Callable[[str, FileResult], None] | None = None) -> RunResult:
+    """Lint `files`. `on_result(path, file_result)` is called in this process once per file as
+    it completes, with the result before per-file-ignores are applied (what a cache keeps)."""
     files = list(files)
     shown = {f: display(f, cwd) for f in files}
     result = RunResult(files=[shown[f] for f in files])
@@ -80,8 +83,9 @@ def run(files: Iterable[Path], rules: list[Rule], settings: Settings, known_code
     serial = workers <= 1 or len(work) < SERIAL_FILES or sum(sizes.values()) < SERIAL_BYTES
 
     def collect(file_result: FileResult, path: str) -> None:
+        if on_result is not None:
+            on_result(path, file_result)
         kept = ignores.filter(Path(path), file_result.findings)
-        file_result.findings = kept
         result.findings.extend(kept)
         result.errors.extend(file_result.errors)
 

@@ -1,0 +1,250 @@
+"""The findings cache: a file whose content and whose analysis inputs are unchanged is not linted again.
+
+One JSON document per cache directory (`.mcp_lint_cache/` beside the configuration, or
+`--cache-dir`, `cache-dir`, `MCP_LINT_CACHE_DIR`). It holds a fingerprint of everything that
+decides a file's findings apart from the file itself, and, per shown path, the hash of the file's
+bytes and the file's findings *before* any filter applied after linting (per-file-ignores): those
+filters run on cached and fresh results alike, so changing them never needs a re-lint.
+
+The fingerprint covers the mcp-lint version and its installed source (size and mtime of every
+module, so an upgrade or an edited checkout invalidates), the Python version, the enabled rules,
+the severity overrides, the content of every loaded rule pack, and the project model: a file's
+findings depend on servers defined in *other* files (see project.py), so any change to that model
+invalidates every entry.
+
+The document is read once and written once, by the parent process, atomically (a temporary file
+then `os.replace`). A missing, unreadable, corrupt or foreign cache is treated as empty; a cache
+that cannot be written (read-only directory, full disk) is skipped silently. Cached data is plain
+JSON, never pickle: a cache directory checked into a repository cannot run code.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import stat
+import sys
+import tempfile
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+from . import __version__
+from .findings import Applicability, Confidence, Edit, FileResult, Finding, Fix, Severity, Span, TraceStep
+
+DIRNAME = ".mcp_lint_cache"
+ENV_DIR = "MCP_LINT_CACHE_DIR"
+FORMAT = 1
+_FILE = f"findings-v{FORMAT}.json"
+_TAG = ("Signature: 8a477f597d28d172789f06886806bc55\n"
+        "# This file is a cache directory tag created by mcp-lint.\n"
+        "# For information about cache directory tags see https://bford.info/cachedir/\n")
+
+
+def cache_dir(root: Path, configured: Path | None = None, option: Path | None = None) -> Path:
+    """`--cache-dir`, else $MCP_LINT_CACHE_DIR, else `cache-dir` from the settings, else beside the config."""
+    if option is not None:
+        return option
+    env = os.environ.get(ENV_DIR)
+    if env:
+        return Path(env)
+    return configured if configured is not None else root / DIRNAME
+
+
+def file_digest(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+def _digest_of(path: Path) -> str | None:
+    """The content digest of a regular file (None for anything else: a FIFO named *.py would
+    block the read; the engine reports such paths itself)."""
+    try:
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            return None
+        with open(path, "rb") as fh:
+            return file_digest(fh.read())
+    except OSError:
+        return None
+
+
+def _source_stamp() -> list:
+    """Size and mtime of every module of this installation: a changed checkout is a new linter."""
+    out = []
+    stack = [os.path.dirname(os.path.abspath(__file__))]
+    while stack:
+        folder = stack.pop()
+        try:
+            entries = sorted(os.scandir(folder), key=lambda e: e.name)
+        except OSError:
+            continue
+        for entry in entries:
+            if entry.is_dir(follow_symlinks=False) and entry.name != "__pycache__":
+                stack.append(entry.path)
+            elif entry.name.endswith((".py", ".json")):
+                st = entry.stat()
+                out.append((entry.path, st.st_size, st.st_mtime_ns))
+    return out
+
+
+def fingerprint(rules: Iterable[Any], severity: dict, pack_paths: Iterable[str], project: Any) -> str:
+    """Everything except the file itself that decides a file's findings."""
+    packs = []
+    for path in sorted(set(pack_paths)):
+        try:
+            packs.append((path, file_digest(Path(path).read_bytes())))
+        except OSError:
+            packs.append((path, None))
+    servers = sorted(getattr(project, "servers", {}).items()) if project is not None else []
+    classes = sorted(getattr(project, "server_classes", {}).items()) if project is not None else []
+    data = {
+        "format": FORMAT, "version": __version__, "python": list(sys.version_info[:2]),
+        "source": _source_stamp(), "rules": sorted(r.id for r in rules),
+        "severity": sorted((k, getattr(v, "value", v)) for k, v in severity.items()),
+        "packs": packs, "project": [servers, classes],
+    }
+    return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
+
+
+class FindingsCache:
+    def __init__(self, directory: Path, key: str) -> None:
+        self.directory = directory
+        self.key = key
+        self.entries: dict[str, list] = {}  # shown path -> [content digest, encoded FileResult]
+        self.dirty = False
+        self._load()
+
+    def _load(self) -> None:
+        try:
+            with open(self.directory / _FILE, encoding="utf-8") as fh:
+                doc = json.load(fh)
+        except (OSError, ValueError):
+            return
+        if isinstance(doc, dict) and doc.get("key") == self.key and isinstance(doc.get("files"), dict):
+            self.entries = doc["files"]
+
+    def lookup(self, shown: str, digest: str | None) -> FileResult | None:
+        entry = self.entries.get(shown)
+        if digest is None or not isinstance(entry, list) or len(entry) != 2 or entry[0] != digest:
+            return None
+        try:
+            return _decode_result(shown, entry[1])
+        except (KeyError, TypeError, ValueError, IndexError, AttributeError):
+            self.entries.pop(shown, None)  # a damaged entry is linted again and rewritten
+            self.dirty = True
+            return None
+
+    def store(self, digest: str | None, result: FileResult) -> None:
+        """Remember an unfiltered result. Results with errors (an unreadable file, a rule that
+        crashed) are not cached: they are worth retrying."""
+        if digest is None or result.errors:
+            self.entries.pop(result.path, None)
+            return
+        self.entries[result.path] = [digest, _encode_result(result)]
+        self.dirty = True
+
+    def save(self) -> None:
+        if not self.dirty:
+            return
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            for name, text in (("CACHEDIR.TAG", _TAG), (".gitignore", "# Created by mcp-lint.\n*\n")):
+                marker = self.directory / name
+                if not marker.exists():
+                    marker.write_text(text, encoding="utf-8")
+            fd, tmp = tempfile.mkstemp(prefix=".findings-", suffix=".tmp", dir=self.directory)
+            try:
+                with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                    json.dump({"key": self.key, "files": self.entries}, fh, separators=(",", ":"))
+                os.replace(tmp, self.directory / _FILE)
+            except BaseException:
+                try:
+                    os.unlink(tmp)
+                except OSError:
+                    pass
+                raise
+        except OSError:
+            return  # a cache that cannot be written only costs the next run time
+        self.dirty = False
+
+
+def run_cached(cache: FindingsCache | None, files: list[Path], cwd: Path, settings: Any,
+               run: Callable[..., Any], on_result: Callable[[str, FileResult], None] | None = None,
+               on_start: Callable[[int], None] | None = None) -> Any:
+    """`run(files, on_result=...)` (runner.run with its other arguments bound) over the files the
+    cache does not answer for, merged with the cached results, in the order and form a full run
+    gives. Per-file-ignores apply to cached results here and to fresh ones in the runner."""
+    if cache is None:
+        if on_start is not None:
+            on_start(len(files))
+        return run(files, on_result=on_result)
+    from .discovery import display
+    from .runner import _PerFileIgnores
+
+    digests: dict[str, str | None] = {}
+    hits: list[tuple[Path, FileResult]] = []
+    misses: list[Path] = []
+    for path in files:
+        digest = _digest_of(path)
+        hit = cache.lookup(display(path, cwd), digest)
+        if hit is None:
+            digests[str(path)] = digest
+            misses.append(path)
+        else:
+            hits.append((path, hit))
+
+    def record(path: str, result: FileResult) -> None:
+        cache.store(digests.get(path), result)
+        if on_result is not None:
+            on_result(path, result)
+
+    if on_start is not None:
+        on_start(len(misses))
+    result = run(misses, on_result=record) if misses else None
+    if result is None:
+        from .runner import RunResult
+        result = RunResult()
+    result.files = [display(path, cwd) for path in files]
+    ignores = _PerFileIgnores(settings)
+    for path, hit in hits:
+        result.findings.extend(ignores.filter(path, hit.findings))
+    result.sort()
+    cache.save()
+    return result
+
+
+# -- plain JSON for findings --------------------------------------------------------------------
+
+def _span(s: Span) -> list[int]:
+    return [s.start_line, s.start_col, s.end_line, s.end_col, s.start_offset, s.end_offset]
+
+
+def _unspan(v: list) -> Span:
+    return Span(*(int(x) for x in v[:6]))
+
+
+def _encode_finding(f: Finding) -> list:
+    fix = None if f.fix is None else [f.fix.description, [[_span(e.span), e.content] for e in f.fix.edits],
+                                      f.fix.applicability.value]
+    return [f.rule_id, f.rule_name, f.severity.value, f.confidence.value, _span(f.span), f.message,
+            [[_span(t.span), t.message] for t in f.trace], fix, f.statement_line, f.fingerprint]
+
+
+def _decode_finding(path: str, v: list) -> Finding:
+    rule_id, rule_name, severity, confidence, span, message, trace, fix, statement_line, fp = v
+    return Finding(
+        rule_id=str(rule_id), rule_name=str(rule_name), severity=Severity(severity),
+        confidence=Confidence(confidence), path=path, span=_unspan(span), message=str(message),
+        trace=tuple(TraceStep(_unspan(s), str(m)) for s, m in trace),
+        fix=None if fix is None else Fix(str(fix[0]), tuple(Edit(_unspan(s), str(c)) for s, c in fix[1]),
+                                         Applicability(fix[2])),
+        statement_line=int(statement_line), fingerprint=str(fp),
+    )
+
+
+def _encode_result(result: FileResult) -> list:
+    return [_encode_finding(f) for f in result.findings]
+
+
+def _decode_result(path: str, value: list) -> FileResult:
+    return FileResult(path, findings=[_decode_finding(path, v) for v in value])
