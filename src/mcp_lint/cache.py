@@ -20,12 +20,16 @@ JSON, never pickle: a cache directory checked into a repository cannot run code.
 
 from __future__ import annotations
 
+import copyreg
+import functools
 import hashlib
 import json
 import os
+import pickle
 import stat
 import sys
 import tempfile
+import types
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
@@ -68,6 +72,7 @@ def _digest_of(path: Path) -> str | None:
         return None
 
 
+@functools.lru_cache(maxsize=1)
 def _source_stamp() -> list:
     """Size and mtime of every module of this installation: a changed checkout is a new linter."""
     out = []
@@ -104,6 +109,56 @@ def fingerprint(rules: Iterable[Any], severity: dict, pack_paths: Iterable[str],
         "packs": packs, "project": [servers, classes],
     }
     return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
+
+
+# -- compiled rule packs -------------------------------------------------------------------------
+# Reading and validating the YAML packs costs more than linting a small file, and validation needs
+# the primitives (so libcst). A validated pack is kept pickled, keyed by the pack's bytes and this
+# installation's source. Pickle runs code on load, so these files live in the user's own cache
+# directory, never in the project's `.mcp_lint_cache/` a checkout could bring along.
+
+def _mapping_proxy(data: dict) -> types.MappingProxyType:
+    return types.MappingProxyType(data)
+
+
+copyreg.pickle(types.MappingProxyType, lambda m: (_mapping_proxy, (dict(m),)))
+
+
+def user_cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "mcp-lint"
+
+
+def load_pack_cached(path: Path | str, load: Callable[[Path | str], Any]) -> Any:
+    """`load(path)`, answered from the compiled-pack cache when the pack and mcp-lint are unchanged."""
+    try:
+        data = Path(path).read_bytes()
+    except OSError:
+        return load(path)  # reports the problem
+    where = hashlib.sha256(str(path).encode()).hexdigest()[:16]
+    key = hashlib.sha256(json.dumps([__version__, list(sys.version_info[:2]), _source_stamp(), str(path),
+                                     file_digest(data)]).encode()).hexdigest()[:24]
+    folder = user_cache_dir() / "packs"
+    target = folder / f"{where}-{key}.pickle"
+    try:
+        with open(target, "rb") as fh:
+            pack = pickle.load(fh)
+        if getattr(pack, "path", None) == str(path):
+            return pack
+    except Exception:  # noqa: BLE001 - missing, stale or damaged: compile again
+        pass
+    pack = load(path)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        for stale in folder.glob(f"{where}-*.pickle"):
+            stale.unlink()
+        fd, tmp = tempfile.mkstemp(prefix=".pack-", suffix=".tmp", dir=folder)
+        with os.fdopen(fd, "wb") as fh:
+            pickle.dump(pack, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, target)
+    except Exception:  # noqa: BLE001 - an unwritable cache only costs time
+        pass
+    return pack
 
 
 class FindingsCache:

@@ -8,17 +8,18 @@ import sys
 from dataclasses import dataclass, field
 from enum import IntEnum
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from . import __version__
 from .discovery import discover
-from .engine import Engine
 from .project import scan_project
 from .registry import Registry, SelectorError, load_registry
 from .reporters import Report, render
 from .rulepack import PackError, load_pack
-from .runner import RunResult, run
 from .settings import ConfigError, Settings, find_config, load_settings, locate
+
+if TYPE_CHECKING:
+    from .runner import RunResult
 
 
 class ExitCode(IntEnum):
@@ -177,6 +178,7 @@ def _run(files: list[Path], rules, settings: Settings, registry: Registry, proje
     from functools import partial
 
     from .cache import FindingsCache, cache_dir, fingerprint, run_cached
+    from .runner import run
 
     cache = None
     if not opts.no_cache:
@@ -237,6 +239,7 @@ def _write(report: Report, opts: CheckOptions) -> None:
 
 
 def _apply_fixes(result: RunResult, rules, settings: Settings, registry: Registry, opts: CheckOptions) -> int | None:
+    from .engine import Engine
     from .fixes import fix_text, fixable, unified_diff
 
     engine = Engine(rules, settings.severity, registry.all_codes())

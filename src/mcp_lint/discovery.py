@@ -18,6 +18,9 @@ import pathspec
 
 from .settings import Settings
 
+# Larger files are not linted (reported as skipped): generated code, data dumps.
+MAX_FILE_BYTES = 4 * 1024 * 1024
+
 
 @dataclass
 class Discovery:

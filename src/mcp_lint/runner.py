@@ -19,7 +19,6 @@ from pathlib import Path
 import pathspec
 
 from .discovery import display
-from .engine import Engine
 from .findings import FileError, FileResult, Finding
 from .rulepack import Rule
 from .settings import Settings
@@ -40,7 +39,7 @@ class RunResult:
         self.errors.sort(key=lambda e: (e.path, e.line or 0, e.message))
 
 
-_engine: Engine | None = None
+_engine = None  # this worker's Engine
 
 
 def _tune_gc() -> None:
@@ -53,6 +52,8 @@ def _tune_gc() -> None:
 
 def _init_worker(rules: list[Rule], severity: dict, known: frozenset[str], project) -> None:
     global _engine
+    from .engine import Engine
+
     _tune_gc()
     _engine = Engine(rules, severity, known, project=project)
 
@@ -90,6 +91,8 @@ def run(files: Iterable[Path], rules: list[Rule], settings: Settings, known_code
         result.errors.extend(file_result.errors)
 
     if serial:
+        from .engine import Engine
+
         _tune_gc()
         engine = Engine(rules, settings.severity, known_codes, project=project)
         for path, name in work:
