@@ -227,3 +227,30 @@ def test_a_cache_write_refused_by_the_system_does_not_fail_the_run(tmp_path, mon
     assert result.exit_code == 1
     assert result.stderr == ""
     assert not list((tmp_path / CACHE).glob("findings-*"))
+
+
+def test_runs_with_different_inputs_keep_their_own_entries(tmp_path, monkeypatch):
+    """The whole tree, then one file as pre-commit passes it: neither evicts the other."""
+    write(tmp_path, "pyproject.toml", "[tool.mcp-lint]\n")
+    write(tmp_path, "pkg/__init__.py", "")
+    write(tmp_path, "pkg/server.py", SERVER)
+    write(tmp_path, "other/app.py", "from mcp.server.fastmcp import FastMCP\n\nmcp = FastMCP('x')\n")
+    _lint(tmp_path)
+    run_cli("--output-format", "json", "pkg/server.py", cwd=tmp_path)
+    seen = _spy(monkeypatch)
+    _lint(tmp_path)
+    run_cli("--output-format", "json", "pkg/server.py", cwd=tmp_path)
+    assert seen == []
+
+
+def test_old_fingerprints_are_pruned(tmp_path):
+    write(tmp_path, "server.py", SERVER)
+    runs = 0
+    for level in ("info", "warning", "error"):
+        write(tmp_path, "pyproject.toml", f'[tool.mcp-lint.severity]\nMCP101 = "{level}"\n')
+        for ignore in ("MCP999", "MCP201", "MCP301", "MCP401"):
+            result = _lint(tmp_path, "--ignore", ignore) if ignore != "MCP999" else _lint(tmp_path)
+            assert result.exit_code == 1
+            runs += 1
+    assert runs > cache_module.KEEP
+    assert len(list((tmp_path / CACHE).glob("findings-*.json"))) == cache_module.KEEP

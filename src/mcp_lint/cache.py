@@ -40,7 +40,10 @@ from .findings import Applicability, Confidence, Edit, FileResult, Finding, Fix,
 DIRNAME = ".mcp_lint_cache"
 ENV_DIR = "MCP_LINT_CACHE_DIR"
 FORMAT = 1
-_FILE = f"findings-v{FORMAT}.json"
+# One file per fingerprint, so that runs with different inputs (the whole tree, then a few files
+# passed one by one as pre-commit does, which see a smaller project model) do not evict each other.
+# The least recently written beyond this many are removed.
+KEEP = 8
 _TAG = ("Signature: 8a477f597d28d172789f06886806bc55\n"
         "# This file is a cache directory tag created by mcp-lint.\n"
         "# For information about cache directory tags see https://bford.info/cachedir/\n")
@@ -167,11 +170,12 @@ class FindingsCache:
         self.key = key
         self.entries: dict[str, list] = {}  # shown path -> [content digest, encoded FileResult]
         self.dirty = False
+        self.path = directory / f"findings-v{FORMAT}-{key[:20]}.json"
         self._load()
 
     def _load(self) -> None:
         try:
-            with open(self.directory / _FILE, encoding="utf-8") as fh:
+            with open(self.path, encoding="utf-8") as fh:
                 doc = json.load(fh)
         except (OSError, ValueError):
             return
@@ -211,7 +215,7 @@ class FindingsCache:
             try:
                 with os.fdopen(fd, "w", encoding="utf-8") as fh:
                     json.dump({"key": self.key, "files": self.entries}, fh, separators=(",", ":"))
-                os.replace(tmp, self.directory / _FILE)
+                os.replace(tmp, self.path)
             except BaseException:
                 try:
                     os.unlink(tmp)
@@ -221,6 +225,15 @@ class FindingsCache:
         except OSError:
             return  # a cache that cannot be written only costs the next run time
         self.dirty = False
+        self._prune()
+
+    def _prune(self) -> None:
+        try:
+            others = sorted(self.directory.glob("findings-*.json"), key=lambda p: p.stat().st_mtime, reverse=True)
+            for old in others[KEEP:]:
+                old.unlink()
+        except OSError:
+            pass
 
 
 def run_cached(cache: FindingsCache | None, files: list[Path], cwd: Path, settings: Any,
