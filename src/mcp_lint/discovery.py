@@ -46,6 +46,7 @@ class _Ignores:
         self.exclude = _spec(list(settings.exclude) + list(settings.extend_exclude))
         self.respect_gitignore = settings.respect_gitignore
         self.gitignores: dict[Path, pathspec.PathSpec | None] = {}
+        self.chains: dict[Path, list[Path]] = {}
 
     def _relative(self, path: Path, base: Path) -> str | None:
         try:
@@ -62,8 +63,7 @@ class _Ignores:
         return self.respect_gitignore and self._gitignored(path, is_dir)
 
     def _gitignored(self, path: Path, is_dir: bool) -> bool:
-        top = _git_root(path.parent) or path.parent
-        for directory in [d for d in (path.parent, *path.parent.parents) if d == top or top in d.parents]:
+        for directory in self._chain(path.parent):
             spec = self._load(directory)
             if spec is None:
                 continue
@@ -71,6 +71,19 @@ class _Ignores:
             if rel and spec.match_file(rel + ("/" if is_dir else "")):
                 return True
         return False
+
+    def _chain(self, start: Path) -> list[Path]:
+        """`start` and its parents up to the repository root (just `start` outside a repository):
+        the directories whose .gitignore applies to what `start` holds."""
+        chain = self.chains.get(start)
+        if chain is None:
+            top = _git_root(start) or start
+            if start == top or start.parent == start:
+                chain = [start]
+            else:
+                chain = [start, *self._chain(start.parent)] if top in start.parents else [start]
+            self.chains[start] = chain
+        return chain
 
     def _load(self, directory: Path) -> pathspec.PathSpec | None:
         if directory not in self.gitignores:
