@@ -77,8 +77,9 @@ whole-process numbers (one row per process):
   wall s    time.perf_counter() around the child process, start to reaped: interpreter
             start-up, imports, file discovery, the work, report writing. Median of --repeat runs.
   CPU s     user + system CPU time of the child and the descendants it waited for (workers).
-  peak MiB  ru_maxrss from os.wait4() of that child: the peak resident set of the largest
-            single process in its tree (not the sum over parallel workers).
+  peak MiB  the peak resident set (VmHWM, sampled from /proc every 5 ms) of the largest single
+            process in the child's tree: the parent or one worker, not their sum. Where /proc is
+            missing, ru_maxrss from os.wait4(), which on Linux also counts this script's own.
   x parse   wall s / wall s of the parse-only floor.
   x walk    wall s / wall s of the parse + walk floor.
 
@@ -260,9 +261,56 @@ def stage_breakdown(corpus: Path) -> int:
 # whole-process measurement
 # ---------------------------------------------------------------------------------------------
 
+def _tree(pid: int) -> list[int]:
+    """`pid` and its descendants, from /proc (Linux)."""
+    out, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        out.append(p)
+        try:
+            for task in os.listdir(f"/proc/{p}/task"):
+                with open(f"/proc/{p}/task/{task}/children") as fh:
+                    todo.extend(int(c) for c in fh.read().split())
+        except OSError:
+            pass
+    return out
+
+
+def _hwm_kib(pid: int) -> int | None:
+    try:
+        with open(f"/proc/{pid}/status") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
+
+
+class PeakSampler(threading.Thread):
+    """Per-process peak resident memory (VmHWM) of a child and its descendants, sampled every few
+    milliseconds. ru_maxrss cannot be used on Linux: a child spawned from this (large) benchmark
+    process inherits the benchmark's high-water mark across exec."""
+
+    def __init__(self, pid: int, interval: float = 0.005) -> None:
+        super().__init__(daemon=True)
+        self.pid, self.interval = pid, interval
+        self.peaks: dict[int, int] = {}
+        self.done = threading.Event()
+
+    def run(self) -> None:
+        while not self.done.is_set():
+            for p in _tree(self.pid):
+                kib = _hwm_kib(p)
+                if kib is not None and kib > self.peaks.get(p, 0):
+                    self.peaks[p] = kib
+            self.done.wait(self.interval)
+
+
 def run_measured(cmd: list[str], *, cwd: Path, env: dict | None = None, ok_codes=(0,),
                  timeout: float = 900.0) -> dict:
-    """Run one child; wall time around it, rusage of it (and its reaped descendants)."""
+    """Run one child; wall time around it, rusage of it (and its reaped descendants), and the peak
+    memory of each of its processes."""
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         t0 = time.perf_counter()
         try:
@@ -281,10 +329,16 @@ def run_measured(cmd: list[str], *, cwd: Path, env: dict | None = None, ok_codes
 
         timer = threading.Timer(timeout, kill)
         timer.start()
+        sampler = PeakSampler(proc.pid) if os.path.isdir("/proc/self/task") else None
+        if sampler is not None:
+            sampler.start()
         try:
             _, status, usage = os.wait4(proc.pid, 0)
         finally:
             timer.cancel()
+            if sampler is not None:
+                sampler.done.set()
+                sampler.join()
         wall = time.perf_counter() - t0
         proc.returncode = os.waitstatus_to_exitcode(status)
         out.seek(0)
@@ -294,7 +348,9 @@ def run_measured(cmd: list[str], *, cwd: Path, env: dict | None = None, ok_codes
     result = {
         "wall_s": wall,
         "cpu_s": usage.ru_utime + usage.ru_stime,
-        "peak_mib": usage.ru_maxrss / 1024.0,  # Linux: KiB
+        # the largest single process; ru_maxrss (KiB on Linux) only where /proc cannot be sampled
+        "peak_mib": (max(sampler.peaks.values()) if sampler is not None and sampler.peaks else usage.ru_maxrss) / 1024.0,
+        "processes": len(sampler.peaks) if sampler is not None else None,
         "exit_code": proc.returncode,
         "stdout": stdout,
     }
@@ -481,7 +537,7 @@ def _run(args, sections, corpus: Path, stats: dict, me: str, work: Path, log, fi
         "corpus": str(corpus), **stats,
         "python": platform.python_version(), "executable": py,
         "platform": platform.platform(), "cpus": os.cpu_count(), "repeat": args.repeat,
-        "sections": sections, "mcp_lint_command": mcp,
+        "sections": sections, "mcp_lint_command": mcp, "load_before": os.getloadavg(),
     }
     try:
         from importlib.metadata import version
@@ -601,6 +657,7 @@ def _run(args, sections, corpus: Path, stats: dict, me: str, work: Path, log, fi
             stages = summarise_stages(stage_runs)
 
     # --- print ----------------------------------------------------------------------------------
+    meta["load_after"] = os.getloadavg()
     out = []
     out.append("# mcp-lint benchmark\n")
     out.append(f"- corpus: `{corpus}`: {stats['files']} files, {stats['lines']:,} lines "
@@ -612,6 +669,8 @@ def _run(args, sections, corpus: Path, stats: dict, me: str, work: Path, log, fi
     if "one_file" in meta:
         out.append(f"- one file: `{meta['one_file']['path']}` ({meta['one_file']['lines']} lines, the corpus file of "
                    "median size)")
+    out.append(f"- load average (1, 5, 15 min) before: {' '.join(f'{x:.1f}' for x in meta['load_before'])}, "
+               f"after: {' '.join(f'{x:.1f}' for x in meta['load_after'])}")
     out.append(f"- each number is the median of {args.repeat} run(s); measurements run one at a time\n")
     if jobs or skipped:
         out.append("## Whole process\n")
@@ -638,7 +697,7 @@ def _run(args, sections, corpus: Path, stats: dict, me: str, work: Path, log, fi
             notes.append(f"{tool} skipped: {reason}")
         out.append("")
         if any(name.startswith("mcp-lint cold -j 2") for name, _, _ in jobs) or "peers" in sections:
-            notes.append("peak MiB is the largest single process (ru_maxrss), not the sum over parallel workers; "
+            notes.append("peak MiB is the largest single process (VmHWM), not the sum over parallel workers; "
                          "ruff and semgrep use every CPU, bandit and the floors one")
         for n in notes:
             out.append(f"- {n}")

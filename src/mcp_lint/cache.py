@@ -77,8 +77,17 @@ def _digest_of(path: Path) -> str | None:
 
 @functools.lru_cache(maxsize=1)
 def _source_stamp() -> list:
-    """Size and mtime of every module of this installation: a changed checkout is a new linter."""
-    out = []
+    """Size and mtime of every module of this installation, and of the parser's package: a changed
+    checkout or an upgraded libcst is a new linter."""
+    out: list = []
+    try:
+        import importlib.util
+        spec = importlib.util.find_spec("libcst")
+        if spec is not None and spec.origin:
+            st = os.stat(spec.origin)
+            out.append((spec.origin, st.st_size, st.st_mtime_ns))
+    except (ImportError, ValueError, OSError):
+        pass
     stack = [os.path.dirname(os.path.abspath(__file__))]
     while stack:
         folder = stack.pop()

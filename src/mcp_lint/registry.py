@@ -24,6 +24,9 @@ class SelectorError(ValueError):
 
 def builtin_pack_dir() -> Path:
     """The packs shipped in the wheel (`mcp_lint/rules`), else those of a source checkout."""
+    beside = Path(__file__).resolve().parent / "rules"
+    if beside.is_dir():  # an ordinary installation: no need for importlib.resources
+        return beside
     try:
         packaged = Path(str(resources.files("mcp_lint") / "rules"))
         if packaged.is_dir():
