@@ -204,16 +204,17 @@ def test_an_unwritable_cache_location_does_not_fail_the_run(tmp_path):
 
 
 def test_fix_rewrites_files_and_the_next_run_sees_the_new_text(tmp_path):
-    source = "from mcp.server.fastmcp import FastMCP\n\nmcp = FastMCP('x')\n\n\n@mcp.tool()\n" \
-             "def hello(name: str) -> str:\n    \"\"\"Hi.\"\"\"\n    print(name)\n    return name\n"
+    source = ("from mcp.server.fastmcp import FastMCP\n\nmcp = FastMCP('x')\n\n\n@mcp.tool()\n"
+              "def hello(name: str) -> str:\n    \"\"\"Hi.\"\"\"\n    print(name)\n    return name\n\n\n"
+              "if __name__ == '__main__':\n    mcp.run()\n")
     write(tmp_path, "server.py", source)
-    before = _lint(tmp_path)
-    run_cli("--fix", "--unsafe-fixes", ".", cwd=tmp_path)
+    assert [f["id"] for f in findings(_lint(tmp_path))] == ["MCP501"]
+    fixed = run_cli("--fix", ".", cwd=tmp_path)  # the finding comes from the cache, its fix applies
+    assert fixed.exit_code == 0
+    assert "print(name, file=sys.stderr)" in (tmp_path / "server.py").read_text()
     after = _lint(tmp_path)
-    fresh = run_cli("--output-format", "json", "--no-cache", ".", cwd=tmp_path)
-    assert after.stdout == fresh.stdout
-    if (tmp_path / "server.py").read_text() != source:
-        assert after.stdout != before.stdout
+    assert findings(after) == []
+    assert after.stdout == run_cli("--output-format", "json", "--no-cache", ".", cwd=tmp_path).stdout
 
 
 def test_a_cache_write_refused_by_the_system_does_not_fail_the_run(tmp_path, monkeypatch):
