@@ -255,3 +255,18 @@ def test_old_fingerprints_are_pruned(tmp_path):
             runs += 1
     assert runs > cache_module.KEEP
     assert len(list((tmp_path / CACHE).glob("findings-*.json"))) == cache_module.KEEP
+
+
+@pytest.mark.parametrize("value", [
+    {}, {"MCP601": {"sdk": ("mcp", 1), "uses": {"FastMCP", "tool"}, "frozen": frozenset({1, 2})}},
+    {"x": [1, 2.5, None, True, "s", (1, (2,)), {3: "int key", (4, 5): []}]},
+])
+def test_plain_data_round_trips(value):
+    encoded = json.loads(json.dumps(cache_module._to_json(value)))
+    assert cache_module._from_json(encoded) == value
+    assert type(cache_module._from_json(encoded)) is type(value)
+
+
+def test_data_without_a_plain_form_is_not_cached():
+    with pytest.raises(TypeError):
+        cache_module._to_json({"x": object()})

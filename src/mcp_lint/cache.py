@@ -39,7 +39,7 @@ from .findings import Applicability, Confidence, Edit, FileResult, Finding, Fix,
 
 DIRNAME = ".mcp_lint_cache"
 ENV_DIR = "MCP_LINT_CACHE_DIR"
-FORMAT = 1
+FORMAT = 2
 # One file per fingerprint, so that runs with different inputs (the whole tree, then a few files
 # passed one by one as pre-commit does, which see a smaller project model) do not evict each other.
 # The least recently written beyond this many are removed.
@@ -193,10 +193,10 @@ class FindingsCache:
 
     def lookup(self, shown: str, digest: str | None) -> FileResult | None:
         entry = self.entries.get(shown)
-        if digest is None or not isinstance(entry, list) or len(entry) != 2 or entry[0] != digest:
+        if digest is None or not isinstance(entry, list) or len(entry) != 3 or entry[0] != digest:
             return None
         try:
-            return _decode_result(shown, entry[1])
+            return _decode_result(shown, entry[1], entry[2])
         except (KeyError, TypeError, ValueError, IndexError, AttributeError):
             self.entries.pop(shown, None)  # a damaged entry is linted again and rewritten
             self.dirty = True
@@ -204,11 +204,17 @@ class FindingsCache:
 
     def store(self, digest: str | None, result: FileResult) -> None:
         """Remember an unfiltered result. Results with errors (an unreadable file, a rule that
-        crashed) are not cached: they are worth retrying."""
-        if digest is None or result.errors:
-            self.entries.pop(result.path, None)
+        crashed) are not cached: they are worth retrying; nor are results holding data that has
+        no plain JSON form."""
+        try:
+            if digest is None or result.errors:
+                raise TypeError
+            entry = [digest, *_encode_result(result)]
+        except TypeError:
+            if self.entries.pop(result.path, None) is not None:
+                self.dirty = True
             return
-        self.entries[result.path] = [digest, _encode_result(result)]
+        self.entries[result.path] = entry
         self.dirty = True
 
     def save(self) -> None:
@@ -319,9 +325,55 @@ def _decode_finding(path: str, v: list) -> Finding:
     )
 
 
+# Per-file facts a project-wide rule gathers (FileResult.facts where it exists: plain data) are
+# kept with tagged containers, so tuples, sets and non-string keys come back as they were.
+
+def _to_json(value: Any) -> Any:
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    if isinstance(value, list):
+        return [_to_json(v) for v in value]
+    if isinstance(value, tuple):
+        return {"t": [_to_json(v) for v in value]}
+    if isinstance(value, (set, frozenset)):
+        return {"s" if isinstance(value, set) else "f": [_to_json(v) for v in sorted(value, key=repr)]}
+    if isinstance(value, dict):
+        return {"m": [[_to_json(k), _to_json(v)] for k, v in value.items()]}
+    raise TypeError(f"no plain form for {type(value).__name__}")
+
+
+def _from_json(value: Any) -> Any:
+    if isinstance(value, list):
+        return [_from_json(v) for v in value]
+    if isinstance(value, dict):
+        ((tag, items),) = value.items()
+        if tag == "t":
+            return tuple(_from_json(v) for v in items)
+        if tag == "s":
+            return {_from_json(v) for v in items}
+        if tag == "f":
+            return frozenset(_from_json(v) for v in items)
+        if tag == "m":
+            return {_from_json(k): _from_json(v) for k, v in items}
+        raise ValueError(f"unknown tag {tag!r}")
+    return value
+
+
+_HAS_FACTS = "facts" in getattr(FileResult, "__dataclass_fields__", {})
+
+
 def _encode_result(result: FileResult) -> list:
-    return [_encode_finding(f) for f in result.findings]
+    facts = getattr(result, "facts", None) or {}
+    return [[_encode_finding(f) for f in result.findings], _to_json(dict(facts))]
 
 
-def _decode_result(path: str, value: list) -> FileResult:
-    return FileResult(path, findings=[_decode_finding(path, v) for v in value])
+def _decode_result(path: str, findings: list, facts: Any) -> FileResult:
+    result = FileResult(path, findings=[_decode_finding(path, v) for v in findings])
+    facts = _from_json(facts)
+    if not isinstance(facts, dict):
+        raise ValueError("facts must be a mapping")
+    if facts:
+        if not _HAS_FACTS:
+            raise ValueError("facts from another version")
+        result.facts = facts  # type: ignore[attr-defined]
+    return result
