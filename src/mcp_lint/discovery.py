@@ -33,13 +33,6 @@ def _spec(patterns) -> pathspec.PathSpec:
     return pathspec.GitIgnoreSpec.from_lines(patterns)
 
 
-def _git_root(start: Path) -> Path | None:
-    for directory in (start, *start.parents):
-        if (directory / ".git").exists():
-            return directory
-    return None
-
-
 class _Ignores:
     def __init__(self, settings: Settings) -> None:
         self.root = settings.root
@@ -47,6 +40,7 @@ class _Ignores:
         self.respect_gitignore = settings.respect_gitignore
         self.gitignores: dict[Path, pathspec.PathSpec | None] = {}
         self.chains: dict[Path, list[Path]] = {}
+        self.tops: dict[Path, Path | None] = {}
 
     def _relative(self, path: Path, base: Path) -> str | None:
         try:
@@ -77,13 +71,22 @@ class _Ignores:
         the directories whose .gitignore applies to what `start` holds."""
         chain = self.chains.get(start)
         if chain is None:
-            top = _git_root(start) or start
+            top = self._top(start) or start
             if start == top or start.parent == start:
                 chain = [start]
             else:
                 chain = [start, *self._chain(start.parent)] if top in start.parents else [start]
             self.chains[start] = chain
         return chain
+
+    def _top(self, directory: Path) -> Path | None:
+        """The repository root holding `directory` (None outside one), one `.git` probe per directory."""
+        if directory not in self.tops:
+            if (directory / ".git").exists():
+                self.tops[directory] = directory
+            else:
+                self.tops[directory] = None if directory.parent == directory else self._top(directory.parent)
+        return self.tops[directory]
 
     def _load(self, directory: Path) -> pathspec.PathSpec | None:
         if directory not in self.gitignores:
