@@ -94,6 +94,25 @@ def findings(result: CliResult, rule: str | None = None) -> list[dict]:
     return [f for f in doc["findings"] if rule is None or f["id"] == rule]
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _private_user_cache(tmp_path_factory):
+    """Compiled rule packs go to a cache of the test session, not the user's."""
+    import os
+    old = os.environ.get("XDG_CACHE_HOME")
+    os.environ["XDG_CACHE_HOME"] = str(tmp_path_factory.mktemp("user-cache"))
+    yield
+    if old is None:
+        os.environ.pop("XDG_CACHE_HOME", None)
+    else:
+        os.environ["XDG_CACHE_HOME"] = old
+
+
+@pytest.fixture(autouse=True)
+def _private_cache(tmp_path_factory, monkeypatch):
+    """Each test gets its own findings cache, so no test sees results another one left."""
+    monkeypatch.setenv("MCP_LINT_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
+
+
 @pytest.fixture
 def cli_run():
     return run_cli

@@ -7,7 +7,6 @@ import ast
 import json
 import shutil
 import subprocess
-from pathlib import Path
 
 import pytest
 

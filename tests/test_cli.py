@@ -574,9 +574,9 @@ def test_parallel_and_serial_runs_agree(tmp_path, monkeypatch):
             super().__init__(*args, **kwargs)
 
     monkeypatch.setattr(runner, "ProcessPoolExecutor", CountingPool)
-    serial = run_cli("-j", "1", "--output-format", "json", ".", cwd=tmp_path)
+    serial = run_cli("-j", "1", "--no-cache", "--output-format", "json", ".", cwd=tmp_path)
     assert pools == []
-    parallel = run_cli("-j", "2", "--output-format", "json", ".", cwd=tmp_path)
+    parallel = run_cli("-j", "2", "--no-cache", "--output-format", "json", ".", cwd=tmp_path)
     assert pools == [2], "the tree should be big enough for the process pool"
     assert serial.exit_code == parallel.exit_code == 1
     assert serial.stdout == parallel.stdout

@@ -8,17 +8,123 @@ internal error in a rule.
 from __future__ import annotations
 
 import sys
+import typing
 from enum import Enum
 from pathlib import Path
-from typing import List, Optional
+from typing import Any, Callable, List, Optional
 
 import typer
+import typer.core
 
 from . import __version__
 from .commands import CheckOptions, ExitCode, UserError, check, explain_rule, inspect_files, list_rules, test_packs, \
     validate_packs
 
+
+class _Plain:
+    """Coercion of a command-line value to str, int, bool, Path or an Enum, or a list of one.
+
+    Recent typer versions validate every parameter through a pydantic TypeAdapter built on first
+    use; importing pydantic and building the adapters costs more than linting one file. These
+    types need nothing of that, so `_FastCommand` gives such parameters this instead (typer's
+    own coercion stays for anything else, and older typer versions are left as they are)."""
+
+    def __init__(self, convert: Callable[[Any], Any], many: bool) -> None:
+        self.convert = convert
+        self.many = many
+
+    def coerce(self, value: Any, param: Any, ctx: Any) -> Any:
+        many = param.multiple or param.nargs == -1
+        if value is None:
+            return () if many else None
+        try:
+            if many:
+                if isinstance(value, str):
+                    raise ValueError("Value must be an iterable.")
+                return [self.convert(v) for v in value]
+            return self.convert(value)
+        except ValueError as exc:
+            raise typer.BadParameter(str(exc), ctx=ctx, param=param) from None
+
+
+def _to_bool(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("1", "true", "t", "yes", "y", "on"):
+        return True
+    if text in ("0", "false", "f", "no", "n", "off"):
+        return False
+    raise ValueError(f"{value!r} is not a valid boolean.")
+
+
+def _converter(annotation: Any, info: Any) -> Callable[[Any], Any] | None:
+    if annotation in (str, Path):
+        return annotation
+    if annotation is bool:
+        return _to_bool
+    if annotation is int:
+        low = getattr(info, "min", None)
+
+        def to_int(value: Any) -> int:
+            try:
+                number = int(value)
+            except (TypeError, ValueError):
+                raise ValueError(f"{value!r} is not a valid integer.") from None
+            if low is not None and number < low:
+                raise ValueError(f"Input should be greater than or equal to {low}")
+            return number
+        return to_int
+    if isinstance(annotation, type) and issubclass(annotation, Enum):
+        choices = [m.value for m in annotation]
+
+        def to_member(value: Any) -> Enum:
+            try:
+                return annotation(value)
+            except ValueError:
+                raise ValueError(f"{value!r} is not one of {', '.join(repr(c) for c in choices)}.") from None
+        return to_member
+    return None
+
+
+def _plain(descriptor: Any) -> _Plain | None:
+    annotation = descriptor.annotation
+    if typing.get_origin(annotation) is typing.Union:  # Optional[X]
+        args = [a for a in typing.get_args(annotation) if a is not type(None)]
+        if len(args) != 1:
+            return None
+        annotation = args[0]
+    many = typing.get_origin(annotation) is list
+    if many:
+        annotation = typing.get_args(annotation)[0]
+    info = getattr(descriptor, "parameter_info", None)
+    if getattr(info, "parser", None) is not None:
+        return None
+    convert = _converter(annotation, info)
+    return None if convert is None else _Plain(convert, many)
+
+
+def _plain_params(command: Any, ctx: Any) -> None:
+    for param in command.get_params(ctx):
+        descriptor = getattr(param, "type_descriptor", None)
+        if descriptor is not None and getattr(param, "_runtime_param", False) is None:
+            param._runtime_param = _plain(descriptor)
+
+
+class _FastCommand(typer.core.TyperCommand):
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        _plain_params(self, ctx)
+        return super().parse_args(ctx, args)
+
+
+class _FastGroup(typer.core.TyperGroup):
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        _plain_params(self, ctx)
+        return super().parse_args(ctx, args)
+
+
 app = typer.Typer(
+    cls=_FastGroup,
     name="mcp-lint",
     help="Static analysis for Python MCP servers: injection, unvalidated tool input, timeouts, error "
          "codes, blocking calls, stdio hygiene. `mcp-lint PATH...` is `mcp-lint check PATH...`.",
@@ -65,7 +171,7 @@ def _finish(code: int) -> None:
     raise typer.Exit(int(code))
 
 
-@app.command("check")
+@app.command("check", cls=_FastCommand)
 def check_command(
     paths: Optional[List[Path]] = typer.Argument(None, help="Files or directories to lint (default: .)."),
     select: Optional[List[str]] = typer.Option(None, "--select", help="Rules to enable, replacing the default set: ids, prefixes (MCP1), names, pack names, ALL. Comma-separated or repeated."),
@@ -89,6 +195,8 @@ def check_command(
     write_baseline: Optional[Path] = typer.Option(None, "--write-baseline", help="Record the current findings in this baseline file and exit 0."),
     add_noqa: bool = typer.Option(False, "--add-noqa", help="Add `# noqa: CODE` comments that silence every current finding."),
     sarif_category: Optional[str] = typer.Option(None, "--sarif-category", help="SARIF automationDetails.id: the code-scanning category (default: mcp-lint)."),
+    no_cache: bool = typer.Option(False, "--no-cache", help="Neither read nor write the findings cache."),
+    cache_dir: Optional[Path] = typer.Option(None, "--cache-dir", help="Where to keep the findings cache (default: .mcp_lint_cache beside the configuration)."),
 ) -> None:
     """Lint files and directories (the default command)."""
     opts = CheckOptions(
@@ -97,7 +205,7 @@ def check_command(
         output_format=output_format.value, output_file=output_file, exit_zero=exit_zero, statistics=statistics,
         config=config, rule_packs=[str(p) for p in rule_pack or []], force_exclude=force_exclude,
         extend_exclude=_split(extend_exclude) or [], fix=fix, unsafe_fixes=unsafe_fixes, diff=diff, jobs=jobs,
-        quiet=quiet,
+        quiet=quiet, no_cache=no_cache, cache_dir=cache_dir,
         baseline=baseline, write_baseline=write_baseline, add_noqa=add_noqa, sarif_category=sarif_category,
     )
     _finish(check(opts))

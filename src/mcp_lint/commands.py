@@ -8,18 +8,19 @@ import sys
 from dataclasses import dataclass, field
 from enum import IntEnum
 from pathlib import Path
-from typing import Iterator, TextIO
+from typing import TYPE_CHECKING, Iterator, TextIO
 
 from . import __version__
 from .discovery import discover
-from .engine import Engine
 from .findings import Finding
 from .project import scan_project
 from .registry import Registry, SelectorError, load_registry
 from .reporters import Report, render
 from .rulepack import PackError, load_pack
-from .runner import RunResult, run
 from .settings import ConfigError, Settings, find_config, load_settings, locate
+
+if TYPE_CHECKING:
+    from .runner import RunResult
 
 
 class ExitCode(IntEnum):
@@ -51,6 +52,8 @@ class CheckOptions:
     diff: bool = False
     jobs: int = 0
     quiet: bool = False
+    no_cache: bool = False
+    cache_dir: Path | None = None
     # Adoption and CI: baselines, noqa comments, the SARIF category.
     baseline: Path | None = None
     write_baseline: Path | None = None
@@ -157,7 +160,7 @@ def check(opts: CheckOptions) -> int:
         _warn(f"{path}: {problem}", opts.quiet)
 
     project = scan_project(_project_files(found.files, opts.paths, settings))
-    result = run(found.files, rules, settings, registry.all_codes(), jobs=opts.jobs, cwd=cwd, project=project)
+    result = _run(found.files, rules, settings, registry, project, opts, cwd)
 
     if opts.fix or opts.diff:
         code = _apply_fixes(result, rules, settings, registry, opts)
@@ -258,6 +261,45 @@ def _add_noqa(result: RunResult, opts: CheckOptions) -> int:
     return ExitCode.ERROR if any(e.rule_id for e in result.errors) else ExitCode.CLEAN
 
 
+def _run(files: list[Path], rules, settings: Settings, registry: Registry, project, opts: CheckOptions,
+         cwd: Path) -> RunResult:
+    """runner.run behind the findings cache, with a progress bar where one is wanted."""
+    from functools import partial
+
+    from .cache import FindingsCache, cache_dir, fingerprint, run_cached
+    from .runner import run, run_project_rules
+
+    cache = None
+    if not opts.no_cache:
+        key = fingerprint(rules, settings.severity, [p.path for p in registry.packs], project)
+        cache = FindingsCache(cache_dir(settings.root, settings.cache_dir, opts.cache_dir), key)
+    lint = partial(run, rules=rules, settings=settings, known_codes=registry.all_codes(), jobs=opts.jobs, cwd=cwd,
+                   project=project)
+    progress = _progress(opts)
+    if progress is None:
+        result = run_cached(cache, files, cwd, settings, lint)
+    else:
+        with progress:
+            result = run_cached(cache, files, cwd, settings, lint, on_result=progress.advance,
+                                on_start=progress.start)
+    run_project_rules(result, rules, settings, registry.all_codes(), cwd, cache)
+    return result
+
+
+def _progress(opts: CheckOptions):
+    """A progress bar on stderr: only for people watching a terminal, never around a report a
+    program reads (json, sarif, github), never with --quiet."""
+    if opts.quiet or opts.output_format not in ("full", "concise") or opts.diff:
+        return None
+    try:
+        if not sys.stderr.isatty():
+            return None
+    except (AttributeError, ValueError):
+        return None
+    from .reporters.progress import ProgressBar
+    return ProgressBar()
+
+
 def _project_files(files: list[Path], paths: list[str], settings: Settings) -> list[Path]:
     """Where to look for servers other modules import: the files being linted, plus, for files
     passed one by one (as pre-commit does), the rest of their package."""
@@ -290,6 +332,7 @@ def _write(report: Report, opts: CheckOptions) -> None:
 
 
 def _apply_fixes(result: RunResult, rules, settings: Settings, registry: Registry, opts: CheckOptions) -> int | None:
+    from .engine import Engine
     from .fixes import fix_text, fixable, unified_diff
 
     engine = Engine(rules, settings.severity, registry.all_codes())

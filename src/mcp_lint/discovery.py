@@ -18,6 +18,9 @@ import pathspec
 
 from .settings import Settings
 
+# Larger files are not linted (reported as skipped): generated code, data dumps.
+MAX_FILE_BYTES = 4 * 1024 * 1024
+
 
 @dataclass
 class Discovery:
@@ -30,19 +33,14 @@ def _spec(patterns) -> pathspec.PathSpec:
     return pathspec.GitIgnoreSpec.from_lines(patterns)
 
 
-def _git_root(start: Path) -> Path | None:
-    for directory in (start, *start.parents):
-        if (directory / ".git").exists():
-            return directory
-    return None
-
-
 class _Ignores:
     def __init__(self, settings: Settings) -> None:
         self.root = settings.root
         self.exclude = _spec(list(settings.exclude) + list(settings.extend_exclude))
         self.respect_gitignore = settings.respect_gitignore
         self.gitignores: dict[Path, pathspec.PathSpec | None] = {}
+        self.chains: dict[Path, list[Path]] = {}
+        self.tops: dict[Path, Path | None] = {}
 
     def _relative(self, path: Path, base: Path) -> str | None:
         try:
@@ -59,8 +57,7 @@ class _Ignores:
         return self.respect_gitignore and self._gitignored(path, is_dir)
 
     def _gitignored(self, path: Path, is_dir: bool) -> bool:
-        top = _git_root(path.parent) or path.parent
-        for directory in [d for d in (path.parent, *path.parent.parents) if d == top or top in d.parents]:
+        for directory in self._chain(path.parent):
             spec = self._load(directory)
             if spec is None:
                 continue
@@ -68,6 +65,28 @@ class _Ignores:
             if rel and spec.match_file(rel + ("/" if is_dir else "")):
                 return True
         return False
+
+    def _chain(self, start: Path) -> list[Path]:
+        """`start` and its parents up to the repository root (just `start` outside a repository):
+        the directories whose .gitignore applies to what `start` holds."""
+        chain = self.chains.get(start)
+        if chain is None:
+            top = self._top(start) or start
+            if start == top or start.parent == start:
+                chain = [start]
+            else:
+                chain = [start, *self._chain(start.parent)] if top in start.parents else [start]
+            self.chains[start] = chain
+        return chain
+
+    def _top(self, directory: Path) -> Path | None:
+        """The repository root holding `directory` (None outside one), one `.git` probe per directory."""
+        if directory not in self.tops:
+            if (directory / ".git").exists():
+                self.tops[directory] = directory
+            else:
+                self.tops[directory] = None if directory.parent == directory else self._top(directory.parent)
+        return self.tops[directory]
 
     def _load(self, directory: Path) -> pathspec.PathSpec | None:
         if directory not in self.gitignores:

@@ -36,11 +36,11 @@ from .primitives import PRIMITIVES
 from .primitives.base import Primitive
 from .rulepack import Rule
 from . import suppressions
+from .discovery import MAX_FILE_BYTES
 
 PARSE_ERROR = "MCP001"
 UNUSED_SUPPRESSION = "MCP900"
 CORE_PRIMITIVES = frozenset({"parse-error", "unused-suppression"})
-MAX_FILE_BYTES = 4 * 1024 * 1024
 
 _MUTATING_METHODS = frozenset({"append", "extend", "insert", "add", "update", "appendleft", "extendleft",
                                "setdefault", "pop", "remove", "discard", "clear"})

@@ -37,7 +37,7 @@ from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from .findings import Span
-from .positions import LineTable
+from .lines import LineTable
 
 try:
     import tomllib
@@ -92,8 +92,12 @@ class ManifestIndex:
         self._dirs: dict[Path, tuple[Path, ...]] = {}
         self._parsed: dict[Path, Manifest | None] = {}
 
+    def governing_paths(self, source: Path) -> tuple[Path, ...]:
+        """The manifest files that govern a source file, found but not read."""
+        return self._governing_paths(source.resolve().parent)
+
     def governing(self, source: Path) -> tuple[Manifest, ...]:
-        paths = self._governing_paths(source.resolve().parent)
+        paths = self.governing_paths(source)
         out = []
         for path in paths:
             if path not in self._parsed:

@@ -10,21 +10,19 @@ extent from), and stops as soon as the last wanted node is placed. Ranges are id
 
 from __future__ import annotations
 
-import bisect
-import re
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 
 import libcst as cst
 
 from .findings import Span
+from .lines import LineTable  # noqa: F401 - re-exported: positions are offsets into one
 
 try:
     from libcst._nodes.internal import CodegenState as _CodegenState
 except ImportError:  # pragma: no cover - a libcst without the internal module
     _CodegenState = None  # type: ignore[assignment,misc]
 
-_NEWLINE = re.compile(r"\r\n?|\n")
 
 
 class _AllPlaced(Exception):
@@ -80,34 +78,6 @@ if _CodegenState is not None:
             if end_node is not None:
                 end = self.ranges[end_node][1]
             self.ranges[node] = (start, end)
-
-
-class LineTable:
-    """Offsets <-> (line, column) for one decoded source text."""
-
-    def __init__(self, source: str) -> None:
-        self.source = source
-        self.starts = [0] + [m.end() for m in _NEWLINE.finditer(source)]
-
-    def line_col(self, offset: int) -> tuple[int, int]:
-        """1-based line, 1-based column in code points."""
-        line = bisect.bisect_right(self.starts, offset)
-        return line, offset - self.starts[line - 1] + 1
-
-    def line_text(self, line: int) -> str:
-        if line < 1 or line > len(self.starts):
-            return ""
-        start = self.starts[line - 1]
-        end = self.starts[line] if line < len(self.starts) else len(self.source)
-        return self.source[start:end].rstrip("\r\n")
-
-    def offset(self, line: int, col: int) -> int:
-        return self.starts[line - 1] + col - 1
-
-    def span(self, start: int, end: int) -> Span:
-        sl, sc = self.line_col(start)
-        el, ec = self.line_col(end)
-        return Span(sl, sc, el, ec, start, end)
 
 
 def resolve_spans(module: cst.Module, nodes: Iterable[cst.CSTNode], lines: LineTable) -> dict[cst.CSTNode, Span]:

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .analysis import sdk
-from .engine import MAX_FILE_BYTES
+from .discovery import MAX_FILE_BYTES
 
 _SERVER_NAMES = "|".join(sorted({k.rsplit(".", 1)[-1] for k in sdk.SERVER_CONSTRUCTORS}))
 # A module-level assignment from a server constructor, or a class deriving from a server class.

@@ -24,6 +24,9 @@ class SelectorError(ValueError):
 
 def builtin_pack_dir() -> Path:
     """The packs shipped in the wheel (`mcp_lint/rules`), else those of a source checkout."""
+    beside = Path(__file__).resolve().parent / "rules"
+    if beside.is_dir():  # an ordinary installation: no need for importlib.resources
+        return beside
     try:
         packaged = Path(str(resources.files("mcp_lint") / "rules"))
         if packaged.is_dir():
@@ -128,7 +131,7 @@ def load_registry(extra_packs: Iterable[str | Path] = ()) -> Registry:
     for path in extra_packs:
         if Path(path).resolve() in resolved:
             continue
-        pack = load_pack(path)
+        pack = _load(path)
         if pack.name in builtin_names:
             # A pack named like a built-in one replaces it: that is how a built-in pack is
             # developed, or a modified copy of it pinned.
@@ -148,7 +151,12 @@ def load_registry(extra_packs: Iterable[str | Path] = ()) -> Registry:
 
 @functools.lru_cache(maxsize=None)
 def _cached_builtin(path: str) -> Pack:
-    return load_pack(path)
+    return _load(path)
+
+
+def _load(path: str | Path) -> Pack:
+    from .cache import load_pack_cached
+    return load_pack_cached(path, load_pack)
 
 
 @functools.lru_cache(maxsize=1)

@@ -14,7 +14,6 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Mapping
 
-from . import yamlload
 from .findings import Applicability, Confidence, Severity
 from .schema import Bool, Int, Key, List, Map, Number, SchemaError, Str, Where
 
@@ -155,6 +154,8 @@ def load_pack(path: Path | str) -> Pack:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise PackError(shown, None, f"cannot read rule pack: {exc}") from None
+    from . import yamlload  # here: a pack served from the compiled-pack cache needs no YAML
+
     try:
         raw = yamlload.load(text)
     except yamlload.YamlError as exc:
@@ -177,6 +178,7 @@ def load_pack(path: Path | str) -> Pack:
 
 
 def _build_rule(r: dict, raw: Any, pack: str, path: str, index: int) -> Rule:
+    from . import yamlload
     from .primitives import PRIMITIVES  # local import: primitives import engine types
 
     line = raw.line if hasattr(raw, "line") else None

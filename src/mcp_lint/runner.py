@@ -11,7 +11,7 @@ from __future__ import annotations
 import gc
 import multiprocessing
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,9 +19,7 @@ from pathlib import Path
 import pathspec
 
 from .discovery import display
-from .engine import Engine
 from .findings import FileError, FileResult, Finding
-from .project_stage import check_projects
 from .rulepack import Rule
 from .settings import Settings
 
@@ -42,7 +40,7 @@ class RunResult:
         self.errors.sort(key=lambda e: (e.path, e.line or 0, e.message))
 
 
-_engine: Engine | None = None
+_engine = None  # this worker's Engine
 
 
 def _tune_gc() -> None:
@@ -55,6 +53,8 @@ def _tune_gc() -> None:
 
 def _init_worker(rules: list[Rule], severity: dict, known: frozenset[str], project) -> None:
     global _engine
+    from .engine import Engine
+
     _tune_gc()
     _engine = Engine(rules, severity, known, project=project)
 
@@ -66,7 +66,10 @@ def _lint_one(job: tuple[str, str]) -> FileResult:
 
 
 def run(files: Iterable[Path], rules: list[Rule], settings: Settings, known_codes: frozenset[str],
-        jobs: int = 0, cwd: Path | None = None, project=None) -> RunResult:
+        jobs: int = 0, cwd: Path | None = None, project=None,
+        on_result: Callable[[str, FileResult], None] | None = None) -> RunResult:
+    """Lint `files`. `on_result(path, file_result)` is called in this process once per file as
+    it completes, with the result before per-file-ignores are applied (what a cache keeps)."""
     files = list(files)
     shown = {f: display(f, cwd) for f in files}
     result = RunResult(files=[shown[f] for f in files])
@@ -82,14 +85,17 @@ def run(files: Iterable[Path], rules: list[Rule], settings: Settings, known_code
     serial = workers <= 1 or len(work) < SERIAL_FILES or sum(sizes.values()) < SERIAL_BYTES
 
     def collect(file_result: FileResult, path: str) -> None:
+        if on_result is not None:
+            on_result(path, file_result)
         kept = ignores.filter(Path(path), file_result.findings)
-        file_result.findings = kept
         result.findings.extend(kept)
         result.errors.extend(file_result.errors)
         if file_result.facts:
             result.facts[path] = file_result.facts
 
     if serial:
+        from .engine import Engine
+
         _tune_gc()
         engine = Engine(rules, settings.severity, known_codes, project=project)
         for path, name in work:
@@ -102,11 +108,32 @@ def run(files: Iterable[Path], rules: list[Rule], settings: Settings, known_code
                                  initargs=(rules, settings.severity, known_codes, project)) as pool:
             for (path, _), file_result in zip(work, pool.map(_lint_one, work, chunksize=1)):
                 collect(file_result, path)
-    # Rules about the project as a whole (findings located in its manifests), from the facts.
-    for manifest, manifest_result in check_projects(rules, result.facts, settings.severity, known_codes, cwd):
-        collect(manifest_result, str(manifest))
     result.sort()
     return result
+
+
+def run_project_rules(result: RunResult, rules: list[Rule], settings: Settings, known_codes: frozenset[str],
+                      cwd: Path | None = None, cache=None) -> None:
+    """Rules about the project as a whole (findings located in its manifests), from the facts
+    every file's result carried, fresh or cached: once per run, after every file. The findings
+    cache, when given, answers for unchanged facts and manifests."""
+    if not result.facts:
+        return
+    cwd = cwd or Path.cwd()
+    key = cache.project_key(result.facts, cwd) if cache is not None else None
+    outcomes = cache.lookup_project(key) if cache is not None else None
+    if outcomes is None:
+        from .project_stage import check_projects
+
+        outcomes = check_projects(rules, result.facts, settings.severity, known_codes, cwd)
+        if cache is not None:
+            cache.store_project(key, outcomes)
+            cache.save()
+    ignores = _PerFileIgnores(settings)
+    for manifest, manifest_result in outcomes:
+        result.findings.extend(ignores.filter(manifest, manifest_result.findings))
+        result.errors.extend(manifest_result.errors)
+    result.sort()
 
 
 class _PerFileIgnores:

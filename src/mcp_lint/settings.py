@@ -8,6 +8,7 @@
     extend-exclude = ["legacy/*.py"]
     rule-packs = ["lint/our-rules.yaml"]
     respect-gitignore = true
+    cache-dir = ".mcp_lint_cache"      # where findings are cached (default: beside this file)
 
     [tool.mcp-lint.per-file-ignores]
     "tests/*" = ["MCP201"]
@@ -61,6 +62,7 @@ _SCHEMA = Map({
     "rule-packs": Key(List(Str()), default=()),
     "severity": Key(Map({}, extra=Str(choices=tuple(s.value for s in Severity))), default={}),
     "respect-gitignore": Key(Bool(), default=True),
+    "cache-dir": Key(Str()),
 })
 
 
@@ -77,6 +79,7 @@ class Settings:
     rule_packs: tuple[Path, ...] = ()
     severity: dict[str, Severity] = field(default_factory=dict)
     respect_gitignore: bool = True
+    cache_dir: Path | None = None
     force_exclude: bool = False
     # Command-line selection: a second layer applied over the configuration's.
     cli_select: tuple[str, ...] | None = None
@@ -139,6 +142,7 @@ def load_settings(config_file: Path | None, root: Path, **overrides: Any) -> Set
         rule_packs=tuple((root / p).resolve() for p in data["rule-packs"]),
         severity=severity,
         respect_gitignore=data["respect-gitignore"],
+        cache_dir=(root / data["cache-dir"]).resolve() if data["cache-dir"] is not None else None,
     )
     return _apply_overrides(settings, overrides)
 

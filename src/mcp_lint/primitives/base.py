@@ -49,8 +49,10 @@ class Primitive:
         """Called once per file after the walk (and after deferred checks)."""
 
     def facts(self, ctx: FileContext) -> object | None:
-        """Plain, picklable data gathered from this file for a project-level check (after
-        `finish`); it travels back from a worker on `FileResult.facts`. None: nothing."""
+        """Data gathered from this file for a project-level check (after `finish`); it travels
+        back from a worker on `FileResult.facts` and is kept in the findings cache, so it must be
+        plain: None, bool, int, float, str and lists, tuples, sets and dicts of them (no class
+        instances; a NamedTuple comes back as a plain tuple). None: nothing."""
         return None
 
     def report(self, ctx: FileContext, node: cst.CSTNode, **fields) -> None:

@@ -26,8 +26,7 @@ the resolver applies all of them together.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import libcst as cst
 
@@ -67,9 +66,9 @@ _REMOVED = Map({
 }, check=_one_form)
 
 
-@dataclass(frozen=True)
-class ApiUse:
-    """One use of a removed API in a file: plain data for the project stage."""
+class ApiUse(NamedTuple):
+    """One use of a removed API in a file. Facts travel and are cached as plain tuples, so the
+    project stage rebuilds this from one (`ApiUse(*raw)`)."""
 
     package: str
     major: int  # the version that removed it
@@ -162,7 +161,7 @@ class UnboundedDependency(ProjectPrimitive):
         spans = resolve_spans(ctx.module, [node for node, _, _ in found], LineTable(ctx.source))
         uses = {ApiUse(e["package"], e["major"], api, spans[node].start_line)
                 for node, e, api in found if node in spans}
-        return tuple(sorted(uses, key=lambda u: (u.line, u.api)))
+        return tuple(tuple(u) for u in sorted(uses, key=lambda u: (u.line, u.api)))
 
     # -- per project ----------------------------------------------------------------------------
     def check_project(self, project: Project) -> Iterator[ProjectIssue]:
@@ -171,7 +170,7 @@ class UnboundedDependency(ProjectPrimitive):
         # (package, major) -> uses as (shown path, line, api), in path/line order
         uses: dict[tuple[str, int], list[tuple[str, int, str]]] = {}
         for source in project.files:
-            for use in source.facts:
+            for use in map(ApiUse._make, source.facts):
                 uses.setdefault((use.package, use.major), []).append((source.shown, use.line, use.api))
         for manifest in project.manifests:
             for (package, major), where in sorted(uses.items()):

@@ -57,12 +57,6 @@ def program_text(ctx: FileContext, expr: cst.BaseExpression, point: Point) -> st
     text = constant_text(ctx, expr, point)
     if text is not None or not isinstance(expr, (cst.Name, cst.Call)):
         return text
-    if isinstance(expr, cst.Call) and len(expr.args) == 2 and ctx.resolve(expr.func) == "urllib.parse.urljoin":
-        first = _url_parts(ctx, expr.args[1].value, point, depth + 1)[0]
-        if first[0] is not None and first[0].startswith("/") and not first[0].startswith("//"):
-            return _url_parts(ctx, expr.args[0].value, point, depth + 1) + [("/", None, point)]  # a path on base
-    if isinstance(expr, cst.Call) and expr.args and ctx.resolve(expr.func) in _REQUEST_OBJECTS:
-        return _url_parts(ctx, expr.args[0].value, point, depth + 1)  # `urlopen(Request(url, ...))`
     if isinstance(expr, cst.Name):
         bindings = ctx.flows.reaching(expr.value, point)
         if len(bindings) == 1 and bindings[0].kind == ASSIGN and isinstance(bindings[0].node, cst.Call):

