@@ -101,3 +101,18 @@ def test_an_edited_pack_is_compiled_again(tmp_path, monkeypatch):
     pack.write_text(GOOD_PACK.replace("severity: warning", "severity: error"))
     assert cache.load_pack_cached(pack, rulepack.load_pack).rules[0].severity.value == "error"
     assert len(list((tmp_path / "user" / "mcp-lint" / "packs").glob("*.pickle"))) == 1
+
+
+def test_a_cached_run_answers_for_the_project_rules_without_the_parser(tmp_path):
+    from test_project_rules import project
+
+    project(tmp_path)
+    cold = run_cli("--output-format", "concise", ".", cwd=tmp_path)
+    assert "pyproject.toml:6:5: MCP601" in cold.stdout
+    assert _imports(tmp_path, "--output-format", "json", ".")["libcst"] is False
+    warm = run_cli("--output-format", "concise", ".", cwd=tmp_path)
+    assert warm.stdout == cold.stdout
+    # A changed manifest is judged again.
+    manifest = tmp_path / "pyproject.toml"
+    manifest.write_text(manifest.read_text().replace('"mcp>=1.2"', '"mcp>=1.2,<2"'))
+    assert "MCP601" not in run_cli("--output-format", "concise", ".", cwd=tmp_path).stdout

@@ -246,7 +246,7 @@ class FindingsCache:
         if not isinstance(entry, list):
             return None
         try:
-            return [(Path(path), _decode_result(shown, findings, {})) for path, shown, findings in entry]
+            return [(Path(path), _decode_result(shown, findings, _to_json({}))) for path, shown, findings in entry]
         except (KeyError, TypeError, ValueError, IndexError, AttributeError):
             self.project.pop(key, None)
             self.dirty = True
