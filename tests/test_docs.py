@@ -33,8 +33,9 @@ def test_quick_start_example_server_has_findings():
     example = re.search(r"mcp-lint (examples/\S+)", _block_after("## Quick start", "bash")).group(1)
     result = run_cli(ROOT / example, "--output-format", "json")
     assert result.exit_code == 1
-    ids = {f["id"] for f in result.json()["findings"]}
-    assert {"MCP101", "MCP401", "MCP501"} <= ids
+    found = result.json()["findings"]
+    assert {"MCP101", "MCP401", "MCP501"} <= {f["id"] for f in found}
+    assert f"it has {len(found)} findings" in README
 
 
 def test_readme_lists_every_rule():
