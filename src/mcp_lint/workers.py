@@ -1,0 +1,176 @@
+"""Worker processes that a crash or a hang cannot take the run down with them.
+
+Each worker is a process with its own engine, fed one file at a time over a pipe. The parent
+knows which file each worker holds and since when: a worker that dies (a segfault in native
+code, `os._exit`, the kernel's out-of-memory killer) or outlives the file's time budget (it
+is killed) costs that file only, which is reported as MCP001 with the reason; the worker is
+replaced and the run goes on. Workers start with fork where the platform has it (cheap, and
+nothing to import again), else spawn.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import signal
+import time
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from multiprocessing.connection import wait
+
+from .engine import OUT_OF_MEMORY, Engine, timeout_message
+from .findings import FileResult
+
+Job = tuple[str, str]  # (path, shown)
+
+# Waits for a worker that was told to stop, or killed, before giving up on it.
+_GRACE = 5.0
+
+
+def context() -> multiprocessing.context.BaseContext:
+    methods = multiprocessing.get_all_start_methods()
+    return multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+
+
+def _serve(conn, make_engine: Callable[[], Engine], setup: Callable[[], None] | None) -> None:
+    if setup is not None:
+        setup()
+    engine = make_engine()
+    while True:
+        try:
+            job = conn.recv()
+        except (EOFError, OSError):
+            return
+        if job is None:
+            return
+        path, shown = job
+        try:
+            result = engine.lint_path(path, shown)
+        except MemoryError:
+            result = engine.failure(shown, OUT_OF_MEMORY)
+        conn.send(result)
+
+
+class _Worker:
+    def __init__(self, pool: Workers) -> None:
+        parent, child = pool.ctx.Pipe()
+        self.conn = parent
+        self.process = pool.ctx.Process(target=_serve, args=(child, pool.make_engine, pool.setup),
+                                        name="mcp-lint-worker", daemon=True)
+        self.process.start()
+        child.close()
+        self.job: Job | None = None
+        self.deadline = 0.0
+
+    def stop(self, kill: bool = False) -> None:
+        if not kill:
+            try:
+                self.conn.send(None)
+            except (OSError, ValueError):
+                kill = True
+        if not kill:
+            self.process.join(_GRACE)
+        if self.process.is_alive():
+            self.process.kill()
+            self.process.join(_GRACE)
+        self.conn.close()
+
+
+class Workers:
+    """`count` isolated workers, started on first use."""
+
+    def __init__(self, count: int, make_engine: Callable[[], Engine], timeout: float | None,
+                 setup: Callable[[], None] | None = None) -> None:
+        self.count = max(1, count)
+        self.make_engine = make_engine  # runs in the worker (pickled under spawn)
+        self.setup = setup
+        self.timeout = timeout
+        self.ctx = context()
+        self.workers: list[_Worker] = []
+        self._reporter: Engine | None = None
+
+    def __enter__(self) -> Workers:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        for worker in self.workers:
+            worker.stop(kill=worker.job is not None)
+        self.workers = []
+
+    def lint(self, job: Job) -> FileResult:
+        return next(self.map([job]))[1]
+
+    def map(self, jobs: Iterable[Job]) -> Iterator[tuple[Job, FileResult]]:
+        """Lint every job; yield (job, result) as each completes (in completion order)."""
+        pending = deque(jobs)
+        while len(self.workers) < min(self.count, len(pending)):
+            self.workers.append(_Worker(self))
+        while True:
+            for i, worker in enumerate(self.workers):
+                if worker.job is None and pending:
+                    job = pending.popleft()
+                    if not (self._send(i, job) or self._send(i, job)):  # the second on a fresh worker
+                        yield job, self._report(job, "no worker process could be started for this file")
+            busy = [w for w in self.workers if w.job is not None]
+            if not busy:
+                return
+            now = time.monotonic()
+            timeout = None if self.timeout is None else max(0.0, min(w.deadline for w in busy) - now)
+            ready = set(wait([w.conn for w in busy] + [w.process.sentinel for w in busy], timeout))
+            for worker in busy:
+                i = self.workers.index(worker)
+                job = worker.job
+                assert job is not None
+                if worker.conn in ready:
+                    try:
+                        result = worker.conn.recv()
+                    except (EOFError, OSError):
+                        result = None
+                    if result is not None:
+                        worker.job = None
+                        yield job, result
+                        continue
+                if worker.conn in ready or worker.process.sentinel in ready:
+                    worker.process.join(_GRACE)
+                    yield job, self._report(job, self._death(worker))
+                    self._replace(i)
+                elif self.timeout is not None and time.monotonic() >= worker.deadline:
+                    yield job, self._report(job, timeout_message(self.timeout))
+                    self._replace(i)
+
+    def _send(self, i: int, job: Job) -> bool:
+        worker = self.workers[i]
+        try:
+            worker.conn.send(job)
+        except (OSError, ValueError):  # it died between two files: the job never ran
+            self._replace(i)
+            return False
+        worker.job = job
+        worker.deadline = time.monotonic() + (self.timeout or 0.0)
+        return True
+
+    def _replace(self, i: int) -> None:
+        self.workers[i].stop(kill=True)
+        self.workers[i] = _Worker(self)
+
+    @staticmethod
+    def _death(worker: _Worker) -> str:
+        code = worker.process.exitcode
+        if code is not None and code < 0:
+            try:
+                name = signal.Signals(-code).name
+            except ValueError:
+                name = f"signal {-code}"
+            if name == "SIGKILL":
+                return f"the process analysing this file was killed ({name}; out of memory?)"
+            return f"the parser crashed on this file (the process analysing it died with {name})"
+        if code in (None, 0):
+            return "the process analysing this file stopped without a result"
+        return f"the process analysing this file exited with status {code}"
+
+    def _report(self, job: Job, message: str) -> FileResult:
+        if self._reporter is None:
+            self._reporter = self.make_engine()
+        return self._reporter.failure(job[1], message)
