@@ -17,6 +17,7 @@ from mcp_lint import cli
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures"
+SARIF_SCHEMA = ROOT / "tests" / "data" / "sarif-schema-2.1.0.json"
 
 
 # A tool whose f-string SQL reaches the cursor: one MCP101 finding, on line 11, column 5.
@@ -97,3 +98,18 @@ def findings(result: CliResult, rule: str | None = None) -> list[dict]:
 @pytest.fixture
 def cli_run():
     return run_cli
+
+
+_sarif_validator = None
+
+
+def sarif_errors(doc: dict) -> list[str]:
+    """Where `doc` breaks the OASIS SARIF 2.1.0 schema (empty when valid)."""
+    global _sarif_validator
+    if _sarif_validator is None:
+        import jsonschema
+        schema = json.loads(SARIF_SCHEMA.read_text(encoding="utf-8"))
+        jsonschema.Draft4Validator.check_schema(schema)
+        _sarif_validator = jsonschema.Draft4Validator(schema)
+    errors = sorted(_sarif_validator.iter_errors(doc), key=lambda e: list(e.absolute_path))
+    return [f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in errors]

@@ -10,6 +10,7 @@ nothing to import again), else spawn.
 
 from __future__ import annotations
 
+import faulthandler
 import multiprocessing
 import signal
 import time
@@ -32,6 +33,7 @@ def context() -> multiprocessing.context.BaseContext:
 
 
 def _serve(conn, make_engine: Callable[[], Engine], setup: Callable[[], None] | None) -> None:
+    faulthandler.disable()  # a crash is the parent's to report, on the file, without a dump
     if setup is not None:
         setup()
     engine = make_engine()
@@ -100,7 +102,8 @@ class Workers:
         self.workers = []
 
     def lint(self, job: Job) -> FileResult:
-        return next(self.map([job]))[1]
+        [(_, result)] = self.map([job])
+        return result
 
     def map(self, jobs: Iterable[Job]) -> Iterator[tuple[Job, FileResult]]:
         """Lint every job; yield (job, result) as each completes (in completion order)."""
@@ -108,37 +111,46 @@ class Workers:
         while len(self.workers) < min(self.count, len(pending)):
             self.workers.append(_Worker(self))
         while True:
-            for i, worker in enumerate(self.workers):
-                if worker.job is None and pending:
-                    job = pending.popleft()
-                    if not (self._send(i, job) or self._send(i, job)):  # the second on a fresh worker
-                        yield job, self._report(job, "no worker process could be started for this file")
-            busy = [w for w in self.workers if w.job is not None]
-            if not busy:
+            done = self._step(pending)
+            if done is None:
                 return
-            now = time.monotonic()
-            timeout = None if self.timeout is None else max(0.0, min(w.deadline for w in busy) - now)
-            ready = set(wait([w.conn for w in busy] + [w.process.sentinel for w in busy], timeout))
-            for worker in busy:
-                i = self.workers.index(worker)
-                job = worker.job
-                assert job is not None
-                if worker.conn in ready:
-                    try:
-                        result = worker.conn.recv()
-                    except (EOFError, OSError):
-                        result = None
-                    if result is not None:
-                        worker.job = None
-                        yield job, result
-                        continue
-                if worker.conn in ready or worker.process.sentinel in ready:
-                    worker.process.join(_GRACE)
-                    yield job, self._report(job, self._death(worker))
-                    self._replace(i)
-                elif self.timeout is not None and time.monotonic() >= worker.deadline:
-                    yield job, self._report(job, timeout_message(self.timeout))
-                    self._replace(i)
+            yield from done
+
+    def _step(self, pending: deque) -> list[tuple[Job, FileResult]] | None:
+        """Hand out jobs, wait for something to happen, and settle it (all state is updated
+        before anything is yielded, so a caller that stops early leaves no worker behind)."""
+        done: list[tuple[Job, FileResult]] = []
+        for i, worker in enumerate(self.workers):
+            if worker.job is None and pending:
+                job = pending.popleft()
+                if not (self._send(i, job) or self._send(i, job)):  # the second on a fresh worker
+                    done.append((job, self._report(job, "no worker process could be started for this file")))
+        busy = [w for w in self.workers if w.job is not None]
+        if not busy:
+            return done or None
+        timeout = None if self.timeout is None else max(0.0, min(w.deadline for w in busy) - time.monotonic())
+        ready = set(wait([w.conn for w in busy] + [w.process.sentinel for w in busy], timeout))
+        for worker in busy:
+            i = self.workers.index(worker)
+            job = worker.job
+            assert job is not None
+            if worker.conn in ready:
+                try:
+                    result = worker.conn.recv()
+                except (EOFError, OSError):
+                    result = None
+                if result is not None:
+                    worker.job = None
+                    done.append((job, result))
+                    continue
+            if worker.conn in ready or worker.process.sentinel in ready:
+                worker.process.join(_GRACE)
+                done.append((job, self._report(job, self._death(worker))))
+                self._replace(i)
+            elif self.timeout is not None and time.monotonic() >= worker.deadline:
+                done.append((job, self._report(job, timeout_message(self.timeout))))
+                self._replace(i)
+        return done
 
     def _send(self, i: int, job: Job) -> bool:
         worker = self.workers[i]
