@@ -117,3 +117,47 @@ def test_reporters_show_the_lines_python_counts(tmp_path):
     sarif = json.loads(run_cli("--output-format", "sarif", "ff.py", cwd=tmp_path).stdout)
     region = sarif["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["region"]
     assert (region["startLine"], region["startColumn"]) == (line, SERVER_FINDING[1])
+
+
+def test_linted_code_is_never_imported_or_run(tmp_path):
+    marker = tmp_path / "ran"
+    payload = f"open({str(marker)!r}, 'w').write('x')\nraise SystemExit(3)\n"
+    for name in ("setup.py", "conftest.py", "pkg/__init__.py", "pkg/__main__.py", "server.py"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(payload, encoding="utf-8")
+    (tmp_path / "pack.yaml").write_text("pack: !!python/object/apply:os.system ['touch ran']\n", encoding="utf-8")
+    out = subprocess.run([sys.executable, "-m", "mcp_lint", "--exit-zero", "."], cwd=tmp_path, capture_output=True,
+                         text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    bad = subprocess.run([sys.executable, "-m", "mcp_lint", "--rule-pack", "pack.yaml", "."], cwd=tmp_path,
+                         capture_output=True, text=True, timeout=60)
+    assert bad.returncode == 2 and "pack.yaml:1:" in bad.stderr
+    assert not marker.exists()
+
+
+def test_the_linter_has_no_way_to_run_what_it_reads():
+    """No exec/eval/import of dynamic names, no unsafe YAML or pickle loads anywhere in the
+    package (ast.literal_eval is the one evaluator, and it only builds literals)."""
+    import ast
+
+    from conftest import ROOT
+    forbidden = {"exec", "eval", "compile_command", "__import__", "import_module", "run_path", "run_module",
+                 "unsafe_load", "full_load", "load_all"}
+    offenders = []
+    for path in sorted((ROOT / "src" / "mcp_lint").rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call):
+                func = node.func
+                name = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else ""
+                if name in forbidden or (name == "load" and isinstance(func, ast.Attribute)
+                                         and getattr(func.value, "id", "") in ("yaml", "pickle", "marshal")):
+                    offenders.append(f"{path.name}:{node.lineno}: {name}")
+            modules = [a.name for a in node.names] if isinstance(node, ast.Import) else \
+                [node.module or ""] if isinstance(node, ast.ImportFrom) and not node.level else []
+            if modules:
+                names = [m.split(".")[0] for m in modules]
+                if any(n in ("runpy", "pickle", "marshal", "code") for n in names):
+                    offenders.append(f"{path.name}:{node.lineno}: import {names}")
+    assert not offenders, offenders
+

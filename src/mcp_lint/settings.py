@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from .findings import Severity
-from .schema import Bool, Field, Key, List, Map, SchemaError, Str, Where, _type_name
+from .schema import Bool, Field, Key, List, Map, SchemaError, Str, Where, _type_name, read_utf8
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -146,9 +146,9 @@ def find_config(start: Path) -> Path | None:
     for directory in (start, *start.parents):
         candidate = directory / "pyproject.toml"
         if candidate.is_file():
-            try:
-                text = candidate.read_text(encoding="utf-8")
-            except (OSError, UnicodeDecodeError):
+            try:  # undecodable bytes are reported when the table is read
+                text = candidate.read_bytes().decode("utf-8", "replace")
+            except OSError:
                 continue
             if re.search(r"^\s*\[\s*tool\s*\.\s*(\"mcp-lint\"|mcp-lint)\s*[\].]", text, re.MULTILINE):
                 return candidate
@@ -204,9 +204,11 @@ def _apply_overrides(settings: Settings, o: dict[str, Any]) -> Settings:
 
 def _read_section(path: Path) -> dict[str, Any]:
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(str(path), None, f"cannot read configuration: {exc}") from None
+        text = read_utf8(path)
+    except OSError as exc:
+        raise ConfigError(str(path), None, f"cannot read configuration: {exc.strerror or exc}") from None
+    except SchemaError as exc:
+        raise ConfigError(str(path), exc.line, f"cannot read configuration: {exc.detail}") from None
     try:
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
