@@ -130,3 +130,15 @@ def test_on_result_sees_every_file_once(tmp_path):
                      on_result=lambda path, res: seen.append((path, len(res.findings))))
     assert sorted(p for p, _ in seen) == sorted(str(f) for f in files)
     assert sum(n for _, n in seen) == len(out.findings)
+
+
+def test_a_budget_spent_in_native_code_abandons_the_thread_and_goes_on():
+    from mcp_lint.guard import FileTimeout, deep_stack
+    start = time.monotonic()
+    with pytest.raises(FileTimeout):
+        deep_stack(time.sleep, 30, timeout=0.2)  # C code: no interrupt lands until it returns
+    assert time.monotonic() - start < 5
+    assert deep_stack(sum, [1, 2], timeout=5) == 3  # a fresh thread takes the next file
+    with pytest.raises(FileTimeout):
+        deep_stack(_spin, timeout=0.2)  # Python code: interrupted in place
+    assert deep_stack(sum, [3, 4]) == 7

@@ -165,6 +165,8 @@ class _StackThread:
 
     def __init__(self) -> None:
         self.jobs: queue.SimpleQueue = queue.SimpleQueue()
+        self.lock = threading.Lock()
+        self.current: threading.Event | None = None  # the job running now
         previous = threading.stack_size()
         try:
             threading.stack_size(STACK_BYTES)
@@ -186,19 +188,27 @@ class _StackThread:
 
     def _one(self) -> None:
         fn, args, box, done = self.jobs.get()
+        self.current = done
         try:
             box.append((True, fn(*args)))
         except BaseException as exc:  # noqa: BLE001 - handed back to the caller
             box.append((False, exc))
         finally:
-            done.set()
+            try:
+                with self.lock:  # no interrupt may land after this job
+                    self.current = None
+                    _interrupt(self.thread, None)
+            finally:
+                done.set()
 
     def call(self, fn, args, timeout: float | None):
         box: list = []
         done = threading.Event()
         self.jobs.put((fn, args, box, done))
         if not done.wait(timeout):
-            _interrupt(self.thread)
+            with self.lock:
+                if self.current is done:
+                    _interrupt(self.thread, FileTimeout)
             if not done.wait(min(10.0, max(1.0, timeout or 0))):  # stuck in native code
                 raise _Abandoned
         if not box:
@@ -230,11 +240,12 @@ def deep_stack(fn, *args, timeout: float | None = None):
         raise FileTimeout from None
 
 
-def _interrupt(thread: threading.Thread) -> None:
-    """Raise FileTimeout in `thread` at its next Python instruction."""
+def _interrupt(thread: threading.Thread, exc: type[BaseException] | None) -> None:
+    """Raise `exc` in `thread` at its next Python instruction (None: cancel a pending one)."""
     if thread.ident is None:
         return
     try:
-        ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(thread.ident), ctypes.py_object(FileTimeout))
+        ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(thread.ident),
+                                                   ctypes.py_object(exc) if exc is not None else None)
     except (AttributeError, ValueError):  # an interpreter without the C API
         pass
