@@ -113,7 +113,7 @@ def build(root: Path, max_file_size: int = 1024 * 1024) -> Expected:
     e.messages["links/dangling.py"] = "broken symbolic link"
     (root / "links" / "loop_a.py").symlink_to(root / "links" / "loop_b.py")
     (root / "links" / "loop_b.py").symlink_to(root / "links" / "loop_a.py")
-    e.messages["links/loop_a.py"] = "broken symbolic link"
+    e.messages["links/loop_a.py"] = "symbolic link loop"
     (root / "links" / "dir_loop").symlink_to(root / "links", target_is_directory=True)
     return e
 

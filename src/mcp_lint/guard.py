@@ -30,6 +30,7 @@ import re
 import sys
 import threading
 import tokenize
+import warnings
 from dataclasses import dataclass
 
 STACK_BYTES = 512 * 1024 * 1024
@@ -68,7 +69,9 @@ def precheck(text: str) -> Check:
     limit = sys.getrecursionlimit()
     sys.setrecursionlimit(PYTHON_RECURSION_LIMIT)  # judge as a default interpreter would
     try:
-        tree = compile(text, "<source>", "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
+        with warnings.catch_warnings():  # SyntaxWarnings about the linted code are not ours to print
+            warnings.simplefilter("ignore")
+            tree = compile(text, "<source>", "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
     except (RecursionError, MemoryError):
         return Check(refused=("too deeply nested to analyse (Python's own parser refuses it too)", 1, 1))
     except SyntaxError as err:
