@@ -142,3 +142,28 @@ def test_a_budget_spent_in_native_code_abandons_the_thread_and_goes_on():
     with pytest.raises(FileTimeout):
         deep_stack(_spin, timeout=0.2)  # Python code: interrupted in place
     assert deep_stack(sum, [3, 4]) == 7
+
+
+def test_workers_that_cannot_start_fall_back_to_linting_in_process(tmp_path, monkeypatch, capsys):
+    from mcp_lint import workers
+    monkeypatch.setattr(workers, "_serve", lambda *args: os._exit(1))
+    monkeypatch.setattr(runner, "SERIAL_FILES", 1)
+    monkeypatch.setattr(runner, "SERIAL_BYTES", 0)
+    _tree(tmp_path, [], good=4)
+    result = run_cli("-j", "2", "--output-format", "json", ".", cwd=tmp_path)
+    _check(result, {}, good=4)
+    assert "worker processes are unavailable" in result.stderr + capsys.readouterr().err
+
+
+def test_spawned_workers_give_the_same_output(tmp_path, monkeypatch):
+    """Where fork is unavailable workers are spawned: rules must reach them pickled."""
+    from mcp_lint import workers
+    _tree(tmp_path, [], good=3)
+    write(tmp_path, "broken.py", "def f(:\n")
+    serial = run_cli("-j", "1", "--output-format", "json", ".", cwd=tmp_path)
+    monkeypatch.setattr(workers, "context", lambda: multiprocessing.get_context("spawn"))
+    monkeypatch.setattr(runner, "SERIAL_FILES", 1)
+    monkeypatch.setattr(runner, "SERIAL_BYTES", 0)
+    spawned = run_cli("-j", "2", "--output-format", "json", ".", cwd=tmp_path)
+    assert "unavailable" not in spawned.stderr
+    assert spawned.stdout == serial.stdout and spawned.exit_code == serial.exit_code == 1

@@ -21,7 +21,6 @@ files run in a child process the parent can kill).
 from __future__ import annotations
 
 import ast
-import ctypes
 import io
 import itertools
 import os
@@ -248,7 +247,8 @@ def _interrupt(thread: threading.Thread, exc: type[BaseException] | None) -> Non
     if thread.ident is None:
         return
     try:
+        import ctypes
         ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(thread.ident),
                                                    ctypes.py_object(exc) if exc is not None else None)
-    except (AttributeError, ValueError):  # an interpreter without the C API
+    except (ImportError, AttributeError, ValueError):  # an interpreter without ctypes or the C API
         pass

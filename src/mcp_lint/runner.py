@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import gc
 import os
+import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import partial
@@ -24,7 +25,7 @@ from .engine import Engine
 from .findings import FileError, FileResult, Finding
 from .rulepack import Rule
 from .settings import Settings
-from .workers import Workers
+from .workers import Workers, WorkersUnavailable
 
 # Below this much source, forking workers costs more than it saves.
 SERIAL_BYTES = 400_000
@@ -80,24 +81,40 @@ def run(files: Iterable[Path], rules: list[Rule], settings: Settings, known_code
     # Workers get no in-process budget: the parent kills one that outlives it.
     worker_engine = partial(Engine, rules, settings.severity, known_codes, project=project,
                             max_file_bytes=settings.max_file_size)
+    if not serial:
+        work.sort(key=lambda job: -sizes[job[0]])
+        done: set[str] = set()
+        try:
+            with Workers(min(workers, len(work)), worker_engine, settings.file_timeout, setup=_tune_gc) as pool:
+                for (path, _), file_result in pool.map(work):
+                    collect(file_result, path)
+                    done.add(path)
+        except WorkersUnavailable as exc:
+            print(f"warning: worker processes are unavailable ({exc}); linting in this process", file=sys.stderr)
+            work = [job for job in work if job[0] not in done]
+            serial = True
     if serial:
         _tune_gc()
         engine = Engine(rules, settings.severity, known_codes, project=project,
                         max_file_bytes=settings.max_file_size, timeout=settings.file_timeout)
-        with Workers(1, worker_engine, settings.file_timeout, setup=_tune_gc) as isolated:
+        isolated: Workers | None = Workers(1, worker_engine, settings.file_timeout, setup=_tune_gc)
+        try:
             for path, name in work:
                 prepared = engine.prepare(path, name)
                 if isinstance(prepared, FileResult):
                     collect(prepared, path)
-                elif prepared.check.risk is not None:
-                    collect(isolated.lint((path, name)), path)
-                else:
-                    collect(engine.lint_source(prepared), path)
-    else:
-        work.sort(key=lambda job: -sizes[job[0]])
-        with Workers(min(workers, len(work)), worker_engine, settings.file_timeout, setup=_tune_gc) as pool:
-            for (path, _), file_result in pool.map(work):
-                collect(file_result, path)
+                    continue
+                if prepared.check.risk is not None and isolated is not None:
+                    try:
+                        collect(isolated.lint((path, name)), path)
+                        continue
+                    except WorkersUnavailable:
+                        isolated.close()
+                        isolated = None
+                collect(engine.lint_source(prepared), path)
+        finally:
+            if isolated is not None:
+                isolated.close()
     result.sort()
     return result
 

@@ -10,10 +10,12 @@ nothing to import again), else spawn.
 
 from __future__ import annotations
 
+import copyreg
 import faulthandler
 import multiprocessing
 import signal
 import time
+import types
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from multiprocessing.connection import wait
@@ -23,8 +25,23 @@ from .findings import FileResult
 
 Job = tuple[str, str]  # (path, shown)
 
+
+def _mapping_proxy(items: dict) -> types.MappingProxyType:
+    return types.MappingProxyType(items)
+
+
+# Rules hold read-only mappings; a spawned worker receives them pickled.
+copyreg.pickle(types.MappingProxyType, lambda proxy: (_mapping_proxy, (dict(proxy),)))
+
 # Waits for a worker that was told to stop, or killed, before giving up on it.
 _GRACE = 5.0
+# Workers that die before they are ready, in a row, before the platform is judged unable to run them.
+_STARTUP_FAILURES = 3
+_READY = "ready"
+
+
+class WorkersUnavailable(Exception):
+    """Worker processes cannot be started here (the caller lints in-process instead)."""
 
 
 def context() -> multiprocessing.context.BaseContext:
@@ -37,6 +54,7 @@ def _serve(conn, make_engine: Callable[[], Engine], setup: Callable[[], None] | 
     if setup is not None:
         setup()
     engine = make_engine()
+    conn.send(_READY)
     while True:
         try:
             job = conn.recv()
@@ -58,8 +76,14 @@ class _Worker:
         self.conn = parent
         self.process = pool.ctx.Process(target=_serve, args=(child, pool.make_engine, pool.setup),
                                         name="mcp-lint-worker", daemon=True)
-        self.process.start()
-        child.close()
+        try:
+            self.process.start()
+        except (OSError, RuntimeError) as exc:
+            parent.close()
+            raise WorkersUnavailable(str(exc)) from None
+        finally:
+            child.close()
+        self.ready = False
         self.job: Job | None = None
         self.deadline = 0.0
 
@@ -89,6 +113,7 @@ class Workers:
         self.ctx = context()
         self.workers: list[_Worker] = []
         self._reporter: Engine | None = None
+        self._startup_failures = 0
 
     def __enter__(self) -> Workers:
         return self
@@ -124,7 +149,8 @@ class Workers:
             if worker.job is None and pending:
                 job = pending.popleft()
                 if not (self._send(i, job) or self._send(i, job)):  # the second on a fresh worker
-                    done.append((job, self._report(job, "no worker process could be started for this file")))
+                    pending.appendleft(job)
+                    raise WorkersUnavailable("a new worker process does not take work")
         busy = [w for w in self.workers if w.job is not None]
         if not busy:
             return done or None
@@ -139,13 +165,25 @@ class Workers:
                     result = worker.conn.recv()
                 except (EOFError, OSError):
                     result = None
+                if result == _READY:
+                    worker.ready = True
+                    worker.deadline = time.monotonic() + (self.timeout or 0.0)
+                    self._startup_failures = 0
+                    continue
                 if result is not None:
                     worker.job = None
                     done.append((job, result))
                     continue
             if worker.conn in ready or worker.process.sentinel in ready:
                 worker.process.join(_GRACE)
-                done.append((job, self._report(job, self._death(worker))))
+                if not worker.ready:  # it died starting, not on this file
+                    self._startup_failures += 1
+                    worker.job = None
+                    pending.appendleft(job)
+                    if self._startup_failures >= _STARTUP_FAILURES:
+                        raise WorkersUnavailable(self._death(worker).replace("analysing this file", "starting"))
+                else:
+                    done.append((job, self._report(job, self._death(worker))))
                 self._replace(i)
             elif self.timeout is not None and time.monotonic() >= worker.deadline:
                 done.append((job, self._report(job, timeout_message(self.timeout))))
