@@ -96,12 +96,12 @@ class Engine:
         shown = shown or path
         try:
             if not stat.S_ISREG(os.stat(path).st_mode):
-                return self._unreadable(shown, "not a regular file")
+                return self.failure(shown, "not a regular file")
             with open(path, "rb") as fh:
                 data = fh.read(self.max_file_bytes + 1)
         except OSError as exc:
             reason = exc.strerror or str(exc)
-            return self._unreadable(shown, f"cannot read file: {reason}")
+            return self.failure(shown, f"cannot read file: {reason}")
         if len(data) > self.max_file_bytes:
             return FileResult(shown, errors=[FileError(
                 shown, f"skipped: larger than {_size(self.max_file_bytes)} (max-file-size)")])
@@ -182,15 +182,9 @@ class Engine:
 
     def failure(self, path: str, message: str, line: int = 1, col: int = 1, text: str = "") -> FileResult:
         """An MCP001 finding (or, with MCP001 off, an error message) for a file that could not
-        be analysed: used by the runner for a worker that crashed or ran out of time."""
+        be read or analysed, e.g. one whose worker crashed or ran out of time."""
         result = self._parse_failure(path, message, line, col, text)
         if not result.findings and self.parse_rule is None:
-            result.errors.append(FileError(path, message))
-        return result
-
-    def _unreadable(self, path: str, message: str) -> FileResult:
-        result = self._parse_failure(path, message, 1, 1, "")
-        if not result.findings:
             result.errors.append(FileError(path, message))
         return result
 
