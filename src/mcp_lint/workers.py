@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable, Iterator
 from multiprocessing.connection import wait
 
 from .engine import OUT_OF_MEMORY, Engine, timeout_message
-from .findings import FileResult
+from .findings import FileError, FileResult
 
 Job = tuple[str, str]  # (path, shown)
 
@@ -67,6 +67,9 @@ def _serve(conn, make_engine: Callable[[], Engine], setup: Callable[[], None] | 
             result = engine.lint_path(path, shown)
         except MemoryError:
             result = engine.failure(shown, OUT_OF_MEMORY)
+        except Exception as exc:  # noqa: BLE001 - reported like the engine's own internal errors
+            result = FileResult(shown, errors=[FileError(
+                shown, f"internal error while analysing this file: {type(exc).__name__}: {exc}", rule_id="analysis")])
         conn.send(result)
 
 
