@@ -3,7 +3,7 @@
 libcst's native parser recurses on nesting: it overflows the C stack (a segfault, which no
 `except` catches) on a few thousand nested brackets, and takes minutes on some long chains
 (20,000 implicitly concatenated strings), while `compile(..., PyCF_ONLY_AST)` refuses or
-accepts the same inputs in milliseconds, at about 6% of libcst's parse time. So every file is
+accepts the same inputs in milliseconds, at 6-10% of libcst's parse time. So every file is
 parsed by CPython first, which also gives the exact syntax error (message, line, column) for
 MCP001. The resulting tree is then measured for what libcst finds hard: nesting depth and
 implicit string concatenation (one `Constant` in the AST, one nested node per term in libcst).
