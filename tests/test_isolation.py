@@ -127,9 +127,29 @@ def test_on_result_sees_every_file_once(tmp_path):
     seen = []
     files = sorted(tmp_path.glob("*.py"))
     out = runner.run(files, rules, settings, registry.all_codes(), jobs=1, cwd=tmp_path,
-                     on_result=lambda path, res: seen.append((path, len(res.findings))))
-    assert sorted(p for p, _ in seen) == sorted(str(f) for f in files)
-    assert sum(n for _, n in seen) == len(out.findings)
+                     on_result=lambda path, res: seen.append((path, len(res.findings), res.transient)))
+    assert sorted(p for p, _, _ in seen) == sorted(str(f) for f in files)
+    assert sum(n for _, n, _ in seen) == len(out.findings)
+    assert not any(transient for _, _, transient in seen)
+
+
+def test_crashes_and_timeouts_are_marked_transient(tmp_path, monkeypatch):
+    """A cache must not keep them: the next run may well lint the file."""
+    _inject(monkeypatch, {k: FAILURES[k] for k in ("segfault", "hang")})
+    monkeypatch.setattr(runner, "SERIAL_FILES", 1)
+    monkeypatch.setattr(runner, "SERIAL_BYTES", 0)
+    _tree(tmp_path, ["segfault", "hang"], good=2)
+    write(tmp_path, "broken.py", "def f(:\n")
+    from mcp_lint.registry import load_registry
+    from mcp_lint.settings import load_settings
+    settings = load_settings(tmp_path / "pyproject.toml", tmp_path)
+    registry = load_registry(())
+    rules = registry.select_layers(settings.selection_layers())
+    seen = {}
+    runner.run(sorted(tmp_path.glob("*.py")), rules, settings, registry.all_codes(), jobs=2, cwd=tmp_path,
+               on_result=lambda path, res: seen.__setitem__(os.path.basename(path), res.transient))
+    assert seen == {"segfault.py": True, "hang.py": True, "broken.py": False, "good_00.py": False,
+                    "good_01.py": False}
 
 
 def test_a_budget_spent_in_native_code_abandons_the_thread_and_goes_on():

@@ -132,7 +132,9 @@ class Engine:
         try:
             return deep_stack(self._lint_text, text, path, check, timeout=self.timeout)
         except FileTimeout:
-            return self.failure(path, timeout_message(self.timeout), text=text)
+            result = self.failure(path, timeout_message(self.timeout), text=text)
+            result.transient = True
+            return result
 
     def _lint_text(self, text: str, path: str, check: Check | None = None) -> FileResult:
         if check is None:

@@ -100,6 +100,8 @@ class FileResult:
     path: str
     findings: list[Finding] = field(default_factory=list)
     errors: list[FileError] = field(default_factory=list)
+    # The outcome depends on the run, not only on the file (a crash, a time budget spent): do not cache it.
+    transient: bool = False
 
 
 def fingerprint(rule_id: str, path: str, line_text: str, occurrence: int) -> str:

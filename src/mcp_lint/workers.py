@@ -226,4 +226,6 @@ class Workers:
     def _report(self, job: Job, message: str) -> FileResult:
         if self._reporter is None:
             self._reporter = self.make_engine()
-        return self._reporter.failure(job[1], message)
+        result = self._reporter.failure(job[1], message)
+        result.transient = True
+        return result
