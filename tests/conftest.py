@@ -17,6 +17,7 @@ from mcp_lint import cli
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures"
+SARIF_SCHEMA = ROOT / "tests" / "data" / "sarif-schema-2.1.0.json"
 
 
 # A tool whose f-string SQL reaches the cursor: one MCP101 finding, on line 11, column 5.
@@ -120,7 +121,6 @@ def cli_run():
 
 # -- every SARIF document the suite produces must validate ------------------------------------------
 
-SARIF_SCHEMA = ROOT / "tests" / "data" / "sarif-schema-2.1.0.json"
 _SARIF_VALIDATOR = []
 
 

@@ -31,13 +31,13 @@ def _spy(monkeypatch) -> list[str]:
     from mcp_lint import engine
 
     seen: list[str] = []
-    original = engine.Engine.lint_path
+    original = engine.Engine.prepare
 
-    def lint_path(self, path, shown=None):
+    def prepare(self, path, shown=None):
         seen.append(shown or path)
         return original(self, path, shown)
 
-    monkeypatch.setattr(engine.Engine, "lint_path", lint_path)
+    monkeypatch.setattr(engine.Engine, "prepare", prepare)
     return seen
 
 

@@ -14,7 +14,7 @@ import pytest
 
 import mcp_lint
 from conftest import SERVER, findings, run_cli, run_process, write
-from mcp_lint import runner
+from mcp_lint import runner, workers
 from mcp_lint.primitives import PRIMITIVES
 from mcp_lint.primitives.base import Primitive
 
@@ -566,20 +566,24 @@ def test_output_is_sorted_and_identical_across_runs(tmp_path):
 def test_parallel_and_serial_runs_agree(tmp_path, monkeypatch):
     count = _big_tree(tmp_path)
     pools = []
-    real = runner.ProcessPoolExecutor
+    real = workers.Workers
 
     class CountingPool(real):  # type: ignore[misc,valid-type]
-        def __init__(self, *args, **kwargs):
-            pools.append(kwargs.get("max_workers"))
-            super().__init__(*args, **kwargs)
+        def map(self, jobs):
+            pools.append(self.count)
+            return super().map(jobs)
 
-    monkeypatch.setattr(runner, "ProcessPoolExecutor", CountingPool)
+    monkeypatch.setattr(workers, "Workers", CountingPool)
     serial = run_cli("-j", "1", "--no-cache", "--output-format", "json", ".", cwd=tmp_path)
     assert pools == []
     parallel = run_cli("-j", "2", "--no-cache", "--output-format", "json", ".", cwd=tmp_path)
     assert pools == [2], "the tree should be big enough for the process pool"
     assert serial.exit_code == parallel.exit_code == 1
     assert serial.stdout == parallel.stdout
+    sarif = [run_cli(j, "--no-cache", "--output-format", "sarif", ".", cwd=tmp_path).stdout
+             for j in ("-j1", "-j2", "-j2")]
+    assert sarif[0] == sarif[1] == sarif[2]
+    assert pools == [2, 2, 2]
     doc = serial.json()
     assert doc["files_examined"] == count
     keys = [(f["path"], f["start"]["line"], f["start"]["column"], f["id"]) for f in doc["findings"]]

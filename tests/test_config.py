@@ -56,8 +56,13 @@ def test_unknown_key_exits_2_naming_key_file_and_line(tmp_path):
     ('[tool.mcp-lint.severity]\nMCP101 = "fatal"\n', "MCP101", 2),
     ('[tool.mcp-lint.per-file-ignores]\n"tests/*" = "MCP101"\n', "tests/*", 2),
     ('[tool.mcp-lint]\nselect = ["MCP1"]\n[tool.mcp-lint.per-file-ignores]\n"tests/*.py" = [3]\n', "tests/*.py", 4),
+    ('[tool.mcp-lint]\nmax-file-size = "big"\n', "max-file-size", 2),
+    ('[tool.mcp-lint]\nmax-file-size = 0\n', "max-file-size", 2),
+    ('[tool.mcp-lint]\n\nfile-timeout = "1m"\n', "file-timeout", 3),
+    ('[tool.mcp-lint]\nfile-timeout = -1\n', "file-timeout", 2),
 ], ids=["select-str", "ignore-int", "respect-gitignore-str", "exclude-str", "rule-packs-str", "severity-choice",
-        "per-file-ignores-str", "per-file-ignores-dotted-glob"])
+        "per-file-ignores-str", "per-file-ignores-dotted-glob", "max-file-size-word", "max-file-size-zero",
+        "file-timeout-str", "file-timeout-negative"])
 def test_wrong_type_exits_2_naming_key_file_and_line(tmp_path, body, key, line):
     _tree(tmp_path)
     _config(tmp_path, body)
@@ -74,6 +79,33 @@ def test_invalid_toml_exits_2_with_line(tmp_path):
     result = run_cli(".", cwd=tmp_path)
     assert result.exit_code == 2
     assert re.search(r"pyproject\.toml:\d+: invalid TOML", result.stderr), result.stderr
+
+
+def test_config_that_is_not_utf8_exits_2_with_line(tmp_path):
+    _tree(tmp_path)
+    (tmp_path / "pyproject.toml").write_bytes(b'[tool.mcp-lint]\n# caf\xe9\nselect = ["MCP1"]\n')
+    result = run_cli(".", cwd=tmp_path)
+    assert result.exit_code == 2
+    assert "pyproject.toml:2:" in result.stderr and "UTF-8" in result.stderr, result.stderr
+
+
+@pytest.mark.parametrize("value, size", [("1000", 1000), ('"512 KiB"', 512 * 1024), ('"2MB"', 2_000_000),
+                                         ('"1.5 MiB"', 1536 * 1024)])
+def test_max_file_size_takes_bytes_or_units(tmp_path, value, size):
+    from mcp_lint.settings import load_settings
+    cfg = _config(tmp_path, f"[tool.mcp-lint]\nmax-file-size = {value}\nfile-timeout = 2.5\n")
+    settings = load_settings(cfg, tmp_path)
+    assert settings.max_file_size == size and settings.file_timeout == 2.5
+
+
+def test_max_file_size_skips_larger_files_with_a_message(tmp_path):
+    _config(tmp_path, '[tool.mcp-lint]\nmax-file-size = "1 KiB"\n')
+    write(tmp_path, "big.py", "X = 1\n" * 200)
+    write(tmp_path, "server.py", SERVER)
+    result = run_cli("--output-format", "concise", ".", cwd=tmp_path)
+    assert result.exit_code == 1
+    assert "big.py: skipped: larger than 1 KiB (max-file-size)" in result.stderr
+    assert "server.py:11:5: MCP101" in result.stdout
 
 
 def test_severity_for_unknown_rule_exits_2(tmp_path):

@@ -159,6 +159,25 @@ def test_degenerate_packs_exit_2(tmp_path, text, problem):
     assert "odd.yaml" in result.stderr and problem in result.stderr
 
 
+@pytest.mark.parametrize("data, line, words", [
+    (GOOD_PACK.replace("    severity: warning", "\tseverity: warning").encode(), 7, ["invalid YAML", "tab"]),
+    (GOOD_PACK.replace("A custom project rule.", "Une r\u00e8gle.").encode("latin-1"), 2, ["UTF-8", "0xe8"]),
+    (GOOD_PACK.replace("    severity: warning", "    severity: warn\x00ing").encode(), 7, ["invalid YAML"]),
+    (b"a: &x [*x]\n", 1, ["alias"]),
+    (b"".join(b"%c: &%c [" % (97 + i, 97 + i) + b",".join([b"*%c" % (96 + i) if i else b"x"] * 9) + b"]\n"
+              for i in range(9)), None, ["more than"]),
+    (("a: " + "[" * 5000 + "]" * 5000 + "\n").encode(), 1, ["nested"]),
+], ids=["tab-indent", "not-utf8", "nul-byte", "recursive-alias", "alias-bomb", "deep-nesting"])
+def test_hostile_packs_exit_2_with_file_line_and_problem(tmp_path, data, line, words):
+    (tmp_path / "hostile.yaml").write_bytes(data)
+    result = run_cli("validate-pack", "hostile.yaml", cwd=tmp_path)
+    assert result.exit_code == 2
+    assert "Traceback" not in result.stderr
+    assert (f"hostile.yaml:{line}:" if line else "hostile.yaml:") in result.stderr, result.stderr
+    for word in words:
+        assert word in result.stderr, result.stderr
+
+
 def test_missing_pack_file_exits_2(tmp_path):
     write(tmp_path, "server.py", SERVER)
     result = run_cli("--rule-pack", "nope.yaml", "server.py", cwd=tmp_path)

@@ -15,9 +15,8 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from conftest import ROOT, SERVER, findings, run_cli, write
+from conftest import SARIF_SCHEMA, SERVER, findings, run_cli, sarif_schema_errors, write
 
-SARIF_SCHEMA = ROOT / "tests" / "data" / "sarif-schema-2.1.0.json"
 
 # Non-ASCII text before the finding on line 9 (an astral character counts 2 in UTF-16).
 EMOJI_LINE = """    note = "😀é"; conn.execute(f"SELECT * FROM t WHERE c = '{customer}'")"""
@@ -53,12 +52,6 @@ UNUSED_NOQA = 'import json\n\ndata = json.loads("{}")  # noqa: MCP101\n'
 SYNTAX_ERROR = "def f(:\n    pass\n"
 
 
-def _sarif_validator() -> jsonschema.Draft4Validator:
-    schema = json.loads(SARIF_SCHEMA.read_text(encoding="utf-8"))
-    jsonschema.Draft4Validator.check_schema(schema)
-    return jsonschema.Draft4Validator(schema)
-
-
 def _report_schema() -> dict:
     text = resources.files("mcp_lint").joinpath("reporters/report.schema.json").read_text(encoding="utf-8")
     return json.loads(text)
@@ -73,8 +66,8 @@ def _validate_json_report(doc: dict) -> None:
 
 
 def _validate_sarif(doc: dict) -> None:
-    errors = sorted(_sarif_validator().iter_errors(doc), key=lambda e: list(e.absolute_path))
-    assert not errors, [f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in errors]
+    errors = sarif_schema_errors(doc)
+    assert not errors, errors
 
 
 def _mixed_tree(root: Path) -> None:

@@ -53,3 +53,16 @@ def test_every_truncation_of_a_real_server_is_handled(tmp_path):
     doc = result.json()
     assert doc["files_examined"] == len(cuts)
     assert not doc["errors"], doc["errors"][:3]
+
+
+def test_python_warnings_about_the_linted_code_are_not_printed(tmp_path):
+    # Invalid escapes warn from the parser itself (a SyntaxWarning from 3.12; shown on any
+    # version with PYTHONWARNINGS=always).
+    import os
+    import subprocess
+    import sys
+    (tmp_path / "odd.py").write_text('x = 1()\ny = "\\d"\nassert (x, "always true")\nz = x is 1\n', encoding="utf-8")
+    out = subprocess.run([sys.executable, "-m", "mcp_lint", "--output-format", "concise", "odd.py"], cwd=tmp_path,
+                         capture_output=True, text=True, timeout=60, env={**os.environ, "PYTHONWARNINGS": "always"})
+    assert out.returncode == 0, out.stdout
+    assert "escape" not in out.stderr and "<source>" not in out.stderr and "odd.py" not in out.stderr, out.stderr

@@ -78,14 +78,14 @@ def test_compiled_packs_are_reused_and_rebuilt_when_damaged(tmp_path, monkeypatc
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "user"))
     path = registry.builtin_pack_paths()[0]
     first = cache.load_pack_cached(path, rulepack.load_pack)
-    (stored,) = (tmp_path / "user" / "mcp-lint" / "packs").glob("*.pickle")
+    (stored,) = (tmp_path / "user" / "mcp-lint" / "packs").glob("*.json")
 
     def fail(p):
         raise AssertionError("should have been served from the cache")
 
     again = cache.load_pack_cached(path, fail)
     assert again == first
-    stored.write_bytes(b"not a pickle")
+    stored.write_bytes(b"{not json")
     assert cache.load_pack_cached(path, rulepack.load_pack) == first
     assert cache.load_pack_cached(path, fail) == first
 
@@ -100,7 +100,7 @@ def test_an_edited_pack_is_compiled_again(tmp_path, monkeypatch):
     assert cache.load_pack_cached(pack, rulepack.load_pack).rules[0].severity.value == "warning"
     pack.write_text(GOOD_PACK.replace("severity: warning", "severity: error"))
     assert cache.load_pack_cached(pack, rulepack.load_pack).rules[0].severity.value == "error"
-    assert len(list((tmp_path / "user" / "mcp-lint" / "packs").glob("*.pickle"))) == 1
+    assert len(list((tmp_path / "user" / "mcp-lint" / "packs").glob("*.json"))) == 1
 
 
 def test_a_cached_run_answers_for_the_project_rules_without_the_parser(tmp_path):
@@ -116,3 +116,14 @@ def test_a_cached_run_answers_for_the_project_rules_without_the_parser(tmp_path)
     manifest = tmp_path / "pyproject.toml"
     manifest.write_text(manifest.read_text().replace('"mcp>=1.2"', '"mcp>=1.2,<2"'))
     assert "MCP601" not in run_cli("--output-format", "concise", ".", cwd=tmp_path).stdout
+
+
+def test_the_compiled_pack_cache_is_plain_json_that_rebuilds_each_pack_exactly():
+    import json as json_module
+
+    from mcp_lint import cache, registry, rulepack
+
+    for path in registry.builtin_pack_paths():
+        pack = rulepack.load_pack(path)
+        text = json_module.dumps(cache._pack_to_json(pack))
+        assert cache._pack_from_json(json_module.loads(text), cache._pack_classes()) == pack

@@ -20,12 +20,10 @@ JSON, never pickle: a cache directory checked into a repository cannot run code.
 
 from __future__ import annotations
 
-import copyreg
 import functools
 import hashlib
 import json
 import os
-import pickle
 import stat
 import sys
 import tempfile
@@ -125,20 +123,63 @@ def fingerprint(rules: Iterable[Any], severity: dict, pack_paths: Iterable[str],
 
 # -- compiled rule packs -------------------------------------------------------------------------
 # Reading and validating the YAML packs costs more than linting a small file, and validation needs
-# the primitives (so libcst). A validated pack is kept pickled, keyed by the pack's bytes and this
-# installation's source. Pickle runs code on load, so these files live in the user's own cache
-# directory, never in the project's `.mcp_lint_cache/` a checkout could bring along.
-
-def _mapping_proxy(data: dict) -> types.MappingProxyType:
-    return types.MappingProxyType(data)
-
-
-copyreg.pickle(types.MappingProxyType, lambda m: (_mapping_proxy, (dict(m),)))
-
+# the primitives (so libcst). A validated pack is kept as JSON in the user's cache directory, keyed
+# by the pack's bytes and this installation's source. It is JSON, not pickle: loading it builds
+# only the pack's own classes (an allow-list) and plain values, so a cache file that someone else
+# wrote (a restored CI cache) can at worst describe a wrong rule, never run code.
 
 def user_cache_dir() -> Path:
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
     return Path(base) / "mcp-lint"
+
+
+def _pack_classes() -> dict[str, type]:
+    from .findings import Applicability, Confidence, Severity
+    from .rulepack import Docs, Example, Pack, Rule
+    return {c.__name__: c for c in (Pack, Rule, Docs, Example, Severity, Confidence, Applicability)}
+
+
+def _pack_to_json(value: Any) -> Any:
+    import dataclasses
+    from enum import Enum
+
+    if isinstance(value, Enum):
+        return {"e": [type(value).__name__, value.value]}
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {"c": [type(value).__name__, {f.name: _pack_to_json(getattr(value, f.name))
+                                             for f in dataclasses.fields(value)}]}
+    if isinstance(value, types.MappingProxyType):
+        return {"p": [[_pack_to_json(k), _pack_to_json(v)] for k, v in value.items()]}
+    if isinstance(value, list):
+        return [_pack_to_json(v) for v in value]
+    if isinstance(value, tuple):
+        return {"t": [_pack_to_json(v) for v in value]}
+    if isinstance(value, (set, frozenset)):
+        return {"s" if isinstance(value, set) else "f": [_pack_to_json(v) for v in sorted(value, key=repr)]}
+    if isinstance(value, dict):
+        return {"m": [[_pack_to_json(k), _pack_to_json(v)] for k, v in value.items()]}
+    return _to_json(value)  # a plain value, or TypeError
+
+
+def _pack_from_json(value: Any, classes: dict[str, type]) -> Any:
+    if isinstance(value, dict) and len(value) == 1:
+        ((tag, items),) = value.items()
+        if tag == "e":
+            return classes[items[0]](items[1])
+        if tag == "c":
+            cls = classes[items[0]]
+            return cls(**{k: _pack_from_json(v, classes) for k, v in items[1].items()})
+        if tag == "p":
+            return types.MappingProxyType({_pack_from_json(k, classes): _pack_from_json(v, classes) for k, v in items})
+        if tag in ("t", "s", "f"):
+            built = [_pack_from_json(v, classes) for v in items]
+            return tuple(built) if tag == "t" else set(built) if tag == "s" else frozenset(built)
+        if tag == "m":
+            return {_pack_from_json(k, classes): _pack_from_json(v, classes) for k, v in items}
+        raise ValueError(f"unknown tag {tag!r}")
+    if isinstance(value, list):
+        return [_pack_from_json(v, classes) for v in value]
+    return value
 
 
 def load_pack_cached(path: Path | str, load: Callable[[Path | str], Any]) -> Any:
@@ -151,10 +192,10 @@ def load_pack_cached(path: Path | str, load: Callable[[Path | str], Any]) -> Any
     key = hashlib.sha256(json.dumps([__version__, list(sys.version_info[:2]), _source_stamp(), str(path),
                                      file_digest(data)]).encode()).hexdigest()[:24]
     folder = user_cache_dir() / "packs"
-    target = folder / f"{where}-{key}.pickle"
+    target = folder / f"{where}-{key}.json"
     try:
-        with open(target, "rb") as fh:
-            pack = pickle.load(fh)
+        with open(target, encoding="utf-8") as fh:
+            pack = _pack_from_json(json.load(fh), _pack_classes())
         if getattr(pack, "path", None) == str(path):
             return pack
     except Exception:  # noqa: BLE001 - missing, stale or damaged: compile again
@@ -162,11 +203,11 @@ def load_pack_cached(path: Path | str, load: Callable[[Path | str], Any]) -> Any
     pack = load(path)
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        for stale in folder.glob(f"{where}-*.pickle"):
+        for stale in folder.glob(f"{where}-*"):
             stale.unlink()
         fd, tmp = tempfile.mkstemp(prefix=".pack-", suffix=".tmp", dir=folder)
-        with os.fdopen(fd, "wb") as fh:
-            pickle.dump(pack, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(_pack_to_json(pack), fh, separators=(",", ":"))
         os.replace(tmp, target)
     except Exception:  # noqa: BLE001 - an unwritable cache only costs time
         pass
@@ -208,10 +249,11 @@ class FindingsCache:
 
     def store(self, digest: str | None, result: FileResult) -> None:
         """Remember an unfiltered result. Results with errors (an unreadable file, a rule that
-        crashed) are not cached: they are worth retrying; nor are results holding data that has
-        no plain JSON form."""
+        crashed) are not cached: they are worth retrying; nor are transient ones (a worker that
+        died, a time budget spent: the run, not the file, decided them), nor results holding data
+        that has no plain JSON form."""
         try:
-            if digest is None or result.errors:
+            if digest is None or result.errors or result.transient:
                 raise TypeError
             entry = [digest, *_encode_result(result)]
         except TypeError:
@@ -404,21 +446,12 @@ def _from_json(value: Any) -> Any:
     return value
 
 
-_HAS_FACTS = "facts" in getattr(FileResult, "__dataclass_fields__", {})
-
-
 def _encode_result(result: FileResult) -> list:
-    facts = getattr(result, "facts", None) or {}
-    return [[_encode_finding(f) for f in result.findings], _to_json(dict(facts))]
+    return [[_encode_finding(f) for f in result.findings], _to_json(dict(result.facts))]
 
 
 def _decode_result(path: str, findings: list, facts: Any) -> FileResult:
-    result = FileResult(path, findings=[_decode_finding(path, v) for v in findings])
     facts = _from_json(facts)
     if not isinstance(facts, dict):
         raise ValueError("facts must be a mapping")
-    if facts:
-        if not _HAS_FACTS:
-            raise ValueError("facts from another version")
-        result.facts = facts  # type: ignore[attr-defined]
-    return result
+    return FileResult(path, findings=[_decode_finding(path, v) for v in findings], facts=facts)

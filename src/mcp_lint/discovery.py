@@ -10,6 +10,7 @@ file explicitly).
 
 from __future__ import annotations
 
+import errno
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -118,7 +119,7 @@ def discover(paths: list[str], settings: Settings) -> Discovery:
             continue
         absolute = Path(os.path.abspath(path))
         if path.is_symlink() and not path.exists():
-            out.errors.append((raw, "broken symbolic link"))
+            out.errors.append((raw, _dangling(path)))
             continue
         if path.is_file() or not path.is_dir():
             if settings.force_exclude and ignores.excluded(absolute, False, absolute.parent):
@@ -145,11 +146,20 @@ def discover(paths: list[str], settings: Settings) -> Discovery:
                 if ignores.excluded(full, False, scan_root):
                     continue
                 if full.is_symlink() and not full.exists():
-                    out.errors.append((display(full), "broken symbolic link"))
+                    out.errors.append((display(full), _dangling(full)))
                     continue
                 add(full)
     out.files.sort()
     return out
+
+
+def _dangling(link: Path) -> str:
+    try:
+        os.stat(link)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return "symbolic link loop"
+    return "broken symbolic link"
 
 
 def display(path: Path, cwd: Path | None = None) -> str:

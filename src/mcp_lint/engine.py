@@ -11,16 +11,13 @@ rules and files go on.
 
 from __future__ import annotations
 
-import ast
-import concurrent.futures
 import io
 import os
 import re
 import stat
-import sys
-import threading
 import tokenize
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 import libcst as cst
 
@@ -31,6 +28,7 @@ from .analysis.cst_utils import dotted, target_names
 from .analysis.fields import fields as _fields, is_node
 from .context import FileContext, NodeFix, PendingFinding
 from .findings import Edit, FileError, FileResult, Finding, Fix, Severity, Span, TraceStep, fingerprint
+from .guard import Check, FileTimeout, deep_stack, precheck
 from .positions import LineTable, resolve_spans
 from .primitives import PRIMITIVES
 from .primitives.base import Primitive
@@ -46,11 +44,23 @@ _MUTATING_METHODS = frozenset({"append", "extend", "insert", "add", "update", "a
                                "setdefault", "pop", "remove", "discard", "clear"})
 
 
+@dataclass
+class Source:
+    """A decoded file that passed the pre-parse, ready for libcst."""
+
+    path: str  # as shown
+    text: str
+    check: Check
+
+
 class Engine:
     """The enabled rules, compiled into dispatch tables. Build once, lint many files."""
 
     def __init__(self, rules: Iterable[Rule], severity: dict[str, Severity] | None = None,
-                 known_codes: Iterable[str] = (), always_walk: bool = False, project=None) -> None:
+                 known_codes: Iterable[str] = (), always_walk: bool = False, project=None,
+                 max_file_bytes: int = MAX_FILE_BYTES, timeout: float | None = None) -> None:
+        self.max_file_bytes = max_file_bytes
+        self.timeout = timeout  # seconds per file, enforced in-process (see guard.deep_stack)
         self.project = project  # servers other modules of the run create (project.ProjectIndex)
         self.always_walk = always_walk  # walk even with no rule hooks (benchmarks of the analysis cost)
         self.rules = list(rules)
@@ -75,18 +85,35 @@ class Engine:
 
     # -- entry points ---------------------------------------------------------------------------
     def lint_path(self, path: str, shown: str | None = None) -> FileResult:
+        prepared = self.prepare(path, shown)
+        return prepared if isinstance(prepared, FileResult) else self.lint_source(prepared)
+
+    def prepare(self, path: str, shown: str | None = None) -> FileResult | Source:
+        """Read, decode and pre-parse one file (cheap): a FileResult when that already decides
+        it (unreadable, too large, not text, refused by the parser guard), else the Source
+        to parse, whose `check.risk` says whether it deserves an isolated process."""
         shown = shown or path
         try:
             if not stat.S_ISREG(os.stat(path).st_mode):
-                return self._unreadable(shown, "not a regular file")
+                return self.failure(shown, "not a regular file")
             with open(path, "rb") as fh:
-                data = fh.read(MAX_FILE_BYTES + 1)
+                data = fh.read(self.max_file_bytes + 1)
         except OSError as exc:
             reason = exc.strerror or str(exc)
-            return self._unreadable(shown, f"cannot read file: {reason}")
-        if len(data) > MAX_FILE_BYTES:
-            return FileResult(shown, errors=[FileError(shown, f"skipped: larger than {MAX_FILE_BYTES // 1024 // 1024} MiB")])
-        return self.lint_bytes(data, shown)
+            return self.failure(shown, f"cannot read file: {reason}")
+        if len(data) > self.max_file_bytes:
+            return FileResult(shown, errors=[FileError(
+                shown, f"skipped: larger than {_size(self.max_file_bytes)} (max-file-size)")])
+        text, problem, line = decode(data)
+        if text is None:  # report on the offending line, shown from a lossy decoding
+            return self._parse_failure(shown, problem, line or 1, 1, data.decode("utf-8", "replace"))
+        check = deep_stack(precheck, text)
+        if check.refused is not None:
+            return self._parse_failure(shown, *check.refused, text)
+        return Source(shown, text, check)
+
+    def lint_source(self, source: Source) -> FileResult:
+        return self._guarded(source.text, source.path, source.check)
 
     def lint_bytes(self, data: bytes, path: str) -> FileResult:
         text, problem, line = decode(data)
@@ -98,26 +125,38 @@ class Engine:
         """Lint one decoded source. Runs on a thread with a large stack: libcst's native
         parser recurses on nesting and would otherwise overflow the C stack (a segfault, which
         no `except` can catch) on inputs that are deep but legal."""
-        return deep_stack(self._lint_text, text, path)
+        return self._guarded(text, path, None)
 
-    def _lint_text(self, text: str, path: str) -> FileResult:
-        refused = _refused_by_python(text)
-        if refused is not None:
-            message, line, col = refused
-            return self._parse_failure(path, message, line, col, text)
+    def _guarded(self, text: str, path: str, check: Check | None) -> FileResult:
+        try:
+            return deep_stack(self._lint_text, text, path, check, timeout=self.timeout)
+        except FileTimeout:
+            result = self.failure(path, timeout_message(self.timeout), text=text)
+            result.transient = True
+            return result
+
+    def _lint_text(self, text: str, path: str, check: Check | None = None) -> FileResult:
+        if check is None:
+            check = precheck(text)
+        if check.refused is not None:
+            return self._parse_failure(path, *check.refused, text)
         try:
             module = cst.parse_module(text)
         except cst.ParserSyntaxError as exc:
-            message, line, col = _syntax_error(text, exc)
+            message, line, col = check.syntax_error or _libcst_limit(exc)
             return self._parse_failure(path, message, line, col, text)
         except RecursionError:
             return self._parse_failure(path, "too deeply nested to parse", 1, 1, text)
+        except MemoryError:
+            return self._parse_failure(path, OUT_OF_MEMORY, 1, 1, text)
         except Exception as exc:  # the native parser's other failures
             return self._parse_failure(path, f"cannot parse: {exc}", 1, 1, text)
         try:
             return self._analyse(module, text, path)
         except RecursionError:
             return self._parse_failure(path, "too deeply nested to analyse", 1, 1, text)
+        except MemoryError:
+            return self._parse_failure(path, OUT_OF_MEMORY, 1, 1, text)
         except Exception as exc:  # noqa: BLE001 - an analysis bug must not stop the run
             return FileResult(path, errors=[FileError(
                 path, f"internal error while analysing this file: {type(exc).__name__}: {exc}",
@@ -142,9 +181,11 @@ class Engine:
             result.findings.append(finding)
         return result
 
-    def _unreadable(self, path: str, message: str) -> FileResult:
-        result = self._parse_failure(path, message, 1, 1, "")
-        if not result.findings:
+    def failure(self, path: str, message: str, line: int = 1, col: int = 1, text: str = "") -> FileResult:
+        """An MCP001 finding (or, with MCP001 off, an error message) for a file that could not
+        be read or analysed, e.g. one whose worker crashed or ran out of time."""
+        result = self._parse_failure(path, message, line, col, text)
+        if not result.findings and self.parse_rule is None:
             result.errors.append(FileError(path, message))
         return result
 
@@ -358,86 +399,23 @@ def _fix(fix: NodeFix, spans, lines: LineTable) -> Fix | None:
     return Fix(fix.description, tuple(edits), fix.applicability)
 
 
-# Only sources with a line this long are checked with CPython's parser before libcst's:
-# that is where libcst's time grows superlinearly (long attribute, call or operator chains).
-LONG_LINE = 2000
-STACK_BYTES = 512 * 1024 * 1024
-PYTHON_RECURSION_LIMIT = 1000
-MAX_NESTING = 1000  # libcst needs ~0.4 s at this depth and grows quadratically beyond
-_deep_stack_executor: tuple[int, concurrent.futures.ThreadPoolExecutor] | None = None
+OUT_OF_MEMORY = "ran out of memory while analysing this file"
 
 
-def deep_stack(fn, *args):
-    """Run `fn(*args)` on this process's large-stack thread (created on first use, and again
-    after a fork, since threads do not survive one)."""
-    global _deep_stack_executor
-    if _deep_stack_executor is None or _deep_stack_executor[0] != os.getpid():
-        previous = threading.stack_size()
-        try:
-            threading.stack_size(STACK_BYTES)
-        except (ValueError, RuntimeError):  # a platform that caps thread stacks
-            pass
-        try:
-            executor = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="mcp-lint")
-            executor.submit(sys.setrecursionlimit, 20_000).result()  # starts the thread now
-        finally:
-            threading.stack_size(previous)
-        _deep_stack_executor = (os.getpid(), executor)
-    return _deep_stack_executor[1].submit(fn, *args).result()
+def timeout_message(seconds: float | None) -> str:
+    return f"took longer than {seconds or 0:g} s to analyse (the `file-timeout` setting)"
 
 
-def _refused_by_python(text: str) -> tuple[str, int, int] | None:
-    """For sources with very long lines: does CPython itself refuse the nesting? Then libcst
-    would only take minutes to say the same."""
-    if max(map(len, text.splitlines()), default=0) < LONG_LINE:
-        return None
-    limit = sys.getrecursionlimit()
-    sys.setrecursionlimit(PYTHON_RECURSION_LIMIT)  # judge as a default interpreter would
-    try:
-        tree = compile(text, "<source>", "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
-    except (RecursionError, MemoryError):
-        return "too deeply nested to analyse (Python's own parser refuses it too)", 1, 1
-    except SyntaxError as err:
-        if err.msg and ("too many nested" in err.msg or "too many levels" in err.msg):
-            return f"syntax error: {err.msg}", err.lineno or 1, err.offset or 1
-        return None
-    except ValueError:
-        return None
-    finally:
-        sys.setrecursionlimit(limit)
-    # Interpreters differ in what they refuse (3.10 takes 20,000-long chains); measure it.
-    deepest = _deepest(tree)
-    if deepest is not None:
-        depth, line = deepest
-        return f"too deeply nested to analyse (more than {MAX_NESTING} levels)", line, 1
-    return None
+def _size(n: int) -> str:
+    for unit, scale in (("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)):
+        if n >= scale and n % scale == 0:
+            return f"{n // scale} {unit}"
+    return f"{n} bytes"
 
 
-def _deepest(tree: ast.AST) -> tuple[int, int] | None:
-    """(depth, line) of the first node nested deeper than MAX_NESTING, if any (iterative)."""
-    stack = [(tree, 0)]
-    while stack:
-        node, depth = stack.pop()
-        if depth > MAX_NESTING:
-            return depth, getattr(node, "lineno", 1)
-        stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
-    return None
-
-
-def _syntax_error(text: str, exc: cst.ParserSyntaxError) -> tuple[str, int, int]:
-    """Where and what the syntax error is. CPython's parser points at the offending token and
-    words it better ("'(' was never closed"); libcst's position is the fallback (for syntax
-    newer than the running interpreter)."""
-    try:
-        compile(text, "<source>", "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
-    except SyntaxError as err:
-        if err.lineno:
-            return f"syntax error: {err.msg}", err.lineno, err.offset or 1
-    except (ValueError, RecursionError, MemoryError):
-        pass
-    else:  # valid for CPython: a limit of libcst's, not the author's mistake
-        return f"cannot be analysed: libcst cannot parse it ({exc.message})", exc.raw_line, exc.raw_column + 1
-    return f"syntax error: {exc.message}", exc.raw_line, exc.raw_column + 1
+def _libcst_limit(exc: cst.ParserSyntaxError) -> tuple[str, int, int]:
+    """libcst refuses what CPython accepted: a limit of libcst's, not the author's mistake."""
+    return f"cannot be analysed: libcst cannot parse it ({exc.message})", exc.raw_line, exc.raw_column + 1
 
 
 def decode(data: bytes) -> tuple[str | None, str, int | None]:

@@ -105,6 +105,8 @@ class FileResult:
     # rule id -> plain, picklable data a project rule gathered from this file (e.g. which SDK
     # APIs it uses), combined across files by the project stage (project_stage.py).
     facts: dict[str, object] = field(default_factory=dict)
+    # The outcome depends on the run, not only on the file (a crash, a time budget spent): do not cache it.
+    transient: bool = False
 
 
 def fingerprint(rule_id: str, scope: str, source: str, occurrence: int) -> str:

@@ -10,13 +10,15 @@ extent from), and stops as soon as the last wanted node is placed. Ranges are id
 
 from __future__ import annotations
 
+import os
+import stat
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 
 import libcst as cst
 
 from .findings import Span
-from .lines import LineTable  # noqa: F401 - re-exported: positions are offsets into one
+from .lines import _NEWLINE, LineTable  # noqa: F401 - LineTable re-exported
 
 try:
     from libcst._nodes.internal import CodegenState as _CodegenState
@@ -101,6 +103,25 @@ def resolve_spans(module: cst.Module, nodes: Iterable[cst.CSTNode], lines: LineT
     except _AllPlaced:
         pass
     return {node: lines.span(*state.ranges[node]) for node in wanted if node in state.ranges}
+
+
+def source_lines(path: str, limit: int = 64 * 1024 * 1024) -> list[str]:
+    """The lines of a file as the engine saw them (for reporters): decoded as Python does
+    (BOM, coding cookie), split on the newlines Python counts (not form feeds or U+2028, which
+    `str.splitlines` also splits on), and empty for what is not a readable regular file (a
+    FIFO would block the read)."""
+    from .engine import decode
+    try:
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            return []
+        with open(path, "rb") as fh:
+            data = fh.read(limit)
+    except OSError:
+        return []
+    text, _, _ = decode(data)
+    if text is None:
+        text = data.decode("utf-8", "replace")
+    return _NEWLINE.split(text.removesuffix("\n").removesuffix("\r"))
 
 
 def utf16_column(line_text: str, column: int) -> int:

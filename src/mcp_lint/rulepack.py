@@ -15,7 +15,7 @@ from types import MappingProxyType
 from typing import Any, Mapping
 
 from .findings import Applicability, Confidence, Severity
-from .schema import Bool, Int, Key, List, Map, Number, SchemaError, Str, Where
+from .schema import Bool, Int, Key, List, Map, Number, SchemaError, Str, Where, read_utf8
 
 RULE_ID = r"[A-Z][A-Z0-9]*[0-9]{3}"
 RULE_NAME = r"[a-z][a-z0-9]*(-[a-z0-9]+)*"
@@ -151,9 +151,11 @@ def load_pack(path: Path | str) -> Pack:
     path = Path(path)
     shown = str(path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise PackError(shown, None, f"cannot read rule pack: {exc}") from None
+        text = read_utf8(path)
+    except OSError as exc:
+        raise PackError(shown, None, f"cannot read rule pack: {exc.strerror or exc}") from None
+    except SchemaError as exc:
+        raise PackError(shown, exc.line, f"cannot read rule pack: {exc.detail}") from None
     from . import yamlload  # here: a pack served from the compiled-pack cache needs no YAML
 
     try:

@@ -1,19 +1,21 @@
 """Run the engine over files: serially for small jobs, in worker processes otherwise.
 
 A worker costs a fork (or, where fork is unavailable, a fresh interpreter that must import
-libcst), so jobs under a size threshold run in-process. Large files are scheduled first so
-the pool does not end waiting on one big file. Results are plain data and come back in any
-order; callers sort them.
+libcst), so jobs under a size threshold run in-process. Even then, a file the parser guard
+calls risky (large, deeply nested, a syntax error it could not measure) is linted in an
+isolated worker, so that a crash or a hang in native code costs that file only. Large files
+are scheduled first so the pool does not end waiting on one big file. Results are plain
+data and come back in any order; they are sorted, so a run's output does not depend on it.
 """
 
 from __future__ import annotations
 
 import gc
-import multiprocessing
 import os
+import sys
 from collections.abc import Callable, Iterable
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 import pathspec
@@ -40,9 +42,6 @@ class RunResult:
         self.errors.sort(key=lambda e: (e.path, e.line or 0, e.message))
 
 
-_engine = None  # this worker's Engine
-
-
 def _tune_gc() -> None:
     """Parsing allocates millions of short-lived, acyclic nodes; the collector's default of a
     generation-0 pass every 700 allocations costs ~8% of a run for nothing. Freeze what is
@@ -51,25 +50,16 @@ def _tune_gc() -> None:
     gc.set_threshold(100_000, 50, 100)
 
 
-def _init_worker(rules: list[Rule], severity: dict, known: frozenset[str], project) -> None:
-    global _engine
-    from .engine import Engine
-
-    _tune_gc()
-    _engine = Engine(rules, severity, known, project=project)
-
-
-def _lint_one(job: tuple[str, str]) -> FileResult:
-    assert _engine is not None
-    path, shown = job
-    return _engine.lint_path(path, shown)
-
-
 def run(files: Iterable[Path], rules: list[Rule], settings: Settings, known_codes: frozenset[str],
         jobs: int = 0, cwd: Path | None = None, project=None,
         on_result: Callable[[str, FileResult], None] | None = None) -> RunResult:
     """Lint `files`. `on_result(path, file_result)` is called in this process once per file as
-    it completes, with the result before per-file-ignores are applied (what a cache keeps)."""
+    it completes (in completion order, which varies in parallel runs), with the result before
+    per-file-ignores are applied (what a cache keeps)."""
+    # Imported here: a run the findings cache answers needs neither the parser nor processes.
+    from .engine import Engine
+    from .workers import Workers, WorkersUnavailable
+
     files = list(files)
     shown = {f: display(f, cwd) for f in files}
     result = RunResult(files=[shown[f] for f in files])
@@ -93,21 +83,43 @@ def run(files: Iterable[Path], rules: list[Rule], settings: Settings, known_code
         if file_result.facts:
             result.facts[path] = file_result.facts
 
-    if serial:
-        from .engine import Engine
-
-        _tune_gc()
-        engine = Engine(rules, settings.severity, known_codes, project=project)
-        for path, name in work:
-            collect(engine.lint_path(path, name), path)
-    else:
+    # Workers get no in-process budget: the parent kills one that outlives it.
+    worker_engine = partial(Engine, rules, settings.severity, known_codes, project=project,
+                            max_file_bytes=settings.max_file_size)
+    if not serial:
         work.sort(key=lambda job: -sizes[job[0]])
-        ctx = multiprocessing.get_context("fork") if "fork" in multiprocessing.get_all_start_methods() \
-            else multiprocessing.get_context()
-        with ProcessPoolExecutor(max_workers=min(workers, len(work)), mp_context=ctx, initializer=_init_worker,
-                                 initargs=(rules, settings.severity, known_codes, project)) as pool:
-            for (path, _), file_result in zip(work, pool.map(_lint_one, work, chunksize=1)):
-                collect(file_result, path)
+        done: set[str] = set()
+        try:
+            with Workers(min(workers, len(work)), worker_engine, settings.file_timeout, setup=_tune_gc) as pool:
+                for (path, _), file_result in pool.map(work):
+                    collect(file_result, path)
+                    done.add(path)
+        except WorkersUnavailable as exc:
+            print(f"warning: worker processes are unavailable ({exc}); linting in this process", file=sys.stderr)
+            work = [job for job in work if job[0] not in done]
+            serial = True
+    if serial:
+        _tune_gc()
+        engine = Engine(rules, settings.severity, known_codes, project=project,
+                        max_file_bytes=settings.max_file_size, timeout=settings.file_timeout)
+        isolated: Workers | None = Workers(1, worker_engine, settings.file_timeout, setup=_tune_gc)
+        try:
+            for path, name in work:
+                prepared = engine.prepare(path, name)
+                if isinstance(prepared, FileResult):
+                    collect(prepared, path)
+                    continue
+                if prepared.check.risk is not None and isolated is not None:
+                    try:
+                        collect(isolated.lint((path, name)), path)
+                        continue
+                    except WorkersUnavailable:
+                        isolated.close()
+                        isolated = None
+                collect(engine.lint_source(prepared), path)
+        finally:
+            if isolated is not None:
+                isolated.close()
     result.sort()
     return result
 

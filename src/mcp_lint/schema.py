@@ -52,6 +52,19 @@ def _type_name(value: Any) -> str:
     )
 
 
+def read_utf8(path) -> str:
+    """A configuration file's text. Not UTF-8: a SchemaError naming the line of the first bad
+    byte. OSError is the caller's to word."""
+    with open(path, "rb") as fh:
+        data = fh.read()
+    try:
+        return data.decode("utf-8").removeprefix("\ufeff")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise SchemaError("", f"not valid UTF-8: byte 0x{data[exc.start:exc.start + 1].hex()} at line {line}",
+                          line) from None
+
+
 class Field:
     description = ""
 

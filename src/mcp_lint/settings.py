@@ -9,6 +9,8 @@
     rule-packs = ["lint/our-rules.yaml"]
     respect-gitignore = true
     cache-dir = ".mcp_lint_cache"      # where findings are cached (default: beside this file)
+    max-file-size = "4 MiB"            # larger files are skipped with a message (or bytes: 4194304)
+    file-timeout = 30                  # seconds per file; a file over it is an MCP001 finding
 
     [tool.mcp-lint.per-file-ignores]
     "tests/*" = ["MCP201"]
@@ -30,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from .findings import Severity
-from .schema import Bool, Key, List, Map, SchemaError, Str, Where
+from .schema import Bool, Field, Key, List, Map, SchemaError, Str, Where, _type_name, read_utf8
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -51,6 +53,39 @@ class ConfigError(Exception):
         super().__init__(f"{path}:{line}: {message}" if line else f"{path}: {message}")
 
 
+DEFAULT_MAX_FILE_SIZE = 4 * 1024 * 1024
+DEFAULT_FILE_TIMEOUT = 30.0
+_UNITS = {"": 1, "b": 1, "k": 1000, "kb": 1000, "kib": 1024, "m": 1000 ** 2, "mb": 1000 ** 2, "mib": 1024 ** 2,
+          "g": 1000 ** 3, "gb": 1000 ** 3, "gib": 1024 ** 3}
+
+
+class _Size(Field):
+    """A byte count: an integer, or a string with a unit ("512 KiB", "4 MiB", "2MB")."""
+
+    def validate(self, value: Any, where: Where) -> int:
+        if isinstance(value, int) and not isinstance(value, bool):
+            size = value
+        elif isinstance(value, str):
+            m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([a-zA-Z]*)\s*", value)
+            if m is None or m.group(2).lower() not in _UNITS:
+                raise where.error(f"'{value}' is not a size (an integer number of bytes, or e.g. \"4 MiB\")")
+            size = int(float(m.group(1)) * _UNITS[m.group(2).lower()])
+        else:
+            raise where.error(f"expected a size (bytes, or e.g. \"4 MiB\"), got {_type_name(value)}")
+        if size < 1:
+            raise where.error("must be at least 1 byte")
+        return size
+
+
+class _Seconds(Field):
+    def validate(self, value: Any, where: Where) -> float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise where.error(f"expected a number of seconds, got {_type_name(value)}")
+        if not value > 0:
+            raise where.error("must be more than 0 seconds")
+        return float(value)
+
+
 _CODES = List(Str(), single_ok=False)
 _SCHEMA = Map({
     "select": Key(_CODES),
@@ -63,6 +98,8 @@ _SCHEMA = Map({
     "severity": Key(Map({}, extra=Str(choices=tuple(s.value for s in Severity))), default={}),
     "respect-gitignore": Key(Bool(), default=True),
     "cache-dir": Key(Str()),
+    "max-file-size": Key(_Size(), default=DEFAULT_MAX_FILE_SIZE),
+    "file-timeout": Key(_Seconds(), default=DEFAULT_FILE_TIMEOUT),
 })
 
 
@@ -80,6 +117,8 @@ class Settings:
     severity: dict[str, Severity] = field(default_factory=dict)
     respect_gitignore: bool = True
     cache_dir: Path | None = None
+    max_file_size: int = DEFAULT_MAX_FILE_SIZE  # bytes
+    file_timeout: float = DEFAULT_FILE_TIMEOUT  # seconds per file
     force_exclude: bool = False
     # Command-line selection: a second layer applied over the configuration's.
     cli_select: tuple[str, ...] | None = None
@@ -97,7 +136,7 @@ class Settings:
             "select": self.select, "extend": self.extend_select, "ignore": self.ignore,
             "cli": (self.cli_select, self.cli_extend_select, self.cli_ignore),
             "pfi": self.per_file_ignores, "severity": sorted((k, v.value) for k, v in self.severity.items()),
-            "packs": [str(p) for p in self.rule_packs],
+            "packs": [str(p) for p in self.rule_packs], "max-file-size": self.max_file_size,
         }
         return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
@@ -110,9 +149,9 @@ def find_config(start: Path) -> Path | None:
     for directory in (start, *start.parents):
         candidate = directory / "pyproject.toml"
         if candidate.is_file():
-            try:
-                text = candidate.read_text(encoding="utf-8")
-            except (OSError, UnicodeDecodeError):
+            try:  # undecodable bytes are reported when the table is read
+                text = candidate.read_bytes().decode("utf-8", "replace")
+            except OSError:
                 continue
             if re.search(r"^\s*\[\s*tool\s*\.\s*(\"mcp-lint\"|mcp-lint)\s*[\].]", text, re.MULTILINE):
                 return candidate
@@ -143,6 +182,8 @@ def load_settings(config_file: Path | None, root: Path, **overrides: Any) -> Set
         severity=severity,
         respect_gitignore=data["respect-gitignore"],
         cache_dir=(root / data["cache-dir"]).resolve() if data["cache-dir"] is not None else None,
+        max_file_size=data["max-file-size"],
+        file_timeout=data["file-timeout"],
     )
     return _apply_overrides(settings, overrides)
 
@@ -167,9 +208,11 @@ def _apply_overrides(settings: Settings, o: dict[str, Any]) -> Settings:
 
 def _read_section(path: Path) -> dict[str, Any]:
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(str(path), None, f"cannot read configuration: {exc}") from None
+        text = read_utf8(path)
+    except OSError as exc:
+        raise ConfigError(str(path), None, f"cannot read configuration: {exc.strerror or exc}") from None
+    except SchemaError as exc:
+        raise ConfigError(str(path), exc.line, f"cannot read configuration: {exc.detail}") from None
     try:
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

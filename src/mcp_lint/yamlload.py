@@ -37,32 +37,70 @@ class LList(list):
     item_lines: list
 
 
+# Aliases can make a short document expand exponentially ("billion laughs"), or refer to
+# themselves; nesting can exhaust the stack. Rule packs need none of that.
+MAX_VALUES = 100_000
+MAX_DEPTH = 64
+
+
 def load(text: str) -> Any:
     loader = _Loader(text)
     try:
         node = loader.get_single_node()
-        return None if node is None else _convert(node, loader)
+        return None if node is None else _Converter(loader).convert(node, 0)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        raise YamlError(f"invalid YAML: {exc.problem or exc}", mark.line + 1 if mark else None) from None
+        problem = f"invalid YAML: {exc.problem or exc}"
+        if mark is not None and text[mark.index:mark.index + 1] == "\t":
+            problem += " (a tab: YAML indents with spaces)"
+        raise YamlError(problem, mark.line + 1 if mark else None) from None
+    except yaml.reader.ReaderError as exc:  # a character YAML does not allow (a NUL byte...)
+        line = text[: exc.position].count("\n") + 1 if isinstance(exc.position, int) else None
+        raise YamlError(f"invalid YAML: {exc.reason}: character {exc.character!r}", line) from None
     except yaml.YAMLError as exc:
         raise YamlError(f"invalid YAML: {exc}", None) from None
+    except RecursionError:
+        raise YamlError(f"invalid YAML: nested too deeply (more than {MAX_DEPTH} levels)", None) from None
     finally:
         loader.dispose()
 
 
-def _convert(node: yaml.Node, loader: Any) -> Any:
+class _Converter:
+    def __init__(self, loader: Any) -> None:
+        self.loader = loader
+        self.values = 0
+        self.open: set[int] = set()  # nodes being converted: one met again is a recursive alias
+
+    def convert(self, node: yaml.Node, depth: int) -> Any:
+        line = node.start_mark.line + 1
+        self.values += 1
+        if self.values > MAX_VALUES:
+            raise YamlError(f"the document expands to more than {MAX_VALUES} values (aliases?)", line)
+        if depth > MAX_DEPTH:
+            raise YamlError(f"nested more than {MAX_DEPTH} levels deep", line)
+        if id(node) in self.open:
+            raise YamlError("an alias refers to the value that contains it", line)
+        if not isinstance(node, (yaml.MappingNode, yaml.SequenceNode)):
+            return self.loader.construct_object(node, deep=True)
+        self.open.add(id(node))
+        try:
+            return _convert(node, self, depth + 1)
+        finally:
+            self.open.discard(id(node))
+
+
+def _convert(node: yaml.Node, conv: _Converter, depth: int) -> Any:
     if isinstance(node, yaml.MappingNode):
         out = LMap()
         out.line = node.start_mark.line + 1
         out.key_lines = {}
         for key_node, value_node in node.value:
-            key = _convert(key_node, loader)
+            key = conv.convert(key_node, depth)
             if not isinstance(key, (str, int, bool)) or key is None:
                 raise YamlError(f"mapping keys must be scalars, got {key!r}", key_node.start_mark.line + 1)
             if key in out:
                 raise YamlError(f"duplicate key '{key}'", key_node.start_mark.line + 1)
-            out[key] = _convert(value_node, loader)
+            out[key] = conv.convert(value_node, depth)
             out.key_lines[key] = key_node.start_mark.line + 1
         return out
     if isinstance(node, yaml.SequenceNode):
@@ -70,7 +108,7 @@ def _convert(node: yaml.Node, loader: Any) -> Any:
         seq.line = node.start_mark.line + 1
         seq.item_lines = []
         for item in node.value:
-            seq.append(_convert(item, loader))
+            seq.append(conv.convert(item, depth))
             seq.item_lines.append(item.start_mark.line + 1)
         return seq
-    return loader.construct_object(node, deep=True)
+    raise AssertionError(node)

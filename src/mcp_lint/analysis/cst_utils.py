@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import ast
+import functools
+import warnings
 from collections.abc import Iterator, Sequence
 
 import libcst as cst
@@ -40,11 +42,7 @@ def root_name(expr: cst.BaseExpression) -> cst.Name | None:
 def string_value(expr: cst.BaseExpression | None) -> str | None:
     """The value of a constant string expression (implicit concatenation included)."""
     if isinstance(expr, cst.SimpleString):
-        try:
-            value = ast.literal_eval(expr.value)
-        except (ValueError, SyntaxError):
-            return None
-        return value if isinstance(value, str) else None
+        return _literal_string(expr.value)
     if isinstance(expr, cst.ConcatenatedString):
         left, right = string_value(expr.left), string_value(expr.right)
         return None if left is None or right is None else left + right
@@ -52,6 +50,21 @@ def string_value(expr: cst.BaseExpression | None) -> str | None:
             isinstance(p, cst.FormattedStringText) for p in expr.parts):
         return "".join(p.value for p in expr.parts)  # type: ignore[union-attr]
     return None
+
+
+@functools.lru_cache(maxsize=4096)
+def _literal_string(text: str) -> str | None:
+    try:
+        if "\\" in text:
+            # An invalid escape (`"\d"`) makes Python warn about the linted code: not ours to print.
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                value = ast.literal_eval(text)
+        else:
+            value = ast.literal_eval(text)
+    except (ValueError, SyntaxError, MemoryError, RecursionError):
+        return None
+    return value if isinstance(value, str) else None
 
 
 def leading_text(expr: cst.BaseExpression) -> str:

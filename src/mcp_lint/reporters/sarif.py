@@ -28,7 +28,7 @@ import attr
 import sarif_om as so
 
 from ..findings import Confidence, Finding, Severity, Span
-from ..positions import utf16_column
+from ..positions import source_lines, utf16_column
 from ..docs import rule_markdown
 from ..rulepack import Rule
 from . import Report, project_path
@@ -136,11 +136,7 @@ class _Uris:
 
     def line(self, path: str, n: int) -> str:
         if path not in self.lines:
-            try:
-                with open(self.cwd / path, encoding="utf-8", errors="replace") as fh:
-                    self.lines[path] = fh.read().splitlines()
-            except OSError:
-                self.lines[path] = []
+            self.lines[path] = source_lines(str(self.cwd / path))
         lines = self.lines[path]
         return lines[n - 1] if 0 < n <= len(lines) else ""
 

@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.text import Text
 
 from ..findings import Finding, Severity
+from ..positions import source_lines
 from . import Report
 from .console import make_console
 
@@ -34,11 +35,7 @@ class _Sources:
 
     def lines(self, path: str) -> list[str]:
         if path not in self.cache:
-            try:
-                with open(path, encoding="utf-8", errors="replace") as fh:
-                    self.cache[path] = fh.read().splitlines()
-            except OSError:
-                self.cache[path] = []
+            self.cache[path] = source_lines(path)
         return self.cache[path]
 
 
