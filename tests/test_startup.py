@@ -125,5 +125,5 @@ def test_the_compiled_pack_cache_is_plain_json_that_rebuilds_each_pack_exactly()
 
     for path in registry.builtin_pack_paths():
         pack = rulepack.load_pack(path)
-        text = json_module.dumps(cache._pack_to_json(pack))
-        assert cache._pack_from_json(json_module.loads(text), cache._pack_classes()) == pack
+        text = json_module.dumps(cache._to_json(pack, objects=True))
+        assert cache._from_json(json_module.loads(text), cache._pack_classes()) == pack

@@ -20,6 +20,7 @@ JSON, never pickle: a cache directory checked into a repository cannot run code.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import hashlib
 import json
@@ -29,6 +30,7 @@ import sys
 import tempfile
 import types
 from collections.abc import Callable, Iterable
+from enum import Enum
 from pathlib import Path
 from typing import Any
 
@@ -139,49 +141,6 @@ def _pack_classes() -> dict[str, type]:
     return {c.__name__: c for c in (Pack, Rule, Docs, Example, Severity, Confidence, Applicability)}
 
 
-def _pack_to_json(value: Any) -> Any:
-    import dataclasses
-    from enum import Enum
-
-    if isinstance(value, Enum):
-        return {"e": [type(value).__name__, value.value]}
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {"c": [type(value).__name__, {f.name: _pack_to_json(getattr(value, f.name))
-                                             for f in dataclasses.fields(value)}]}
-    if isinstance(value, types.MappingProxyType):
-        return {"p": [[_pack_to_json(k), _pack_to_json(v)] for k, v in value.items()]}
-    if isinstance(value, list):
-        return [_pack_to_json(v) for v in value]
-    if isinstance(value, tuple):
-        return {"t": [_pack_to_json(v) for v in value]}
-    if isinstance(value, (set, frozenset)):
-        return {"s" if isinstance(value, set) else "f": [_pack_to_json(v) for v in sorted(value, key=repr)]}
-    if isinstance(value, dict):
-        return {"m": [[_pack_to_json(k), _pack_to_json(v)] for k, v in value.items()]}
-    return _to_json(value)  # a plain value, or TypeError
-
-
-def _pack_from_json(value: Any, classes: dict[str, type]) -> Any:
-    if isinstance(value, dict) and len(value) == 1:
-        ((tag, items),) = value.items()
-        if tag == "e":
-            return classes[items[0]](items[1])
-        if tag == "c":
-            cls = classes[items[0]]
-            return cls(**{k: _pack_from_json(v, classes) for k, v in items[1].items()})
-        if tag == "p":
-            return types.MappingProxyType({_pack_from_json(k, classes): _pack_from_json(v, classes) for k, v in items})
-        if tag in ("t", "s", "f"):
-            built = [_pack_from_json(v, classes) for v in items]
-            return tuple(built) if tag == "t" else set(built) if tag == "s" else frozenset(built)
-        if tag == "m":
-            return {_pack_from_json(k, classes): _pack_from_json(v, classes) for k, v in items}
-        raise ValueError(f"unknown tag {tag!r}")
-    if isinstance(value, list):
-        return [_pack_from_json(v, classes) for v in value]
-    return value
-
-
 def load_pack_cached(path: Path | str, load: Callable[[Path | str], Any]) -> Any:
     """`load(path)`, answered from the compiled-pack cache when the pack and mcp-lint are unchanged."""
     try:
@@ -195,7 +154,7 @@ def load_pack_cached(path: Path | str, load: Callable[[Path | str], Any]) -> Any
     target = folder / f"{where}-{key}.json"
     try:
         with open(target, encoding="utf-8") as fh:
-            pack = _pack_from_json(json.load(fh), _pack_classes())
+            pack = _from_json(json.load(fh), _pack_classes())
         if getattr(pack, "path", None) == str(path):
             return pack
     except Exception:  # noqa: BLE001 - missing, stale or damaged: compile again
@@ -207,7 +166,7 @@ def load_pack_cached(path: Path | str, load: Callable[[Path | str], Any]) -> Any
             stale.unlink()
         fd, tmp = tempfile.mkstemp(prefix=".pack-", suffix=".tmp", dir=folder)
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(_pack_to_json(pack), fh, separators=(",", ":"))
+            json.dump(_to_json(pack, objects=True), fh, separators=(",", ":"))
         os.replace(tmp, target)
     except Exception:  # noqa: BLE001 - an unwritable cache only costs time
         pass
@@ -415,33 +374,51 @@ def _decode_finding(path: str, v: list) -> Finding:
 # Per-file facts a project-wide rule gathers (FileResult.facts where it exists: plain data) are
 # kept with tagged containers, so tuples, sets and non-string keys come back as they were.
 
-def _to_json(value: Any) -> Any:
+def _to_json(value: Any, objects: bool = False) -> Any:
+    """Plain data -> JSON with tagged containers. With `objects`, also dataclass instances, enum
+    members and read-only mappings (compiled rule packs), by class name."""
     if value is None or isinstance(value, (bool, int, float, str)):
+        if objects and isinstance(value, Enum):
+            return {"e": [type(value).__name__, value.value]}
         return value
     if isinstance(value, list):
-        return [_to_json(v) for v in value]
+        return [_to_json(v, objects) for v in value]
     if isinstance(value, tuple):
-        return {"t": [_to_json(v) for v in value]}
+        return {"t": [_to_json(v, objects) for v in value]}
     if isinstance(value, (set, frozenset)):
-        return {"s" if isinstance(value, set) else "f": [_to_json(v) for v in sorted(value, key=repr)]}
+        return {"s" if isinstance(value, set) else "f": [_to_json(v, objects) for v in sorted(value, key=repr)]}
     if isinstance(value, dict):
-        return {"m": [[_to_json(k), _to_json(v)] for k, v in value.items()]}
+        return {"m": [[_to_json(k, objects), _to_json(v, objects)] for k, v in value.items()]}
+    if objects and isinstance(value, types.MappingProxyType):
+        return {"p": [[_to_json(k, objects), _to_json(v, objects)] for k, v in value.items()]}
+    if objects and isinstance(value, Enum):
+        return {"e": [type(value).__name__, value.value]}
+    if objects and dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {"c": [type(value).__name__, {f.name: _to_json(getattr(value, f.name), objects)
+                                             for f in dataclasses.fields(value)}]}
     raise TypeError(f"no plain form for {type(value).__name__}")
 
 
-def _from_json(value: Any) -> Any:
+def _from_json(value: Any, classes: dict[str, type] | None = None) -> Any:
+    """The inverse of `_to_json`; objects are built only from `classes` (an allow-list)."""
     if isinstance(value, list):
-        return [_from_json(v) for v in value]
+        return [_from_json(v, classes) for v in value]
     if isinstance(value, dict):
         ((tag, items),) = value.items()
         if tag == "t":
-            return tuple(_from_json(v) for v in items)
+            return tuple(_from_json(v, classes) for v in items)
         if tag == "s":
-            return {_from_json(v) for v in items}
+            return {_from_json(v, classes) for v in items}
         if tag == "f":
-            return frozenset(_from_json(v) for v in items)
+            return frozenset(_from_json(v, classes) for v in items)
         if tag == "m":
-            return {_from_json(k): _from_json(v) for k, v in items}
+            return {_from_json(k, classes): _from_json(v, classes) for k, v in items}
+        if classes is not None and tag == "p":
+            return types.MappingProxyType({_from_json(k, classes): _from_json(v, classes) for k, v in items})
+        if classes is not None and tag == "e":
+            return classes[items[0]](items[1])
+        if classes is not None and tag == "c":
+            return classes[items[0]](**{k: _from_json(v, classes) for k, v in items[1].items()})
         raise ValueError(f"unknown tag {tag!r}")
     return value
 
