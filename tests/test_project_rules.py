@@ -180,6 +180,18 @@ def test_per_file_ignores_apply_to_the_manifest_path(tmp_path):
     assert findings(run_cli("--output-format", "json", ".", cwd=tmp_path), "MCP601") == []
 
 
+def test_a_baseline_records_manifest_findings_and_survives_lines_moving(tmp_path):
+    project(tmp_path)
+    assert run_cli("--write-baseline", "baseline.json", ".", cwd=tmp_path).exit_code == 0
+    manifest = tmp_path / "pyproject.toml"
+    manifest.write_text("# the project\n\n" + manifest.read_text())  # the requirement moves down
+    kept = run_cli("--baseline", "baseline.json", "--output-format", "json", ".", cwd=tmp_path)
+    assert kept.exit_code == 0 and findings(kept) == []
+    manifest.write_text(manifest.read_text().replace('"mcp>=1.2"', '"mcp>=1.3"'))  # a changed requirement
+    assert len(findings(run_cli("--baseline", "baseline.json", "--output-format", "json", ".", cwd=tmp_path),
+                        "MCP601")) == 1
+
+
 def test_severity_override_applies_to_project_rules(tmp_path):
     project(tmp_path)
     text = (tmp_path / "pyproject.toml").read_text()

@@ -126,4 +126,7 @@ def test_the_compiled_pack_cache_is_plain_json_that_rebuilds_each_pack_exactly()
     for path in registry.builtin_pack_paths():
         pack = rulepack.load_pack(path)
         text = json_module.dumps(cache._to_json(pack, objects=True))
-        assert cache._from_json(json_module.loads(text), cache._pack_classes()) == pack
+        rebuilt = cache._from_json(json_module.loads(text), cache._pack_classes())
+        assert rebuilt == pack
+        assert [type(r.severity) for r in rebuilt.rules] == [type(r.severity) for r in pack.rules]
+        assert [type(r.params) for r in rebuilt.rules] == [type(r.params) for r in pack.rules]

@@ -56,9 +56,9 @@ def run(files: Iterable[Path], rules: list[Rule], settings: Settings, known_code
     """Lint `files`. `on_result(path, file_result)` is called in this process once per file as
     it completes (in completion order, which varies in parallel runs), with the result before
     per-file-ignores are applied (what a cache keeps)."""
-    # Imported here: a run the findings cache answers needs neither the parser nor processes.
+    # Imported here: a run the findings cache answers needs neither the parser nor processes,
+    # and a serial run starts a worker only for a file the parser guard calls risky.
     from .engine import Engine
-    from .workers import Workers, WorkersUnavailable
 
     files = list(files)
     shown = {f: display(f, cwd) for f in files}
@@ -87,6 +87,8 @@ def run(files: Iterable[Path], rules: list[Rule], settings: Settings, known_code
     worker_engine = partial(Engine, rules, settings.severity, known_codes, project=project,
                             max_file_bytes=settings.max_file_size)
     if not serial:
+        from .workers import Workers, WorkersUnavailable
+
         work.sort(key=lambda job: -sizes[job[0]])
         done: set[str] = set()
         try:
@@ -102,20 +104,26 @@ def run(files: Iterable[Path], rules: list[Rule], settings: Settings, known_code
         _tune_gc()
         engine = Engine(rules, settings.severity, known_codes, project=project,
                         max_file_bytes=settings.max_file_size, timeout=settings.file_timeout)
-        isolated: Workers | None = Workers(1, worker_engine, settings.file_timeout, setup=_tune_gc)
+        isolated = None  # one worker for risky files, started at the first
+        can_isolate = True
         try:
             for path, name in work:
                 prepared = engine.prepare(path, name)
                 if isinstance(prepared, FileResult):
                     collect(prepared, path)
                     continue
-                if prepared.check.risk is not None and isolated is not None:
+                if prepared.check.risk is not None and can_isolate:
+                    from .workers import Workers, WorkersUnavailable
+
                     try:
+                        if isolated is None:
+                            isolated = Workers(1, worker_engine, settings.file_timeout, setup=_tune_gc)
                         collect(isolated.lint((path, name)), path)
                         continue
                     except WorkersUnavailable:
-                        isolated.close()
-                        isolated = None
+                        if isolated is not None:
+                            isolated.close()
+                        isolated, can_isolate = None, False
                 collect(engine.lint_source(prepared), path)
         finally:
             if isolated is not None:
