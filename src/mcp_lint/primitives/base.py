@@ -15,7 +15,7 @@ import libcst as cst
 
 from ..context import FileContext
 from ..rulepack import Rule
-from ..schema import Map
+from ..schema import Key, List, Map, Str
 
 if TYPE_CHECKING:
     from ..project_stage import Project, ProjectIssue
@@ -72,3 +72,25 @@ class ProjectPrimitive(Primitive):
 
     def check_project(self, project: Project) -> Iterable[ProjectIssue]:
         return ()
+
+
+class HandlerPrimitive(Primitive):
+    """A check on each handler (tool, resource or prompt function) of the kinds a rule names
+    in `kinds:`. Subclasses implement `on_handler`; their PARAMS include `HANDLER_KINDS`."""
+
+    def setup(self) -> None:
+        self.kinds = frozenset(self.params["kinds"])
+
+    def enter(self):
+        return {cst.FunctionDef: self._on_function}
+
+    def _on_function(self, node: cst.FunctionDef, ctx: FileContext) -> None:
+        handler = ctx.model.handler(node)
+        if handler is not None and handler.kind in self.kinds:
+            self.on_handler(node, handler, ctx)
+
+    def on_handler(self, node: cst.FunctionDef, handler, ctx: FileContext) -> None:
+        raise NotImplementedError
+
+
+HANDLER_KINDS = Key(List(Str(choices=("tool", "resource", "prompt")), min_items=1), default=("tool",))

@@ -11,7 +11,7 @@ from ..analysis.state import ASSIGN, PARAM, Point
 from ..analysis.taint import TOOL, Origin
 from ..context import FileContext
 from ..schema import Key, List, Map, Str
-from .base import Primitive
+from .base import HANDLER_KINDS, HandlerPrimitive, Primitive
 
 _PROBLEMS = {
     NONE: "has no type annotation",
@@ -20,28 +20,22 @@ _PROBLEMS = {
 }
 
 
-class HandlerParameter(Primitive):
+class HandlerParameter(HandlerPrimitive):
     """`handler-parameter`: model-controlled handler parameters whose annotation constrains
     too little (no annotation, Any, bare containers). Reported at the parameter."""
 
     NAME = "handler-parameter"
     PARAMS = Map({
-        "kinds": Key(List(Str(choices=("tool", "resource", "prompt")), min_items=1), default=("tool",)),
+        "kinds": HANDLER_KINDS,
         "constraints": Key(List(Str(choices=(NONE, ANY, CONTAINER)), min_items=1), default=(NONE, ANY, CONTAINER)),
     })
     PLACEHOLDERS = frozenset({"param", "handler", "problem", "annotation"})
 
     def setup(self) -> None:
-        self.kinds = frozenset(self.params["kinds"])
+        super().setup()
         self.flagged = frozenset(self.params["constraints"])
 
-    def enter(self):
-        return {cst.FunctionDef: self.on_function}
-
-    def on_function(self, node: cst.FunctionDef, ctx: FileContext) -> None:
-        handler = ctx.model.handler(node)
-        if handler is None or handler.kind not in self.kinds:
-            return
+    def on_handler(self, node: cst.FunctionDef, handler: HandlerInfo, ctx: FileContext) -> None:
         for p in handler.params:
             if not p.controlled or p.constraint not in self.flagged:
                 continue

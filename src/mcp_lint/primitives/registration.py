@@ -11,7 +11,7 @@ from ..analysis.mcp_model import HandlerInfo
 from ..context import FileContext, NodeEdit, NodeFix
 from ..findings import Applicability
 from ..schema import Key, List, Map, Str
-from .base import Primitive
+from .base import HANDLER_KINDS, HandlerPrimitive, Primitive
 
 
 def _has_text(value: cst.BaseExpression | None) -> bool:
@@ -24,27 +24,18 @@ def _has_text(value: cst.BaseExpression | None) -> bool:
     return text is None or bool(text.strip())
 
 
-class MissingDescription(Primitive):
+class MissingDescription(HandlerPrimitive):
     """`missing-description`: a handler with neither a docstring nor a `description=` (or the
     positional description of `add_tool(fn, name, title, description)`) in its registration.
     Reported at the handler's name on its `def` line."""
 
     NAME = "missing-description"
     PARAMS = Map({
-        "kinds": Key(List(Str(choices=("tool", "resource", "prompt")), min_items=1), default=("tool",)),
+        "kinds": HANDLER_KINDS,
     })
     PLACEHOLDERS = frozenset({"handler", "kind", "registration"})
 
-    def setup(self) -> None:
-        self.kinds = frozenset(self.params["kinds"])
-
-    def enter(self):
-        return {cst.FunctionDef: self.on_function}
-
-    def on_function(self, node: cst.FunctionDef, ctx: FileContext) -> None:
-        handler = ctx.model.handler(node)
-        if handler is None or handler.kind not in self.kinds:
-            return
+    def on_handler(self, node: cst.FunctionDef, handler: HandlerInfo, ctx: FileContext) -> None:
         doc = node.get_docstring()
         if doc is not None and doc.strip():
             return
