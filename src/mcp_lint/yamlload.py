@@ -44,8 +44,23 @@ MAX_DEPTH = 64
 
 
 def load(text: str) -> Any:
-    loader = _Loader(text)
     try:
+        return _load(text, _Loader, check_depth=False)
+    except YamlError:
+        if _Loader is yaml.SafeLoader:
+            raise
+    # The fast parser refused the document: parse it again with the pure-Python one, which
+    # streams events lazily, so our own depth limit and messages apply whatever libyaml's
+    # version enforces (its limits and wording change between releases).
+    return _load(text, yaml.SafeLoader, check_depth=True)
+
+
+def _load(text: str, loader_class: Any, check_depth: bool) -> Any:
+    loader = None
+    try:
+        loader = loader_class(text)
+        if check_depth:
+            _check_depth(text)
         node = loader.get_single_node()
         return None if node is None else _Converter(loader).convert(node, 0)
     except yaml.MarkedYAMLError as exc:
@@ -62,7 +77,21 @@ def load(text: str) -> Any:
     except RecursionError:
         raise YamlError(f"invalid YAML: nested too deeply (more than {MAX_DEPTH} levels)", None) from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
+
+
+def _check_depth(text: str) -> None:
+    """Refuse deep nesting from the event stream, before any node is composed: our own limit,
+    checked the same way whichever parser (and whichever parser's own limit) is installed."""
+    depth = 0
+    for event in yaml.parse(text, Loader=yaml.SafeLoader):
+        if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise YamlError(f"nested more than {MAX_DEPTH} levels deep", event.start_mark.line + 1)
+        elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+            depth -= 1
 
 
 class _Converter:
