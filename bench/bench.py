@@ -177,14 +177,14 @@ def stage_breakdown(corpus: Path) -> int:
     import libcst as cst
     from mcp_lint.analysis.mcp_model import build_model
     from mcp_lint.analysis.module_index import build_index
-    from mcp_lint.engine import Engine
-    from mcp_lint.registry import default_registry
+    from mcp_lint.check.engine import Engine
+    from mcp_lint.packs.registry import default_registry
 
     try:  # the engine's internals, to time the walk on its own
         from mcp_lint.analysis.state import TraversalState
-        from mcp_lint.context import FileContext
-        from mcp_lint.engine import _Walker
-        from mcp_lint.findings import FileResult
+        from mcp_lint.check.context import FileContext
+        from mcp_lint.check.engine import _Walker
+        from mcp_lint.model.findings import FileResult
         walk_mode = "engine _Walker with no rules"
     except ImportError:
         _Walker = None

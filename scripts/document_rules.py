@@ -12,10 +12,10 @@ import argparse
 import sys
 from pathlib import Path
 
-from mcp_lint.docs import rule_markdown
-from mcp_lint.primitives import PRIMITIVES
-from mcp_lint.registry import default_registry
-from mcp_lint.schema import Key, List, Map
+from mcp_lint.output.docs import rule_markdown
+from mcp_lint.check.primitives import PRIMITIVES
+from mcp_lint.packs.registry import default_registry
+from mcp_lint.model.schema import Key, List, Map
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from mcp_lint import cli
+from mcp_lint.cli import app as cli
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures"
@@ -140,7 +140,7 @@ def sarif_documents(request, monkeypatch):
     """Collects every SARIF document built in-process during a test (and every *.sarif file
     the test leaves in its tmp_path, e.g. from a subprocess) and fails the test if one does
     not validate against the OASIS schema."""
-    from mcp_lint.reporters import sarif
+    from mcp_lint.output.reporters import sarif
 
     built: list = []
     original = sarif.build_sarif

@@ -9,8 +9,8 @@ import textwrap
 import pytest
 
 from conftest import run_cli
-from mcp_lint.engine import Engine
-from mcp_lint.registry import default_registry
+from mcp_lint.check.engine import Engine
+from mcp_lint.packs.registry import default_registry
 
 
 def lint(code: str, *ids: str) -> list:

@@ -12,7 +12,8 @@ import pytest
 
 from conftest import PROBE_SOURCE, SERVER, findings, run_cli, write
 from test_packs import GOOD_PACK
-from mcp_lint import cache as cache_module
+from mcp_lint.model import codec
+from mcp_lint.run import cache as cache_module
 
 CACHE = ".mcp_lint_cache"
 
@@ -28,7 +29,7 @@ def _lint(tmp_path, *args):
 
 def _spy(monkeypatch) -> list[str]:
     """The files the engine actually lints."""
-    from mcp_lint import engine
+    from mcp_lint.check import engine
 
     seen: list[str] = []
     original = engine.Engine.prepare
@@ -262,11 +263,11 @@ def test_old_fingerprints_are_pruned(tmp_path):
     {"x": [1, 2.5, None, True, "s", (1, (2,)), {3: "int key", (4, 5): []}]},
 ])
 def test_plain_data_round_trips(value):
-    encoded = json.loads(json.dumps(cache_module._to_json(value)))
-    assert cache_module._from_json(encoded) == value
-    assert type(cache_module._from_json(encoded)) is type(value)
+    encoded = json.loads(json.dumps(codec.to_json(value)))
+    assert codec.from_json(encoded) == value
+    assert type(codec.from_json(encoded)) is type(value)
 
 
 def test_data_without_a_plain_form_is_not_cached():
     with pytest.raises(TypeError):
-        cache_module._to_json({"x": object()})
+        codec.to_json({"x": object()})

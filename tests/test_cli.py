@@ -14,9 +14,9 @@ import pytest
 
 import mcp_lint
 from conftest import SERVER, findings, run_cli, run_process, write
-from mcp_lint import runner, workers
-from mcp_lint.primitives import PRIMITIVES
-from mcp_lint.primitives.base import Primitive
+from mcp_lint.run import scheduler as runner, workers
+from mcp_lint.check.primitives import PRIMITIVES
+from mcp_lint.check.primitives.base import Primitive
 
 CLEAN = '''\
 import sqlite3

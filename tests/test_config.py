@@ -92,7 +92,7 @@ def test_config_that_is_not_utf8_exits_2_with_line(tmp_path):
 @pytest.mark.parametrize("value, size", [("1000", 1000), ('"512 KiB"', 512 * 1024), ('"2MB"', 2_000_000),
                                          ('"1.5 MiB"', 1536 * 1024)])
 def test_max_file_size_takes_bytes_or_units(tmp_path, value, size):
-    from mcp_lint.settings import load_settings
+    from mcp_lint.source.config import load_settings
     cfg = _config(tmp_path, f"[tool.mcp-lint]\nmax-file-size = {value}\nfile-timeout = 2.5\n")
     settings = load_settings(cfg, tmp_path)
     assert settings.max_file_size == size and settings.file_timeout == 2.5

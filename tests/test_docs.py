@@ -8,7 +8,7 @@ import sys
 
 from conftest import ROOT, run_cli
 
-from mcp_lint.registry import default_registry
+from mcp_lint.packs.registry import default_registry
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 

@@ -29,9 +29,10 @@ from conftest import sarif_schema_errors  # noqa: E402
 from hypothesis import HealthCheck, given, seed, settings, strategies as st  # noqa: E402
 
 from mcp_lint import __version__  # noqa: E402
-from mcp_lint.engine import Engine  # noqa: E402
-from mcp_lint.registry import Layer, load_registry  # noqa: E402
-from mcp_lint.reporters import Report, render  # noqa: E402
+from mcp_lint.check.engine import Engine  # noqa: E402
+from mcp_lint.model.selection import Layer
+from mcp_lint.packs.registry import load_registry  # noqa: E402
+from mcp_lint.output.reporters import Report, render  # noqa: E402
 
 # hypothesmith compiles what it generates: its SyntaxWarnings are not ours.
 pytestmark = pytest.mark.filterwarnings("ignore::SyntaxWarning")

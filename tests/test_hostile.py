@@ -39,7 +39,7 @@ def runs(tree):
 
 
 def test_the_tree_is_large_enough_for_the_worker_pool(tree):
-    from mcp_lint import runner
+    from mcp_lint.run import scheduler as runner
     root, _ = tree
     files = [p for p in root.rglob("*.py") if p.is_file() and not p.is_symlink()]
     assert len(files) >= runner.SERIAL_FILES

@@ -14,9 +14,9 @@ import time
 import pytest
 from conftest import SERVER, findings, run_cli, write
 
-from mcp_lint import engine as engine_module
-from mcp_lint import runner
-from mcp_lint.guard import Check
+from mcp_lint.check import engine as engine_module
+from mcp_lint.run import scheduler as runner
+from mcp_lint.source.guard import Check
 
 pytestmark = pytest.mark.skipif("fork" not in multiprocessing.get_all_start_methods(),
                                 reason="failures are injected into forked workers")
@@ -119,8 +119,8 @@ def test_serial_run_interrupts_a_file_over_its_budget(tmp_path, monkeypatch):
 def test_on_result_sees_every_file_once(tmp_path):
     _tree(tmp_path, [], good=3)
     write(tmp_path, "broken.py", "def f(:\n")
-    from mcp_lint.registry import load_registry
-    from mcp_lint.settings import load_settings
+    from mcp_lint.packs.registry import load_registry
+    from mcp_lint.source.config import load_settings
     settings = load_settings(tmp_path / "pyproject.toml", tmp_path)
     registry = load_registry(())
     rules = registry.select_layers(settings.selection_layers())
@@ -140,8 +140,8 @@ def test_crashes_and_timeouts_are_marked_transient(tmp_path, monkeypatch):
     monkeypatch.setattr(runner, "SERIAL_BYTES", 0)
     _tree(tmp_path, ["segfault", "hang"], good=2)
     write(tmp_path, "broken.py", "def f(:\n")
-    from mcp_lint.registry import load_registry
-    from mcp_lint.settings import load_settings
+    from mcp_lint.packs.registry import load_registry
+    from mcp_lint.source.config import load_settings
     settings = load_settings(tmp_path / "pyproject.toml", tmp_path)
     registry = load_registry(())
     rules = registry.select_layers(settings.selection_layers())
@@ -153,7 +153,7 @@ def test_crashes_and_timeouts_are_marked_transient(tmp_path, monkeypatch):
 
 
 def test_a_budget_spent_in_native_code_abandons_the_thread_and_goes_on():
-    from mcp_lint.guard import FileTimeout, deep_stack
+    from mcp_lint.source.guard import FileTimeout, deep_stack
     start = time.monotonic()
     with pytest.raises(FileTimeout):
         deep_stack(time.sleep, 30, timeout=0.2)  # C code: no interrupt lands until it returns
@@ -165,7 +165,7 @@ def test_a_budget_spent_in_native_code_abandons_the_thread_and_goes_on():
 
 
 def test_workers_that_cannot_start_fall_back_to_linting_in_process(tmp_path, monkeypatch, capsys):
-    from mcp_lint import workers
+    from mcp_lint.run import workers
     monkeypatch.setattr(workers, "_serve", lambda *args: os._exit(1))
     monkeypatch.setattr(runner, "SERIAL_FILES", 1)
     monkeypatch.setattr(runner, "SERIAL_BYTES", 0)
@@ -177,7 +177,7 @@ def test_workers_that_cannot_start_fall_back_to_linting_in_process(tmp_path, mon
 
 def test_spawned_workers_give_the_same_output(tmp_path, monkeypatch):
     """Where fork is unavailable workers are spawned: rules must reach them pickled."""
-    from mcp_lint import workers
+    from mcp_lint.run import workers
     _tree(tmp_path, [], good=3)
     write(tmp_path, "pyproject.toml", "[tool.mcp-lint]\nfile-timeout = 120\n")  # a spawned worker imports everything
     write(tmp_path, "broken.py", "def f(:\n")

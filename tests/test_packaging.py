@@ -46,8 +46,8 @@ def test_wheel_contains_the_rule_packs(wheel):
 def test_wheel_contains_the_report_schema(wheel):
     with zipfile.ZipFile(wheel) as zf:
         names = set(zf.namelist())
-        assert "mcp_lint/reporters/report.schema.json" in names
-        schema = json.loads(zf.read("mcp_lint/reporters/report.schema.json"))
+        assert "mcp_lint/output/reporters/report.schema.json" in names
+        schema = json.loads(zf.read("mcp_lint/output/reporters/report.schema.json"))
         assert schema["title"] == "mcp-lint JSON report"
 
 
@@ -56,7 +56,7 @@ def test_wheel_has_the_console_script_and_package(wheel):
         names = set(zf.namelist())
         assert "mcp_lint/__init__.py" in names
         assert "mcp_lint/__main__.py" in names
-        assert "mcp_lint/cli.py" in names
+        assert "mcp_lint/cli/app.py" in names
         entry_points = [n for n in names if n.endswith(".dist-info/entry_points.txt")]
         assert len(entry_points) == 1
         text = zf.read(entry_points[0]).decode()

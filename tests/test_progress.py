@@ -8,9 +8,9 @@ import sys
 
 import pytest
 
-from mcp_lint import commands
-from mcp_lint.commands import CheckOptions
-from mcp_lint.reporters.progress import ProgressBar
+from mcp_lint.cli import commands
+from mcp_lint.cli.commands import CheckOptions
+from mcp_lint.output.reporters.progress import ProgressBar
 
 
 class _Tty(io.StringIO):

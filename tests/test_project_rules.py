@@ -18,8 +18,8 @@ from urllib.parse import unquote
 import pytest
 
 from conftest import FIXTURES, findings, run_cli, write
-from mcp_lint import runner
-from mcp_lint.manifests import ManifestIndex, admits_from, parse_pyproject, parse_requirements, poetry_specifier
+from mcp_lint.run import scheduler as runner
+from mcp_lint.source.manifests import ManifestIndex, admits_from, parse_pyproject, parse_requirements, poetry_specifier
 
 PROJECTS = FIXTURES / "projects"
 PROJECT_DIRS = sorted(p for p in PROJECTS.iterdir() if p.is_dir())
@@ -328,8 +328,8 @@ def test_poetry_constraints(constraint, expected):
 def test_an_example_expecting_the_finding_in_the_wrong_file_fails():
     from dataclasses import replace
 
-    from mcp_lint.registry import default_registry
-    from mcp_lint.testing import ExampleCase, ExampleRunner
+    from mcp_lint.packs.registry import default_registry
+    from mcp_lint.run.examples import ExampleCase, ExampleRunner
 
     registry = default_registry()
     rule = registry.get("MCP601")
@@ -343,7 +343,8 @@ def test_an_example_expecting_the_finding_in_the_wrong_file_fails():
 
 
 def test_lines_in_must_name_a_file_of_the_example(tmp_path):
-    from mcp_lint.rulepack import PackError, load_pack
+    from mcp_lint.model.errors import PackError
+    from mcp_lint.packs.loader import load_pack
 
     pack = (Path(__file__).resolve().parents[1] / "rules" / "project.yaml").read_text(encoding="utf-8")
     broken = pack.replace("lines-in: requirements.txt", "lines-in: setup.cfg", 1)

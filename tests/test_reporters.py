@@ -53,7 +53,7 @@ SYNTAX_ERROR = "def f(:\n    pass\n"
 
 
 def _report_schema() -> dict:
-    text = resources.files("mcp_lint").joinpath("reporters/report.schema.json").read_text(encoding="utf-8")
+    text = resources.files("mcp_lint").joinpath("output/reporters/report.schema.json").read_text(encoding="utf-8")
     return json.loads(text)
 
 
@@ -172,7 +172,7 @@ def test_json_when_clean_validates(tmp_path):
 
 
 def test_json_errors_entry_for_a_skipped_file_validates(tmp_path):
-    from mcp_lint import engine
+    from mcp_lint.check import engine
 
     big = tmp_path / "huge.py"
     big.write_bytes(b"x = 1\n" * (engine.MAX_FILE_BYTES // 6 + 10))
@@ -481,8 +481,8 @@ def test_every_sarif_document_of_the_suite_is_schema_checked(tmp_path, sarif_doc
 
 def test_sarif_driver_and_every_enabled_rule_are_described(tmp_path):
     from mcp_lint import __version__
-    from mcp_lint.docs import rule_markdown
-    from mcp_lint.registry import load_registry
+    from mcp_lint.output.docs import rule_markdown
+    from mcp_lint.packs.registry import load_registry
 
     write(tmp_path, "server.py", SERVER)
     doc, _ = _sarif(tmp_path, "--select", "ALL", "server.py")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from conftest import ROOT, run_cli, run_process
 
-from mcp_lint.engine import MAX_FILE_BYTES
+from mcp_lint.source.discovery import MAX_FILE_BYTES
 
 PATHOLOGICAL = {
     "brackets-5000-deep": "x = " + "(" * 5000 + "1" + ")" * 5000 + "\n",

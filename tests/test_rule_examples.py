@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from mcp_lint.registry import default_registry
-from mcp_lint.testing import ExampleRunner, cases
+from mcp_lint.packs.registry import default_registry
+from mcp_lint.run.examples import ExampleRunner, cases
 
 REGISTRY = default_registry()
 CASES = cases(REGISTRY)
@@ -29,7 +29,7 @@ def test_the_runner_catches_a_wrong_expectation():
     """A broken example must fail: the harness is not allowed to pass vacuously."""
     from dataclasses import replace
 
-    from mcp_lint.testing import ExampleCase
+    from mcp_lint.run.examples import ExampleCase
 
     rule = REGISTRY.get("MCP101")
     wrong = replace(rule.invalid[0], lines=(1,))

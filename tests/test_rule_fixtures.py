@@ -25,7 +25,7 @@ from urllib.parse import unquote, urlparse
 import pytest
 
 from conftest import FIXTURES, run_cli
-from mcp_lint.registry import default_registry
+from mcp_lint.packs.registry import default_registry
 
 RULE_FIXTURES = FIXTURES / "rules"
 FIXTURE_FILES = sorted(RULE_FIXTURES.glob("*.py"))

@@ -8,8 +8,8 @@ import json
 import pytest
 
 from conftest import findings, run_cli, write
-from mcp_lint.primitives.secrets import HardcodedSecret
-from mcp_lint.registry import default_registry
+from mcp_lint.check.primitives.secrets import HardcodedSecret
+from mcp_lint.packs.registry import default_registry
 
 RULES = {r.id: r for r in default_registry().rules}
 
@@ -156,7 +156,8 @@ def test_declared_security_severity_goes_to_sarif(tmp_path):
 
 @pytest.mark.parametrize("value, ok", [("7.5", True), ("9", True), ("11", False), ('"high"', False)])
 def test_security_severity_is_a_score_from_0_to_10(tmp_path, value, ok):
-    from mcp_lint.rulepack import PackError, load_pack
+    from mcp_lint.model.errors import PackError
+    from mcp_lint.packs.loader import load_pack
     path = write(tmp_path, "pack.yaml", f'''\
         pack: custom
         description: d

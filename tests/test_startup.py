@@ -73,7 +73,9 @@ def test_values_reach_the_command(tmp_path):
 
 
 def test_compiled_packs_are_reused_and_rebuilt_when_damaged(tmp_path, monkeypatch):
-    from mcp_lint import cache, registry, rulepack
+    from mcp_lint.packs import cache
+    from mcp_lint.model import codec
+    from mcp_lint.packs import registry, loader as rulepack
 
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "user"))
     path = registry.builtin_pack_paths()[0]
@@ -93,7 +95,8 @@ def test_compiled_packs_are_reused_and_rebuilt_when_damaged(tmp_path, monkeypatc
 def test_an_edited_pack_is_compiled_again(tmp_path, monkeypatch):
     from test_packs import GOOD_PACK
 
-    from mcp_lint import cache, rulepack
+    from mcp_lint.packs import cache
+    from mcp_lint.packs import loader as rulepack
 
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "user"))
     pack = write(tmp_path, "probes.yaml", GOOD_PACK)
@@ -121,12 +124,14 @@ def test_a_cached_run_answers_for_the_project_rules_without_the_parser(tmp_path)
 def test_the_compiled_pack_cache_is_plain_json_that_rebuilds_each_pack_exactly():
     import json as json_module
 
-    from mcp_lint import cache, registry, rulepack
+    from mcp_lint.packs import cache
+    from mcp_lint.model import codec
+    from mcp_lint.packs import registry, loader as rulepack
 
     for path in registry.builtin_pack_paths():
         pack = rulepack.load_pack(path)
-        text = json_module.dumps(cache._to_json(pack, objects=True))
-        rebuilt = cache._from_json(json_module.loads(text), cache._pack_classes())
+        text = json_module.dumps(codec.to_json(pack, objects=True))
+        rebuilt = codec.from_json(json_module.loads(text), cache._pack_classes())
         assert rebuilt == pack
         assert [type(r.severity) for r in rebuilt.rules] == [type(r.severity) for r in pack.rules]
         assert [type(r.params) for r in rebuilt.rules] == [type(r.params) for r in pack.rules]

@@ -25,7 +25,7 @@ from pathlib import Path
 import pytest
 
 from conftest import FIXTURES, run_cli
-from mcp_lint.rulepack import load_pack
+from mcp_lint.packs.loader import load_pack
 
 PACK = FIXTURES / "packs" / "taint_probe.yaml"
 TAINT = FIXTURES / "taint"

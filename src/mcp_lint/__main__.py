@@ -1,3 +1,3 @@
-from .cli import main
+from mcp_lint.cli.app import main
 
 main()

@@ -9,7 +9,7 @@ from collections.abc import Iterator, Sequence
 
 import libcst as cst
 
-from .fields import child_nodes
+from mcp_lint.analysis.fields import child_nodes
 
 
 def dotted(expr: cst.BaseExpression | None) -> str | None:

@@ -12,7 +12,7 @@ import builtins
 
 import libcst as cst
 
-from .cst_utils import dotted
+from mcp_lint.analysis.cst_utils import dotted
 
 _BUILTINS = frozenset(dir(builtins))
 

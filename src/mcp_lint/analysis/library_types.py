@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import libcst as cst
 
-from .cst_utils import dotted
-from .state import ASSIGN, PARAM, WITH, Point
+from mcp_lint.analysis.cst_utils import dotted
+from mcp_lint.analysis.state import ASSIGN, PARAM, WITH, Point
 
 # callable (qualified) -> the type of what it returns
 RETURNS: dict[str, str] = {

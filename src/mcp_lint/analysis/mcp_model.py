@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
-from . import sdk
-from .cst_utils import argument, dotted, keyword, positional_count, string_value
-from .module_index import CallSite, FunctionInfo, ModuleIndex
+from mcp_lint.analysis import sdk
+from mcp_lint.analysis.cst_utils import argument, dotted, keyword, positional_count, string_value
+from mcp_lint.analysis.module_index import CallSite, FunctionInfo, ModuleIndex
 
 
 @dataclass(eq=False)
@@ -787,5 +787,5 @@ def _flavour_of(qualname: str) -> str:
 
 
 def _short(expr: cst.BaseExpression) -> str:
-    from .cst_utils import code
+    from mcp_lint.analysis.cst_utils import code
     return code(expr, 50)

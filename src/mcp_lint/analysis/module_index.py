@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
-from .cst_utils import dotted, target_names
-from .imports import ImportTable
+from mcp_lint.analysis.cst_utils import dotted, target_names
+from mcp_lint.analysis.imports import ImportTable
 
 
 @dataclass(eq=False)

@@ -13,8 +13,8 @@ from typing import Any
 
 import libcst as cst
 
-from .mcp_model import HandlerInfo, ParamInfo
-from .module_index import FunctionInfo
+from mcp_lint.analysis.mcp_model import HandlerInfo, ParamInfo
+from mcp_lint.analysis.module_index import FunctionInfo
 
 # Binding kinds.
 PARAM = "param"

@@ -27,12 +27,11 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
-from .cst_utils import code, dotted, is_constant_collection, is_literal, string_value, target_names, terminates
-from .state import (AUG, CALL_GUARD, COMP, FOR, MATCH, MUTATE, NARROW, OPAQUE, PARAM, WITH, ASSIGN, Binding,
-                    Frame, Point)
+from mcp_lint.analysis.cst_utils import code, dotted, is_constant_collection, is_literal, string_value, target_names, terminates
+from mcp_lint.analysis.state import AUG, CALL_GUARD, COMP, FOR, MATCH, MUTATE, NARROW, OPAQUE, PARAM, WITH, ASSIGN, Binding, Frame, Point
 
 if TYPE_CHECKING:
-    from ..context import FileContext
+    from mcp_lint.check.context import FileContext
 
 TOOL = "tool"
 PARAM_ORIGIN = "param"

@@ -1,0 +1,125 @@
+"""Pieces several primitives share: call patterns from YAML, traces, message names."""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+
+import libcst as cst
+
+from mcp_lint.analysis.cst_utils import call_name, dotted
+from mcp_lint.analysis.state import Point
+from mcp_lint.analysis.taint import Origin, Step
+from mcp_lint.check.context import FileContext
+from mcp_lint.model.schema import Int, Key, List, Map, Str
+
+# A call pattern, as written in packs:
+#   requests.get              a qualified name (through the file's imports)
+#   sqlite3.Cursor.execute    a method on a receiver of a known type (see library_types)
+#   requests.*                any function of a module (fnmatch)
+#   *.objects.raw             any call whose dotted callee ends this way
+#   *.git.*                   any call whose dotted callee matches (`repo.git.checkout`)
+#   .read_text                that method on any receiver (`Path(p).read_text()`)
+PATTERNS = List(Str(pattern=r"[\w.*]+"), min_items=1, single_ok=True)
+
+SINK = Map({
+    "call": Key(PATTERNS, required=True),
+    "argument": Key(Int(minimum=0)),
+    "keyword": Key(Str()),
+})
+SINKS = List(SINK, min_items=1)
+
+
+class CallPatterns:
+    def __init__(self, patterns: tuple[str, ...] | list[str]) -> None:
+        self.exact: set[str] = set()
+        self.tails: list[str] = []
+        self.globs: list[re.Pattern[str]] = []
+        self.methods: set[str] = set()
+        self.dotted_globs: list[re.Pattern[str]] = []  # `*.git.*`: matched against the dotted callee
+        # The last name of every pattern: a call whose own last name is not among them cannot
+        # match, which rejects almost every call without resolving anything.
+        self.last_names: set[str] | None = set()
+        for p in patterns:
+            last = p.rsplit(".", 1)[-1]
+            if "*" in last:
+                self.last_names = None
+            elif self.last_names is not None:
+                self.last_names.add(last)
+            if p.startswith("."):
+                self.methods.add(p[1:])
+            elif p.startswith("*.") and "*" in p[1:]:
+                self.dotted_globs.append(re.compile(fnmatch.translate(p)))
+            elif p.startswith("*."):
+                self.tails.append(p[1:])
+            elif "*" in p:
+                self.globs.append(re.compile(fnmatch.translate(p)))
+            else:
+                self.exact.add(p)
+
+    def match(self, call: cst.Call, ctx: FileContext, point: Point) -> str | None:
+        """The pattern-level name of the call if it matches (e.g. `requests.get`)."""
+        if self.last_names is not None:
+            func = call.func
+            last = func.attr.value if type(func) is cst.Attribute else func.value if type(func) is cst.Name else None
+            if last is None or last not in self.last_names and not self._alias_possible(last, ctx):
+                return None
+        if self.methods and type(call.func) is cst.Attribute and call.func.attr.value in self.methods:
+            return call.func.attr.value
+        target = ctx.types.call_target(call, point)
+        if target is not None:
+            if target in self.exact:
+                return target
+            for g in self.globs:
+                if g.match(target):
+                    return target
+        if self.tails or self.dotted_globs:
+            name = dotted(call.func)
+            if name is not None:
+                for tail in self.tails:
+                    if name.endswith(tail) and name != tail[1:]:
+                        return name
+                for g in self.dotted_globs:
+                    if g.match(name):
+                        return name
+        return None
+
+
+    def _alias_possible(self, last: str, ctx: FileContext) -> bool:
+        """`from requests import get as fetch`: the local name differs from the pattern's."""
+        qual = ctx.imports.aliases.get(last)
+        return qual is not None and qual.rsplit(".", 1)[-1] in self.last_names  # type: ignore[operator]
+
+
+def sink_argument(call: cst.Call, spec: dict) -> cst.BaseExpression | None:
+    from mcp_lint.analysis.cst_utils import argument
+    index = spec.get("argument")
+    kw = spec.get("keyword")
+    if index is None and kw is None:
+        index = 0
+    return argument(call, index, kw)
+
+
+def shown_call(call: cst.Call) -> str:
+    """`cursor.execute()` for messages."""
+    return f"{call_name(call)}()"
+
+
+def trace(origin: Origin, sink: cst.CSTNode, sink_text: str) -> tuple[Step, ...]:
+    """Source -> propagation steps -> sink, for text output and SARIF codeFlows."""
+    steps = (Step(origin.node, origin.label),) + origin.steps
+    if not steps or steps[-1].node is not sink:
+        steps += (Step(sink, sink_text),)
+    return steps
+
+
+def helper_returns(ctx: FileContext, call: cst.Call, point: Point) -> list[tuple[cst.BaseExpression, Point]]:
+    """What a same-file function (or `self.method`) returns, with where it returns it."""
+    func = call.func
+    target = None
+    if isinstance(func, cst.Name):
+        target = ctx.index.find_function(func.value, point.frame.info)
+    elif isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.value.value in ("self", "cls"):
+        target = ctx.index.unique_method(func.attr.value)
+    frame = ctx.flows.frames.get(target) if target is not None else None
+    return list(frame.returns) if frame is not None else []

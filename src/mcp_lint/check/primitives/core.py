@@ -1,0 +1,20 @@
+"""Core primitives implemented by the engine itself: they declare what a pack may say."""
+
+from __future__ import annotations
+
+from mcp_lint.check.primitives.base import Primitive
+
+
+class ParseError(Primitive):
+    """MCP001: the engine reports a file it cannot decode or parse."""
+
+    NAME = "parse-error"
+    PLACEHOLDERS = frozenset({"problem"})
+
+
+class UnusedSuppression(Primitive):
+    """MCP900: suppression comments whose codes silenced nothing."""
+
+    NAME = "unused-suppression"
+    PLACEHOLDERS = frozenset({"codes", "directive"})
+    FIXABLE = True

@@ -1,0 +1,193 @@
+"""`stdout-write`: writing to stdout in a module that runs a stdio MCP server.
+
+Stdout carries the JSON-RPC stream of a stdio server; a stray line corrupts it. Candidates
+(`print` without a file or to sys.stdout, `sys.stdout.write`, logging configured to stdout,
+`pprint`) are collected during the walk and decided at the end of the file, once the server
+model knows whether the file starts a stdio server. Not reported: output on a CLI path that
+exits before the server runs (the block ends in `sys.exit`/`raise`, or in `return` inside the
+function that starts the server), and output after the server call in the same block (the
+server has stopped by then).
+
+Fix (safe): `print(...)` gets `file=sys.stderr` (adding `import sys` if needed); an explicit
+`sys.stdout` becomes `sys.stderr`.
+"""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from mcp_lint.analysis.cst_utils import dotted, keyword, statements
+from mcp_lint.analysis.fields import descendants
+from mcp_lint.check.context import FileContext, NodeEdit, NodeFix
+from mcp_lint.model.schema import Key, List, Map, Str
+from mcp_lint.check.primitives.base import Primitive
+
+_STDOUT = frozenset({"sys.stdout", "sys.__stdout__"})
+
+
+class StdoutWrite(Primitive):
+    NAME = "stdout-write"
+    PARAMS = Map({
+        "print-functions": Key(List(Str()), default=("builtins.print", "pprint.pprint", "pprint.pp")),
+        "stream-functions": Key(List(Str()), default=("logging.basicConfig", "logging.StreamHandler")),
+    })
+    PLACEHOLDERS = frozenset({"call", "transport"})
+    FIXABLE = True
+
+    def setup(self) -> None:
+        self.prints = frozenset(self.params["print-functions"])
+        self.streams = frozenset(self.params["stream-functions"])
+
+    def enter(self):
+        return {cst.Call: self.on_call}
+
+    def on_call(self, node: cst.Call, ctx: FileContext) -> None:
+        qual = ctx.resolve(node.func)
+        target: cst.BaseExpression | None = None  # the sys.stdout expression, when explicit
+        shown = ""
+        if qual in self.prints:
+            stream = keyword(node, "file") or keyword(node, "stream")
+            if stream is not None:
+                if ctx.resolve(stream.value) not in _STDOUT:
+                    return
+                target = stream.value
+            shown = f"{dotted(node.func) or 'print'}()"
+        elif isinstance(node.func, cst.Attribute) and node.func.attr.value in ("write", "writelines") and \
+                ctx.resolve(node.func.value) in _STDOUT:
+            target = node.func.value
+            shown = f"{dotted(node.func)}()"
+        elif qual in self.streams:
+            stream = keyword(node, "stream") or (node.args[0] if node.args and node.args[0].keyword is None
+                                                  and qual.endswith("StreamHandler") else None)
+            if stream is None or ctx.resolve(stream.value) not in _STDOUT:
+                return
+            target = stream.value
+            shown = f"{dotted(node.func)}(stream=sys.stdout)" if qual.endswith("basicConfig") else \
+                f"{dotted(node.func)}(sys.stdout)"
+        else:
+            return
+        function = ctx.state.function
+        ctx.scratch.setdefault(self.rule.id, []).append(
+            (node, target, shown, ctx.state.statement, list(ctx.state.ancestors), function))
+
+    def finish(self, ctx: FileContext) -> None:
+        candidates = ctx.scratch.get(self.rule.id)
+        if not candidates:
+            return
+        stdio = ctx.model.stdio
+        if stdio is None:
+            return
+        run_nodes = [t.node for t in ctx.model.transports]
+        for node, target, shown, statement, ancestors, function in candidates:
+            if self._cli_exit(ctx, statement, ancestors, function, run_nodes):
+                continue
+            if self._after_server(statement, ancestors, run_nodes):
+                continue
+            ctx.report(self.rule, node, {"call": shown, "transport": stdio.via}, statement=statement,
+                       fix=self._fix(ctx, node, target))
+
+    # -- exemptions ---------------------------------------------------------------------------
+    def _cli_exit(self, ctx, statement, ancestors, function, run_nodes) -> bool:
+        """The output is on a command-line path that ends the process (or leaves the function
+        that starts the server) before the server runs: some enclosing block, up to the
+        function, ends in `sys.exit`/`raise SystemExit` (or `return` in that function) and does
+        not itself start the server. Output in a handler is never on such a path."""
+        if function is not None and ctx.model.handler(function) is not None:
+            return False
+        starts_server = function is not None and _contains_any(function, run_nodes)
+        for i in range(len(ancestors) - 1, 0, -1):
+            block = ancestors[i]
+            if block is function:
+                break
+            if not isinstance(block, (cst.IndentedBlock, cst.SimpleStatementSuite)):
+                continue
+            stmts = statements(block)
+            if not stmts or _contains_any_list(stmts, run_nodes):
+                continue
+            last = stmts[-1]
+            if _exits(last, ctx) or (isinstance(last, cst.Return) and starts_server):
+                return True
+        return False
+
+    def _after_server(self, statement, ancestors, run_nodes) -> bool:
+        """The output follows the (blocking) server call in the same block."""
+        block = _enclosing_block(statement, ancestors)
+        if not isinstance(block, (cst.IndentedBlock, cst.Module)):
+            return False
+        seen_run = False
+        for stmt in block.body:
+            if stmt is statement:
+                return seen_run
+            if _contains_any(stmt, run_nodes):
+                seen_run = True
+        return False
+
+    # -- fix ----------------------------------------------------------------------------------------
+    def _fix(self, ctx: FileContext, node: cst.Call, target: cst.BaseExpression | None) -> NodeFix:
+        edits = []
+        if target is not None:
+            stderr = "sys.__stderr__" if ctx.resolve(target) == "sys.__stdout__" else "sys.stderr"
+            edits.append(NodeEdit(target, stderr))
+        else:
+            args = list(node.args)
+            if args and isinstance(args[-1].comma, cst.MaybeSentinel):
+                args[-1] = args[-1].with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
+            args.append(cst.Arg(keyword=cst.Name("file"), value=cst.parse_expression("sys.stderr"),
+                                equal=cst.AssignEqual(whitespace_before=cst.SimpleWhitespace(""),
+                                                      whitespace_after=cst.SimpleWhitespace(""))))
+            edits.append(NodeEdit(node, ctx.module.code_for_node(node.with_changes(args=args))))
+        if ctx.imports.aliases.get("sys") != "sys":
+            anchor = _import_anchor(ctx.module)
+            if anchor is not None:
+                edits.append(NodeEdit(anchor, "import sys\n", mode="insert-before"))
+        return NodeFix("Write to sys.stderr instead of stdout", tuple(edits))
+
+
+_EXITS = frozenset({"sys.exit", "builtins.exit", "builtins.quit", "os._exit", "os.abort"})
+
+
+def _exits(stmt: cst.CSTNode, ctx: FileContext) -> bool:
+    """Ends the process: `sys.exit(...)`, `exit()`, `os._exit(...)`, `raise SystemExit`."""
+    if isinstance(stmt, cst.Raise):
+        exc = stmt.exc.func if isinstance(stmt.exc, cst.Call) else stmt.exc
+        return exc is not None and ctx.resolve(exc) in ("builtins.SystemExit", "builtins.KeyboardInterrupt")
+    return isinstance(stmt, cst.Expr) and isinstance(stmt.value, cst.Call) and ctx.resolve(stmt.value.func) in _EXITS
+
+
+def _enclosing_block(statement, ancestors):
+    """The suite (block) that directly holds `statement`."""
+    if statement is None:
+        return None
+    for i in range(len(ancestors) - 1, 0, -1):
+        if ancestors[i] is statement:
+            parent = ancestors[i - 1]
+            if isinstance(parent, (cst.IndentedBlock, cst.SimpleStatementSuite, cst.Module)):
+                return parent
+            return None
+    return None
+
+
+def _contains_any(node: cst.CSTNode, targets: list[cst.CSTNode]) -> bool:
+    if not targets:
+        return False
+    wanted = set(map(id, targets))
+    return any(id(n) in wanted for n in descendants(node))
+
+
+def _contains_any_list(stmts, targets) -> bool:
+    return any(_contains_any(s, targets) for s in stmts)
+
+
+def _import_anchor(module: cst.Module) -> cst.CSTNode | None:
+    """The first statement after the docstring and `from __future__` imports."""
+    for i, stmt in enumerate(module.body):
+        if i == 0 and isinstance(stmt, cst.SimpleStatementLine) and len(stmt.body) == 1 and \
+                isinstance(stmt.body[0], cst.Expr) and isinstance(stmt.body[0].value, (cst.SimpleString,
+                                                                                       cst.ConcatenatedString)):
+            continue
+        if isinstance(stmt, cst.SimpleStatementLine) and any(
+                isinstance(s, cst.ImportFrom) and dotted(s.module) == "__future__" for s in stmt.body
+                if isinstance(s, cst.ImportFrom) and s.module is not None):
+            continue
+        return stmt
+    return None

@@ -1,0 +1,416 @@
+"""`tainted-call`: tool input reaching an argument of a sink call, unless a sanitizer the
+rule accepts was applied on the way. The finding carries the flow as its trace; a flow
+through a same-file helper is credited to the calling tool and reported at the sink.
+
+A sink names the calls (`call`, where `.name` means that method on any receiver), and the
+value that matters: an argument (`argument` position and/or `keyword`), or the method's
+`receiver`. It may apply only when another argument has one of some values (`if-argument`,
+e.g. `shell=True`) or not when it has (`unless-argument`, e.g. `Loader=yaml.SafeLoader`).
+Two kinds of value are looked into rather than judged whole:
+- `argv: list | positional | arguments`: the value is a command's argv (a list argument,
+  every positional argument, or every positional argument after a program that the callee
+  itself names, as GitPython's `repo.git.checkout(ref)`). The rule's `argv-checks` say which items count: `program`
+  (argv[0]), `shell-script` (the script after `-c` / `-Command` of a listed shell) and
+  `options` (any later item that can start with `-`: not after a `--` separator, not
+  starting with constant text; a sanitizer the rule accepts, such as a `startswith("-")`
+  rejection, clears it).
+- `url: true`: only the values that can decide the URL's scheme or host count.
+Each sink has a `role` (what the value is, for the message). With `describe-restrictions`
+the message also says whether the flow meets an allow-list check, a timeout or a working
+directory, and such a finding has medium confidence. `report-origins` can widen the rule
+to values that are not tool input but not known-safe either (reported with medium
+confidence and no trace).
+"""
+
+from __future__ import annotations
+
+import os
+
+import libcst as cst
+
+from mcp_lint.analysis.cst_utils import code, iter_names, keyword, string_value, target_names, terminates
+from mcp_lint.analysis.state import Point
+from mcp_lint.analysis.taint import OPAQUE_ORIGIN, PARAM_ORIGIN, TOOL, Origin, unsafe_origins
+from mcp_lint.check.context import FileContext
+from mcp_lint.model.findings import Confidence
+from mcp_lint.model.schema import Any_, Bool, Int, Key, List, Map, Str
+from mcp_lint.check.primitives.base import Primitive
+from mcp_lint.check.primitives.common import PATTERNS, CallPatterns, shown_call, sink_argument, trace
+from mcp_lint.check.primitives.pieces import Item, argv_alternatives, constant_text, positional_alternatives, program_text, starts_with_text, url_head
+
+_CONDITION = Map({
+    "keyword": Key(Str()),
+    "position": Key(Int(minimum=0)),
+    "is": Key(List(Any_(), min_items=1, single_ok=True), required=True),
+})
+TAINT_SINK = Map({
+    "call": Key(PATTERNS, required=True),
+    "argument": Key(Int(minimum=0)),
+    "keyword": Key(Str()),
+    "receiver": Key(Bool(), default=False),
+    "argv": Key(Str(choices=("list", "positional", "arguments"))),
+    "url": Key(Bool(), default=False),
+    "if-argument": Key(_CONDITION),
+    "unless-argument": Key(_CONDITION),
+    "role": Key(Str(), default="an argument"),
+})
+_TIMEOUT_CALLS = frozenset({"asyncio.wait_for", "asyncio.timeout", "anyio.fail_after", "anyio.move_on_after",
+                            "asyncio.timeout_at"})
+
+
+class TaintedCall(Primitive):
+    NAME = "tainted-call"
+    PARAMS = Map({
+        "sinks": Key(List(TAINT_SINK, min_items=1), required=True),
+        "sanitizers": Key(List(Str()), default=()),
+        "argv-checks": Key(List(Str(choices=("program", "shell-script", "options"))), default=()),
+        "shells": Key(List(Str()), default=("sh", "bash", "zsh", "dash", "ksh", "fish", "ash", "csh", "tcsh",
+                                            "cmd", "cmd.exe", "powershell", "powershell.exe", "pwsh",
+                                            "pwsh.exe", "python", "python3")),
+        "script-flags": Key(List(Str()), default=("-c", "-lc", "-ic", "-cl", "/c", "/C", "/k", "/K",
+                                                  "-Command", "-command", "-EncodedCommand")),
+        "report-origins": Key(List(Str(choices=("tool", "param", "opaque")), min_items=1), default=("tool",)),
+        "describe-restrictions": Key(Bool(), default=False),
+    })
+    PLACEHOLDERS = frozenset({"source", "sink", "argument", "role", "restrictions"})
+
+    def setup(self) -> None:
+        self.sinks = [(CallPatterns(s["call"]), s) for s in self.params["sinks"]]
+        self.accepted = frozenset(self.params["sanitizers"]) | {"all"}
+        self.checks = frozenset(self.params["argv-checks"])
+        self.shells = frozenset(self.params["shells"])
+        self.script_flags = frozenset(self.params["script-flags"])
+        kinds = {"tool": TOOL, "param": PARAM_ORIGIN, "opaque": OPAQUE_ORIGIN}
+        self.origins = frozenset(kinds[k] for k in self.params["report-origins"])
+
+    def enter(self):
+        return {cst.Call: self.on_call}
+
+    def on_call(self, node: cst.Call, ctx: FileContext) -> None:
+        point = ctx.point()
+        specs = [spec for patterns, spec in self.sinks if patterns.match(node, ctx, point)]
+        if specs:
+            statement = ctx.state.statement
+            ctx.defer(self.rule, lambda: self.check(ctx, node, specs, point, statement))
+
+    # -- deciding -----------------------------------------------------------------------------
+    def check(self, ctx: FileContext, sink: cst.Call, specs: list[dict], point: Point,
+              statement: cst.CSTNode | None) -> None:
+        for spec in specs:
+            if not self._applies(ctx, sink, spec):
+                continue
+            hit = self._hit(ctx, sink, spec, point)
+            if hit is not None:
+                self._report(ctx, sink, statement, *hit)
+                return
+
+    def _hit(self, ctx: FileContext, sink: cst.Call, spec: dict,
+             point: Point) -> tuple[Origin, cst.BaseExpression, str] | None:
+        if spec["argv"] is not None:
+            if spec["argv"] == "arguments":  # `repo.git.checkout(x)`: the program is the callee
+                alternatives = [[Item(sink.func, point)] + items for items in positional_alternatives(ctx, sink, point)]
+            elif spec["argv"] == "positional":
+                alternatives = positional_alternatives(ctx, sink, point)
+            else:
+                value = sink_argument(sink, spec)
+                if value is None:
+                    return None
+                alternatives = argv_alternatives(ctx, value, point)
+            for items in alternatives:
+                hit = self._argv_hit(ctx, items, fixed_program=spec["argv"] == "arguments")
+                if hit is not None:
+                    return hit
+            return None
+        if spec["receiver"]:
+            func = sink.func
+            value = func.value if isinstance(func, cst.Attribute) else None
+        else:
+            value = sink_argument(sink, spec)
+        if value is None or isinstance(value, cst.Call) and any(p.match(value, ctx, point) for p, _ in self.sinks):
+            return None  # `eval(compile(src))`: reported once, where the input goes in
+        parts = url_head(ctx, value, point) if spec["url"] else [(value, point)]
+        for part, at in parts:
+            origin = self._origin(ctx, part, at)
+            if origin is not None:
+                return origin, value, spec["role"]
+        return None
+
+    def _origin(self, ctx: FileContext, expr: cst.BaseExpression, point: Point,
+                accepted: frozenset[str] | None = None) -> Origin | None:
+        found = [o for o in unsafe_origins(ctx.flows.resolved(expr, point), accepted or self.accepted)
+                 if o.kind in self.origins]
+        found.sort(key=lambda o: o.kind != TOOL)
+        return found[0] if found else None
+
+    def _argv_hit(self, ctx: FileContext, items: list[Item],
+                  fixed_program: bool = False) -> tuple[Origin, cst.BaseExpression, str] | None:
+        if not items:
+            return None
+        if fixed_program:
+            return self._option_hit(ctx, items, None) if "options" in self.checks else None
+        first = items[0]
+        if first.splat:
+            origin = self._origin(ctx, first.expr, first.point, frozenset({"all", "program"}))
+            if origin is not None:
+                return (origin, first.expr, "the command line (program and arguments)") \
+                    if "program" in self.checks else None
+            if "options" in self.checks:  # `if argv[0] not in ALLOWED: ...`: the arguments remain
+                origin = self._origin(ctx, first.expr, first.point)
+                if origin is not None:
+                    return origin, first.expr, "arguments of an allow-listed program (any of them may be an option)"
+            return None
+        origin = self._origin(ctx, first.expr, first.point, frozenset({"all"}))
+        if origin is not None:
+            return (origin, first.expr, "the program to run (argv[0])") if "program" in self.checks else None
+        program = program_text(ctx, first.expr, first.point)
+        found = self._script_index(ctx, items, program)
+        script_at = found[0] if found is not None else None
+        if found is not None and "shell-script" in self.checks:
+            script = items[found[0]]
+            origin = self._origin(ctx, script.expr, script.point)
+            if origin is not None:
+                return origin, script.expr, f"the script of `{found[1]}`"
+        if "options" not in self.checks:
+            return None
+        return self._option_hit(ctx, items, script_at)
+
+    def _option_hit(self, ctx: FileContext, items: list[Item],
+                    script_at: int | None) -> tuple[Origin, cst.BaseExpression, str] | None:
+        previous: str | None = None
+        for i, item in enumerate(items[1:], 1):
+            if script_at is not None and i > script_at:
+                return None  # after `sh -c script`: the script's own positional parameters
+            text = constant_text(ctx, item.expr, item.point) if not item.splat else None
+            if text == "--":
+                return None
+            takes_value = _takes_value(previous)
+            previous = text
+            if i == script_at or takes_value:
+                continue
+            if text is not None or (not item.splat and starts_with_text(ctx, item.expr, item.point)):
+                continue
+            origin = self._origin(ctx, item.expr, item.point)
+            if origin is not None:
+                role = "arguments of the command (any of them may be an option)" if item.splat else \
+                    f"argv[{i}], where a leading `-` makes it an option"
+                return origin, item.expr, role
+        return None
+
+    def _script_index(self, ctx: FileContext, items: list[Item], program: str | None) -> tuple[int, str] | None:
+        """Where a shell's script is: `["sh", "-c", script]`, also further in
+        (`["docker", "exec", name, "bash", "-lc", script]`), with the shell's name."""
+        for j, item in enumerate(items[:-1]):
+            if item.splat:
+                return None
+            name = program if j == 0 else constant_text(ctx, item.expr, item.point)
+            if name is None or os.path.basename(name) not in self.shells and \
+                    os.path.basename(name).lower() not in self.shells:
+                continue
+            for i in range(j + 1, len(items) - 1):
+                flag = None if items[i].splat else constant_text(ctx, items[i].expr, items[i].point)
+                if flag is None or not flag.startswith(("-", "/")):
+                    break
+                if flag in self.script_flags:
+                    at = i + 1
+                    if at + 1 < len(items) and not items[at].splat and \
+                            constant_text(ctx, items[at].expr, items[at].point) == "--":
+                        at += 1  # `sh -c -- script`
+                    return (at, f"{os.path.basename(name)} {flag}") if not items[at].splat else None
+        return None
+
+    def _applies(self, ctx: FileContext, call: cst.Call, spec: dict) -> bool:
+        cond = spec["if-argument"]
+        if cond is not None and not _argument_is(ctx, call, cond):
+            return False
+        cond = spec["unless-argument"]
+        return cond is None or not _argument_is(ctx, call, cond)
+
+    # -- reporting -----------------------------------------------------------------------------
+    def _report(self, ctx: FileContext, sink: cst.Call, statement: cst.CSTNode | None, origin: Origin,
+                value: cst.BaseExpression, role: str) -> None:
+        name = shown_call(sink)
+        fields = {"source": origin.label, "sink": name, "argument": code(value, 40), "role": role,
+                  "restrictions": ""}
+        confidence = None if origin.kind == TOOL else Confidence.MEDIUM
+        if self.params["describe-restrictions"]:
+            present = _restrictions(ctx, sink, origin)
+            if present:
+                confidence = Confidence.MEDIUM
+                listed = ", ".join(present[:-1]) + " and " + present[-1] if len(present) > 1 else present[0]
+                fields["restrictions"] = f"; restricted by {listed} (the input still reaches it)"
+            else:
+                fields["restrictions"] = "; no allow-list check, timeout or working-directory restriction"
+        steps = trace(origin, sink, f"`{name}`") if origin.kind == TOOL else ()
+        ctx.report(self.rule, sink, fields, statement=statement, trace=steps, confidence=confidence)
+
+
+def _takes_value(option: str | None) -> bool:
+    """Is the item after this one most likely its value? `--glob X`, `-C X`, `-o X` (a long
+    option or a single-letter one); bundled short flags such as `-la` take none."""
+    if option is None or not option.startswith("-") or option == "-" or "=" in option:
+        return False
+    return option.startswith("--") or len(option) == 2
+
+
+def _argument_is(ctx: FileContext, call: cst.Call, cond: dict) -> bool:
+    from mcp_lint.analysis.cst_utils import argument
+    value = argument(call, cond["position"], cond["keyword"])
+    if value is None:
+        return False
+    for wanted in cond["is"]:
+        if isinstance(wanted, bool) or wanted is None:
+            if isinstance(value, cst.Name) and value.value == str(wanted):
+                return True
+        elif isinstance(wanted, str) and "." in wanted:
+            if ctx.resolve(value) == wanted:
+                return True
+        elif isinstance(wanted, str) and string_value(value) == wanted:
+            return True
+    return False
+
+
+def _restrictions(ctx: FileContext, sink: cst.Call, origin: Origin) -> list[str]:
+    """What limits a by-design command runner: an allow-list check on the input (in the tool,
+    in the function that runs the command, or in a same-file helper the value passes), a
+    timeout, a working directory the model does not choose."""
+    out = []
+    sink_fn = _enclosing_function(ctx, sink)
+    scopes: list[tuple[cst.FunctionDef, set[str]]] = []
+    if isinstance(origin.function, cst.FunctionDef):
+        scopes.append((origin.function, {origin.param}))
+    if sink_fn is not None:
+        scopes.append((sink_fn, {n.value for a in sink.args if a.keyword is None for n in iter_names(a.value)}))
+    helpers = [_local_target(ctx, s.node) for s in origin.steps if isinstance(s.node, cst.Call)]
+    for helper in list(helpers):
+        if helper is not None:
+            helpers += [_local_target(ctx, n) for n in _walk(helper.body) if isinstance(n, cst.Call)]
+    scopes += [(h, set(_param_names(h))) for h in dict.fromkeys(helpers) if h is not None]
+    if any(_has_allow_list(fn, names, sink) for fn, names in scopes):
+        out.append("an allow-list check")
+    functions = [fn for fn, _ in scopes[:2]]
+    if keyword(sink, "timeout") is not None or any(_has_timeout(ctx, fn) for fn in functions):
+        out.append("a timeout")
+    cwd = keyword(sink, "cwd")
+    if cwd is not None and sink_fn is not None and \
+            not [o for o in ctx.flows.resolved(cwd.value, _end_point(ctx, sink_fn)) if o.kind == TOOL]:
+        out.append("a working directory")
+    return out
+
+
+def _end_point(ctx: FileContext, fn: cst.FunctionDef) -> Point:
+    frame = ctx.flows.frames.get(fn)
+    return frame.point() if frame is not None else ctx.state.module_frame.point()
+
+
+def _local_target(ctx: FileContext, call: cst.Call) -> cst.FunctionDef | None:
+    func = call.func
+    if isinstance(func, cst.Name):
+        return ctx.index.find_function(func.value, None)
+    if isinstance(func, cst.Attribute):
+        return ctx.index.unique_method(func.attr.value)
+    return None
+
+
+def _param_names(fn: cst.FunctionDef) -> list[str]:
+    p = fn.params
+    return [x.name.value for x in list(p.posonly_params) + list(p.params) + list(p.kwonly_params)
+            if x.name.value not in ("self", "cls")]
+
+
+def _enclosing_function(ctx: FileContext, node: cst.CSTNode) -> cst.FunctionDef | None:
+    for info in ctx.index.functions:
+        fn = info.node
+        if fn.body is not None and _contains(fn, node):
+            inner = [i.node for i in ctx.index.functions if i.parent is info and _contains(i.node, node)]
+            if not inner:
+                return fn
+    return None
+
+
+def _contains(root: cst.CSTNode, node: cst.CSTNode) -> bool:
+    stack = [root]
+    while stack:
+        n = stack.pop()
+        if n is node:
+            return True
+        stack.extend(n.children)
+    return False
+
+
+def _walk(root: cst.CSTNode):
+    stack = [root]
+    while stack:
+        n = stack.pop()
+        yield n
+        stack.extend(n.children)
+
+
+def _has_allow_list(fn: cst.FunctionDef, derived: set[str], sink: cst.Call) -> bool:
+    """An allow-list test on a value derived from the input: a membership or prefix test
+    (`cmd.split()[0] not in SAFE`, `not cmd.startswith(("git ", "ls "))`) whose branch rejects
+    unlisted values, or a positive test (`if x in ALLOWED:`) whose branch holds the sink."""
+    derived = set(derived)
+    nodes = list(_walk(fn))
+    changed = True
+    while changed:
+        changed = False
+        for n in nodes:
+            if isinstance(n, cst.Assign) and any(x.value in derived for x in iter_names(n.value)):
+                for t in n.targets:
+                    for name in target_names(t.target):
+                        if name.value not in derived:
+                            derived.add(name.value)
+                            changed = True
+            elif isinstance(n, cst.For) and any(x.value in derived for x in iter_names(n.iter)):
+                for name in target_names(n.target):
+                    if name.value not in derived:
+                        derived.add(name.value)
+                        changed = True
+    for n in nodes:
+        if not isinstance(n, cst.If):
+            continue
+        # `if x not in ALLOWED: raise` / `if not x.startswith(OK): return` reject what is not
+        # listed; `if x in ALLOWED: run(x)` runs only what is. `if x in BLOCKED: raise` is a
+        # blocklist, not an allow-list.
+        rejects = terminates(n.body) and not _contains(n.body, sink)
+        for part in _conjuncts(n.test):
+            negated = isinstance(part, cst.UnaryOperation) and isinstance(part.operator, cst.Not)
+            unlisted = _listed(part.expression if negated else part, derived, negated)  # type: ignore[union-attr]
+            if unlisted is True and rejects or unlisted is False and _contains(n.body, sink):
+                return True
+    return False
+
+
+def _conjuncts(test: cst.BaseExpression) -> list[cst.BaseExpression]:
+    if isinstance(test, cst.BooleanOperation):
+        return _conjuncts(test.left) + _conjuncts(test.right)
+    return [test]
+
+
+def _listed(test: cst.BaseExpression, derived: set[str], negated: bool) -> bool | None:
+    """For a membership or prefix test on a derived value: True when the test passes for
+    values NOT on the list (`x not in L`, `not x.startswith(L)`), False when it passes for
+    listed values, None when it is not such a test."""
+    if isinstance(test, cst.Comparison) and len(test.comparisons) == 1 and \
+            isinstance(test.comparisons[0].operator, (cst.In, cst.NotIn)) and \
+            any(x.value in derived for x in iter_names(test.left)) and \
+            not any(x.value in derived for x in iter_names(test.comparisons[0].comparator)):
+        return isinstance(test.comparisons[0].operator, cst.NotIn) != negated
+    if isinstance(test, cst.Call) and isinstance(test.func, cst.Attribute) and test.func.attr.value == "startswith" \
+            and test.args and any(x.value in derived for x in iter_names(test.func.value)) and \
+            string_value(test.args[0].value) != "-":
+        return negated
+    return None
+
+
+def _has_timeout(ctx: FileContext, fn: cst.FunctionDef) -> bool:
+    """`asyncio.wait_for(...)`, `async with asyncio.timeout(...)`, `proc.communicate(timeout=...)`."""
+    for n in _walk(fn.body):
+        if not isinstance(n, cst.Call):
+            continue
+        if ctx.resolve(n.func) in _TIMEOUT_CALLS:
+            return True
+        if isinstance(n.func, cst.Attribute) and n.func.attr.value in ("communicate", "wait") and \
+                keyword(n, "timeout") is not None:
+            return True
+    return False

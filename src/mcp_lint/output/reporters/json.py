@@ -1,0 +1,59 @@
+"""`--output-format json`: a stable, versioned document (schema: report.schema.json).
+
+Versioning: `schema_version` is "MAJOR.MINOR". New optional fields bump MINOR; renaming or
+removing a field, or changing its meaning, bumps MAJOR.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, TextIO
+
+from mcp_lint.model.findings import Finding, Span
+from mcp_lint.output.reporters import Report
+
+SCHEMA_VERSION = "1.0"
+
+
+def _pos(span: Span, end: bool = False) -> dict[str, int]:
+    return {"line": span.end_line if end else span.start_line, "column": span.end_col if end else span.start_col}
+
+
+def finding_to_dict(f: Finding, report: Report) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "id": f.rule_id,
+        "name": f.rule_name,
+        "severity": f.severity.value,
+        "confidence": f.confidence.value,
+        "path": f.path,
+        "start": _pos(f.span),
+        "end": _pos(f.span, end=True),
+        "message": f.message,
+        "fingerprint": report.fingerprint(f),
+        "trace": [{"start": _pos(s.span), "end": _pos(s.span, end=True), "message": s.message} for s in f.trace],
+        "fix": None,
+    }
+    if f.fix is not None:
+        out["fix"] = {
+            "description": f.fix.description,
+            "applicability": f.fix.applicability.value,
+            "edits": [{"start": _pos(e.span), "end": _pos(e.span, end=True), "content": e.content}
+                      for e in f.fix.edits],
+        }
+    return out
+
+
+def render_json(report: Report, out: TextIO) -> None:
+    by_rule: dict[str, int] = {}
+    for f in report.findings:
+        by_rule[f.rule_id] = by_rule.get(f.rule_id, 0) + 1
+    doc = {
+        "schema_version": SCHEMA_VERSION,
+        "tool": {"name": "mcp-lint", "version": report.version},
+        "files_examined": len(report.files),
+        "summary": {"findings": len(report.findings), "by_rule": dict(sorted(by_rule.items()))},
+        "findings": [finding_to_dict(f, report) for f in report.findings],
+        "errors": [{"path": e.path, "message": e.message, "rule": e.rule_id, "line": e.line} for e in report.errors],
+    }
+    json.dump(doc, out, indent=2, ensure_ascii=False)
+    out.write("\n")

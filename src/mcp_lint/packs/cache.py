@@ -1,0 +1,102 @@
+"""The compiled-pack cache: a validated rule pack kept as JSON in the user's cache directory.
+
+Reading and validating the YAML packs costs more than linting a small file, and validation needs
+the primitives (so libcst). A validated pack is kept as JSON, keyed by the pack's bytes and this
+installation's source. It is JSON, not pickle: loading it builds only the pack's own classes (an
+allow-list) and plain values, so a cache file that someone else wrote (a restored CI cache) can at
+worst describe a wrong rule, never run code.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import os
+import sys
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from mcp_lint import __version__
+from mcp_lint.model.codec import from_json, to_json
+
+
+def file_digest(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+@functools.lru_cache(maxsize=1)
+def _source_stamp() -> list:
+    """Size and mtime of every module of this installation, and of the parser's package: a changed
+    checkout or an upgraded libcst is a new linter."""
+    out: list = []
+    try:
+        import importlib.util
+        spec = importlib.util.find_spec("libcst")
+        if spec is not None and spec.origin:
+            st = os.stat(spec.origin)
+            out.append((spec.origin, st.st_size, st.st_mtime_ns))
+    except (ImportError, ValueError, OSError):
+        pass
+    stack = [os.path.dirname(os.path.dirname(os.path.abspath(__file__)))]
+    while stack:
+        folder = stack.pop()
+        try:
+            entries = sorted(os.scandir(folder), key=lambda e: e.name)
+        except OSError:
+            continue
+        for entry in entries:
+            if entry.is_dir(follow_symlinks=False) and entry.name != "__pycache__":
+                stack.append(entry.path)
+            elif entry.name.endswith((".py", ".json")):
+                st = entry.stat()
+                out.append((entry.path, st.st_size, st.st_mtime_ns))
+    return out
+
+
+
+def user_cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "mcp-lint"
+
+
+def _pack_classes() -> dict[str, type]:
+    from mcp_lint.model.findings import Applicability, Confidence, Severity
+    from mcp_lint.model.rules import Docs, Example, Pack, Rule
+    return {c.__name__: c for c in (Pack, Rule, Docs, Example, Severity, Confidence, Applicability)}
+
+
+def load_pack_cached(path: Path | str, load: Callable[[Path | str], Any]) -> Any:
+    """`load(path)`, answered from the compiled-pack cache when the pack and mcp-lint are unchanged."""
+    try:
+        data = Path(path).read_bytes()
+    except OSError:
+        return load(path)  # reports the problem
+    where = hashlib.sha256(str(path).encode()).hexdigest()[:16]
+    key = hashlib.sha256(json.dumps([__version__, list(sys.version_info[:2]), _source_stamp(), str(path),
+                                     file_digest(data)]).encode()).hexdigest()[:24]
+    folder = user_cache_dir() / "packs"
+    target = folder / f"{where}-{key}.json"
+    try:
+        with open(target, encoding="utf-8") as fh:
+            pack = from_json(json.load(fh), _pack_classes())
+        if getattr(pack, "path", None) == str(path):
+            return pack
+    except Exception:  # noqa: BLE001 - missing, stale or damaged: compile again
+        pass
+    pack = load(path)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        for stale in folder.glob(f"{where}-*"):
+            stale.unlink()
+        fd, tmp = tempfile.mkstemp(prefix=".pack-", suffix=".tmp", dir=folder)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(to_json(pack, objects=True), fh, separators=(",", ":"))
+        os.replace(tmp, target)
+    except Exception:  # noqa: BLE001 - an unwritable cache only costs time
+        pass
+    return pack
+
+

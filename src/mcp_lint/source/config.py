@@ -1,0 +1,242 @@
+"""Settings: `[tool.mcp-lint]` in the nearest pyproject.toml, overridden by CLI flags.
+
+    [tool.mcp-lint]
+    select = ["MCP1", "MCP4"]          # replaces the default set
+    extend-select = ["MCP900"]         # adds to it
+    ignore = ["MCP402"]
+    exclude = ["generated/"]           # replaces the default excludes
+    extend-exclude = ["legacy/*.py"]
+    rule-packs = ["lint/our-rules.yaml"]
+    respect-gitignore = true
+    cache-dir = ".mcp_lint_cache"      # where findings are cached (default: beside this file)
+    max-file-size = "4 MiB"            # larger files are skipped with a message (or bytes: 4194304)
+    file-timeout = 30                  # seconds per file; a file over it is an MCP001 finding
+
+    [tool.mcp-lint.per-file-ignores]
+    "tests/*" = ["MCP201"]
+
+    [tool.mcp-lint.severity]
+    MCP201 = "error"
+
+An unknown key or a bad value is a `ConfigError` naming the file, the line and the key.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+from typing import Any
+
+from mcp_lint.model.findings import Severity
+from mcp_lint.model.errors import ConfigError
+from mcp_lint.model.settings import DEFAULT_EXCLUDES, DEFAULT_FILE_TIMEOUT, DEFAULT_MAX_FILE_SIZE, Settings
+from mcp_lint.model.schema import Bool, Field, Key, List, Map, SchemaError, Str, Where, _type_name
+from mcp_lint.source.read import read_utf8
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on 3.10
+    import tomli as tomllib
+
+SECTION = "tool.mcp-lint"
+_UNITS = {"": 1, "b": 1, "k": 1000, "kb": 1000, "kib": 1024, "m": 1000 ** 2, "mb": 1000 ** 2, "mib": 1024 ** 2,
+          "g": 1000 ** 3, "gb": 1000 ** 3, "gib": 1024 ** 3}
+
+
+class _Size(Field):
+    """A byte count: an integer, or a string with a unit ("512 KiB", "4 MiB", "2MB")."""
+
+    def validate(self, value: Any, where: Where) -> int:
+        if isinstance(value, int) and not isinstance(value, bool):
+            size = value
+        elif isinstance(value, str):
+            m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([a-zA-Z]*)\s*", value)
+            if m is None or m.group(2).lower() not in _UNITS:
+                raise where.error(f"'{value}' is not a size (an integer number of bytes, or e.g. \"4 MiB\")")
+            size = int(float(m.group(1)) * _UNITS[m.group(2).lower()])
+        else:
+            raise where.error(f"expected a size (bytes, or e.g. \"4 MiB\"), got {_type_name(value)}")
+        if size < 1:
+            raise where.error("must be at least 1 byte")
+        return size
+
+
+class _Seconds(Field):
+    def validate(self, value: Any, where: Where) -> float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise where.error(f"expected a number of seconds, got {_type_name(value)}")
+        if not value > 0:
+            raise where.error("must be more than 0 seconds")
+        return float(value)
+
+
+_CODES = List(Str(), single_ok=False)
+_SCHEMA = Map({
+    "select": Key(_CODES),
+    "extend-select": Key(_CODES, default=()),
+    "ignore": Key(_CODES, default=()),
+    "per-file-ignores": Key(Map({}, extra=_CODES), default={}),
+    "exclude": Key(List(Str())),
+    "extend-exclude": Key(List(Str()), default=()),
+    "rule-packs": Key(List(Str()), default=()),
+    "severity": Key(Map({}, extra=Str(choices=tuple(s.value for s in Severity))), default={}),
+    "respect-gitignore": Key(Bool(), default=True),
+    "cache-dir": Key(Str()),
+    "max-file-size": Key(_Size(), default=DEFAULT_MAX_FILE_SIZE),
+    "file-timeout": Key(_Seconds(), default=DEFAULT_FILE_TIMEOUT),
+})
+
+
+def find_config(start: Path) -> Path | None:
+    """The nearest pyproject.toml with a [tool.mcp-lint] table, from `start` upwards."""
+    start = start.resolve()
+    if start.is_file():
+        start = start.parent
+    for directory in (start, *start.parents):
+        candidate = directory / "pyproject.toml"
+        if candidate.is_file():
+            try:  # undecodable bytes are reported when the table is read
+                text = candidate.read_bytes().decode("utf-8", "replace")
+            except OSError:
+                continue
+            if re.search(r"^\s*\[\s*tool\s*\.\s*(\"mcp-lint\"|mcp-lint)\s*[\].]", text, re.MULTILINE):
+                return candidate
+    return None
+
+
+def load_settings(config_file: Path | None, root: Path, **overrides: Any) -> Settings:
+    raw: dict[str, Any] = {}
+    if config_file is not None:
+        raw = _read_section(config_file)
+        root = config_file.resolve().parent
+    try:
+        data = _SCHEMA.validate(raw, Where(SECTION))
+    except SchemaError as exc:
+        shown = str(config_file)
+        raise ConfigError(shown, _line_of(config_file, exc.where), str(exc)) from None
+    severity = {k.upper(): Severity(v) for k, v in data["severity"].items()}
+    settings = Settings(
+        root=root.resolve(),
+        config_file=config_file,
+        select=data["select"],
+        extend_select=data["extend-select"],
+        ignore=data["ignore"],
+        per_file_ignores=tuple((k, tuple(v)) for k, v in data["per-file-ignores"].items()),
+        exclude=data["exclude"] if data["exclude"] is not None else DEFAULT_EXCLUDES,
+        extend_exclude=data["extend-exclude"],
+        rule_packs=tuple((root / p).resolve() for p in data["rule-packs"]),
+        severity=severity,
+        respect_gitignore=data["respect-gitignore"],
+        cache_dir=(root / data["cache-dir"]).resolve() if data["cache-dir"] is not None else None,
+        max_file_size=data["max-file-size"],
+        file_timeout=data["file-timeout"],
+    )
+    return _apply_overrides(settings, overrides)
+
+
+def _apply_overrides(settings: Settings, o: dict[str, Any]) -> Settings:
+    from dataclasses import replace
+    changes: dict[str, Any] = {}
+    if o.get("select") is not None:
+        changes["cli_select"] = tuple(o["select"])
+    if o.get("extend_select"):
+        changes["cli_extend_select"] = tuple(o["extend_select"])
+    if o.get("ignore"):
+        changes["cli_ignore"] = tuple(o["ignore"])
+    if o.get("rule_packs"):
+        changes["rule_packs"] = settings.rule_packs + tuple(Path(p).resolve() for p in o["rule_packs"])
+    if o.get("force_exclude"):
+        changes["force_exclude"] = True
+    if o.get("extend_exclude"):
+        changes["extend_exclude"] = settings.extend_exclude + tuple(o["extend_exclude"])
+    return replace(settings, **changes) if changes else settings
+
+
+def _read_section(path: Path) -> dict[str, Any]:
+    try:
+        text = read_utf8(path)
+    except OSError as exc:
+        raise ConfigError(str(path), None, f"cannot read configuration: {exc.strerror or exc}") from None
+    except SchemaError as exc:
+        raise ConfigError(str(path), exc.line, f"cannot read configuration: {exc.detail}") from None
+    try:
+        doc = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        m = re.search(r"line (\d+)", str(exc))
+        raise ConfigError(str(path), int(m.group(1)) if m else None, f"invalid TOML: {exc}") from None
+    if path.name == "pyproject.toml" or "tool" in doc:
+        section = doc.get("tool", {}).get("mcp-lint", {})
+    else:
+        section = doc  # a standalone mcp-lint.toml holds the keys at top level
+    if not isinstance(section, dict):
+        raise ConfigError(str(path), None, f"[{SECTION}] must be a table")
+    return section
+
+
+def _segments(where: str) -> list[str]:
+    """`tool.mcp-lint.per-file-ignores.tests/*.py[0]` -> ["per-file-ignores", "tests/*.py"].
+    Keys are matched against the schema, so dots inside a glob key stay in one segment."""
+    rest = where[len(SECTION) + 1:] if where.startswith(SECTION + ".") else where
+    for key in sorted(_SCHEMA.keys, key=len, reverse=True):
+        if rest == key or rest.startswith((key + ".", key + "[")):
+            sub = re.sub(r"\[\d+\]$", "", rest[len(key) + 1:]) if rest[len(key):len(key) + 1] == "." else ""
+            return [key, sub] if sub else [key]
+    return [re.sub(r"\[\d+\]$", "", rest)]
+
+
+def _line_of(path: Path | None, where: str) -> int | None:
+    return locate(path, *_segments(where))
+
+
+def locate(path: Path | None, key: str, sub: str | None = None, value: str | None = None) -> int | None:
+    """The line of `key` (or `key.sub`, or of `value` inside `key`) in the [tool.mcp-lint]
+    part of a TOML file. Best effort: None when it cannot be found."""
+    if path is None:
+        return None
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return None
+    standalone = path.name != "pyproject.toml"
+    section = "" if standalone else None  # the table we are in, relative to [tool.mcp-lint]
+    key_re = re.compile(rf'^\s*"?{re.escape(key)}"?\s*=')
+    sub_re = re.compile(rf'^\s*"?{re.escape(sub)}"?\s*=') if sub else None
+    in_key = False
+    for i, line in enumerate(lines, 1):
+        stripped = line.strip()
+        header = re.match(r"^\[\s*([^\]]+?)\s*\]\s*(#.*)?$", stripped)
+        if header:
+            name = header.group(1).replace('"', "").replace(" ", "")
+            prefix = "tool.mcp-lint"
+            if standalone:
+                section = name
+            elif name == prefix:
+                section = ""
+            elif name.startswith(prefix + "."):
+                section = name[len(prefix) + 1:]
+            else:
+                section = None
+            in_key = False
+            if section == key and sub is None and value is None:
+                return i
+            continue
+        if section is None:
+            continue
+        if section == "" and key_re.match(line):
+            if sub is None and value is None:
+                return i
+            in_key = True
+            if value is not None and f'"{value}"' in line or sub and sub in line:
+                return i
+            continue
+        if section == key and sub_re is not None and sub_re.match(line):
+            return i
+        if section == key and value is not None and (f'"{value}"' in line or key_re.match(line)):
+            return i
+        if in_key:
+            if value is not None and (f'"{value}"' in line or f"'{value}'" in line):
+                return i
+            if re.match(r"^\s*[\w\"-]+\s*=", line):
+                in_key = False
+    return None
