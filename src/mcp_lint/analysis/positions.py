@@ -16,7 +16,7 @@ from contextlib import contextmanager
 import libcst as cst
 
 from mcp_lint.model.findings import Span
-from mcp_lint.source.lines import _NEWLINE, LineTable  # noqa: F401 - LineTable re-exported
+from mcp_lint.source.lines import LineTable
 
 try:
     from libcst._nodes.internal import CodegenState as _CodegenState

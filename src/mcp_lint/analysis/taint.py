@@ -23,15 +23,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
-
 import libcst as cst
 
 from mcp_lint.analysis.cst_utils import code, dotted, is_constant_collection, is_literal, string_value, target_names, terminates
 from mcp_lint.analysis.state import AUG, CALL_GUARD, COMP, FOR, MATCH, MUTATE, NARROW, OPAQUE, PARAM, WITH, ASSIGN, Binding, Frame, Point
-
-if TYPE_CHECKING:
-    from mcp_lint.check.context import FileContext
 
 TOOL = "tool"
 PARAM_ORIGIN = "param"
@@ -179,9 +174,11 @@ def describe(expr: cst.BaseExpression) -> str:
 # ---------------------------------------------------------------------------------------------
 
 class FlowRecorder:
-    """Called by the engine's walker at binding sites; records, never evaluates."""
+    """Called by the engine's walker at binding sites; records, never evaluates.
 
-    def __init__(self, ctx: FileContext) -> None:
+    `ctx` is the file's `FileAnalysis` (analysis/file.py), which owns this recorder."""
+
+    def __init__(self, ctx) -> None:
         self.ctx = ctx
         names = {info.name for info in ctx.index.functions}
         self.local_function_names = frozenset(names)
@@ -570,9 +567,11 @@ _DOMINATES, _REACHES, _EXCLUSIVE = 0, 1, 2
 
 
 class Flows:
-    """Answers "where does this value come from?" for primitives."""
+    """Answers "where does this value come from?" for primitives.
 
-    def __init__(self, ctx: FileContext) -> None:
+    `ctx` is the file's `FileAnalysis` (analysis/file.py), which owns these flows."""
+
+    def __init__(self, ctx) -> None:
         self.ctx = ctx
         self.index = ctx.index
         self.imports = ctx.imports

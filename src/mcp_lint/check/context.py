@@ -14,12 +14,8 @@ from typing import Any
 
 import libcst as cst
 
-from mcp_lint.analysis.imports import ImportTable
-from mcp_lint.analysis.library_types import TypeOracle
-from mcp_lint.analysis.mcp_model import ServerModel
-from mcp_lint.analysis.module_index import ModuleIndex
-from mcp_lint.analysis.state import Point, TraversalState
-from mcp_lint.analysis.taint import FlowRecorder, Flows, Step
+from mcp_lint.analysis.file import FileAnalysis
+from mcp_lint.analysis.taint import Step
 from mcp_lint.model.findings import Applicability, Confidence
 from mcp_lint.model.rules import Rule
 
@@ -59,34 +55,12 @@ class _Fields(dict):
 
 
 @dataclass(eq=False)
-class FileContext:
-    path: str
-    source: str
-    module: cst.Module
-    index: ModuleIndex
-    model: ServerModel
-    state: TraversalState
+class FileContext(FileAnalysis):
+    """A file's analysis plus the rule API: how primitives report findings and defer checks."""
+
     pending: list[PendingFinding] = field(default_factory=list)
     deferred: list[tuple[Rule, Callable[[], None]]] = field(default_factory=list)
-    flows: Flows = field(init=False)
-    recorder: FlowRecorder = field(init=False)
-    types: TypeOracle = field(init=False)
     scratch: dict[str, Any] = field(default_factory=dict)  # per-file, per-rule working data
-
-    def __post_init__(self) -> None:
-        self.flows = Flows(self)
-        self.recorder = FlowRecorder(self)
-        self.types = TypeOracle(self)
-
-    @property
-    def imports(self) -> ImportTable:
-        return self.index.imports
-
-    def resolve(self, expr: cst.BaseExpression) -> str | None:
-        return self.index.imports.resolve(expr)
-
-    def point(self) -> Point:
-        return self.state.frame.point()
 
     def report(self, rule: Rule, node: cst.CSTNode, fields: Mapping[str, Any] | None = None, *,
                statement: cst.CSTNode | None = None, trace: tuple[Step, ...] = (),

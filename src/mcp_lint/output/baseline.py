@@ -29,7 +29,7 @@ from pathlib import Path
 
 from mcp_lint.model.errors import BaselineError
 from mcp_lint.model.findings import Finding
-from mcp_lint.output.reporters import project_path
+from mcp_lint.output.reporters.report import project_path
 
 FORMAT = "mcp-lint-baseline"
 VERSION = 1

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import TextIO
 
 from mcp_lint.model.findings import Severity
-from mcp_lint.output.reporters import Report
+from mcp_lint.output.reporters.report import Report
 
 _COMMAND = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
 

@@ -10,7 +10,7 @@ import json
 from typing import Any, TextIO
 
 from mcp_lint.model.findings import Finding, Span
-from mcp_lint.output.reporters import Report
+from mcp_lint.output.reporters.report import Report
 
 SCHEMA_VERSION = "1.0"
 

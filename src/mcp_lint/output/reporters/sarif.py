@@ -31,7 +31,7 @@ from mcp_lint.model.findings import Confidence, Finding, Severity, Span
 from mcp_lint.source.lines import source_lines, utf16_column
 from mcp_lint.output.docs import rule_markdown
 from mcp_lint.model.rules import Rule
-from mcp_lint.output.reporters import Report, project_path
+from mcp_lint.output.reporters.report import Report, project_path
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 INFORMATION_URI = "https://github.com/mcp-lint/mcp-lint"

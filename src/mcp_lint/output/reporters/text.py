@@ -13,7 +13,7 @@ from rich.text import Text
 
 from mcp_lint.model.findings import Finding, Severity
 from mcp_lint.source.lines import source_lines
-from mcp_lint.output.reporters import Report
+from mcp_lint.output.reporters.report import Report
 from mcp_lint.output.reporters.console import make_console
 
 _SEVERITY_STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}

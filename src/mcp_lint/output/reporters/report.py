@@ -1,0 +1,42 @@
+"""The finished run a reporter renders: findings, files, rules, and where paths are relative to."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from mcp_lint.model.findings import FileError, Finding, Severity, located_fingerprint
+from mcp_lint.model.rules import Rule
+
+
+@dataclass
+class Report:
+    findings: list[Finding]
+    files: list[str]
+    rules: dict[str, Rule]  # every known rule, by id
+    enabled: list[Rule]
+    errors: list[FileError] = field(default_factory=list)
+    version: str = ""
+    sarif_root: Path | None = None  # the repo root: SARIF URIs, annotations, fingerprints are relative to it
+    cwd: Path = field(default_factory=Path.cwd)
+    fixable_hint: bool = True
+    sarif_category: str | None = None  # SARIF automationDetails.id (the code-scanning category)
+    severity: dict[str, Severity] = field(default_factory=dict)  # the configuration's severity overrides
+
+    def project_path(self, path: str) -> str | None:
+        """`path` (as shown, relative to cwd) relative to the project root, with forward
+        slashes; None when it lies outside the root."""
+        return project_path(self.sarif_root or self.cwd, self.cwd, path)
+
+    def fingerprint(self, finding: Finding) -> str:
+        rel = self.project_path(finding.path)
+        return located_fingerprint(finding.fingerprint, rel if rel is not None else Path(finding.path).as_posix())
+
+
+def project_path(root: Path, cwd: Path, path: str) -> str | None:
+    absolute = Path(os.path.realpath(cwd / path))
+    try:
+        return absolute.relative_to(Path(os.path.realpath(root))).as_posix()
+    except ValueError:
+        return None
