@@ -26,7 +26,8 @@ from dataclasses import dataclass, replace
 import libcst as cst
 
 from mcp_lint.analysis.cst_utils import code, dotted, is_constant_collection, is_literal, string_value, target_names, terminates
-from mcp_lint.analysis.state import AUG, CALL_GUARD, COMP, FOR, MATCH, MUTATE, NARROW, OPAQUE, PARAM, WITH, ASSIGN, Binding, Frame, Point
+from mcp_lint.analysis.state import (ASSIGN, AUG, CALL_GUARD, COMP, FOR, MATCH, MUTATE, NARROW, OPAQUE, PARAM,
+                                     STORING_METHODS, WITH, Binding, Frame, Point)
 
 TOOL = "tool"
 PARAM_ORIGIN = "param"
@@ -87,7 +88,6 @@ _HTTP_CLIENTS = frozenset({"requests.Session", "httpx.Client", "httpx.AsyncClien
                            "urllib3.PoolManager"})
 _DIGEST_METHODS = frozenset({"hexdigest", "digest"})
 _HOST_ATTRS = frozenset({"hostname", "netloc", "host"})
-_MUTATORS = frozenset({"append", "extend", "insert", "add", "update", "appendleft", "extendleft", "setdefault"})
 _MAX_DEPTH = 60
 _MAX_RESOLVE_DEPTH = 4
 
@@ -253,7 +253,7 @@ class FlowRecorder:
     def mutation(self, call: cst.Call) -> None:
         """`xs.append(v)` / `xs.extend(v)` / `d.update(v)` as a statement: xs now holds v."""
         func = call.func
-        if isinstance(func, cst.Attribute) and func.attr.value in _MUTATORS and isinstance(func.value, cst.Name) \
+        if isinstance(func, cst.Attribute) and func.attr.value in STORING_METHODS and isinstance(func.value, cst.Name) \
                 and call.args:
             frame = self.ctx.state.frame
             self._bind(frame, Binding(func.value.value, MUTATE, call, frame.point()))
