@@ -163,9 +163,11 @@ def check(opts: CheckOptions) -> int:
     result = _run(found.files, rules, settings, registry, project, opts, cwd)
 
     if opts.fix or opts.diff:
-        code = _apply_fixes(result, rules, settings, registry, opts)
+        code, changed = _apply_fixes(result, rules, settings, registry, project, opts)
         if code is not None:
             return code
+        if changed:  # the report after fixing is a check of the fixed tree, by the same pipeline
+            result = _run(found.files, rules, settings, registry, project, opts, cwd)
 
     code = _baseline_step(result, known, settings, cwd, opts)
     if code is None and opts.add_noqa:
@@ -264,26 +266,24 @@ def _add_noqa(result: RunResult, opts: CheckOptions) -> int:
 
 def _run(files: list[Path], rules, settings: Settings, registry: Registry, project, opts: CheckOptions,
          cwd: Path) -> RunResult:
-    """runner.run behind the findings cache, with a progress bar where one is wanted."""
-    from functools import partial
-
-    from mcp_lint.run.cache import FindingsCache, cache_dir, fingerprint, run_cached
-    from mcp_lint.run.scheduler import run, run_project_rules
+    """The pipeline over `files`, behind the findings cache, with a progress bar where one is wanted."""
+    from mcp_lint.run import pipeline
+    from mcp_lint.run.cache import FindingsCache, cache_dir, fingerprint
+    from mcp_lint.run.scheduler import LintJob
 
     cache = None
     if not opts.no_cache:
-        key = fingerprint(rules, settings.severity, [p.path for p in registry.packs], project)
+        key = fingerprint(rules, settings, [p.path for p in registry.packs], project)
         cache = FindingsCache(cache_dir(settings.root, settings.cache_dir, opts.cache_dir), key)
-    lint = partial(run, rules=rules, settings=settings, known_codes=registry.all_codes(), jobs=opts.jobs, cwd=cwd,
-                   project=project)
-    progress = _progress(opts)
-    if progress is None:
-        result = run_cached(cache, files, cwd, settings, lint)
+    job = LintJob(rules, settings, registry.all_codes(), project=project, jobs=opts.jobs)
+    bar = _progress(opts)
+    if bar is None:
+        result = pipeline.run(files, job, cwd, cache)
     else:
-        with progress:
-            result = run_cached(cache, files, cwd, settings, lint, on_result=progress.advance,
-                                on_start=progress.start)
-    run_project_rules(result, rules, settings, registry.all_codes(), cwd, cache)
+        with bar:
+            result = pipeline.run(files, job, cwd, cache, pipeline.Progress(bar.start, bar.advance))
+    for message in result.warnings:
+        _warn(message, opts.quiet)
     return result
 
 
@@ -332,15 +332,22 @@ def _write(report: Report, opts: CheckOptions) -> None:
     render(opts.output_format, report, stream, color=None, statistics=opts.statistics)
 
 
-def _apply_fixes(result: RunResult, rules, settings: Settings, registry: Registry, opts: CheckOptions) -> int | None:
-    from mcp_lint.check.engine import Engine
+def _apply_fixes(result: RunResult, rules, settings: Settings, registry: Registry, project,
+                 opts: CheckOptions) -> tuple[int | None, bool]:
+    """Apply fixes file by file to a fixpoint, with the engine and the filters of the run (so a
+    finding that per-file-ignores hides is not fixed). Returns (exit code to stop with, whether
+    any file changed)."""
     from mcp_lint.output.fixes import fix_text, fixable, unified_diff
+    from mcp_lint.run.filters import PerFileIgnores
+    from mcp_lint.run.scheduler import LintJob, make_engine
 
-    engine = Engine(rules, settings.severity, registry.all_codes())
+    engine = make_engine(LintJob(rules, settings, registry.all_codes(), project=project))
+    ignores = PerFileIgnores(settings)
     diffs = []
     fixed_total = 0
     for shown, text, _ in _sources([f for f in result.findings if fixable(f, opts.unsafe_fixes)], "cannot fix"):
-        outcome = fix_text(engine, text, shown, opts.unsafe_fixes)
+        outcome = fix_text(engine, text, shown, opts.unsafe_fixes,
+                           keep=lambda found, path=Path(shown): ignores.filter(path, found))
         if outcome.broken:
             _warn(f"{shown}: a fix produced invalid code and was not applied", opts.quiet)
         if outcome.fixed == outcome.original:
@@ -351,16 +358,14 @@ def _apply_fixes(result: RunResult, rules, settings: Settings, registry: Registr
         else:
             with open(shown, "w", encoding="utf-8", newline="") as fh:
                 fh.write(outcome.fixed)
-            result.findings = [f for f in result.findings if f.path != shown] + list(outcome.result.findings)
-    result.sort()
     if opts.diff:
         sys.stdout.write("".join(diffs))
         if not opts.quiet:
             print(f"{fixed_total} fix{'es' if fixed_total != 1 else ''} would be applied.", file=sys.stderr)
-        return ExitCode.FINDINGS if diffs and not opts.exit_zero else ExitCode.CLEAN
+        return (ExitCode.FINDINGS if diffs and not opts.exit_zero else ExitCode.CLEAN), False
     if fixed_total and not opts.quiet:
         print(f"Fixed {fixed_total} finding{'s' if fixed_total != 1 else ''}.", file=sys.stderr)
-    return None
+    return None, fixed_total > 0
 
 
 # -- rule documentation -------------------------------------------------------------------------

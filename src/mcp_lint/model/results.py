@@ -13,6 +13,7 @@ class RunResult:
     findings: list[Finding] = field(default_factory=list)
     errors: list[FileError] = field(default_factory=list)
     facts: dict[str, dict[str, object]] = field(default_factory=dict)  # path -> rule id -> facts
+    warnings: list[str] = field(default_factory=list)  # how the run went, for the user (not findings)
 
     def sort(self) -> None:
         self.findings.sort(key=Finding.sort_key)

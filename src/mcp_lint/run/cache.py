@@ -20,13 +20,14 @@ JSON, never pickle: a cache directory checked into a repository cannot run code.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import os
 import stat
 import sys
 import tempfile
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -57,7 +58,7 @@ def cache_dir(root: Path, configured: Path | None = None, option: Path | None = 
     return configured if configured is not None else root / DIRNAME
 
 
-def _digest_of(path: Path) -> str | None:
+def digest_of(path: Path) -> str | None:
     """The content digest of a regular file (None for anything else: a FIFO named *.py would
     block the read; the engine reports such paths itself)."""
     try:
@@ -69,7 +70,14 @@ def _digest_of(path: Path) -> str | None:
         return None
 
 
-def fingerprint(rules: Iterable[Any], severity: dict, pack_paths: Iterable[str], project: Any) -> str:
+# Settings that act before or after linting, never on a file's own findings: what is linted
+# (discovery), where the cache lives, and the filters applied to cached and fresh results alike.
+# Every other setting is part of the cache key, so a new one cannot be forgotten.
+_NOT_IN_KEY = frozenset({"root", "config_file", "exclude", "extend_exclude", "respect_gitignore", "force_exclude",
+                         "cache_dir", "per_file_ignores"})
+
+
+def fingerprint(rules: Iterable[Any], settings: Any, pack_paths: Iterable[str], project: Any) -> str:
     """Everything except the file itself that decides a file's findings."""
     packs = []
     for path in sorted(set(pack_paths)):
@@ -82,13 +90,28 @@ def fingerprint(rules: Iterable[Any], severity: dict, pack_paths: Iterable[str],
     data = {
         "format": FORMAT, "version": __version__, "python": list(sys.version_info[:2]),
         "source": _source_stamp(), "rules": sorted(r.id for r in rules),
-        "severity": sorted((k, getattr(v, "value", v)) for k, v in severity.items()),
-        "packs": packs, "project": [servers, classes],
+        "settings": _settings_key(settings), "packs": packs, "project": [servers, classes],
     }
     return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
 
 
+def _settings_key(settings: Any) -> list:
+    """The settings that can change a file's findings, as plain data."""
+    out = []
+    for f in dataclasses.fields(settings):
+        if f.name in _NOT_IN_KEY:
+            continue
+        value = getattr(settings, f.name)
+        if isinstance(value, dict):
+            value = sorted((str(k), getattr(v, "value", v)) for k, v in value.items())
+        out.append((f.name, value))
+    return out
+
+
 class FindingsCache:
+    """A passive store: per shown path, the content digest and the unfiltered result; and the
+    project stage's results under a digest of its inputs. Read once, written once (`save`)."""
+
     def __init__(self, directory: Path, key: str) -> None:
         self.directory = directory
         self.key = key
@@ -150,7 +173,7 @@ class FindingsCache:
         for raw in facts:
             for path in index.governing_paths(Path(raw)):
                 if str(path) not in manifests:
-                    manifests[str(path)] = _digest_of(path)
+                    manifests[str(path)] = digest_of(path)
         try:
             data = json.dumps([str(cwd), to_json(dict(sorted(facts.items()))), sorted(manifests.items())])
         except TypeError:
@@ -208,52 +231,3 @@ class FindingsCache:
                 old.unlink()
         except OSError:
             pass
-
-
-def run_cached(cache: FindingsCache | None, files: list[Path], cwd: Path, settings: Any,
-               run: Callable[..., Any], on_result: Callable[[str, FileResult], None] | None = None,
-               on_start: Callable[[int], None] | None = None) -> Any:
-    """`run(files, on_result=...)` (runner.run with its other arguments bound) over the files the
-    cache does not answer for, merged with the cached results, in the order and form a full run
-    gives. Per-file-ignores apply to cached results here and to fresh ones in the runner."""
-    if cache is None:
-        if on_start is not None:
-            on_start(len(files))
-        return run(files, on_result=on_result)
-    from mcp_lint.source.discovery import display
-    from mcp_lint.run.filters import PerFileIgnores
-
-    digests: dict[str, str | None] = {}
-    hits: list[tuple[Path, FileResult]] = []
-    misses: list[Path] = []
-    for path in files:
-        digest = _digest_of(path)
-        hit = cache.lookup(display(path, cwd), digest)
-        if hit is None:
-            digests[str(path)] = digest
-            misses.append(path)
-        else:
-            hits.append((path, hit))
-
-    def record(path: str, result: FileResult) -> None:
-        cache.store(digests.get(path), result)
-        if on_result is not None:
-            on_result(path, result)
-
-    if on_start is not None:
-        on_start(len(misses))
-    result = run(misses, on_result=record) if misses else None
-    if result is None:
-        from mcp_lint.model.results import RunResult
-        result = RunResult()
-    result.files = [display(path, cwd) for path in files]
-    ignores = PerFileIgnores(settings)
-    for path, hit in hits:
-        result.findings.extend(ignores.filter(path, hit.findings))
-        if hit.facts:
-            result.facts[str(path)] = hit.facts
-    result.sort()
-    cache.save()
-    return result
-
-
