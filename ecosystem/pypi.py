@@ -82,14 +82,18 @@ def release_json(name: str, version: str | None = None, cache_dir: Path | None =
     if cached and cached.is_file():
         return json.loads(cached.read_text(encoding="utf-8"))
     url = PYPI + f"/pypi/{urllib.parse.quote(name)}/" + (f"{urllib.parse.quote(version)}/" if version else "") + "json"
-    body, _ = http_get(url)
     try:
-        doc = json.loads(body)
-    except ValueError as exc:
-        raise FetchError("bad metadata", f"{name}: {exc}") from None
-    for file in doc.get("urls") or []:  # file URLs may be relative to the document
-        if file.get("url"):
-            file["url"] = urllib.parse.urljoin(url, file["url"])
+        doc = _get_json(url)
+    except FetchError as exc:
+        if not version or exc.reason != "not found":
+            raise
+        # some mirrors serve only the project document: take the release from its "releases"
+        project = _get_json(PYPI + f"/pypi/{urllib.parse.quote(name)}/json")
+        files = (project.get("releases") or {}).get(version)
+        if files is None:
+            raise FetchError("not found", f"{name} has no release {version} on PyPI") from None
+        doc = {"info": {**(project.get("info") or {}), "version": version}, "urls": files,
+               "last_serial": project.get("last_serial")}
     if cached:
         cached.parent.mkdir(parents=True, exist_ok=True)
         # keep what sampling needs; "releases" of big projects is large
@@ -99,6 +103,19 @@ def release_json(name: str, version: str | None = None, cache_dir: Path | None =
         tmp.write_text(json.dumps(small), encoding="utf-8")
         tmp.replace(cached)
         doc = small
+    return doc
+
+
+def _get_json(url: str) -> dict:
+    body, _ = http_get(url)
+    try:
+        doc = json.loads(body)
+    except ValueError as exc:
+        raise FetchError("bad metadata", f"{url}: {exc}") from None
+    for files in [doc.get("urls") or [], *(doc.get("releases") or {}).values()]:
+        for file in files:  # file URLs may be relative to the document
+            if file.get("url"):
+                file["url"] = urllib.parse.urljoin(url, file["url"])
     return doc
 
 
