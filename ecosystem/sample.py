@@ -200,14 +200,14 @@ def write_corpus(out: Path, public_pins: list[tuple[str, str]], seen: list[dict]
     today = dt.date.today().isoformat()
     lines = [
         "# mcp-lint ecosystem corpus: MCP server packages from PyPI, pinned (name==version).",
-        f"# {len(public_pins)} packages of the public benchmark corpus ({args.public_label}) and "
-        f"{len(accepted)} sampled at random by ecosystem/sample.py:",
+        (f"# {len(public_pins)} packages of the public benchmark corpus ({args.public_label}) and "
+         f"{len(accepted)} sampled at random by ecosystem/sample.py:"),
         f"#   python ecosystem/sample.py --seed {args.seed} --target {args.target}",
-        f"#   seed {args.seed}; sampled {today}; index {meta['url']} fetched {meta['fetched']}, "
-        f"{meta['projects']} projects (sha256 {meta['sha256'][:16]})",
+        (f"#   seed {args.seed}; sampled {today}; index {meta['url']} fetched {meta['fetched']}, "
+         f"{meta['projects']} projects (sha256 {meta['sha256'][:16]})"),
         f"#   filter: {FILTER_TEXT}",
-        f"#   candidates: {pool_size} names contain \"mcp\"; walked {len(seen)} of them in shuffled order: "
-        f"{len(accepted)} accepted, " + ", ".join(f"{n} {r}" for r, n in reasons.most_common()),
+        (f"#   candidates: {pool_size} names contain \"mcp\"; walked {len(seen)} of them in shuffled order: "
+         f"{len(accepted)} accepted, " + ", ".join(f"{n} {r}" for r, n in reasons.most_common())),
         "#   every candidate walked and its verdict: ecosystem/sample-log.txt",
         "",
         f"# public benchmark corpus ({len(public_pins)})",
