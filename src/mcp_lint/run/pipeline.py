@@ -69,6 +69,17 @@ def run(paths: Sequence[Path], job: LintJob, cwd: Path, cache: FindingsCache | N
     return out
 
 
+def run_source(data: bytes, path: Path, shown: str, job: LintJob) -> RunResult:
+    """Lint source that is not read from a file (stdin, an editor's buffer) as if it were `path`:
+    no cache, per-file-ignores of `path`."""
+    from mcp_lint.run.scheduler import make_engine
+
+    engine = make_engine(job, timeout=job.settings.file_timeout)
+    prepared = engine.prepare_data(data, shown)
+    result = prepared if isinstance(prepared, FileResult) else engine.lint_source(prepared)
+    return apply_filters([SourceFile(path, shown)], [(SourceFile(path, shown), result)], [], job)
+
+
 def plan(paths: Sequence[Path], cwd: Path, cache: FindingsCache | None) -> Plan:
     files = [SourceFile(p, display(p, cwd)) for p in paths]
     out = Plan(files)

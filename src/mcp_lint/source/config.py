@@ -85,6 +85,7 @@ _SCHEMA = Map({
     "cache-dir": Key(Str()),
     "max-file-size": Key(_Size(), default=DEFAULT_MAX_FILE_SIZE),
     "file-timeout": Key(_Seconds(), default=DEFAULT_FILE_TIMEOUT),
+    "fail-on": Key(Str(choices=tuple(s.value for s in Severity))),
 })
 
 
@@ -131,6 +132,7 @@ def load_settings(config_file: Path | None, root: Path, **overrides: Any) -> Set
         cache_dir=(root / data["cache-dir"]).resolve() if data["cache-dir"] is not None else None,
         max_file_size=data["max-file-size"],
         file_timeout=data["file-timeout"],
+        fail_on=data["fail-on"],
     )
     return _apply_overrides(settings, overrides)
 

@@ -53,7 +53,21 @@ def render_json(report: Report, out: TextIO) -> None:
         "files_examined": len(report.files),
         "summary": {"findings": len(report.findings), "by_rule": dict(sorted(by_rule.items()))},
         "findings": [finding_to_dict(f, report) for f in report.findings],
-        "errors": [{"path": e.path, "message": e.message, "rule": e.rule_id, "line": e.line} for e in report.errors],
+        "errors": [{"path": e.path, "message": e.message, "rule": e.rule_id, "line": e.line, "fatal": e.fatal}
+                   for e in report.errors],
     }
     json.dump(doc, out, indent=2, ensure_ascii=False)
+    out.write("\n")
+
+
+def render_statistics_json(report: Report, out: TextIO) -> None:
+    """`--statistics --output-format json`: one object per rule with findings, most frequent first."""
+    counts: dict[str, list] = {}
+    for f in report.findings:
+        entry = counts.setdefault(f.rule_id, [f.rule_name, 0, 0])
+        entry[1] += 1
+        entry[2] += f.fix is not None
+    rows = [{"code": code, "name": name, "count": count, "fixable": fixable}
+            for code, (name, count, fixable) in sorted(counts.items(), key=lambda kv: (-kv[1][1], kv[0]))]
+    json.dump(rows, out, indent=2, ensure_ascii=False)
     out.write("\n")

@@ -23,6 +23,12 @@ class Report:
     fixable_hint: bool = True
     sarif_category: str | None = None  # SARIF automationDetails.id (the code-scanning category)
     severity: dict[str, Severity] = field(default_factory=dict)  # the configuration's severity overrides
+    quiet: bool = False  # findings only: no summary lines
+
+    @property
+    def execution_successful(self) -> bool:
+        """False when the run cannot be trusted: an internal error, a path that does not exist."""
+        return not any(e.rule_id or e.fatal for e in self.errors)
 
     def project_path(self, path: str) -> str | None:
         """`path` (as shown, relative to cwd) relative to the project root, with forward

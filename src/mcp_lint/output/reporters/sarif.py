@@ -203,7 +203,7 @@ def build_sarif(report: Report) -> dict[str, Any]:
         results=[_result(f, index[f.rule_id], uris, report) for f in report.findings],
         column_kind="utf16CodeUnits",
         automation_details=so.RunAutomationDetails(id=automation_id(report.sarif_category)),
-        invocations=[so.Invocation(execution_successful=not any(e.rule_id for e in report.errors),
+        invocations=[so.Invocation(execution_successful=report.execution_successful,
                                    tool_execution_notifications=notifications or None)],
     )
     log = so.SarifLog(version="2.1.0", schema_uri=SCHEMA_URI, runs=[run])

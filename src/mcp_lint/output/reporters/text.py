@@ -85,10 +85,17 @@ def _frame(console: Console, f: Finding, lines: list[str]) -> None:
 
 
 def _summary(console: Console, report: Report) -> None:
+    if report.quiet:
+        return
     n = len(report.findings)
     files = len(report.files)
     if n == 0:
-        console.print(Text(f"All checks passed ({files} file{'s' if files != 1 else ''} examined).", style="green"))
+        if report.execution_successful:
+            console.print(Text(f"All checks passed ({files} file{'s' if files != 1 else ''} examined).",
+                               style="green"))
+        else:
+            console.print(Text(f"No findings in {files} file{'s' if files != 1 else ''} examined, but the run "
+                               "did not complete: see the errors above.", style="red"))
         return
     counts = Counter(f.rule_id for f in report.findings)
     names = {f.rule_id: f.rule_name for f in report.findings}
@@ -98,8 +105,13 @@ def _summary(console: Console, report: Report) -> None:
     for rule_id, count in sorted(counts.items()):
         console.print(f"  {count:>{width}}  {rule_id}  {names[rule_id]}")
     fixable = sum(1 for f in report.findings if f.fix is not None and f.fix.applicability.value == "safe")
-    if fixable and report.fixable_hint:
-        console.print(Text(f"{fixable} fixable with `--fix`.", style="green"))
+    hidden = sum(1 for f in report.findings if f.fix is not None and f.fix.applicability.value != "safe")
+    if (fixable or hidden) and report.fixable_hint:
+        parts = [f"{fixable} fixable with the `--fix` option."] if fixable else []
+        if hidden:
+            parts.append(f"{hidden} hidden fix{'es' if hidden != 1 else ''} can be enabled with the "
+                         "`--unsafe-fixes` option.")
+        console.print(Text(" ".join(parts), style="green"))
 
 
 def render_concise(report: Report, out: TextIO, color: bool | None) -> None:
@@ -112,7 +124,7 @@ def render_concise(report: Report, out: TextIO, color: bool | None) -> None:
         line.append(f" [{f.rule_name}] {f.message}")
         console.print(line)
     n = len(report.findings)
-    if n:
+    if n and not report.quiet:
         console.print(f"Found {n} finding{'s' if n != 1 else ''}.")
 
 
