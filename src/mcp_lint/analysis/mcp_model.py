@@ -36,6 +36,7 @@ class ServerInfo:
     transports: list[Transport] = field(default_factory=list)
     host: cst.BaseExpression | None = None
     from_parameter: bool = False
+    assumed: bool = False  # a parameter used as a server whose caller the project does not show
 
     # auth-related keywords from the constructor and from HTTP app factories, resolved
     auth_values: dict[str, cst.BaseExpression] = field(default_factory=dict)
@@ -116,6 +117,7 @@ class HandlerInfo:
     params: list[ParamInfo] = field(default_factory=list)
     confidence: str = "high"
     validate_input: bool | None = None  # low-level dispatchers: schema-validated by the SDK?
+    via: str = ""  # registered in another module: where (a path as shown)
 
     @property
     def is_tool(self) -> bool:
@@ -161,15 +163,18 @@ class ServerModel:
         return None
 
 
-def build_model(index: ModuleIndex, project=None) -> ServerModel:
-    """`project` (a `ProjectIndex`) knows the servers other modules of the run create."""
-    return _Builder(index, project).build()
+def build_model(index: ModuleIndex, project=None, context=None) -> ServerModel:
+    """`project` (a `project.index.ProjectIndex`) knows the servers other modules of the run
+    create; `context` (its `ModuleContext` for this file) the functions of this file that other
+    modules register as handlers and the parameters they pass a server to."""
+    return _Builder(index, project, context).build()
 
 
 class _Builder:
-    def __init__(self, index: ModuleIndex, project=None) -> None:
+    def __init__(self, index: ModuleIndex, project=None, context=None) -> None:
         self.index = index
         self.project = project
+        self.context = context
         self.imports = index.imports
         self.model = ServerModel(imports_sdk=index.imports.imports_any(("mcp", "fastmcp")))
         self.by_binding: dict[str, ServerInfo] = {}
@@ -178,8 +183,10 @@ class _Builder:
 
     def build(self) -> ServerModel:
         self.find_servers()
+        self.find_server_parameters()
         self.find_decorated_handlers()
         self.find_call_registrations()
+        self.find_external_handlers()
         self.find_transports()
         self.settle_lowlevel_versions()
         for h in self.model.handlers:
@@ -257,6 +264,38 @@ class _Builder:
             self.add_server(ServerInfo(flavour=flavour, constructor=f"{ctor} (subclass {name})", binding=f"self@{name}",
                                        node=cls.node, from_parameter=True))
         # `MCPMixin().register_all(mcp_server=X)` passes a server along; nothing to bind.
+
+    def find_server_parameters(self) -> None:
+        """Parameters another module passes a server to, or that this file uses as one
+        (`def register(mcp): @mcp.tool() ...`): the project index names them."""
+        if not self.context:
+            return
+        by_qualname = {fn.qualname: fn for fn in self.index.functions}
+        for key, flavour in sorted(self.context.server_params.items()):
+            qualname, _, param = key.rpartition(":")
+            fn = by_qualname.get(qualname)
+            if fn is None or param in self.by_binding:
+                continue
+            node = next((p for p in _all_params(fn.node.params) if p.name.value == param), None)
+            if node is None:
+                continue
+            assumed = flavour.startswith("~")
+            self.add_server(ServerInfo(flavour=flavour.lstrip("~"), constructor=f"a server passed to {qualname}()",
+                                       binding=param, node=node, from_parameter=True, assumed=assumed))
+
+    def find_external_handlers(self) -> None:
+        """Functions of this file that another module registers (an imported function given to
+        `add_tool`, a project decorator wrapping `mcp.tool`, a low-level dispatcher calling it)."""
+        if not self.context:
+            return
+        by_qualname = {fn.qualname: fn for fn in self.index.functions}
+        for qualname, decl in sorted(self.context.handlers.items()):
+            fn = by_qualname.get(qualname)
+            if fn is None:
+                continue
+            confidence = "medium" if decl.form == "dispatched" else "high"
+            self.add_handler(fn, decl.kind, decl.form, fn.node, None, decl.flavour, None, confidence=confidence,
+                             via=decl.via)
 
     def note_auth(self, server: ServerInfo, kwargs: dict[str, cst.BaseExpression], site: CallSite) -> None:
         for name in sdk.AUTH_KWARGS:
@@ -478,10 +517,12 @@ class _Builder:
     # -- handlers and parameters ---------------------------------------------------------------
     def add_handler(self, fn: FunctionInfo, kind: str, form: str, registration: cst.CSTNode,
                     server: ServerInfo | None, flavour: str, call: cst.Call | None,
-                    confidence: str = "high") -> None:
+                    confidence: str = "high", via: str = "") -> None:
         if fn.node in self.model.handler_of or any(h.function is fn.node and h.kind == kind
                                                    for h in self.model.handlers):
             return
+        if server is not None and server.assumed and confidence == "high":
+            confidence = "medium"
         kwargs = {a.keyword.value: a.value for a in call.args if a.keyword is not None} if call else {}
         name = fn.name
         named = kwargs.get("name")
@@ -497,7 +538,8 @@ class _Builder:
         if named is not None and string_value(named) is not None:
             name = string_value(named) or name
         handler = HandlerInfo(kind=kind, form=form, function=fn.node, registration=registration,
-                              server=server, flavour=flavour, name=name, kwargs=kwargs, confidence=confidence)
+                              server=server, flavour=flavour, name=name, kwargs=kwargs, confidence=confidence,
+                              via=via)
         if handler.dispatcher:
             va = kwargs.get("validate_input")
             if flavour in (sdk.LOWLEVEL1,) or form in ("T9", "R2", "P2") and flavour != sdk.LOWLEVEL2:
@@ -537,6 +579,14 @@ class _Builder:
                 from_default = self.field_constraint(p.default)
                 if from_default is not None:
                     constraint, sanitizers = FIELD, from_default
+            if handler.form == "dispatched":
+                # A low-level dispatcher hands it the tool's arguments: their schema is the one
+                # list_tools declares, so the annotation constrains nothing the model sees.
+                weak = constraint in (NONE, ANY, CONTAINER)
+                raw = weak and (name in ("arguments", "args", "params") or constraint == CONTAINER)
+                out.append(ParamInfo(name, p, ann, MODEL if weak else constraint, True, sanitizers=sanitizers,
+                                     raw_arguments=raw))
+                continue
             out.append(ParamInfo(name, p, ann, constraint, True, sanitizers=sanitizers))
         return out
 

@@ -173,7 +173,8 @@ class Engine:
     # -- analysis -------------------------------------------------------------------------------
     def _analyse(self, module: cst.Module, text: str, path: str) -> FileResult:
         index = build_index(module)
-        model = build_model(index, self.project)
+        context = self.project.context(path) if self.project else None
+        model = build_model(index, self.project, context)
         state = TraversalState(module)
         ctx = FileContext(path=path, source=text, module=module, index=index, model=model, state=state)
         ctx.flows.frames[module] = state.module_frame

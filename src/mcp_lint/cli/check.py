@@ -83,7 +83,10 @@ def check(opts: CheckOptions) -> int:
         error(f"{path}: no such file or directory{_did_you_mean(path)}")
     for path, problem in found.errors:
         warning(f"{path}: {problem}", opts.quiet)
-    project = project_index(found.files, opts.paths, base)
+    facts = _facts_store(scopes[0], opts)
+    project = project_index(found.files, opts.paths, base, facts.facts if facts is not None else None)
+    if facts is not None:
+        facts.save()
     result = _lint(scopes, project, opts, cwd)
     if opts.fix or opts.diff:
         code, changed = _apply_fixes(result, scopes, project, opts)
@@ -155,10 +158,11 @@ def _scopes(files: list[Path], base: Settings, opts: CheckOptions, scope_for) ->
     return [s for s in scopes.values() if s.files] or [scopes[base.config_file]]
 
 
-def project_index(files: list[Path], paths: list[str], settings: Settings):
-    """Servers that other modules create (for files that import them): the files being linted,
-    plus, for files passed one by one (as pre-commit does), the rest of their package."""
-    from mcp_lint.project.servers import scan_project
+def project_index(files: list[Path], paths: list[str], settings: Settings, cache=None):
+    """The project's modules joined (project/index.py): the files being linted, plus, for files
+    passed one by one (as pre-commit does), the rest of their package. `cache` (content digest ->
+    facts) spares re-reading the modules that did not change."""
+    from mcp_lint.project.index import build
 
     extra: set[Path] = set()
     for raw in paths:
@@ -169,7 +173,9 @@ def project_index(files: list[Path], paths: list[str], settings: Settings):
                 top = top.parent
             if (top / "__init__.py").exists() and top != Path(top.anchor):
                 extra.update(discover([str(top)], settings).files)
-    return scan_project(sorted(set(files) | extra))
+            elif not (top / "__init__.py").exists():  # a script: its sibling modules
+                extra.update(p for p in top.glob("*.py") if p.is_file())
+    return build(sorted(set(files) | extra), cache, shown=display)
 
 
 # -- linting -------------------------------------------------------------------------------------
@@ -187,7 +193,7 @@ def _lint(scopes: list[Scope], project, opts: CheckOptions, cwd: Path) -> RunRes
         settings, registry = scope.settings, scope.registry
         cache = None
         if not opts.no_cache:
-            key = fingerprint(scope.rules, settings, [p.path for p in registry.packs], project)
+            key = fingerprint(scope.rules, settings, [p.path for p in registry.packs])
             cache = FindingsCache(cache_dir(settings.root, settings.cache_dir, opts.cache_dir), key)
         job = LintJob(scope.rules, settings, registry.all_codes(), project=project, jobs=opts.jobs)
         if bar is None:
@@ -200,6 +206,14 @@ def _lint(scopes: list[Scope], project, opts: CheckOptions, cwd: Path) -> RunRes
     for message in out.warnings:
         warning(message, opts.quiet)
     return out
+
+
+def _facts_store(scope: Scope, opts: CheckOptions):
+    """Where the project scan keeps each module's facts, by content (None with --no-cache)."""
+    if opts.no_cache:
+        return None
+    from mcp_lint.run.cache import FactsCache, cache_dir
+    return FactsCache(cache_dir(scope.settings.root, scope.settings.cache_dir, opts.cache_dir))
 
 
 def _progress(opts: CheckOptions):

@@ -8,9 +8,10 @@ filters run on cached and fresh results alike, so changing them never needs a re
 
 The fingerprint covers the mcp-lint version and its installed source (size and mtime of every
 module, so an upgrade or an edited checkout invalidates), the Python version, the enabled rules,
-the severity overrides, the content of every loaded rule pack, and the project model: a file's
-findings depend on servers defined in *other* files (see project.py), so any change to that model
-invalidates every entry.
+the settings that change results, and the content of every loaded rule pack. A file's findings
+also depend on what *other* modules say about it (servers they create, its functions they register
+as tools: project/index.py): each file's entry is keyed by its content and by the digest of that
+context, so a change elsewhere re-lints exactly the files whose context it changes.
 
 The document is read once and written once, by the parent process, atomically (a temporary file
 then `os.replace`). A missing, unreadable, corrupt or foreign cache is treated as empty; a cache
@@ -38,7 +39,7 @@ from mcp_lint.model.findings import FileResult
 
 DIRNAME = ".mcp_lint_cache"
 ENV_DIR = "MCP_LINT_CACHE_DIR"
-FORMAT = 2
+FORMAT = 3
 # One file per fingerprint, so that runs with different inputs (the whole tree, then a few files
 # passed one by one as pre-commit does, which see a smaller project model) do not evict each other.
 # The least recently written beyond this many are removed.
@@ -77,20 +78,18 @@ _NOT_IN_KEY = frozenset({"root", "config_file", "exclude", "extend_exclude", "re
                          "cache_dir", "per_file_ignores"})
 
 
-def fingerprint(rules: Iterable[Any], settings: Any, pack_paths: Iterable[str], project: Any) -> str:
-    """Everything except the file itself that decides a file's findings."""
+def fingerprint(rules: Iterable[Any], settings: Any, pack_paths: Iterable[str]) -> str:
+    """Everything except the file itself and its project context that decides a file's findings."""
     packs = []
     for path in sorted(set(pack_paths)):
         try:
             packs.append((path, file_digest(Path(path).read_bytes())))
         except OSError:
             packs.append((path, None))
-    servers = sorted(getattr(project, "servers", {}).items()) if project is not None else []
-    classes = sorted(getattr(project, "server_classes", {}).items()) if project is not None else []
     data = {
         "format": FORMAT, "version": __version__, "python": list(sys.version_info[:2]),
         "source": _source_stamp(), "rules": sorted(r.id for r in rules),
-        "settings": _settings_key(settings), "packs": packs, "project": [servers, classes],
+        "settings": _settings_key(settings), "packs": packs,
     }
     return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
 
@@ -115,7 +114,10 @@ class FindingsCache:
     def __init__(self, directory: Path, key: str) -> None:
         self.directory = directory
         self.key = key
-        self.entries: dict[str, list] = {}  # shown path -> [content digest, encoded FileResult]
+        # shown path -> [[digest, encoded findings, encoded facts], ...]: the latest first, and one
+        # earlier variant (the same file seen from a whole-tree run and from a pre-commit run may
+        # have different project contexts, so different digests: neither evicts the other).
+        self.entries: dict[str, list] = {}
         # The project stage's results (findings in manifests) under a digest of its inputs.
         self.project: dict[str, list] = {}
         self.dirty = False
@@ -133,16 +135,24 @@ class FindingsCache:
             if isinstance(doc.get("project"), dict):
                 self.project = doc["project"]
 
+    VARIANTS = 2
+
     def lookup(self, shown: str, digest: str | None) -> FileResult | None:
-        entry = self.entries.get(shown)
-        if digest is None or not isinstance(entry, list) or len(entry) != 3 or entry[0] != digest:
+        variants = self.entries.get(shown)
+        if digest is None or not isinstance(variants, list):
             return None
-        try:
-            return decode_result(shown, entry[1], entry[2])
-        except (KeyError, TypeError, ValueError, IndexError, AttributeError):
-            self.entries.pop(shown, None)  # a damaged entry is linted again and rewritten
-            self.dirty = True
+        for entry in variants:
+            if not isinstance(entry, list) or len(entry) != 3 or entry[0] != digest:
+                continue
+            try:
+                return decode_result(shown, entry[1], entry[2])
+            except (KeyError, TypeError, ValueError, IndexError, AttributeError):
+                break
+        else:
             return None
+        self.entries.pop(shown, None)  # a damaged entry is linted again and rewritten
+        self.dirty = True
+        return None
 
     def store(self, digest: str | None, result: FileResult) -> None:
         """Remember an unfiltered result. Results with errors (an unreadable file, a rule that
@@ -157,7 +167,8 @@ class FindingsCache:
             if self.entries.pop(result.path, None) is not None:
                 self.dirty = True
             return
-        self.entries[result.path] = entry
+        earlier = [e for e in self.entries.get(result.path) or () if isinstance(e, list) and e[:1] != [digest]]
+        self.entries[result.path] = [entry, *earlier][: self.VARIANTS]
         self.dirty = True
 
     # -- the project stage ------------------------------------------------------------------------
@@ -231,3 +242,68 @@ class FindingsCache:
                 old.unlink()
         except OSError:
             pass
+
+
+class FactsCache:
+    """Each module's project facts (project/scan.py) by the digest of its content: the project scan
+    reads a module again only when it changed. Plain JSON in the cache directory, version-keyed;
+    written once, atomically; a damaged or foreign file is ignored."""
+
+    KEEP = 50_000  # entries kept from earlier runs besides this run's
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self.path = directory / f"facts-v{FORMAT}.json"
+        self.facts: dict[str, Any] = {}
+        self._loaded: dict[str, Any] = {}
+        try:
+            with open(self.path, encoding="utf-8") as fh:
+                doc = json.load(fh)
+            if isinstance(doc, dict) and doc.get("version") == __version__ and isinstance(doc.get("facts"), dict):
+                self._loaded = doc["facts"]
+        except (OSError, ValueError, RecursionError):
+            pass
+        self.facts = _Tracking(self._loaded)
+
+    def save(self) -> None:
+        used = self.facts.used
+        if not self.facts.added and len(used) == len(self._loaded):
+            return
+        keep = {k: v for k, v in self._loaded.items() if k not in used}
+        keep = dict(list(keep.items())[-self.KEEP:])
+        keep.update(used)
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=".facts-", suffix=".tmp", dir=self.directory)
+            try:
+                with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                    json.dump({"version": __version__, "facts": keep}, fh, separators=(",", ":"))
+                os.replace(tmp, self.path)
+            except BaseException:
+                try:
+                    os.unlink(tmp)
+                except OSError:
+                    pass
+                raise
+        except OSError:
+            return  # a cache that cannot be written only costs the next run time
+
+
+class _Tracking(dict):
+    """A dict that remembers which keys this run read or wrote."""
+
+    def __init__(self, loaded: dict) -> None:
+        super().__init__(loaded)
+        self.used: dict[str, Any] = {}
+        self.added = False
+
+    def __contains__(self, key: object) -> bool:
+        found = super().__contains__(key)
+        if found and isinstance(key, str):
+            self.used[key] = super().__getitem__(key)
+        return found
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        super().__setitem__(key, value)
+        self.used[key] = value
+        self.added = True

@@ -56,7 +56,7 @@ def run(paths: Sequence[Path], job: LintJob, cwd: Path, cache: FindingsCache | N
         progress: Progress | None = None) -> RunResult:
     """Stages 1-5 over `paths` (already discovered)."""
     warnings: list[str] = []
-    planned = plan(paths, cwd, cache)
+    planned = plan(paths, cwd, cache, job.project)
     fresh = lint_misses(planned, job, progress, warnings.append)
     results = merge(planned, fresh)
     manifests = project_stage(results, job, cwd, cache)
@@ -80,7 +80,7 @@ def run_source(data: bytes, path: Path, shown: str, job: LintJob) -> RunResult:
     return apply_filters([SourceFile(path, shown)], [(SourceFile(path, shown), result)], [], job)
 
 
-def plan(paths: Sequence[Path], cwd: Path, cache: FindingsCache | None) -> Plan:
+def plan(paths: Sequence[Path], cwd: Path, cache: FindingsCache | None, project=None) -> Plan:
     files = [SourceFile(p, display(p, cwd)) for p in paths]
     out = Plan(files)
     for item in files:
@@ -88,6 +88,8 @@ def plan(paths: Sequence[Path], cwd: Path, cache: FindingsCache | None) -> Plan:
             out.misses.append(item)
             continue
         digest = digest_of(item.path)
+        if digest is not None and project is not None:  # what other modules say about this one
+            digest = f"{digest}-{project.context_digest(item.path)}"
         hit = cache.lookup(item.shown, digest)
         if hit is None:
             out.digests[item.shown] = digest

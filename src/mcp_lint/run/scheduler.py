@@ -34,7 +34,7 @@ class LintJob:
     rules: Sequence[Rule]
     settings: Settings
     known_codes: frozenset[str]
-    project: Any = None  # servers other modules create (project.servers.ProjectIndex)
+    project: Any = None  # what other modules say about each file (project.index.ProjectIndex)
     jobs: int = 0  # worker processes (0: one per CPU)
 
 
