@@ -9,7 +9,7 @@ import libcst as cst
 from mcp_lint.analysis import sdk
 from mcp_lint.analysis.cst_utils import assign_targets, code, dotted, is_literal, keyword, leading_text, statements, string_value, target_names
 from mcp_lint.analysis.fields import child_nodes
-from mcp_lint.analysis.mcp_model import HandlerInfo
+from mcp_lint.analysis.mcp_model import Form, HandlerInfo
 from mcp_lint.analysis.state import ASSIGN, AUG, OPAQUE, PARAM
 from mcp_lint.check.context import FileContext
 from mcp_lint.model.schema import Key, List, Map, Str
@@ -18,7 +18,7 @@ from mcp_lint.check.primitives.base import Primitive
 
 def _suggestion(handler: HandlerInfo) -> str:
     """The coded error each SDK flavour offers its tools."""
-    if handler.flavour == sdk.LOWLEVEL2 or handler.form == "T10":
+    if handler.flavour == sdk.LOWLEVEL2 or handler.form == Form.LOWLEVEL_HANDLER:
         return "`MCPError(INVALID_PARAMS, ...)` or return `CallToolResult(is_error=True)`"
     if handler.dispatcher or handler.flavour == sdk.LOWLEVEL1:
         return "`McpError(ErrorData(code=INVALID_PARAMS, ...))` or return `CallToolResult(isError=True)`"
