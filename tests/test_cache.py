@@ -223,11 +223,14 @@ def test_fix_rewrites_files_and_the_next_run_sees_the_new_text(tmp_path):
 
 
 def test_a_cache_write_refused_by_the_system_does_not_fail_the_run(tmp_path, monkeypatch):
-    """What a read-only directory does for a user who is not root."""
-    def refuse(*args, **kwargs):
-        raise PermissionError(13, "Permission denied")
+    """The temporary file cannot be created (its name is taken by a directory): no cache, no error."""
+    import os
 
-    monkeypatch.setattr(cache_module.tempfile, "mkstemp", refuse)
+    from mcp_lint.run import cache_dir
+
+    monkeypatch.setattr(cache_dir.secrets, "token_hex", lambda n: "0" * 16)
+    (tmp_path / CACHE).mkdir()
+    (tmp_path / CACHE / f".mcp-lint-{os.getpid()}-{'0' * 16}.tmp").mkdir()
     write(tmp_path, "server.py", SERVER)
     result = _lint(tmp_path)
     assert result.exit_code == 1

@@ -85,15 +85,16 @@ def check(opts: CheckOptions) -> int:
         warning(f"{path}: {problem}", opts.quiet)
     facts = _facts_store(scopes[0], opts)
     project = project_index(found.files, opts.paths, base, facts.facts if facts is not None else None)
+    notices = facts.warnings if facts is not None else []
     if facts is not None:
         facts.save()
-    result = _lint(scopes, project, opts, cwd)
+    result = _lint(scopes, project, opts, cwd, notices)
     if opts.fix or opts.diff:
         code, changed = _apply_fixes(result, scopes, project, opts)
         if code is not None:
             return code
         if changed:  # the report after fixing is a check of the fixed tree, by the same pipeline
-            result = _lint(scopes, project, opts, cwd)
+            result = _lint(scopes, project, opts, cwd, [])
     result.errors = sorted(problems + result.errors, key=lambda e: (e.path, e.line or 0, e.message))
     if opts.write_baseline is not None:
         return _write_baseline(result, base, cwd, opts)
@@ -180,7 +181,7 @@ def project_index(files: list[Path], paths: list[str], settings: Settings, cache
 
 # -- linting -------------------------------------------------------------------------------------
 
-def _lint(scopes: list[Scope], project, opts: CheckOptions, cwd: Path) -> RunResult:
+def _lint(scopes: list[Scope], project, opts: CheckOptions, cwd: Path, notices: list[str]) -> RunResult:
     """The pipeline once per configuration, behind the findings cache, with a progress bar where
     one is wanted."""
     from mcp_lint.run import pipeline
@@ -194,7 +195,8 @@ def _lint(scopes: list[Scope], project, opts: CheckOptions, cwd: Path) -> RunRes
         cache = None
         if not opts.no_cache:
             key = fingerprint(scope.rules, settings, [p.path for p in registry.packs])
-            cache = FindingsCache(cache_dir(settings.root, settings.cache_dir, opts.cache_dir), key)
+            cache = FindingsCache(cache_dir(settings.root, settings.cache_dir, opts.cache_dir), key,
+                                  registry.all_codes())
         job = LintJob(scope.rules, settings, registry.all_codes(), project=project, jobs=opts.jobs)
         if bar is None:
             result = pipeline.run(scope.files, job, cwd, cache)
@@ -203,7 +205,7 @@ def _lint(scopes: list[Scope], project, opts: CheckOptions, cwd: Path) -> RunRes
                 result = pipeline.run(scope.files, job, cwd, cache, pipeline.Progress(bar.start, bar.advance))
         out.extend(result)
     out.sort()
-    for message in out.warnings:
+    for message in dict.fromkeys([*notices, *out.warnings]):  # each said once
         warning(message, opts.quiet)
     return out
 

@@ -13,10 +13,12 @@ also depend on what *other* modules say about it (servers they create, its funct
 as tools: project/index.py): each file's entry is keyed by its content and by the digest of that
 context, so a change elsewhere re-lints exactly the files whose context it changes.
 
-The document is read once and written once, by the parent process, atomically (a temporary file
-then `os.replace`). A missing, unreadable, corrupt or foreign cache is treated as empty; a cache
-that cannot be written (read-only directory, full disk) is skipped silently. Cached data is plain
-JSON, never pickle: a cache directory checked into a repository cannot run code.
+The document is read once and written once, by the parent process, atomically. The directory is
+input from whoever wrote the repository (run/cache_dir.py): no link in it is followed, only regular
+files are read, every entry is validated against the file it describes (spans inside it, rule ids
+known) before it is used, and only files mcp-lint names are ever removed. A missing, unreadable,
+corrupt or foreign cache is treated as empty; one that cannot be written (read-only directory,
+full disk) is skipped. Cached data is plain JSON, never pickle: a cache cannot run code.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ import json
 import os
 import stat
 import sys
-import tempfile
+import re
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -35,6 +37,7 @@ from typing import Any
 from mcp_lint import __version__
 from mcp_lint.model.codec import decode_result, encode_finding, encode_result, to_json
 from mcp_lint.packs.cache import _source_stamp, file_digest
+from mcp_lint.run.cache_dir import CacheDirectory
 from mcp_lint.model.findings import FileResult
 
 DIRNAME = ".mcp_lint_cache"
@@ -44,9 +47,8 @@ FORMAT = 3
 # passed one by one as pre-commit does, which see a smaller project model) do not evict each other.
 # The least recently written beyond this many are removed.
 KEEP = 8
-_TAG = ("Signature: 8a477f597d28d172789f06886806bc55\n"
-        "# This file is a cache directory tag created by mcp-lint.\n"
-        "# For information about cache directory tags see https://bford.info/cachedir/\n")
+_FINDINGS_FILE = re.compile(r"findings-v\d+-[0-9a-f]{20}\.json")
+_DIGEST_CHUNK = 1 << 20
 
 
 def cache_dir(root: Path, configured: Path | None = None, option: Path | None = None) -> Path:
@@ -59,14 +61,19 @@ def cache_dir(root: Path, configured: Path | None = None, option: Path | None = 
     return configured if configured is not None else root / DIRNAME
 
 
-def digest_of(path: Path) -> str | None:
-    """The content digest of a regular file (None for anything else: a FIFO named *.py would
-    block the read; the engine reports such paths itself)."""
+def digest_of(path: Path, limit: int | None = None) -> str | None:
+    """The content digest of a regular file, read in chunks (None for anything else: a FIFO named
+    *.py would block the read; the engine reports such paths itself; and None for a file over
+    `limit` bytes, which the engine refuses without reading)."""
     try:
-        if not stat.S_ISREG(os.stat(path).st_mode):
+        st = os.stat(path)
+        if not stat.S_ISREG(st.st_mode) or (limit is not None and st.st_size > limit):
             return None
+        h = hashlib.blake2b(digest_size=16)
         with open(path, "rb") as fh:
-            return file_digest(fh.read())
+            while chunk := fh.read(_DIGEST_CHUNK):
+                h.update(chunk)
+        return h.hexdigest()
     except OSError:
         return None
 
@@ -111,8 +118,10 @@ class FindingsCache:
     """A passive store: per shown path, the content digest and the unfiltered result; and the
     project stage's results under a digest of its inputs. Read once, written once (`save`)."""
 
-    def __init__(self, directory: Path, key: str) -> None:
+    def __init__(self, directory: Path, key: str, known_codes: Iterable[str] = ()) -> None:
         self.directory = directory
+        self.store_dir = CacheDirectory(directory)
+        self.known_codes = frozenset(known_codes)
         self.key = key
         # shown path -> [[digest, encoded findings, encoded facts], ...]: the latest first, and one
         # earlier variant (the same file seen from a whole-tree run and from a pre-commit run may
@@ -124,12 +133,12 @@ class FindingsCache:
         self.path = directory / f"findings-v{FORMAT}-{key[:20]}.json"
         self._load()
 
+    @property
+    def warnings(self) -> list[str]:
+        return self.store_dir.warnings
+
     def _load(self) -> None:
-        try:
-            with open(self.path, encoding="utf-8") as fh:
-                doc = json.load(fh)
-        except (OSError, ValueError):
-            return
+        doc = self.store_dir.read_json(self.path.name)
         if isinstance(doc, dict) and doc.get("key") == self.key and isinstance(doc.get("files"), dict):
             self.entries = doc["files"]
             if isinstance(doc.get("project"), dict):
@@ -137,7 +146,9 @@ class FindingsCache:
 
     VARIANTS = 2
 
-    def lookup(self, shown: str, digest: str | None) -> FileResult | None:
+    def lookup(self, shown: str, digest: str | None, size: int | None = None) -> FileResult | None:
+        """The cached result for `shown` with this digest; `size` (the file's bytes) bounds the spans
+        an entry may hold. An entry that does not describe the file is dropped."""
         variants = self.entries.get(shown)
         if digest is None or not isinstance(variants, list):
             return None
@@ -145,14 +156,30 @@ class FindingsCache:
             if not isinstance(entry, list) or len(entry) != 3 or entry[0] != digest:
                 continue
             try:
-                return decode_result(shown, entry[1], entry[2])
-            except (KeyError, TypeError, ValueError, IndexError, AttributeError):
+                result = decode_result(shown, entry[1], entry[2])
+            except (KeyError, TypeError, ValueError, IndexError, AttributeError, RecursionError):
                 break
+            if self._plausible(result, size):
+                return result
+            break
         else:
             return None
         self.entries.pop(shown, None)  # a damaged entry is linted again and rewritten
         self.dirty = True
         return None
+
+    def _plausible(self, result: FileResult, size: int | None) -> bool:
+        """Does a decoded entry describe a file of `size` bytes, with rules that exist?"""
+        limit = size if size is not None else 1 << 40
+        for f in result.findings:
+            spans = [f.span, *(t.span for t in f.trace), *(e.span for e in (f.fix.edits if f.fix else ()))]
+            if self.known_codes and f.rule_id not in self.known_codes:
+                return False
+            for span in spans:
+                if not (1 <= span.start_line <= span.end_line <= limit + 1 and span.start_col >= 1 and
+                        span.end_col >= 1 and 0 <= span.start_offset <= span.end_offset <= limit):
+                    return False
+        return True
 
     def store(self, digest: str | None, result: FileResult) -> None:
         """Remember an unfiltered result. Results with errors (an unreadable file, a rule that
@@ -196,8 +223,9 @@ class FindingsCache:
         if not isinstance(entry, list):
             return None
         try:
-            return [(Path(path), decode_result(shown, findings, to_json({}))) for path, shown, findings in entry]
-        except (KeyError, TypeError, ValueError, IndexError, AttributeError):
+            out = [(Path(path), decode_result(shown, findings, to_json({}))) for path, shown, findings in entry]
+            return out if all(self._plausible(result, None) for _, result in out) else None
+        except (KeyError, TypeError, ValueError, IndexError, AttributeError, RecursionError):
             self.project.pop(key, None)
             self.dirty = True
             return None
@@ -212,36 +240,10 @@ class FindingsCache:
     def save(self) -> None:
         if not self.dirty:
             return
-        try:
-            self.directory.mkdir(parents=True, exist_ok=True)
-            for name, text in (("CACHEDIR.TAG", _TAG), (".gitignore", "# Created by mcp-lint.\n*\n")):
-                marker = self.directory / name
-                if not marker.exists():
-                    marker.write_text(text, encoding="utf-8")
-            fd, tmp = tempfile.mkstemp(prefix=".findings-", suffix=".tmp", dir=self.directory)
-            try:
-                with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                    json.dump({"key": self.key, "files": self.entries, "project": self.project}, fh,
-                              separators=(",", ":"))
-                os.replace(tmp, self.path)
-            except BaseException:
-                try:
-                    os.unlink(tmp)
-                except OSError:
-                    pass
-                raise
-        except OSError:
-            return  # a cache that cannot be written only costs the next run time
-        self.dirty = False
-        self._prune()
-
-    def _prune(self) -> None:
-        try:
-            others = sorted(self.directory.glob("findings-*.json"), key=lambda p: p.stat().st_mtime, reverse=True)
-            for old in others[KEEP:]:
-                old.unlink()
-        except OSError:
-            pass
+        doc = {"key": self.key, "files": self.entries, "project": self.project}
+        if self.store_dir.write_json(self.path.name, doc):
+            self.dirty = False
+            self.store_dir.prune(_FINDINGS_FILE, KEEP)
 
 
 class FactsCache:
@@ -252,18 +254,17 @@ class FactsCache:
     KEEP = 50_000  # entries kept from earlier runs besides this run's
 
     def __init__(self, directory: Path) -> None:
-        self.directory = directory
-        self.path = directory / f"facts-v{FORMAT}.json"
-        self.facts: dict[str, Any] = {}
+        self.store_dir = CacheDirectory(directory)
+        self.name = f"facts-v{FORMAT}.json"
+        doc = self.store_dir.read_json(self.name)
         self._loaded: dict[str, Any] = {}
-        try:
-            with open(self.path, encoding="utf-8") as fh:
-                doc = json.load(fh)
-            if isinstance(doc, dict) and doc.get("version") == __version__ and isinstance(doc.get("facts"), dict):
-                self._loaded = doc["facts"]
-        except (OSError, ValueError, RecursionError):
-            pass
+        if isinstance(doc, dict) and doc.get("version") == __version__ and isinstance(doc.get("facts"), dict):
+            self._loaded = doc["facts"]
         self.facts = _Tracking(self._loaded)
+
+    @property
+    def warnings(self) -> list[str]:
+        return self.store_dir.warnings
 
     def save(self) -> None:
         used = self.facts.used
@@ -272,21 +273,7 @@ class FactsCache:
         keep = {k: v for k, v in self._loaded.items() if k not in used}
         keep = dict(list(keep.items())[-self.KEEP:])
         keep.update(used)
-        try:
-            self.directory.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=".facts-", suffix=".tmp", dir=self.directory)
-            try:
-                with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                    json.dump({"version": __version__, "facts": keep}, fh, separators=(",", ":"))
-                os.replace(tmp, self.path)
-            except BaseException:
-                try:
-                    os.unlink(tmp)
-                except OSError:
-                    pass
-                raise
-        except OSError:
-            return  # a cache that cannot be written only costs the next run time
+        self.store_dir.write_json(self.name, {"version": __version__, "facts": keep})
 
 
 class _Tracking(dict):

@@ -16,6 +16,7 @@ data, so a stage that joins per-file facts across the whole project can sit betw
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -56,7 +57,7 @@ def run(paths: Sequence[Path], job: LintJob, cwd: Path, cache: FindingsCache | N
         progress: Progress | None = None) -> RunResult:
     """Stages 1-5 over `paths` (already discovered)."""
     warnings: list[str] = []
-    planned = plan(paths, cwd, cache, job.project)
+    planned = plan(paths, cwd, cache, job.project, job.settings.max_file_size)
     fresh = lint_misses(planned, job, progress, warnings.append)
     results = merge(planned, fresh)
     manifests = project_stage(results, job, cwd, cache)
@@ -64,6 +65,7 @@ def run(paths: Sequence[Path], job: LintJob, cwd: Path, cache: FindingsCache | N
         for item in planned.misses:
             cache.store(planned.digests.get(item.shown), fresh[item.shown])
         cache.save()
+        warnings.extend(cache.warnings)
     out = apply_filters(planned.files, results, manifests, job)
     out.warnings.extend(warnings)
     return out
@@ -80,17 +82,22 @@ def run_source(data: bytes, path: Path, shown: str, job: LintJob) -> RunResult:
     return apply_filters([SourceFile(path, shown)], [(SourceFile(path, shown), result)], [], job)
 
 
-def plan(paths: Sequence[Path], cwd: Path, cache: FindingsCache | None, project=None) -> Plan:
+def plan(paths: Sequence[Path], cwd: Path, cache: FindingsCache | None, project=None,
+         max_file_size: int | None = None) -> Plan:
     files = [SourceFile(p, display(p, cwd)) for p in paths]
     out = Plan(files)
     for item in files:
         if cache is None:
             out.misses.append(item)
             continue
-        digest = digest_of(item.path)
+        digest = digest_of(item.path, max_file_size)  # a file over the limit is not read: linted (MCP001)
         if digest is not None and project is not None:  # what other modules say about this one
             digest = f"{digest}-{project.context_digest(item.path)}"
-        hit = cache.lookup(item.shown, digest)
+        try:
+            size = os.stat(item.path).st_size
+        except OSError:
+            size = None
+        hit = cache.lookup(item.shown, digest, size)
         if hit is None:
             out.digests[item.shown] = digest
             out.misses.append(item)
