@@ -72,6 +72,8 @@ def load_baseline(path: Path) -> Counter[Key]:
         doc = json.loads(text)
     except json.JSONDecodeError as exc:
         raise BaselineError(str(path), exc.lineno, f"not valid JSON: {exc.msg}") from None
+    except RecursionError:  # json nests by recursion; no baseline nests more than three levels
+        raise BaselineError(str(path), None, "not a baseline file (JSON nested too deeply)") from None
     if not isinstance(doc, dict) or doc.get("format") != FORMAT:
         raise BaselineError(str(path), None, f"not an mcp-lint baseline (expected \"format\": \"{FORMAT}\")")
     if doc.get("version") != VERSION:
