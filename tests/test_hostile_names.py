@@ -29,7 +29,8 @@ FORMATS = ("full", "concise", "json", "sarif", "github")
 def _lint(*args: str, cwd: Path) -> subprocess.CompletedProcess:
     """`python -m mcp_lint ARGS` with bytes out, like a terminal or a CI log receives them."""
     env = {**os.environ, "PYTHONIOENCODING": "utf-8"}
-    return subprocess.run([sys.executable, "-m", "mcp_lint", "--no-cache", *args], cwd=cwd, capture_output=True,
+    args = args if args[0] == "inspect" else ("--no-cache", *args)
+    return subprocess.run([sys.executable, "-m", "mcp_lint", *args], cwd=cwd, capture_output=True,
                           timeout=120, env=env)
 
 
@@ -135,3 +136,11 @@ def test_errors_naming_a_hostile_path_are_escaped(tmp_path):
     missing = run_cli("gone\n::error::x.py", cwd=tmp_path)
     assert missing.exit_code == 2
     assert "gone\\n::error::x.py: no such file or directory" in missing.stderr
+
+
+def test_inspect_shows_a_hostile_path_escaped(tmp_path):
+    path = tmp_path / "ins\x1b]0;t\x07pect.py"
+    path.write_text(SERVER, encoding="utf-8")
+    result = _lint("inspect", str(path), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert _raw_controls(result.stdout) == [] and b"ins\\x1b]0;t\\x07pect.py" in result.stdout
