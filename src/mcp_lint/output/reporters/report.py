@@ -8,6 +8,7 @@ from pathlib import Path
 
 from mcp_lint.model.findings import FileError, Finding, Severity, located_fingerprint
 from mcp_lint.model.rules import Rule
+from mcp_lint.model.text import display_bytes
 
 
 @dataclass
@@ -37,7 +38,8 @@ class Report:
 
     def fingerprint(self, finding: Finding) -> str:
         rel = self.project_path(finding.path)
-        return located_fingerprint(finding.fingerprint, rel if rel is not None else Path(finding.path).as_posix())
+        shown = rel if rel is not None else Path(finding.path).as_posix()
+        return located_fingerprint(finding.fingerprint, display_bytes(shown))  # a non-UTF-8 name hashes too
 
 
 def project_path(root: Path, cwd: Path, path: str) -> str | None:
