@@ -303,8 +303,8 @@ def test_the_example_runner_checks_names_again_before_writing(tmp_path):
     ("(a+)+b", ["nested quantifier"]),
     ("(\\\\w+\\\\s?)*$", ["nested quantifier"]),
     ("(x)\\\\1", ["backreference"]),
-    ("\\\\w*\\\\w*\\\\w*!", ["unbounded quantifiers"]),
-    ("a?" * 20 + "b", ["choices"]),
+    ("\\\\w*\\\\w*\\\\w*!", ["backtrack too much"]),
+    ("a?" * 20 + "b", ["backtrack too much"]),
     ("x" * 1001, ["longer than"]),
 ], ids=["unbalanced", "bad-class", "alternation", "nested", "nested-words", "backreference", "polynomial",
         "optional-bomb", "too-long"])
@@ -360,9 +360,12 @@ rules:
 
 
 def test_a_pack_pattern_reads_only_the_first_characters_of_a_subject(tmp_path):
-    """The documented cap: a pattern is matched on the first SUBJECT_CAP characters."""
-    from mcp_lint.model.regex import SUBJECT_CAP
+    """The documented cap: a pattern is matched on the first N characters of its subject, N
+    4,096 for a pattern that cannot backtrack much, less for one that can."""
+    from mcp_lint.model.regex import SUBJECT_CAP, check_regex
 
+    assert check_regex("OURKEY_[A-Za-z0-9]{24}").cap == SUBJECT_CAP == 4096
+    assert 64 <= check_regex("\\w*\\w*!").cap < check_regex("\\w*!").cap <= SUBJECT_CAP
     key = "OURKEY_abcdefghijklmnopqrstuvwx"
     write(tmp_path, "formats.yaml", SECRET_PACK)
     write(tmp_path, "early.py", f'X = "{key}{" " * SUBJECT_CAP}"\n')

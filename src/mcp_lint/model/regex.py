@@ -7,11 +7,11 @@ in the subject (`\\w*\\w*\\w*!`). Nothing can interrupt a match from another thr
 defence is to refuse such patterns before any match and to bound what each match reads:
 
 - refused: a quantifier inside a repeated group (`(a+)+`, `(\\w+\\s?)*`: a nested quantifier), an
-  alternation inside a repeated group (`(a|aa)+`, `(foo|bar)*`), a backreference (`(a)\\1`),
-  more than two unbounded quantifiers (`*`, `+`, `{n,}`) one after another on some path through
-  the pattern, or bounded quantifiers whose choices multiply past `MAX_CHOICES`;
-- a subject is matched on its first `SUBJECT_CAP` characters (`SUBJECT_CAP_QUADRATIC` for a
-  pattern with two unbounded quantifiers in a row), which bounds the cost of every match.
+  alternation inside a repeated group (`(a|aa)+`, `(foo|bar)*`), a backreference (`(a)\\1`);
+- the worst case of a search is estimated as a polynomial in the subject's length (`_cost`:
+  quantifiers one after another multiply, alternatives add); a match reads at most the first
+  `cap` characters of its subject, the largest length (up to `SUBJECT_CAP`) whose worst case fits
+  `MATCH_BUDGET` steps, and a pattern whose cap would be under `MIN_SUBJECT_CAP` is refused.
 
 The structure comes from Python's own regex parser (`re._parser`, private): `_parse` is the
 one function that touches it, turns it into `Node`s, and raises `RegexShapeError` on anything
@@ -24,11 +24,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-SUBJECT_CAP = 4096
-SUBJECT_CAP_QUADRATIC = 256
+SUBJECT_CAP = 4096  # characters of a subject a match reads, at most
+MIN_SUBJECT_CAP = 64  # a pattern that cannot match this many within the budget is refused
+MATCH_BUDGET = 100_000_000  # worst-case steps of one search (some tenths of a second)
 MAX_PATTERN_LENGTH = 1000
-MAX_CHOICES = 100_000  # product of the choices bounded quantifiers (`?`, `{1,20}`) give along a path
-MAX_UNBOUNDED_IN_A_ROW = 2
 UNBOUNDED = None
 
 
@@ -93,12 +92,6 @@ def _parse(pattern: str, flags: int = 0) -> Node:
     return seq(parsed)
 
 
-@dataclass(frozen=True)
-class _Cost:
-    unbounded: int  # most unbounded quantifiers on one path, one after another
-    choices: int  # most choices bounded quantifiers multiply to on one path
-
-
 def _widths(node: Node) -> tuple[int, float]:
     """Shortest and longest text `node` matches (inf: unbounded)."""
     if node.kind == "atom":
@@ -130,6 +123,7 @@ def _has_quantifier(node: Node) -> bool:
 
 
 def _problem_in(node: Node) -> str | None:
+    """What makes a pattern backtrack exponentially, if it has it."""
     if node.kind == "backref":
         return "a backreference (matching one is exponential in the worst case)"
     if node.kind == "repeat" and (node.max is None or node.max > 1):
@@ -147,28 +141,82 @@ def _problem_in(node: Node) -> str | None:
     return None
 
 
-def _cost(node: Node) -> _Cost:
+# The cost of one match, as a polynomial in the subject's length L (coefficients by degree): an
+# unbounded quantifier may take any of L lengths, a bounded one any of its counts, an
+# alternation any of its branches; a sequence multiplies, an alternation adds, and a search tries
+# every start position (one more factor L). Coefficients are capped: beyond the budget they no
+# longer matter.
+Poly = tuple
+
+
+def _capped(value: int) -> int:
+    return min(value, MATCH_BUDGET + 1)
+
+
+def _mul(a: Poly, b: Poly) -> Poly:
+    out = [0] * (len(a) + len(b) - 1)
+    for i, x in enumerate(a):
+        for j, y in enumerate(b):
+            out[i + j] = _capped(out[i + j] + x * y)
+    return tuple(out)
+
+
+def _add(a: Poly, b: Poly) -> Poly:
+    out = [0] * max(len(a), len(b))
+    for i, x in enumerate(a):
+        out[i] += x
+    for i, y in enumerate(b):
+        out[i] = _capped(out[i] + y)
+    return tuple(out)
+
+
+def _cost(node: Node) -> Poly:
     if node.kind in ("atom", "backref"):
-        return _Cost(0, 1)
+        return (1,)
     if node.kind == "group":
         return _cost(node.children[0])
     if node.kind == "seq":
-        unbounded, choices = 0, 1
+        out: Poly = (1,)
         for child in node.children:
-            c = _cost(child)
-            unbounded += c.unbounded
-            choices = min(choices * c.choices, MAX_CHOICES + 1)
-        return _Cost(unbounded, choices)
+            out = _mul(out, _cost(child))
+            if len(out) > 8:  # far beyond any budget: stop multiplying
+                break
+        return out
     if node.kind == "branch":
-        costs = [_cost(c) for c in node.children] or [_Cost(0, 1)]
-        return _Cost(max(c.unbounded for c in costs), min(sum(c.choices for c in costs), MAX_CHOICES + 1))
+        out = (0,)
+        for child in node.children:
+            out = _add(out, _cost(child))
+        return out or (1,)
     inner = _cost(node.children[0])
-    if node.max is None:
-        return _Cost(inner.unbounded + 1, inner.choices)
-    if node.max == node.min:  # x{3}: three copies
-        choices = min(inner.choices ** min(node.max, 64), MAX_CHOICES + 1) if inner.choices > 1 else 1
-        return _Cost(inner.unbounded * node.max, choices)
-    return _Cost(inner.unbounded, min(inner.choices * (node.max - node.min + 1), MAX_CHOICES + 1))
+    if node.max is None or node.max > SUBJECT_CAP:  # any of L counts
+        return _mul((1, 1), inner)
+    total: Poly = (0,)
+    power: Poly = (1,)
+    for count in range(node.max + 1):  # x{2,4}: two, three or four copies
+        if count >= node.min:
+            total = _add(total, power)
+        if count < node.max:
+            power = _mul(power, inner)
+        if all(c > MATCH_BUDGET for c in total):
+            break
+    return total
+
+
+def _path(node: Node) -> int:
+    """The most items one way through the pattern walks (what each of its ways costs)."""
+    if node.kind == "seq":
+        return sum(_path(c) for c in node.children)
+    if node.kind == "branch":
+        return max((_path(c) for c in node.children), default=0)
+    if node.kind in ("group", "repeat"):
+        return 1 + _path(node.children[0])
+    return 1
+
+
+def _steps(poly: Poly, path: int, length: int) -> int:
+    """Worst-case steps of a search over `length` characters: every start position, every way
+    through the pattern, each as long as the longest."""
+    return length * path * sum(c * length ** i for i, c in enumerate(poly))
 
 
 @dataclass(frozen=True)
@@ -194,18 +242,23 @@ def check_regex(pattern: str, flags: int = 0) -> Checked:
         return Checked(f"cannot check this regular expression: {exc}")
     try:
         problem = _problem_in(tree)
-        cost = _cost(tree)
+        cost = _cost(tree) if problem is None else (1,)
+        path = _path(tree)
     except RecursionError:
         return Checked("invalid regular expression: nested too deeply")
     if problem:
         return Checked(f"regular expression refused: {problem}")
-    if cost.unbounded > MAX_UNBOUNDED_IN_A_ROW:
-        return Checked(f"regular expression refused: more than {MAX_UNBOUNDED_IN_A_ROW} unbounded quantifiers "
-                       "(*, +, {n,}) one after another (polynomial backtracking)")
-    if cost.choices > MAX_CHOICES:
-        return Checked(f"regular expression refused: its bounded quantifiers multiply to more than "
-                       f"{MAX_CHOICES:,} choices")
-    return Checked(None, SUBJECT_CAP_QUADRATIC if cost.unbounded >= 2 else SUBJECT_CAP)
+    if _steps(cost, path, MIN_SUBJECT_CAP) > MATCH_BUDGET:
+        return Checked("regular expression refused: it can backtrack too much even on a short subject (too many "
+                       "quantifiers one after another, or alternatives and counts that multiply)")
+    low, high = MIN_SUBJECT_CAP, SUBJECT_CAP
+    while low < high:  # the longest subject whose worst case fits the budget
+        mid = (low + high + 1) // 2
+        if _steps(cost, path, mid) <= MATCH_BUDGET:
+            low = mid
+        else:
+            high = mid - 1
+    return Checked(None, low)
 
 
 class BoundedPattern:

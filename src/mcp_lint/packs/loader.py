@@ -1,8 +1,13 @@
 """Rule packs: YAML files -> validated, immutable `Pack` and `Rule` models.
 
-Validation is strict. An unknown key, a missing field, a wrong type, an unknown primitive,
-a parameter the primitive does not take, or a message placeholder it does not supply is a
-`PackError` carrying `file:line`, which the CLI turns into exit code 2.
+Packs are files people copy from one another, so a pack is read as input from a stranger:
+only a regular file under `MAX_PACK_BYTES` (checked before reading), parsed by `packs/yaml.py`
+within its limits, and validated strictly. An unknown key, a missing field, a wrong type, an
+unknown primitive, a parameter the primitive does not take, a message that is not a template of
+the fields the primitive supplies, a regular expression that does not compile or can backtrack
+without bound (`model/regex.py`), or an example file name that is not a plain relative path is a
+problem with `file:line`; every problem of a pack is collected (`PackErrors`), and the CLI turns
+them into exit code 2.
 """
 
 from __future__ import annotations
