@@ -205,7 +205,7 @@ def read_pack_bytes(path: Path | str) -> bytes:
     except OSError as exc:
         raise PackError(shown, None, f"cannot read rule pack: {exc.strerror or exc}") from None
     if size > MAX_PACK_BYTES:
-        raise _too_large(shown, size)
+        raise _too_large(shown)
     return b"".join(chunks)
 
 
@@ -219,9 +219,11 @@ def _check_file(st: os.stat_result, shown: str) -> None:
         raise _too_large(shown, st.st_size)
 
 
-def _too_large(shown: str, size: int) -> PackError:
-    return PackError(shown, None, f"rule pack too large: {size:,} bytes or more, the limit is "
-                                  f"{MAX_PACK_BYTES:,} bytes ({MAX_PACK_BYTES // (1024 * 1024)} MiB)")
+def _too_large(shown: str, size: int | None = None) -> PackError:
+    """`size`: the file's size, when its metadata says it (None: it grew while being read)."""
+    what = f"{size:,} bytes" if size is not None else "more"
+    return PackError(shown, None, f"rule pack too large: {what}, the limit is {MAX_PACK_BYTES:,} bytes "
+                                  f"({MAX_PACK_BYTES // (1024 * 1024)} MiB)")
 
 
 def _decode(data: bytes, shown: str) -> str:
