@@ -21,6 +21,9 @@ def explain_rule(code: str, config: Path | None, packs: list[str]) -> int:
     rule = load_registry(settings.rule_packs).get(code)
     if rule is None:
         raise UsageError(f"unknown rule '{code}' (see `mcp-lint rules`)")
+    if settings.severity.get(rule.id, rule.severity) != rule.severity:  # as `check` reports it
+        import dataclasses
+        rule = dataclasses.replace(rule, severity=settings.severity[rule.id])
     from rich.markdown import Markdown
 
     from mcp_lint.output.docs import rule_markdown
@@ -66,11 +69,13 @@ def list_rules(output_format: str, config: Path | None, packs: list[str]) -> int
 def validate_packs(paths: list[str]) -> int:
     status = ExitCode.CLEAN
     for path in paths:
-        try:
-            pack = load_pack(path)
-            load_registry([path])  # also checks ids/names against the built-in packs
+        try:  # the pack, validated once, and its ids/names checked against the built-in packs
+            registry = load_registry([path])
+            pack = next((p for p in registry.packs if Path(p.path).resolve() == Path(path).resolve()), None) \
+                or load_pack(path)
         except PackError as exc:
-            error(exc.located())
+            for problem in getattr(exc, "problems", None) or [exc]:  # every problem of the pack
+                error(problem.located())
             status = ExitCode.ERROR
             continue
         print(f"{path}: ok ({len(pack.rules)} rule{'s' if len(pack.rules) != 1 else ''})")
