@@ -1,0 +1,275 @@
+"""The one door through which the editor integration reaches mcp-lint's pipeline.
+
+`mcp-lint server` (lsp_server.py) and `mcp-lint check --watch` (watch.py) use nothing of
+mcp-lint but what this module exports: loading the configuration of a project, linting a
+text, fixing a text, adding a noqa comment, a rule's documentation, and the `check` pipeline
+over a tree (findings cache and project rules included). Each function is a thin call into the
+piece that already does the job, so when modules move only the imports below change.
+
+Everything here is synchronous and holds no global state; a `Project` is one loaded
+configuration (settings, registry, selected rules) with the engine built for it.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TextIO
+
+from .findings import Applicability, Finding, Severity
+
+if TYPE_CHECKING:
+    from .engine import Engine
+    from .registry import Registry
+    from .rulepack import Rule
+    from .settings import Settings
+
+__all__ = [
+    "Applicability", "ConfigProblem", "Finding", "Project", "Severity", "TreeResult", "add_noqa", "apply_fix",
+    "config_file_for", "fix_all", "help_uri", "is_excluded", "lint_document", "lint_tree", "load_project",
+    "render_report", "rule", "rule_doc", "stamp_files", "stamp_of", "suppression_codes",
+]
+
+
+class ConfigProblem(Exception):
+    """A configuration or rule pack that cannot be used: where (file, 1-based line) and what."""
+
+    def __init__(self, message: str, path: str | None = None, line: int | None = None) -> None:
+        self.message = message
+        self.path = path
+        self.line = line
+        where = f"{path}:{line}: " if path and line else f"{path}: " if path else ""
+        super().__init__(where + message)
+
+
+@dataclass(eq=False)
+class Project:
+    """One configuration ([tool.mcp-lint] of `config_file`, or the defaults at `root`)."""
+
+    root: Path
+    config_file: Path | None
+    settings: Settings
+    registry: Registry
+    rules: list[Rule]
+    stamp: tuple  # the configuration's and rule packs' (path, mtime, size) when loaded
+    _index: Any = field(default=None, repr=False)  # servers other modules define (None: not scanned)
+    _engine: Engine | None = field(default=None, repr=False)
+
+    @property
+    def cache_dir(self) -> Path:
+        from .cache import cache_dir
+        return cache_dir(self.settings.root, self.settings.cache_dir)
+
+    @property
+    def watched_files(self) -> list[Path]:
+        """Files whose change changes the configuration: the settings file and the rule packs."""
+        return ([self.config_file] if self.config_file else []) + list(self.settings.rule_packs)
+
+    def forget_index(self) -> None:
+        """A Python file changed on disk: servers other modules define may have changed too."""
+        self._index = None
+
+
+def config_file_for(path: Path, fallback: Path | None = None) -> Path | None:
+    """The nearest pyproject.toml with [tool.mcp-lint] above `path`, else above `fallback`:
+    what `mcp-lint check PATH` run from `fallback` reads."""
+    from .settings import find_config
+    return find_config(path) or (find_config(fallback) if fallback is not None else None)
+
+
+def _stamp(paths) -> tuple:
+    out = []
+    for p in paths:
+        try:
+            st = os.stat(p)
+            out.append((str(p), st.st_mtime_ns, st.st_size))
+        except OSError:
+            out.append((str(p), None, None))
+    return tuple(out)
+
+
+def stamp_files(paths) -> tuple:
+    """(path, mtime, size) of each file: equal stamps, unchanged files."""
+    return _stamp(paths)
+
+
+def stamp_of(project: Project) -> tuple:
+    """The current stamp of `project`'s configuration files (compare with `project.stamp`)."""
+    return _stamp(project.watched_files)
+
+
+_WHERE = re.compile(r"^(?P<path>.+?):(?P<line>\d+): (?P<message>.*)$", re.DOTALL)
+
+
+def load_project(config_file: Path | None, root: Path, **overrides: Any) -> Project:
+    """Settings, registry and selected rules as `check` loads them; `ConfigProblem` otherwise.
+    `overrides` are the command line's: select, extend_select, ignore, rule_packs, extend_exclude,
+    force_exclude."""
+    from .commands import UserError, _registry, _select
+    from .rulepack import PackError
+    from .settings import ConfigError, load_settings
+
+    try:
+        settings = load_settings(config_file, root, **overrides)
+        registry = _registry(settings)
+        rules = _select(registry, settings)
+    except (ConfigError, PackError) as exc:
+        raise ConfigProblem(exc.message, exc.path, exc.line) from None
+    except UserError as exc:
+        m = _WHERE.match(str(exc))
+        if m and config_file is not None and m.group("path") == str(config_file):
+            raise ConfigProblem(m.group("message"), m.group("path"), int(m.group("line"))) from None
+        raise ConfigProblem(str(exc), str(config_file) if config_file else None) from None
+    files = ([config_file] if config_file else []) + list(settings.rule_packs)
+    return Project(settings.root, config_file, settings, registry, rules, _stamp(files))
+
+
+# -- one document -------------------------------------------------------------------------------
+
+def _project_index(project: Project):
+    """Servers the project's other modules define, as `check` over the project root sees them."""
+    if project._index is None:
+        from .commands import _project_files
+        from .discovery import discover
+        from .project import scan_project
+
+        root = str(project.root)
+        project._index = scan_project(_project_files(discover([root], project.settings).files, [root],
+                                                     project.settings))
+        project._engine = None
+    return project._index
+
+
+def _engine(project: Project) -> Engine:
+    index = _project_index(project)
+    if project._engine is None:
+        from .engine import Engine
+
+        project._engine = Engine(project.rules, project.settings.severity, project.registry.all_codes(),
+                                 project=index, max_file_bytes=project.settings.max_file_size,
+                                 timeout=project.settings.file_timeout)
+    return project._engine
+
+
+def lint_document(project: Project, path: Path, text: str) -> list[Finding]:
+    """The findings of `text` (a buffer, saved or not) as `check` reports them for `path`:
+    suppression comments and per-file-ignores applied. A text that does not parse gives MCP001."""
+    from .runner import _PerFileIgnores
+
+    result = _engine(project).lint_text(text, str(path))
+    return _PerFileIgnores(project.settings).filter(path, result.findings)
+
+
+def apply_fix(text: str, finding: Finding) -> str:
+    """`text` with `finding`'s fix applied (identical edits once)."""
+    from .fixes import apply_edits
+    return apply_edits(text, [finding])[0]
+
+
+def fix_all(project: Project, path: Path, text: str, unsafe: bool = False) -> str:
+    """`text` with every safe (or, with `unsafe`, every) fix applied, to a fixpoint, as `--fix`
+    does; unchanged when a fix would leave code that does not parse."""
+    from .fixes import fix_text
+    return fix_text(_engine(project), text, str(path), unsafe).fixed
+
+
+def add_noqa(text: str, finding: Finding) -> str | None:
+    """`text` with a `# noqa: CODE` comment that silences `finding` (None: none can be added)."""
+    from .noqa import add_noqa as add
+    outcome = add(text, [finding])
+    return outcome.text if outcome.added else None
+
+
+def rule(project: Project, code: str) -> Rule | None:
+    return project.registry.get(code)
+
+
+def rule_doc(project: Project, code: str) -> str | None:
+    """The rule's documentation in Markdown, as `mcp-lint rule CODE` prints it."""
+    found = project.registry.get(code)
+    if found is None:
+        return None
+    from .docs import rule_markdown
+    return rule_markdown(found)
+
+
+def suppression_codes(line: str) -> list[tuple[int, int, str]]:
+    """(start, end, code) of each code in the suppression comments of one line of Python
+    (`# noqa: A, B`, `# mcp-lint: ignore[A]`, `# mcp-lint: file-ignore[A]`); 0-based columns."""
+    from .suppressions import _IGNORE, _NOQA
+
+    out = []
+    for pattern in (_NOQA, _IGNORE):
+        for m in pattern.finditer(line):
+            if m.group("codes"):
+                base = m.start("codes")
+                out += [(base + c.start(), base + c.end(), c.group(0))
+                        for c in re.finditer(r"[A-Za-z0-9_\-]+", m.group("codes"))]
+    return out
+
+
+def help_uri(code: str) -> str:
+    """The rule's documentation page: the SARIF reporter's `helpUri`."""
+    from .reporters.sarif import DOCS_URI
+    return DOCS_URI.format(id=code)
+
+
+def is_excluded(project: Project, path: Path) -> bool:
+    """True when the configuration excludes `path` (exclude, extend-exclude, .gitignore): what
+    `check --force-exclude PATH` skips. The findings cache directory is always excluded."""
+    try:
+        Path(path).resolve().relative_to(project.cache_dir.resolve())
+        return True
+    except ValueError:
+        pass
+    from .discovery import discover
+    return not discover([str(path)], replace(project.settings, force_exclude=True)).files
+
+
+# -- a tree, as `check` runs it ---------------------------------------------------------------------
+
+@dataclass
+class TreeResult:
+    files: list[Path]  # absolute paths of the Python files examined
+    findings: list[Finding]  # paths relative to `cwd`, manifests (MCP601) included
+    errors: list[str]  # problems that are not findings ("path: message")
+
+
+def lint_tree(project: Project, paths: list[str], cwd: Path, use_cache: bool = True,
+              cache_dir: Path | None = None) -> TreeResult:
+    """`mcp-lint check PATHS` from `cwd` with `project`'s configuration, in this process and
+    serially: files unchanged since the last run come from the findings cache."""
+    import gc
+
+    from .commands import CheckOptions, _project_files, _run
+    from .discovery import discover
+    from .project import scan_project
+
+    found = discover(paths, project.settings)
+    index = scan_project(_project_files(found.files, paths, project.settings))
+    opts = CheckOptions(paths=paths, jobs=1, quiet=True, no_cache=not use_cache, cache_dir=cache_dir)
+    threshold = gc.get_threshold()
+    gc.collect()  # the runner freezes what is alive for its run; let nothing dead be frozen
+    try:
+        result = _run(found.files, project.rules, project.settings, project.registry, index, opts, cwd)
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*threshold)
+    errors = [f"{p}: no such file or directory" for p in found.missing]
+    errors += [f"{p}: {problem}" for p, problem in found.errors]
+    errors += [f"{e.path}: {e.message}" for e in result.errors]
+    return TreeResult(list(found.files), list(result.findings), errors)
+
+
+def render_report(project: Project, findings: list[Finding], files: list[str], fmt: str, out: TextIO,
+                  cwd: Path) -> None:
+    """The findings as `check --output-format FMT` prints them (full or concise)."""
+    from . import __version__
+    from .reporters import Report, render
+
+    report = Report(findings=findings, files=files, rules={r.id: r for r in project.registry.rules},
+                    enabled=project.rules, version=__version__, cwd=cwd, fixable_hint=True,
+                    severity=dict(project.settings.severity))
+    render(fmt, report, out)
