@@ -134,7 +134,7 @@ app = typer.Typer(
     rich_markup_mode=None,
 )
 
-COMMANDS = ("check", "rule", "rules", "test-rules", "validate-pack", "inspect")
+COMMANDS = ("check", "rule", "rules", "test-rules", "validate-pack", "inspect", "server")
 
 
 class OutputFormat(str, Enum):
@@ -253,6 +253,25 @@ def inspect_command(
 ) -> None:
     """Show what mcp-lint sees: servers, transports, auth, handlers and how each parameter is constrained."""
     _finish(inspect_files([str(f) for f in files], json_output))
+
+
+@app.command("server")
+def server_command(
+    stdio: bool = typer.Option(True, "--stdio", help="Talk over stdin/stdout (the only transport; accepted for clients that pass it)."),
+    log_file: Optional[Path] = typer.Option(None, "--log-file", help="Write the server's log here instead of stderr."),
+    log_level: str = typer.Option("warning", "--log-level", help="debug, info, warning or error."),
+) -> None:
+    """Run the Language Server Protocol server over stdio (needs the `lsp` extra)."""
+    try:
+        from .lsp_server import serve
+    except ImportError as exc:
+        missing = (exc.name or "").partition(".")[0]
+        if missing not in ("pygls", "lsprotocol", "cattrs", "attrs"):
+            raise
+        print(f"error: `mcp-lint server` needs the lsp extra ({missing} is missing): pip install 'mcp-lint[lsp]'",
+              file=sys.stderr)
+        _finish(ExitCode.ERROR)
+    _finish(serve(str(log_file) if log_file else None, log_level))
 
 
 def normalise_args(args: list[str]) -> list[str]:
