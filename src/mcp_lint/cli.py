@@ -197,6 +197,7 @@ def check_command(
     sarif_category: Optional[str] = typer.Option(None, "--sarif-category", help="SARIF automationDetails.id: the code-scanning category (default: mcp-lint)."),
     no_cache: bool = typer.Option(False, "--no-cache", help="Neither read nor write the findings cache."),
     cache_dir: Optional[Path] = typer.Option(None, "--cache-dir", help="Where to keep the findings cache (default: .mcp_lint_cache beside the configuration)."),
+    watch: bool = typer.Option(False, "--watch", help="Lint, then lint again as files change and print what changed, until Ctrl-C (needs the `watch` extra)."),
 ) -> None:
     """Lint files and directories (the default command)."""
     opts = CheckOptions(
@@ -208,6 +209,9 @@ def check_command(
         quiet=quiet, no_cache=no_cache, cache_dir=cache_dir,
         baseline=baseline, write_baseline=write_baseline, add_noqa=add_noqa, sarif_category=sarif_category,
     )
+    if watch:
+        from .watch import watch as watch_files
+        _finish(watch_files(opts))
     _finish(check(opts))
 
 
