@@ -1,8 +1,9 @@
 """`mcp-lint server`: a Language Server Protocol server over stdio, built on pygls 2 (lsprotocol types).
 
 What an editor gets:
-- diagnostics for every open Python document on open, change (debounced) and save, computed from
-  the buffer: code = rule id, source "mcp-lint", a link to the rule's page, the tool-input flow as
+- diagnostics for every open Python document on open, change and save, computed from the buffer
+  (debounced: the first change after a pause is linted at once, a burst of changes once it has
+  been quiet for 150 ms): code = rule id, source "mcp-lint", a link to the rule's page, the tool-input flow as
   related information, the configured severity;
 - code actions: a finding's fix (safe fixes preferred; unsafe ones say so), `# noqa: CODE`, and
   "fix all safe fixes in this file", also as `source.fixAll.mcp-lint` for fix-on-save;
@@ -200,6 +201,7 @@ class MCPLintServer(LanguageServer):
                          text_document_sync_kind=lsp.TextDocumentSyncKind.Incremental)
         self.linted: dict[str, Linted] = {}
         self.timers: dict[str, asyncio.TimerHandle] = {}
+        self.changed_at: dict[str, float] = {}  # loop time of each document's last change
         self.tasks: set[asyncio.Task] = set()
         self.projects: dict[tuple, mcp.Project] = {}
         self.broken: dict[tuple, tuple[tuple, mcp.ConfigProblem]] = {}  # key -> (stamp, problem)
@@ -352,12 +354,17 @@ class MCPLintServer(LanguageServer):
         )
 
     def schedule(self, uri: str, delay: float = 0.0) -> None:
-        """Lint `uri` after `delay` seconds of quiet (a later call restarts the wait)."""
+        """Lint `uri`: at once when `delay` is 0 or the document had been quiet that long (the first
+        keystroke after a pause), else once no change has come for `delay` seconds (a burst of
+        typing is linted once, at its end)."""
+        loop = asyncio.get_running_loop()
+        now = loop.time()
         timer = self.timers.pop(uri, None)
         if timer is not None:
             timer.cancel()
-        loop = asyncio.get_running_loop()
-        if delay <= 0:
+        quiet = now - self.changed_at.get(uri, float("-inf")) >= delay
+        self.changed_at[uri] = now
+        if delay <= 0 or (quiet and timer is None):
             self._start(uri)
         else:
             self.timers[uri] = loop.call_later(delay, self._start, uri)
@@ -394,6 +401,7 @@ class MCPLintServer(LanguageServer):
         return linted
 
     def forget(self, uri: str) -> None:
+        self.changed_at.pop(uri, None)
         timer = self.timers.pop(uri, None)
         if timer is not None:
             timer.cancel()
@@ -659,6 +667,7 @@ def serve(log_file: str | None = None, log_level: str = "WARNING") -> int:
     stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
     sys.stdout = sys.stderr
     server = create_server()
+    mcp.tune_gc()
     server.start_io(stdin, stdout)
     server.executor.shutdown(wait=False, cancel_futures=True)
     return 0
