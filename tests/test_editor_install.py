@@ -7,6 +7,8 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 from conftest import SERVER, write
 
 
@@ -34,3 +36,37 @@ def test_check_imports_neither_the_language_server_nor_the_watcher(tmp_path):
     out = subprocess.run([sys.executable, "-c", probe, "check", "--no-cache", "server.py"], cwd=tmp_path,
                          capture_output=True, text=True, timeout=120)
     assert json.loads(out.stderr.strip().splitlines()[-1]) == []
+
+
+def test_the_readme_editor_configurations_start_the_server_and_name_what_it_offers():
+    """The copy-paste configurations of "In the editor" parse, and run `mcp-lint server`; the
+    command and the fix-all kind they name are the server's."""
+    import re
+
+    from conftest import ROOT
+
+    pytest.importorskip("pygls")
+    from mcp_lint.lsp_server import FIX_ALL_KIND, LINT_WORKSPACE
+
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover
+        import tomli as tomllib
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## In the editor\n", 1)[1].split("\n## ", 1)[0]
+    blocks = re.findall(r"```(\w+)\n(.*?)```", section, re.DOTALL)
+    jsons = [json.loads(code) for lang, code in blocks if lang == "json"]
+    vscode = next(doc for doc in jsons if "glspc.server.command" in doc)
+    assert [vscode["glspc.server.command"], *vscode["glspc.server.commandArguments"]] == ["mcp-lint", "server"]
+    assert FIX_ALL_KIND in vscode["editor.codeActionsOnSave"]
+    zed = next(doc for doc in jsons if "languages" in doc)
+    assert FIX_ALL_KIND in zed["languages"]["Python"]["code_actions_on_format"]
+    helix = next(tomllib.loads(code) for lang, code in blocks if lang == "toml" and "language-server" in code)
+    assert helix["language-server"]["mcp-lint"] == {"command": "mcp-lint", "args": ["server"]}
+    assert "mcp-lint" in helix["language"][0]["language-servers"]
+    lua = [code for lang, code in blocks if lang == "lua"]
+    assert len(lua) == 2 and all('{ "mcp-lint", "server" }' in code for code in lua)
+    assert LINT_WORKSPACE in section
+    rust = next(code for lang, code in blocks if lang == "rust")
+    assert 'args: vec!["server".into()]' in rust
