@@ -39,7 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from lsprotocol import types as lsp
-from pygls.exceptions import JsonRpcException
+from pygls.exceptions import JsonRpcException, JsonRpcInternalError
 from pygls.lsp.server import LanguageServer
 from pygls.protocol import LanguageServerProtocol
 from pygls.uris import from_fs_path, to_fs_path
@@ -215,11 +215,14 @@ class MCPLintServer(LanguageServer):
         self.window_show_message(lsp.ShowMessageParams(type=kind, message=message))
 
     def report_server_error(self, error: Exception, source) -> None:
-        if isinstance(error, JsonRpcException) or source is JsonRpcException:
+        if source is JsonRpcException:
             # A body that is not JSON (or not JSON-RPC), a notification whose parameters do not
             # fit: there is no id to answer (a response with a null id upsets clients), so say so.
             logger.warning("malformed message: %s", error)
             self.tell(lsp.MessageType.Warning, f"mcp-lint: ignored a malformed message ({type(error).__name__})")
+            return
+        if isinstance(error, JsonRpcInternalError):  # a bug in a handler: the request got an error
+            self.tell(lsp.MessageType.Error, f"mcp-lint: internal error: {error.message}")
             return
         super().report_server_error(error, source)
 
