@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import statistics
 import sys
 import tempfile
@@ -146,6 +147,12 @@ def server_source(lines: int) -> str:
     return text
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process: what a lint costs, however loaded the machine is."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def rss_kib(pid: int) -> int:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
@@ -254,7 +261,7 @@ async def main(args) -> int:
     bursts = [await bench.diagnostics_after_burst() for _ in range(max(3, args.edits // 3))]
 
     rss_start = rss_end = rss_kib(pid)
-    soak_start = time.perf_counter()
+    soak_start, cpu_start = time.perf_counter(), cpu_seconds(pid)
     for i in range(args.soak):
         bench.edit()
         await bench.hover()
@@ -262,6 +269,7 @@ async def main(args) -> int:
             rss_start = rss_kib(pid)
     rss_end = rss_kib(pid)
     soak_time = time.perf_counter() - soak_start
+    cpu_per_edit = (cpu_seconds(pid) - cpu_start) / max(1, args.soak)
     await client.shutdown_async(None)
     client.exit(None)
     await client.stop()
@@ -275,7 +283,8 @@ async def main(args) -> int:
         "latency_max_s": round(max(latencies), 3), "latency_min_s": round(min(latencies), 3),
         "bursts": len(bursts), "burst_latency_median_s": round(statistics.median(bursts), 3),
         "burst_latency_max_s": round(max(bursts), 3),
-        "soak_edits": args.soak, "soak_s": round(soak_time, 1), "rss_after_100_kib": rss_start,
+        "soak_edits": args.soak, "soak_s": round(soak_time, 1), "server_cpu_per_edit_s": round(cpu_per_edit, 3),
+        "load_average": [round(x, 2) for x in os.getloadavg()], "rss_after_100_kib": rss_start,
         "rss_end_kib": rss_end, "rss_growth": round(growth, 4),
         "latency_ok": median < LATENCY_TARGET and statistics.median(bursts) < LATENCY_TARGET,
         "memory_ok": growth < GROWTH_TARGET,
@@ -287,6 +296,8 @@ async def main(args) -> int:
     print(f"last of 5 keystrokes 40 ms apart -> its diagnostics (150 ms debounce included), {len(bursts)} bursts: "
           f"median {statistics.median(bursts) * 1000:.0f} ms, max {max(bursts) * 1000:.0f} ms "
           f"(target: median < {LATENCY_TARGET * 1000:.0f} ms)")
+    print(f"server CPU per edit (lint + hover): {cpu_per_edit * 1000:.0f} ms; load average "
+          f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
     print(f"memory over {args.soak} edits ({soak_time:.0f} s): RSS {rss_start / 1024:.1f} MiB after 100 -> "
           f"{rss_end / 1024:.1f} MiB at the end, {growth * 100:+.1f}% (target: < {GROWTH_TARGET * 100:.0f}%)")
     if args.json:

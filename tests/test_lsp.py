@@ -329,3 +329,11 @@ async def test_settings_of_the_configuration_apply(client: LanguageClient, ws):
     found = await diagnostics(client, uri, lambda ds: len(ds) > 0)
     assert codes(found) == ["MCP501", "MCP900"]
     assert next(d for d in found if d.code == "MCP501").severity == lsp.DiagnosticSeverity.Information
+
+
+async def test_a_new_unsaved_buffer_is_linted_and_an_excluded_file_is_not(client: LanguageClient, ws):
+    write(ws, "pyproject.toml", '[tool.mcp-lint]\nextend-exclude = ["generated/"]\n')
+    unsaved = open_doc(client, ws / "new_server.py", text=SERVER)  # never written to disk
+    assert codes(await diagnostics(client, unsaved, lambda ds: len(ds) > 0)) == ["MCP101"]
+    excluded = open_doc(client, write(ws, "generated/api.py", SERVER))
+    assert await diagnostics(client, excluded) == []  # published, and empty

@@ -218,14 +218,16 @@ def help_uri(code: str) -> str:
 
 def is_excluded(project: Project, path: Path) -> bool:
     """True when the configuration excludes `path` (exclude, extend-exclude, .gitignore): what
-    `check --force-exclude PATH` skips. The findings cache directory is always excluded."""
+    `check --force-exclude PATH` skips, whether or not the file exists yet (an unsaved buffer).
+    The findings cache directory is always excluded."""
+    absolute = Path(os.path.abspath(path))
     try:
-        Path(path).resolve().relative_to(project.cache_dir.resolve())
+        absolute.relative_to(Path(os.path.abspath(project.cache_dir)))
         return True
     except ValueError:
         pass
-    from .discovery import discover
-    return not discover([str(path)], replace(project.settings, force_exclude=True)).files
+    from .discovery import _Ignores
+    return _Ignores(project.settings).excluded(absolute, False, absolute.parent)
 
 
 # -- a tree, as `check` runs it ---------------------------------------------------------------------
