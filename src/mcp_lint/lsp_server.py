@@ -203,6 +203,7 @@ class MCPLintServer(LanguageServer):
         self.timers: dict[str, asyncio.TimerHandle] = {}
         self.changed_at: dict[str, float] = {}  # loop time of each document's last change
         self.tasks: set[asyncio.Task] = set()
+        self.running: dict[str, tuple] = {}  # uri -> (version, text, future) of the lint under way
         self.projects: dict[tuple, mcp.Project] = {}
         self.broken: dict[tuple, tuple[tuple, mcp.ConfigProblem]] = {}  # key -> (stamp, problem)
         self.reported: dict[tuple, str] = {}  # key -> the problem last shown for it
@@ -379,21 +380,33 @@ class MCPLintServer(LanguageServer):
         task.add_done_callback(self.tasks.discard)
 
     async def current(self, uri: str) -> Linted | None:
-        """The findings of the document's current version (linting it now if need be), published."""
+        """The findings of the document's current version (linting it now if need be), published.
+        Callers that ask for the same version while it is being linted share that one lint."""
         doc = self.workspace.text_documents.get(uri)
         if doc is None:
             return None
         known = self.linted.get(uri)
-        if known is not None and known.version == doc.version and known.text == doc.source:
-            return known
         version, text = doc.version, doc.source
-        try:
-            linted = await asyncio.get_running_loop().run_in_executor(
+        if known is not None and known.version == version and known.text == text:
+            return known
+        running = self.running.get(uri)
+        if running is None or running[0] != version or running[1] != text:
+            future = asyncio.get_running_loop().run_in_executor(
                 self.executor, self._compute, uri, version, text, doc.language_id)
+            running = self.running[uri] = (version, text, future)
+        try:
+            linted = await asyncio.shield(running[2])  # a cancelled request leaves the lint to the others
         except Exception as exc:  # noqa: BLE001 - one document's failure must not stop the server
-            logger.exception("linting %s failed", uri)
-            self.tell(lsp.MessageType.Error, f"mcp-lint: internal error while linting {uri}: {type(exc).__name__}: {exc}")
+            if self.running.get(uri) is running:
+                del self.running[uri]
+                logger.exception("linting %s failed", uri)
+                self.tell(lsp.MessageType.Error,
+                          f"mcp-lint: internal error while linting {uri}: {type(exc).__name__}: {exc}")
             return None
+        if self.running.get(uri) is running:
+            del self.running[uri]
+        if self.linted.get(uri) is linted:
+            return linted  # another caller published it
         self.show_config_state(linted.config_key, linted.problem)
         now = self.workspace.text_documents.get(uri)
         if now is None or now.version != version or now.source != text:
@@ -405,6 +418,7 @@ class MCPLintServer(LanguageServer):
 
     def forget(self, uri: str) -> None:
         self.changed_at.pop(uri, None)
+        self.running.pop(uri, None)
         timer = self.timers.pop(uri, None)
         if timer is not None:
             timer.cancel()
