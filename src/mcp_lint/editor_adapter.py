@@ -54,6 +54,7 @@ class Project:
     registry: Registry
     rules: list[Rule]
     stamp: tuple  # the configuration's and rule packs' (path, mtime, size) when loaded
+    scan_tree: bool = True  # look for servers in the other modules under `root` (False: a lone file)
     _index: Any = field(default=None, repr=False)  # servers other modules define (None: not scanned)
     _engine: Engine | None = field(default=None, repr=False)
 
@@ -103,10 +104,11 @@ def stamp_of(project: Project) -> tuple:
 _WHERE = re.compile(r"^(?P<path>.+?):(?P<line>\d+): (?P<message>.*)$", re.DOTALL)
 
 
-def load_project(config_file: Path | None, root: Path, **overrides: Any) -> Project:
+def load_project(config_file: Path | None, root: Path, scan_tree: bool = True, **overrides: Any) -> Project:
     """Settings, registry and selected rules as `check` loads them; `ConfigProblem` otherwise.
     `overrides` are the command line's: select, extend_select, ignore, rule_packs, extend_exclude,
-    force_exclude."""
+    force_exclude. `scan_tree=False` keeps `lint_document` from reading the tree under `root` for
+    servers that other modules define (a file opened on its own, outside any project)."""
     from .commands import UserError, _registry, _select
     from .rulepack import PackError
     from .settings import ConfigError, load_settings
@@ -123,7 +125,7 @@ def load_project(config_file: Path | None, root: Path, **overrides: Any) -> Proj
             raise ConfigProblem(m.group("message"), m.group("path"), int(m.group("line"))) from None
         raise ConfigProblem(str(exc), str(config_file) if config_file else None) from None
     files = ([config_file] if config_file else []) + list(settings.rule_packs)
-    return Project(settings.root, config_file, settings, registry, rules, _stamp(files))
+    return Project(settings.root, config_file, settings, registry, rules, _stamp(files), scan_tree)
 
 
 # -- one document -------------------------------------------------------------------------------
@@ -136,8 +138,8 @@ def _project_index(project: Project):
         from .project import scan_project
 
         root = str(project.root)
-        project._index = scan_project(_project_files(discover([root], project.settings).files, [root],
-                                                     project.settings))
+        files = discover([root], project.settings).files if project.scan_tree else []
+        project._index = scan_project(_project_files(files, [root], project.settings))
         project._engine = None
     return project._index
 

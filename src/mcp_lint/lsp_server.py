@@ -243,13 +243,13 @@ class MCPLintServer(LanguageServer):
         return value
 
     # -- configuration --------------------------------------------------------------------------
-    def folder_of(self, path: Path) -> Path:
-        """The workspace folder holding `path` (the innermost), else the root, else its directory."""
+    def workspace_folder(self, path: Path) -> Path | None:
+        """The innermost workspace folder (or the root) holding `path`; None outside them all."""
         best: Path | None = None
         try:
             folders = [Path(to_fs_path(f.uri)) for f in self.workspace.folders.values()]
             root = self.workspace.root_path
-        except RuntimeError:
+        except RuntimeError:  # before initialize
             folders, root = [], None
         if root:
             folders.append(Path(root))
@@ -260,7 +260,10 @@ class MCPLintServer(LanguageServer):
                 continue
             if best is None or len(folder.parts) > len(best.parts):
                 best = folder
-        return best or path.parent
+        return best
+
+    def folder_of(self, path: Path) -> Path:
+        return self.workspace_folder(path) or path.parent
 
     def project_for(self, path: Path, folder: Path | None = None) -> tuple[tuple, mcp.Project | None, mcp.ConfigProblem | None]:
         """The configuration that governs `path` (on the lint thread). A configuration is loaded
@@ -276,7 +279,9 @@ class MCPLintServer(LanguageServer):
         if broken is not None and mcp.stamp_files(self._problem_files(config, broken[1])) == broken[0]:
             return key, None, broken[1]
         try:
-            project = mcp.load_project(config, root)
+            # A file outside every workspace folder and every configured project is linted alone:
+            # its directory (a home directory, /tmp) is not searched for the servers of a project.
+            project = mcp.load_project(config, root, scan_tree=config is not None or self.workspace_folder(path) is not None)
         except mcp.ConfigProblem as problem:
             self.projects.pop(key, None)
             self.broken[key] = (mcp.stamp_files(self._problem_files(config, problem)), problem)
@@ -323,8 +328,12 @@ class MCPLintServer(LanguageServer):
             self.text_document_publish_diagnostics(lsp.PublishDiagnosticsParams(uri=uri, diagnostics=[diagnostic]))
 
     # -- linting ----------------------------------------------------------------------------------
-    def _compute(self, uri: str, version: int | None, text: str, language: str | None) -> Linted:
-        """On the lint thread: the findings of one version of a document."""
+    def _compute(self, uri: str, version: int | None, text: str, language: str | None) -> Linted | None:
+        """On the lint thread: the findings of one version of a document (None when the document
+        changed while this waited for its turn: a lint of the newer version follows)."""
+        doc = self.workspace.text_documents.get(uri)
+        if doc is not None and doc.version is not None and version is not None and doc.version > version:
+            return None
         snapshot = Snapshot(text, self.encoding)
         path = Path(to_fs_path(uri) or uri)
         if not (path.suffix in PYTHON_SUFFIXES or language == "python"):
@@ -405,6 +414,8 @@ class MCPLintServer(LanguageServer):
             return None
         if self.running.get(uri) is running:
             del self.running[uri]
+        if linted is None:  # skipped: the document has a newer version
+            return None
         if self.linted.get(uri) is linted:
             return linted  # another caller published it
         self.show_config_state(linted.config_key, linted.problem)
