@@ -40,3 +40,7 @@ PRIMITIVES: dict[str, type[Primitive]] = {
         UnboundedDependency,
     )
 }
+
+# `audit-facts`, the primitive of `mcp-lint audit`, lives with the audit and adds itself to
+# this table when imported; importing it last lets either module be imported first.
+from ..audit import facts as _audit_facts  # noqa: E402,F401
