@@ -134,7 +134,7 @@ app = typer.Typer(
     rich_markup_mode=None,
 )
 
-COMMANDS = ("check", "rule", "rules", "test-rules", "validate-pack", "inspect")
+COMMANDS = ("check", "rule", "rules", "test-rules", "validate-pack", "inspect", "audit")
 
 
 class OutputFormat(str, Enum):
@@ -253,6 +253,35 @@ def inspect_command(
 ) -> None:
     """Show what mcp-lint sees: servers, transports, auth, handlers and how each parameter is constrained."""
     _finish(inspect_files([str(f) for f in files], json_output))
+
+
+class AuditFormat(str, Enum):
+    table = "table"
+    markdown = "markdown"
+    json = "json"
+
+
+@app.command("audit", cls=_FastCommand)
+def audit_command(
+    path: Optional[Path] = typer.Argument(None, help="The project's root directory (default: .)."),
+    output_format: AuditFormat = typer.Option(AuditFormat.table, "--output-format", help="table (terminal), markdown (a PR comment, $GITHUB_STEP_SUMMARY) or json."),
+    output_file: Optional[Path] = typer.Option(None, "-o", "--output-file", help="Write the scorecard to this file instead of stdout."),
+    fail_under: Optional[int] = typer.Option(None, "--fail-under", min=0, help="Exit 1 when the score (0-100) is below this."),
+    explain: Optional[str] = typer.Option(None, "--explain", metavar="ITEM", help="Print how a checklist item is judged, and its limits."),
+    config: Optional[Path] = typer.Option(None, "--config", help="Read settings from this TOML file."),
+    jobs: int = typer.Option(0, "-j", "--jobs", min=0, help="Worker processes (0: one per CPU; small runs are serial)."),
+    quiet: bool = typer.Option(False, "-q", "--quiet", help="No progress bar, no notices."),
+    no_cache: bool = typer.Option(False, "--no-cache", help="Neither read nor write the findings cache."),
+    cache_dir: Optional[Path] = typer.Option(None, "--cache-dir", help="Where to keep the findings cache."),
+) -> None:
+    """Score a project against the production checklist, with evidence for every item."""
+    from .audit.command import AuditOptions, explain_item, run_audit
+
+    if explain is not None:
+        _finish(explain_item(explain))
+    _finish(run_audit(AuditOptions(path=path or Path("."), output_format=output_format.value, output_file=output_file,
+                                   fail_under=fail_under, config=config, no_cache=no_cache, cache_dir=cache_dir,
+                                   jobs=jobs, quiet=quiet)))
 
 
 def normalise_args(args: list[str]) -> list[str]:
