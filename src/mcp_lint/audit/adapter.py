@@ -27,33 +27,30 @@ from ..findings import FileError, Finding  # noqa: F401
 
 # What the facts primitive builds on, imported when first asked for: a run answered from the
 # findings cache never loads the parser.
-_ANALYSIS = {
-    "cst": ("libcst", None),
-    "sdk": ("mcp_lint.analysis.sdk", None),
-    "argument": ("mcp_lint.analysis.cst_utils", "argument"),
-    "dotted": ("mcp_lint.analysis.cst_utils", "dotted"),
-    "keyword": ("mcp_lint.analysis.cst_utils", "keyword"),
-    "string_value": ("mcp_lint.analysis.cst_utils", "string_value"),
-    "FileContext": ("mcp_lint.context", "FileContext"),
-    "LineTable": ("mcp_lint.positions", "LineTable"),
-    "resolve_spans": ("mcp_lint.positions", "resolve_spans"),
-    "Key": ("mcp_lint.schema", "Key"),
-    "List": ("mcp_lint.schema", "List"),
-    "Map": ("mcp_lint.schema", "Map"),
-    "Str": ("mcp_lint.schema", "Str"),
-}
+_ANALYSIS = frozenset({"cst", "sdk", "argument", "dotted", "keyword", "string_value", "FileContext", "LineTable",
+                       "resolve_spans", "Key", "List", "Map", "Str"})
+
+
+def _analysis() -> dict[str, Any]:
+    import libcst as cst
+
+    from ..analysis import sdk
+    from ..analysis.cst_utils import argument, dotted, keyword, string_value
+    from ..context import FileContext
+    from ..positions import LineTable, resolve_spans
+    from ..schema import Key, List, Map, Str
+
+    return {"cst": cst, "sdk": sdk, "argument": argument, "dotted": dotted, "keyword": keyword,
+            "string_value": string_value, "FileContext": FileContext, "LineTable": LineTable,
+            "resolve_spans": resolve_spans, "Key": Key, "List": List, "Map": Map, "Str": Str}
 
 
 def __getattr__(name: str) -> Any:
     if name not in _ANALYSIS:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    import importlib
-
-    module_name, attr = _ANALYSIS[name]
-    module = importlib.import_module(module_name)
-    value = module if attr is None else getattr(module, attr)
-    globals()[name] = value
-    return value
+    values = _analysis()
+    globals().update(values)
+    return values[name]
 
 
 FACTS_RULE_ID = "MCP000"  # the id the facts travel under in FileResult.facts (never a finding)
