@@ -111,7 +111,7 @@ def test_toy_project_fails_nearly_every_item():
     found = items(doc)
     assert "MCP101" in found["validate-inputs"]["verdict"] and "MCP105" in found["validate-inputs"]["verdict"]
     assert found["idiomatic-code"]["verdict"] == "SDK misuse or unparsable code: MCP204 x1"
-    assert found["graceful-shutdown"]["reason"] == "nothing outlives a call: no lifespan, no long-lived client or pool"
+    assert found["graceful-shutdown"]["reason"].startswith("no long-lived client, connection or pool is opened")
     assert {"path": "server.py", "line": 30, "note": ".execute() inside a loop in a tool"} in \
         found["optimized-queries"]["evidence"]
 
@@ -385,6 +385,23 @@ CASES: list[tuple[str, dict[str, str], dict[str, str]]] = [
      {"authentication": "partial", "health-checks": "partial"}),
     ("stdio only", {"server.py": STDIO}, {"authentication": "not-applicable", "authorization": "not-applicable",
                                           "health-checks": "not-applicable"}),
+    ("a server returned by a factory", {"server.py": '''\
+        from fastmcp import FastMCP
+
+
+        def create_server() -> FastMCP:
+            mcp = FastMCP("t")
+
+            @mcp.tool
+            def delete_all() -> bool:
+                """Delete everything."""
+                return True
+            return mcp
+
+
+        async def serve() -> None:
+            await create_server().run_stdio_async()
+        '''}, {"authentication": "not-applicable", "authorization": "not-applicable"}),
     ("no transport in the code", {"server.py": 'from fastmcp import FastMCP\n\nmcp = FastMCP("t")\n\n\n@mcp.tool\n'
                                                'def add(a: int, b: int) -> int:\n    """Add."""\n    return a + b\n'},
      {"authentication": "manual", "authorization": "manual", "health-checks": "manual"}),
@@ -408,6 +425,20 @@ CASES: list[tuple[str, dict[str, str], dict[str, str]]] = [
             os.remove("/srv/scratch/" + os.path.basename(path))
             return True
         ''', run=HTTP_RUN, header=HTTP_AUTH_HEADER, ctor=HTTP_AUTH_CTOR)}, {"authorization": "fail"}),
+    ("the client's self-declared id is not an identity check", {"server.py": server('''
+        from fastmcp import Context
+        @mcp.tool
+        def delete_note(note_id: int, ctx: Context) -> bool:
+            """Delete."""
+            return ctx.client_id is not None
+        ''', run=HTTP_RUN, header=HTTP_AUTH_HEADER, ctor=HTTP_AUTH_CTOR)}, {"authorization": "fail"}),
+    ("identity read on a server without authentication", {"server.py": server('''
+        from fastmcp.server.dependencies import get_access_token
+        @mcp.tool
+        def delete_note(note_id: int) -> bool:
+            """Delete."""
+            return get_access_token() is not None
+        ''', run='mcp.run(transport="http", host="127.0.0.1")')}, {"authentication": "partial", "authorization": "fail"}),
     # -- dependencies
     ("manifest, lock, bot, audit", {"server.py": STDIO, "pyproject.toml": '[project]\nname = "t"\nversion = "1.0"\n'
                                     'dependencies = ["fastmcp>=2,<3"]\n', "uv.lock": "version = 1\n",
@@ -539,6 +570,10 @@ CASES: list[tuple[str, dict[str, str], dict[str, str]]] = [
         ''')}, {"structured-logging": "pass"}),
     ("plain logging", {"server.py": server("", header="import logging\nlogging.basicConfig(level=logging.INFO)\n")},
      {"structured-logging": "partial"}),
+    ("the SDK's logging helper", {"server.py": 'from mcp.server.fastmcp import FastMCP\n'
+                                  'from mcp.server.fastmcp.utilities.logging import get_logger\n\n'
+                                  'log = get_logger(__name__)\nmcp = FastMCP("t")\n\nif __name__ == "__main__":\n'
+                                  '    mcp.run()\n'}, {"structured-logging": "partial"}),
     ("stdout in a stdio server", {"server.py": server('''
         @mcp.tool
         def add(a: int, b: int) -> int:
@@ -597,6 +632,12 @@ CASES: list[tuple[str, dict[str, str], dict[str, str]]] = [
             yield {"client": client}
             await client.aclose()
         ''', ctor='FastMCP("t", lifespan=lifespan)')}, {"graceful-shutdown": "partial"}),
+    ("a lifespan that opens nothing", {"server.py": server('''
+        from contextlib import asynccontextmanager
+        @asynccontextmanager
+        async def lifespan(server):
+            yield {"jobs": {}}
+        ''', ctor='FastMCP("t", lifespan=lifespan)')}, {"graceful-shutdown": "not-applicable"}),
     ("lifespan never closing", {"server.py": server('''
         from contextlib import asynccontextmanager
         import httpx
@@ -623,6 +664,10 @@ CASES: list[tuple[str, dict[str, str], dict[str, str]]] = [
     ("package version, mcp 1.x server", {"server.py": 'from mcp.server.fastmcp import FastMCP\n\nmcp = FastMCP("t")\n'
                                          '\nif __name__ == "__main__":\n    mcp.run()\n',
                                          "setup.cfg": "[metadata]\nname = t\nversion = 1.0\n"}, {"versioned-api": "pass"}),
+    ("an imported __version__ is not the package's", {"server.py": "from fastmcp import __version__\n" + STDIO},
+     {"versioned-api": "fail"}),
+    ("__version__ assigned", {"pkg/__init__.py": '__version__ = "1.0"\n', "pkg/server.py": STDIO},
+     {"versioned-api": "partial"}),
     ("package version only", {"server.py": STDIO, "pyproject.toml": '[project]\nname = "t"\nversion = "1.0.0"\n'},
      {"versioned-api": "partial"}),
     ("no version", {"server.py": STDIO}, {"versioned-api": "fail"}),

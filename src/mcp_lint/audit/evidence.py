@@ -151,11 +151,15 @@ class Project:
             for item in facts.get(key, []):
                 yield path, item
 
-    def imports(self, roots: frozenset[str] | set[str], prefixes: tuple[str, ...] = ()) -> list[Evidence]:
+    def imports(self, roots: frozenset[str] | set[str], prefixes: tuple[str, ...] = (),
+                parts: frozenset[str] = frozenset()) -> list[Evidence]:
+        """Source files importing a module under one of `roots` (or `prefixes`, or with a
+        component in `parts`), one piece of evidence per file."""
         out = []
         for path, facts in self.source.items():
             for module in facts.get("imports", []):
-                if module.split(".", 1)[0] in roots or (prefixes and module.startswith(prefixes)):
+                if module.split(".", 1)[0] in roots or (prefixes and module.startswith(prefixes)) or (
+                        parts and not module.startswith(".") and set(module.split(".")[:-1]) & parts):
                     out.append(Evidence(path, None, f"imports {module}"))
                     break
         return out

@@ -26,6 +26,8 @@ _CAP = 12  # evidence kept per category and file
 _DEFAULT_CLIENTS = ("httpx.AsyncClient", "httpx.Client", "requests.Session", "aiohttp.ClientSession",
                     "asyncpg.create_pool", "asyncpg.connect", "psycopg.connect", "psycopg2.connect",
                     "pymongo.MongoClient", "redis.Redis", "redis.asyncio.Redis", "boto3.client", "boto3.resource")
+_RUN_METHODS = frozenset({"run", "run_async", "run_stdio_async", "run_sse_async", "run_streamable_http_async",
+                          "run_http_async", "sse_app", "streamable_http_app", "http_app"})
 _SETUP_NAMES = frozenset({"__init__", "__aenter__", "__enter__", "setup", "startup", "on_startup", "connect",
                           "initialize", "init", "start", "open", "create_app", "main", "run", "serve"})
 
@@ -50,6 +52,11 @@ class _State:
         self.closes: dict[cst.FunctionDef, list[tuple[str, cst.CSTNode]]] = {}
         # a low-level server's `Tool(name=..., inputSchema=...)`: (name, [(parameter, constraint)] or None, node)
         self.declared_tools: list[tuple[str, list | None, cst.CSTNode]] = []
+        # transports started on something the server model could not tie to a server
+        # (`create_server().run_stdio_async()`, `app.run(transport=args.transport)`)
+        self.loose_transports: list[tuple[str, str, cst.CSTNode]] = []
+        self.model_transports = {id(t.node) for t in ctx.model.transports} | {
+            id(t.node) for s in ctx.model.servers for t in s.transports}
         # tests
         self.called: set[str] = set()
         self.strings: set[str] = set()
@@ -226,7 +233,7 @@ class AuditFacts(Primitive):
         if handler is None or not handler.is_tool:
             return
         attr = node.attr.value
-        if attr in K.IDENTITY_ATTRS:
+        if attr in K.IDENTITY_ATTRS or (attr in K.TOKEN_ATTRS and "token" in (dotted(node.value) or "").lower()):
             why = f"reads `.{attr}`"
         elif attr in K.IDENTITY_REQUEST_ATTRS and "request" in (dotted(node.value) or "").lower():
             why = f"reads the request's `.{attr}`"
@@ -288,6 +295,8 @@ class AuditFacts(Primitive):
             self._io(st, ctx, qual, node)
         if root in K.LOG_ROOTS:
             self._logging(st, node, qual)
+        elif last == "configure_logging" and root in ("mcp", "fastmcp"):
+            st.add("log-config", qual, node)
         elif qual in K.LOG_STRUCTURED:
             st.add("log-structured", qual, node)
         elif qual == "json.dumps":
@@ -350,6 +359,8 @@ class AuditFacts(Primitive):
     def _method(self, st: _State, ctx, node: cst.Call, qual: str | None, last: str) -> None:
         if last in K.ROUTE_METHODS or (last in K.ROUTE_DECORATOR_METHODS and isinstance(ctx.state.parent, cst.Decorator)):
             self._route(st, node, argument(node, 0, "path"), last)
+        if last in _RUN_METHODS and id(node) not in st.model_transports:
+            self._loose_transport(st, node, last)
         if last in K.SIGNAL_METHODS:
             st.add("signal", last, node)
         elif last in K.CONCURRENCY_METHODS:
@@ -374,6 +385,21 @@ class AuditFacts(Primitive):
                 self._io(st, ctx, target, node)
                 if target in self.clients:
                     self._client(st, ctx, node, target)
+
+    @staticmethod
+    def _loose_transport(st: _State, node: cst.Call, method: str) -> None:
+        if method in sdk.STDIO_METHODS:
+            st.loose_transports.append((sdk.STDIO, f"{method}()", node))
+        elif method in sdk.HTTP_METHODS:
+            st.loose_transports.append((sdk.HTTP, f"{method}()", node))
+        else:  # run(transport=...): only with the keyword, `.run()` alone is anything
+            value = keyword(node, "transport")
+            if value is None:
+                return
+            literal = string_value(value.value)
+            kind = sdk.TRANSPORT_VALUES.get(literal or "", "unknown")
+            shown = f'{method}(transport="{literal}")' if literal else f"{method}(transport=<runtime value>)"
+            st.loose_transports.append((kind, shown, node))
 
     def _io(self, st: _State, ctx, what: str, node: cst.Call) -> None:
         fn = ctx.state.function
@@ -528,7 +554,8 @@ class AuditFacts(Primitive):
             "kind": "source",
             "imports": sorted(index.imports.modules)[:1000],
             "servers": servers,
-            "module_transports": [(t.kind, t.via, at(t.node), _text(t.host)) for t in model.module_transports],
+            "module_transports": [(t.kind, t.via, at(t.node), _text(t.host)) for t in model.module_transports] + [
+                (kind, via, at(node), _text(argument(node, None, "host"))) for kind, via, node in st.loose_transports],
             "handlers": handlers,
             "unresolved": [(u.kind, u.expression, at(u.node), _registered_name(u.node)) for u in model.unresolved][:40],
             "declared_tools": [(name, params, at(node)) for name, params, node in st.declared_tools],
@@ -545,7 +572,7 @@ class AuditFacts(Primitive):
             "io_count": len(st.io),
             "async_functions": sum(1 for f in index.functions if f.is_async),
             "functions": len(index.functions),
-            "module_version": "__version__" in index.module_bindings,
+            "module_version": any(v is not None for v in index.module_bindings.get("__version__", ())),
         }
 
 

@@ -352,7 +352,7 @@ def judge_authentication(p: Project) -> ItemResult:
             why = "bound to a host chosen at run time"
         else:
             why = "bound to loopback"
-        return _result(i, PARTIAL, f"no authentication on a server served over HTTP ({why})", MEDIUM,
+        return _result(i, PARTIAL, f"no authentication on a server that is or may be served over HTTP ({why})", MEDIUM,
                        [w for _, w in local] + present)
     how = "ASGI authentication middleware" if asgi and not any(s.auth for s in p.servers) else \
         "auth provider or token verifier"
@@ -372,9 +372,10 @@ def judge_authorization(p: Project) -> ItemResult:
     if not changing:
         return _na(i, "no tool changes state (by its name or the calls it makes)")
     auth = judge_authentication(p)
-    if auth.status == FAIL:
-        return _result(i, FAIL, f"{_plural(len(changing), 'state-changing tool')} and no authentication: no caller "
-                                "identity to check", HIGH, [t.where for t in changing[:5]])
+    authenticated = any(s.auth for s in p.servers) or p.evidence("asgi-auth", 1)
+    if auth.status == FAIL or not authenticated:
+        return _result(i, FAIL, f"{_plural(len(changing), 'state-changing tool')} and no authentication: no verified "
+                                "caller to check", HIGH, [t.where for t in changing[:5]])
     checked = [t for t in changing if t.identity]
     unchecked = [t for t in changing if not t.identity]
     scoped = [s for s in p.servers if s.scopes]
@@ -564,7 +565,7 @@ def judge_logging(p: Project) -> ItemResult:
     stdout = p.rule("MCP501")
     structured = p.evidence("log-structured")
     configured = p.evidence("log-config")
-    used = p.imports(K.LOG_ROOTS)
+    used = p.imports(K.LOG_ROOTS, parts=K.LOG_MODULE_PARTS)
     if stdout:
         status = PARTIAL if structured else FAIL
         verdict = f"{_plural(len(stdout), 'write')} to stdout in a stdio server (MCP501)"
@@ -629,10 +630,13 @@ def judge_shutdown(p: Project) -> ItemResult:
     clients = list(p.each("clients"))
     long_lived = [Evidence(path, line, f"{ctor} ({where})") for path, (ctor, where, closed, line) in clients
                   if where in _SHARED and not closed and not ctor.startswith(K.NO_CLOSE_NEEDED)]
-    lifespans = list(p.each("lifespans"))
+    # a lifespan counts when it opens or closes something the audit tracks
+    lifespans = [(path, ls) for path, ls in p.each("lifespans")
+                 if ls["closes"] or any(c[1] == "lifespan" for p2, c in clients if p2 == path)]
     signals = p.evidence("signal", 3)
     if not long_lived and not lifespans:
-        return _na(i, "nothing outlives a call: no lifespan, no long-lived client or pool")
+        return _na(i, "no long-lived client, connection or pool is opened (other resources, such as "
+                      "subprocesses, are not tracked)")
     protected = [Evidence(path, ls["line"], f"lifespan `{ls['name']}` cleans up in finally/async with")
                  for path, ls in lifespans if ls["protected"]]
     closing = [Evidence(path, ls["line"], f"lifespan `{ls['name']}` closes after yield, not in finally")
@@ -983,7 +987,7 @@ ITEMS: tuple[Item, ...] = (
          "handlers/atexit",
          "long-lived clients (module level, set-up code) with no lifespan, signal handler or atexit; or a "
          "lifespan that never closes what it opens",
-         "nothing outlives a call (no lifespan, no long-lived client)", "no Python code found", "medium",
+         "no long-lived client, connection or pool is opened", "no Python code found", "medium",
          "Clients are those of MCP404's list; other resources (files, subprocesses, thread pools) are not "
          "tracked.", judge_shutdown),
     Item("documented-deployment", "Operations", "Documented deployment",

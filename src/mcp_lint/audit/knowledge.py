@@ -26,6 +26,8 @@ LOG_STRUCTURED = frozenset({
     "google.cloud.logging.Client", "logstash_formatter.LogstashFormatterV1",
 })
 LOG_ROOTS = frozenset({"logging", "structlog", "loguru", "logfire"})
+# The SDKs' own logging helpers wrap the standard library's (`get_logger`, `configure_logging`).
+LOG_MODULE_PARTS = frozenset({"logging", "logging_utils", "log_utils", "logger", "logs"})
 # `logger.add(..., serialize=True)` on loguru's logger.
 LOGURU_LOGGER = "loguru.logger"
 FORMATTER_BASES = frozenset({"logging.Formatter"})
@@ -170,7 +172,10 @@ IDENTITY_NAME = re.compile(r"authori[sz]|permission|require_(scope|role|auth|adm
                            r"|has_(scope|role|permission|access)|is_(admin|authori[sz]ed|allowed)|ensure_(scope|role|access)"
                            r"|verify_(access|scope|role|permission)|can_(write|edit|delete|modify|access)|acl",
                            re.IGNORECASE)
-IDENTITY_ATTRS = frozenset({"access_token", "scopes", "claims", "client_id", "subject", "principal"})
+IDENTITY_ATTRS = frozenset({"access_token", "scopes", "claims", "subject", "principal"})
+# Attributes that name the caller only on a token (`token.client_id`), not on a context
+# (`ctx.client_id` is what the client says it is).
+TOKEN_ATTRS = frozenset({"client_id", "sub", "user_id", "email"})
 IDENTITY_REQUEST_ATTRS = frozenset({"user", "auth", "headers"})
 ACCESS_TOKEN_TYPES = ("AccessToken",)
 ACCESS_TOKEN_DEFAULTS = frozenset({"CurrentAccessToken", "TokenClaim", "CurrentHeaders", "CurrentRequest"})
