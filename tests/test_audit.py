@@ -376,6 +376,14 @@ CASES: list[tuple[str, dict[str, str], dict[str, str]]] = [
             """Delete."""
             return True
         ''', run=HTTP_RUN)}, {"authentication": "fail", "authorization": "fail"}),
+    ("a FastAPI security dependency does not guard the MCP app", {"server.py": server('''
+        from fastapi.security import APIKeyHeader
+        API_KEY = APIKeyHeader(name="X-API-Key")
+        @mcp.tool
+        def read_note(note_id: int) -> str:
+            """Read."""
+            return "x"
+        ''', run=HTTP_RUN)}, {"authentication": "fail"}),
     ("transport chosen at run time", {"server.py": server('''
         @mcp.tool
         def read_note(note_id: int) -> str:
@@ -505,6 +513,17 @@ CASES: list[tuple[str, dict[str, str], dict[str, str]]] = [
             """Convert."""
             return amount * requests.get(settings()["base"] + currency, timeout=5).json()["rate"]
         ''')}, {"caching": "partial"}),
+    ("a cached client factory is not a cached read", {"server.py": server('''
+        from functools import lru_cache
+        import requests
+        @lru_cache
+        def session() -> requests.Session:
+            return requests.Session()
+        @mcp.tool
+        def rate(currency: str) -> float:
+            """Rate."""
+            return requests.get("https://rates.example.com/" + currency, timeout=5).json()["rate"]
+        ''')}, {"caching": "partial", "connection-pooling": "pass"}),
     ("no outbound call", {"server.py": STDIO}, {"caching": "not-applicable", "optimized-queries": "not-applicable",
                                                 "connection-pooling": "not-applicable"}),
     ("query in a loop in a helper", {"server.py": server('''

@@ -291,7 +291,8 @@ class AuditFacts(Primitive):
         root = qual.split(".", 1)[0]
         if qual in self.clients:
             self._client(st, ctx, node, qual)
-        if root in K.IO_ROOTS or qual.startswith(K.IO_PREFIXES):
+        if (root in K.IO_ROOTS or qual.startswith(K.IO_PREFIXES)) and qual not in self.clients \
+                and not last[:1].isupper():  # building a client is not an outbound call
             self._io(st, ctx, qual, node)
         if root in K.LOG_ROOTS:
             self._logging(st, node, qual)

@@ -481,7 +481,7 @@ def judge_caching(p: Project) -> ItemResult:
         return _manual(i, "no Python code found under PATH")
     io = _io(p)
     if not io:
-        return _na(i, "the server makes no outbound call (HTTP, database, cloud API)")
+        return _na(i, "no outbound read recognised (HTTP, database, cloud API)")
     cached = [(path, c) for path, c in p.each("cached")]
     on_io = [Evidence(path, line, f"@{qual.rsplit('.', 1)[-1]} on `{name}` ({what})")
              for path, (name, qual, line, what) in cached if what]
@@ -881,14 +881,17 @@ ITEMS: tuple[Item, ...] = (
     Item("authentication", "Security", "Authentication",
          "A server reachable over HTTP authenticates its callers.",
          "every HTTP transport belongs to a server with an auth provider or token verifier (`auth=`, "
-         "`token_verifier=`, `auth_server_provider=`), or the app has ASGI authentication middleware",
+         "`token_verifier=`, `auth_server_provider=`), or the app has ASGI authentication middleware "
+         "(Starlette's AuthenticationMiddleware, the SDK's RequireAuthMiddleware)",
          "no authentication on a server bound to loopback, or whose transport is chosen at run time",
          "an HTTP transport without authentication (MCP110, or no auth on a non-loopback host)",
          "stdio only: the launching process is the trust boundary",
          "no server found, or no transport (the server is served by code outside PATH)",
          "high (medium with ASGI middleware, which is recognised by name)",
          "Auth configured through the environment (fastmcp 2's FASTMCP_SERVER_AUTH) or a reverse proxy is not "
-         "seen. DebugTokenVerifier and StaticTokenVerifier do not count as auth.", judge_authentication),
+         "seen. DebugTokenVerifier and StaticTokenVerifier do not count as auth; neither do FastAPI security "
+         "dependencies (APIKeyHeader, HTTPBearer), which guard FastAPI routes, not a mounted MCP app.",
+         judge_authentication),
     Item("authorization", "Security", "Authorization checks",
          "On a server with more than one user (HTTP), tools that change state check who is calling.",
          "every state-changing tool reads the caller's identity or scopes: `get_access_token()`, "
@@ -926,7 +929,7 @@ ITEMS: tuple[Item, ...] = (
          "a cache decorator (functools.cache/lru_cache, async_lru, cachetools, aiocache) on a function that makes "
          "an outbound call, or a cache library (cachetools, aiocache, diskcache, requests-cache, hishel) in use",
          "caches only on functions without outbound calls, or a cache library declared but never used",
-         "outbound calls and no cache", "the server makes no outbound call (HTTP, database, cloud API)",
+         "outbound calls and no cache", "no outbound read recognised (HTTP, database, cloud API)",
          "no Python code found",
          "low: whether a read is worth caching (and safe to cache) is a design decision",
          "Redis used as a database is not counted as a cache. Caches written by hand (a dict) are not seen.",

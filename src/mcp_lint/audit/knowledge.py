@@ -179,14 +179,13 @@ TOKEN_ATTRS = frozenset({"client_id", "sub", "user_id", "email"})
 IDENTITY_REQUEST_ATTRS = frozenset({"user", "auth", "headers"})
 ACCESS_TOKEN_TYPES = ("AccessToken",)
 ACCESS_TOKEN_DEFAULTS = frozenset({"CurrentAccessToken", "TokenClaim", "CurrentHeaders", "CurrentRequest"})
-# ASGI-level authentication around a server's HTTP app.
+# ASGI middleware that authenticates every request to the app a server is mounted in. FastAPI's
+# security dependencies (APIKeyHeader, HTTPBearer...) are not here: they guard the FastAPI routes
+# that declare them, not a mounted MCP app.
 ASGI_AUTH = frozenset({
-    "starlette.middleware.authentication.AuthenticationMiddleware", "fastapi.security.HTTPBearer",
-    "fastapi.security.OAuth2PasswordBearer", "fastapi.security.OAuth2AuthorizationCodeBearer",
-    "fastapi.security.APIKeyHeader", "fastapi.security.HTTPBasic",
+    "starlette.middleware.authentication.AuthenticationMiddleware",
     "mcp.server.auth.middleware.bearer_auth.BearerAuthBackend",
     "mcp.server.auth.middleware.bearer_auth.RequireAuthMiddleware",
-    "fastmcp.server.auth.require_scopes", "fastmcp.server.auth.require_roles",
 })
 
 # -- HTTP routes --------------------------------------------------------------------------------
