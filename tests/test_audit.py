@@ -247,6 +247,16 @@ CASES: list[tuple[str, dict[str, str], dict[str, str]]] = [
                 pass
             return ""
         ''')}, {"error-handling": "partial"}),
+    ("generic raises in a helper", {"server.py": server('''
+        def parse(text: str) -> int:
+            if not text.isdigit():
+                raise ValueError("not a number: " + text)
+            return int(text)
+        @mcp.tool
+        def double(text: str) -> int:
+            """Double."""
+            return 2 * parse(text)
+        ''')}, {"error-handling": "partial"}),
     ("generic raise only", {"server.py": server('''
         @mcp.tool
         def get(key: int) -> str:
@@ -524,6 +534,25 @@ CASES: list[tuple[str, dict[str, str], dict[str, str]]] = [
             """Rate."""
             return requests.get("https://rates.example.com/" + currency, timeout=5).json()["rate"]
         ''')}, {"caching": "partial", "connection-pooling": "pass"}),
+    ("calls on untyped SDK clients", {"server.py": server('''
+        import boto3
+        iam = boto3.client("iam")
+        @mcp.tool
+        def users() -> list:
+            """Users."""
+            return iam.list_users()["Users"]
+        ''')}, {"caching": "manual", "connection-pooling": "pass", "graceful-shutdown": "not-applicable"}),
+    ("a connection made once in a connect helper", {"server.py": server('''
+        import paramiko
+        class Remote:
+            def _connect_once(self):
+                self.client = paramiko.SSHClient()
+        remote = Remote()
+        @mcp.tool
+        def host() -> str:
+            """Host."""
+            return "h"
+        ''')}, {"connection-pooling": "pass"}),
     ("no outbound call", {"server.py": STDIO}, {"caching": "not-applicable", "optimized-queries": "not-applicable",
                                                 "connection-pooling": "not-applicable"}),
     ("query in a loop in a helper", {"server.py": server('''

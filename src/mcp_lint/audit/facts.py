@@ -28,8 +28,10 @@ _DEFAULT_CLIENTS = ("httpx.AsyncClient", "httpx.Client", "requests.Session", "ai
                     "pymongo.MongoClient", "redis.Redis", "redis.asyncio.Redis", "boto3.client", "boto3.resource")
 _RUN_METHODS = frozenset({"run", "run_async", "run_stdio_async", "run_sse_async", "run_streamable_http_async",
                           "run_http_async", "sse_app", "streamable_http_app", "http_app"})
-_SETUP_NAMES = frozenset({"__init__", "__aenter__", "__enter__", "setup", "startup", "on_startup", "connect",
-                          "initialize", "init", "start", "open", "create_app", "main", "run", "serve"})
+# Functions whose name says they run once per process or object: set-up, not per call.
+_SETUP_NAMES = frozenset({"__init__", "__aenter__", "__enter__", "__post_init__", "main", "run", "serve"})
+_SETUP_PREFIXES = ("setup", "set_up", "startup", "on_startup", "connect", "initialize", "init", "start", "open",
+                   "create_app", "build_app", "make_app", "lifespan", "bootstrap")
 
 
 class _State:
@@ -420,7 +422,7 @@ class AuditFacts(Primitive):
             where = "lifespan"
         elif fn in st.cached:
             where = "cached-factory"
-        elif fn.name.value in _SETUP_NAMES:
+        elif fn.name.value in _SETUP_NAMES or fn.name.value.lstrip("_").startswith(_SETUP_PREFIXES):
             where = "setup"
         else:
             where = "function"

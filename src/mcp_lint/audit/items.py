@@ -117,7 +117,9 @@ def judge_types(p: Project) -> ItemResult:
     if resolved:
         verdict += f"; {returns}/{len(resolved)} tools declare a return type"
     evidence = p.cite(findings) + [Evidence(path, h["line"], "low-level arguments not validated") for path, h in raw]
-    evidence += [Evidence(path, line, f"`{tool}`: `{name}` {_LABELS.get(c, c)}") for tool, path, line, name, c in untyped[:4]]
+    if not findings:
+        evidence += [Evidence(path, line, f"`{tool}`: `{name}` {_LABELS.get(c, c)}")
+                     for tool, path, line, name, c in untyped[:4]]
     if not evidence:
         evidence = [Evidence(path, line, f"`{tool}`: `{name}` {_LABELS.get(c, c)}")
                     for tool, path, line, name, c in (strong + weak)[:5]]
@@ -160,11 +162,19 @@ def judge_errors(p: Project) -> ItemResult:
     coded += p.evidence("coded-result", 0)
     masked = [Evidence(s.path, s.line, "mask_error_details=True") for s in p.servers if s.mask_errors]
     bad = p.rule("MCP301", "MCP302", "MCP303", "MCP304", "MCP305")
+    generic = [Evidence(path, line, f"raises {name}") for path, (name, in_handler, line) in p.each("raises")
+               if name in K.GENERIC_EXCEPTIONS and not in_handler]
     verdict = f"{_plural(len(coded), 'coded error')} raised or returned"
     if bad:
         verdict += f"; {_plural(len(bad), 'finding')} ({p.tally(bad)})"
         status = PARTIAL if coded else FAIL
         confidence = HIGH
+    elif generic and not coded:
+        verdict += (f"; no finding in the tools, but {_plural(len(generic), 'generic exception')} raised in helpers "
+                    "reach the client uncoded")
+        status, confidence = PARTIAL, MEDIUM
+        bad_evidence = generic[:4]
+        return _result(i, status, *_with_disabled(p, verdict, confidence, "MCP301"), bad_evidence)
     else:
         verdict += "; no error-handling findings (MCP301-MCP305)"
         status = PASS
@@ -481,6 +491,9 @@ def judge_caching(p: Project) -> ItemResult:
         return _manual(i, "no Python code found under PATH")
     io = _io(p)
     if not io:
+        clients = [Evidence(path, line, ctor) for path, (ctor, _w, _c, line) in p.each("clients")]
+        if clients:
+            return _manual(i, "clients are created, but their calls are on objects the analysis cannot type", clients[:3])
         return _na(i, "no outbound read recognised (HTTP, database, cloud API)")
     cached = [(path, c) for path, c in p.each("cached")]
     on_io = [Evidence(path, line, f"@{qual.rsplit('.', 1)[-1]} on `{name}` ({what})")
@@ -835,7 +848,8 @@ ITEMS: tuple[Item, ...] = (
          "no MCP301-MCP305 finding (generic raises, swallowed exceptions, leaked details, retries without "
          "backoff, errors returned as success)",
          "findings, but coded errors (`ToolError`, `McpError`/`MCPError`, `CallToolResult(isError=True)`, project "
-         "exceptions carrying a code) are used too",
+         "exceptions carrying a code) are used too; or no finding, but helpers raise generic exceptions "
+         "(`ValueError`, `RuntimeError`...) and nothing is coded",
          "findings and no coded error anywhere", "never", "no server found",
          "high when there are findings; medium for a pass without any coded error",
          "Raises are counted in the whole server code (tools and helpers). " + _FINDINGS_ONLY, judge_errors),
@@ -930,7 +944,7 @@ ITEMS: tuple[Item, ...] = (
          "an outbound call, or a cache library (cachetools, aiocache, diskcache, requests-cache, hishel) in use",
          "caches only on functions without outbound calls, or a cache library declared but never used",
          "outbound calls and no cache", "no outbound read recognised (HTTP, database, cloud API)",
-         "no Python code found",
+         "clients are created but their calls cannot be typed (boto3, SDK clients); no Python code found",
          "low: whether a read is worth caching (and safe to cache) is a design decision",
          "Redis used as a database is not counted as a cache. Caches written by hand (a dict) are not seen.",
          judge_caching),

@@ -210,7 +210,9 @@ BENCH_DIRS = frozenset({"bench", "benchmark", "benchmarks", "perf", "performance
 IDENTIFIER = re.compile(r"[A-Za-z_][\w.\-]{0,63}\Z")
 
 # -- errors -------------------------------------------------------------------------------------
-CODE_ATTRIBUTES = frozenset({"code", "error_code", "errno", "status_code", "rpc_code"})
+CODE_ATTRIBUTES = frozenset({"code", "error_code", "rpc_code", "jsonrpc_code"})  # as MCP301 reads a project class
+GENERIC_EXCEPTIONS = frozenset({"Exception", "RuntimeError", "ValueError", "KeyError", "TypeError", "AssertionError",
+                                "NotImplementedError"})
 
 
 def is_test_path(parts: tuple[str, ...]) -> bool:
