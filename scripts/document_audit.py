@@ -81,8 +81,6 @@ only as far as the code and files state it.
 
 In GitHub Actions the composite action writes the Markdown scorecard to the job summary with
 `audit: "true"` (and `audit-path`, `audit-fail-under`; output `audit-score`).
-
-## Items
 """
 
 

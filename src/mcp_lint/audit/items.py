@@ -838,11 +838,14 @@ ITEMS: tuple[Item, ...] = (
          "(int, float, bool, datetime, UUID)",
          "every parameter typed but mostly plain `str`/containers, or at most 20% untyped",
          "more than 20% of the parameters untyped (no annotation, `Any`, bare `dict`/`list`)",
-         "the tools take no parameters", "no tool found",
-         "high (the server model classifies every parameter); medium when some tools are registered from "
-         "values the analysis cannot resolve",
-         "Only tool parameters count (resources and prompts do not). A low-level server's hand-written schema is "
-         "counted as typed when the SDK validates against it. " + _FINDINGS_ONLY, judge_types),
+         "the tools take no parameters",
+         "no tool found, tools registered only from functions defined elsewhere, or input schemas built at run time",
+         "high (the server model classifies every parameter); medium for low-level tools (read from their JSON "
+         "Schemas) or when some tools are registered from values the analysis cannot resolve",
+         "Only tool parameters count (resources and prompts do not). A low-level server's hand-written JSON Schema "
+         "is read property by property (`enum`, `pattern`, `maxLength`, `minimum`, numeric types) when the SDK "
+         "validates against it; its arguments are untyped when it does not (mcp 2.x, `validate_input=False`). "
+         + _FINDINGS_ONLY, judge_types),
     Item("error-handling", "Development", "Proper error handling",
          "Tools fail with coded errors the client can tell from success, without leaking internals.",
          "no MCP301-MCP305 finding (generic raises, swallowed exceptions, leaked details, retries without "
@@ -908,9 +911,10 @@ ITEMS: tuple[Item, ...] = (
          judge_authentication),
     Item("authorization", "Security", "Authorization checks",
          "On a server with more than one user (HTTP), tools that change state check who is calling.",
-         "every state-changing tool reads the caller's identity or scopes: `get_access_token()`, "
-         "`ctx.request_context.request` (user, headers), an `AccessToken`/`CurrentAccessToken()` parameter, "
-         "`auth=` on its registration (fastmcp 3+), or a call named like an authorisation check",
+         "the server authenticates its callers and every state-changing tool reads the caller's identity or "
+         "scopes: `get_access_token()`, a token's `.scopes`/`.claims`/`.client_id`, `ctx.request_context.request` "
+         "(user, headers), an `AccessToken`/`CurrentAccessToken()` parameter, `auth=` on its registration "
+         "(fastmcp 3+), or a call named like an authorisation check",
          "some state-changing tools check the caller, or only one server-wide scope (`required_scopes`) covers all",
          "state-changing tools on an HTTP server check nobody, or the server has no authentication",
          "stdio only (one user), or no tool changes state",
@@ -919,7 +923,8 @@ ITEMS: tuple[Item, ...] = (
          "DELETE, HTTP POST/PUT/PATCH/DELETE, SQL written by the model); low when only by their names",
          "A tool changes state when its name has a verb like delete/write/create/update/exec/run/send (`add` only "
          "with an object: `add_user`) or its body makes such a call; calls in helpers are not followed. Checks in "
-         "middleware or in helpers with other names are not seen.", judge_authorization),
+         "middleware or in helpers with other names are not seen. `ctx.client_id` (what the client says it is) "
+         "is not an identity.", judge_authorization),
     Item("audit-dependencies", "Security", "Audit dependencies",
          "Dependencies are pinned, kept up to date and checked for known vulnerabilities.",
          "a lock file (uv.lock, poetry.lock, pdm.lock, Pipfile.lock, pylock.toml, requirements with `--hash` or "
