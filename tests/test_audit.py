@@ -542,6 +542,17 @@ CASES: list[tuple[str, dict[str, str], dict[str, str]]] = [
             """Users."""
             return iam.list_users()["Users"]
         ''')}, {"caching": "manual", "connection-pooling": "pass", "graceful-shutdown": "not-applicable"}),
+    ("an API client whose calls cannot be typed", {"server.py": server('''
+        from functools import lru_cache
+        from tavily import TavilyClient
+        @lru_cache
+        def client() -> TavilyClient:
+            return TavilyClient(api_key="")
+        @mcp.tool
+        def search(query: str) -> dict:
+            """Search."""
+            return client().search(query)
+        ''')}, {"caching": "manual"}),
     ("a connection made once in a connect helper", {"server.py": server('''
         import paramiko
         class Remote:

@@ -361,7 +361,7 @@ def judge_authentication(p: Project) -> ItemResult:
         elif any(t.host.startswith("<") for t, _ in local):
             why = "bound to a host chosen at run time"
         else:
-            why = "bound to loopback"
+            why = "bound to loopback, the default, unless a host is set where it is served"
         return _result(i, PARTIAL, f"no authentication on a server that is or may be served over HTTP ({why})", MEDIUM,
                        [w for _, w in local] + present)
     how = "ASGI authentication middleware" if asgi and not any(s.auth for s in p.servers) else \
@@ -492,8 +492,10 @@ def judge_caching(p: Project) -> ItemResult:
     io = _io(p)
     if not io:
         clients = [Evidence(path, line, ctor) for path, (ctor, _w, _c, line) in p.each("clients")]
-        if clients:
-            return _manual(i, "clients are created, but their calls are on objects the analysis cannot type", clients[:3])
+        libraries = p.imports(K.IO_ROOTS - K.EMBEDDED_DB_ROOTS)
+        if clients or libraries:
+            return _manual(i, "clients of outbound services are created or imported, but their calls are on objects "
+                              "the analysis cannot type", (clients or libraries)[:3])
         return _na(i, "no outbound read recognised (HTTP, database, cloud API)")
     cached = [(path, c) for path, c in p.each("cached")]
     on_io = [Evidence(path, line, f"@{qual.rsplit('.', 1)[-1]} on `{name}` ({what})")
@@ -949,7 +951,8 @@ ITEMS: tuple[Item, ...] = (
          "an outbound call, or a cache library (cachetools, aiocache, diskcache, requests-cache, hishel) in use",
          "caches only on functions without outbound calls, or a cache library declared but never used",
          "outbound calls and no cache", "no outbound read recognised (HTTP, database, cloud API)",
-         "clients are created but their calls cannot be typed (boto3, SDK clients); no Python code found",
+         "a client library (boto3, an API's SDK) is imported or its clients created, but their calls cannot be "
+         "typed; no Python code found",
          "low: whether a read is worth caching (and safe to cache) is a design decision",
          "Redis used as a database is not counted as a cache. Caches written by hand (a dict) are not seen.",
          judge_caching),
