@@ -901,6 +901,8 @@ def test_audit_defaults_to_the_current_directory():
     result = run_cli("audit", "--output-format", "json", "--no-cache", cwd=AUDIT / "toy")
     assert result.exit_code == 0
     assert result.json()["project"]["root"] == "."
+    result = run_cli("audit", "--output-format", "markdown", cwd=AUDIT / "toy")
+    assert result.stdout.startswith("## mcp-lint audit: `toy`")
 
 
 @pytest.mark.parametrize("item", ITEM_IDS)

@@ -70,7 +70,8 @@ def build_scorecard(opts: AuditOptions):
     project = Project(run, repo)
     card = Scorecard(root=str(opts.path), items=judge_all(project), files_examined=len(run.files),
                      servers=sum(1 for s in project.servers if s.defined), tools=len(project.tools),
-                     transports=tuple(sorted({t.kind for t in project.transports})), errors=run.errors)
+                     transports=tuple(sorted({t.kind for t in project.transports})), errors=run.errors,
+                     name=root.name if str(opts.path) in (".", "./") else "")
     if repo.truncated:
         card.errors.append((str(opts.path), "more files than the audit reads; the repository scan stopped early"))
     return card

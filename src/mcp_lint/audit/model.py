@@ -52,6 +52,11 @@ class Scorecard:
     tools: int = 0
     transports: tuple[str, ...] = ()
     errors: list[tuple[str, str]] = field(default_factory=list)
+    name: str = ""  # how titles show the project: PATH as given, or the directory's name for "."
+
+    @property
+    def title(self) -> str:
+        return self.name or self.root
 
     @property
     def score(self) -> float | None:

@@ -61,7 +61,7 @@ def render_markdown(card: Scorecard, out: TextIO) -> None:
     counts = card.counts()
     tally = " · ".join(f"{counts[s]} {s}" for s in STATUSES if counts[s])
     areas = card.area_scores()
-    out.write(f"## mcp-lint audit: `{_cell(card.root)}`\n\n")
+    out.write(f"## mcp-lint audit: `{_cell(card.title)}`\n\n")
     out.write(f"**Score: {_score(card.score)}/100** · {tally}\n\n")
     out.write(" · ".join(f"{area} {_score(areas.get(area))}" for area in AREAS if area in areas) + "\n\n")
     out.write("| Area | Item | Status | Confidence | Verdict | Evidence |\n|---|---|---|---|---|---|\n")
@@ -87,7 +87,7 @@ def render_table(card: Scorecard, out: TextIO | None = None, color: bool | None 
                       markup=False)
     if not console.is_terminal:
         console.width = 160  # piped: wide enough for the verdicts, still a table
-    table = Table(title=f"mcp-lint audit: {card.root}", title_justify="left", show_lines=False, header_style="bold",
+    table = Table(title=f"mcp-lint audit: {card.title}", title_justify="left", show_lines=False, header_style="bold",
                   expand=False)
     for name, kwargs in (("area", {"no_wrap": True}), ("item", {"no_wrap": True}), ("status", {"no_wrap": True}),
                          ("conf.", {"no_wrap": True}), ("verdict", {"ratio": 3}), ("evidence", {"ratio": 2})):
