@@ -55,6 +55,7 @@ class CheckOptions:
     add_noqa: bool = False
     sarif_category: str | None = None
     fail_on: str | None = None
+    min_confidence: str | None = None
     # Inspecting the configuration, and editors.
     show_settings: bool = False
     show_files: bool = False
@@ -122,6 +123,8 @@ def _check_options(opts: CheckOptions) -> None:
         raise UsageError("--stdin-filename needs '-' as the path: mcp-lint check - --stdin-filename PATH")
     if opts.paths == [STDIN] and (opts.add_noqa or opts.write_baseline is not None):
         raise UsageError("--add-noqa and --write-baseline need files, not stdin")
+    if opts.min_confidence is not None and opts.min_confidence not in ("high", "medium", "low"):
+        raise UsageError(f"--min-confidence: expected one of high, medium, low, got {opts.min_confidence!r}")
     if opts.fail_on is not None and opts.fail_on not in {s.value for s in Severity}:
         raise UsageError(f"--fail-on: expected one of error, warning, info, got {opts.fail_on!r}")
     if opts.unsafe_fixes and not (opts.fix or opts.diff):

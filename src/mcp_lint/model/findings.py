@@ -26,6 +26,10 @@ class Confidence(str, Enum):
     MEDIUM = "medium"
     LOW = "low"
 
+    @property
+    def rank(self) -> int:
+        return {"high": 3, "medium": 2, "low": 1}[self.value]
+
 
 class Applicability(str, Enum):
     SAFE = "safe"  # behaviour is kept: applied by --fix

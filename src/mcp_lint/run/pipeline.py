@@ -7,7 +7,7 @@
 3. merge:   cached and fresh results, in the order the files were given;
 4. project: rules about the project as a whole (findings in manifests), from the per-file facts,
             answered by the cache when the facts and manifests are unchanged;
-5. filter:  per-file-ignores, applied once to every result, fresh or cached;
+5. filter:  per-file-ignores and `min-confidence`, applied once to every result, fresh or cached;
 then the cache is written once. Reporting is the caller's (cli/commands.py).
 
 Results are unfiltered until stage 5 (the cache keeps them so), and every stage returns plain
@@ -24,7 +24,7 @@ from pathlib import Path
 from mcp_lint.model.findings import FileResult
 from mcp_lint.model.results import RunResult
 from mcp_lint.run.cache import FindingsCache, digest_of
-from mcp_lint.run.filters import PerFileIgnores
+from mcp_lint.run.filters import PerFileIgnores, confident_enough
 from mcp_lint.run.scheduler import LintJob, lint
 from mcp_lint.source.discovery import display
 
@@ -148,7 +148,7 @@ def apply_filters(files: list[SourceFile], results: list[tuple[SourceFile, FileR
     ignores = PerFileIgnores(job.settings)
     out = RunResult(files=[item.shown for item in files])
     for path, result in [(item.path, result) for item, result in results] + manifests:
-        out.findings.extend(ignores.filter(path, result.findings))
+        out.findings.extend(confident_enough(ignores.filter(path, result.findings), job.settings.min_confidence))
         out.errors.extend(result.errors)
     for item, result in results:
         if result.facts:
