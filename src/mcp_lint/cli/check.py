@@ -8,6 +8,7 @@ apply fixes, then lint the fixed tree again; the baseline; the report; the exit 
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from dataclasses import dataclass, field, replace
@@ -303,7 +304,7 @@ def _apply_fixes(result: RunResult, scopes: list[Scope], project, opts: CheckOpt
         if opts.diff:
             diffs.append(unified_diff(outcome))
         else:
-            write_text(Path(shown), outcome.fixed)
+            write_text(Path(shown), outcome.fixed, through_links=False)
     hidden = _hidden_fixes(result, opts)
     if opts.diff:
         sys.stdout.write("".join(diffs))
@@ -329,6 +330,9 @@ def _sources(found: list[Finding], problem: str, quiet: bool):
     for f in found:
         by_path.setdefault(f.path, []).append(f)
     for shown in sorted(by_path):
+        if os.path.islink(shown):  # edited only through the file it points to, never through a link
+            warning(f"{shown}: {problem}: a symbolic link is not edited", quiet)
+            continue
         try:
             with open(shown, encoding="utf-8", newline="") as fh:
                 text = fh.read()
@@ -377,7 +381,7 @@ def _add_noqa(result: RunResult, opts: CheckOptions) -> int:
         for line, reason in outcome.skipped:
             warning(f"{shown}:{line}: no noqa comment added: {reason}", opts.quiet)
         if outcome.added:
-            write_text(Path(shown), outcome.text)
+            write_text(Path(shown), outcome.text, through_links=False)
             added += outcome.added
     note(f"Added {added} noqa directive{'s' if added != 1 else ''}.", opts.quiet)
     return ExitCode.ERROR if _fatal(result) else ExitCode.CLEAN
