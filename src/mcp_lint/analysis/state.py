@@ -28,6 +28,7 @@ CALL_GUARD = "call-guard"  # `validate(x)` where a same-module helper may narrow
 COMP = "comp"  # comprehension variable
 MATCH = "match"  # match-case capture
 MUTATE = "mutate"  # `xs.append(v)`, `d[k] = v`: the container now also holds v
+CUT = "cut"  # stands for the definitions of a name the flow analysis did not look at (a bound)
 
 
 @dataclass(frozen=True, eq=False)
