@@ -14,6 +14,7 @@ import libcst as cst
 
 from mcp_lint.analysis.cst_utils import dotted, target_names
 from mcp_lint.analysis.imports import ImportTable
+from mcp_lint.analysis.names import normalize_names
 
 
 @dataclass(eq=False)
@@ -106,7 +107,11 @@ class ModuleIndex:
         return found[0] if len(found) == 1 else None
 
 
-def build_index(module: cst.Module) -> ModuleIndex:
+def build_index(module: cst.Module, source: str | None = None) -> ModuleIndex:
+    """The index of a parsed module. With its `source`, identifiers are first normalised as
+    Python reads them (see `names`), so that everything after sees Python's names."""
+    if source is not None:
+        normalize_names(module, source)
     index = ModuleIndex(module=module)
     _Indexer(index).block(module.body, None, None, top=True)
     return index

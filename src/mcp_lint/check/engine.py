@@ -191,7 +191,7 @@ class Engine:
 
     # -- analysis -------------------------------------------------------------------------------
     def _analyse(self, module: cst.Module, text: str, path: str) -> FileResult:
-        index = build_index(module)
+        index = build_index(module, text)
         model = build_model(index, self.project)
         state = TraversalState(module)
         ctx = FileContext(path=path, source=text, module=module, index=index, model=model, state=state)

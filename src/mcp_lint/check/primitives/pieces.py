@@ -218,8 +218,9 @@ def starts_with_text(ctx: FileContext, expr: cst.BaseExpression, point: Point, d
 # ---------------------------------------------------------------------------------------------
 
 _REQUEST_OBJECTS = frozenset({"urllib.request.Request", "requests.Request", "httpx.Request"})
-_FORMAT_FIELD = re.compile(r"\{([^{}!:]*)[^{}]*\}")
-_PERCENT_FIELD = re.compile(r"%(?:\([^)]*\))?[-#0 +]*\d*(?:\.\d+)?[sdrif]")
+# Linear on any text: no two adjacent repeats can match the same character.
+_FORMAT_FIELD = re.compile(r"\{([^{}!:]*)(?:[!:][^{}]*)?\}")
+_PERCENT_FIELD = re.compile(r"%(?:\([^()]*\))?[-#0 +]*(?:[1-9]\d*)?(?:\.\d+)?[sdrif]")
 
 
 def _url_parts(ctx: FileContext, expr: cst.BaseExpression, point: Point,
