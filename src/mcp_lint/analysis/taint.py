@@ -14,10 +14,12 @@ No origins means the value is *known-safe*. Each origin carries the sanitizers a
 it on the way and the steps it took, which become the finding's trace.
 
 Every answer is memoised (per binding, per helper's returns, per helper parameter), so a
-file costs time in proportion to its size whatever its shape. What the analysis does not
-follow it says so: past `MAX_DEPTH` nested evaluations (a chain of assignments or helpers
-that long), or past `MAX_REACHING` definitions of one name reaching one use, the value
-gets a *cut* origin: tool input as far as rules are concerned, marked `cut`, so that a sink
+file costs time in proportion to its size whatever its shape. A question that needs more
+than `MAX_DEPTH` nested evaluations (a chain of assignments or helpers that long) answers
+the deepest value first, as a question of its own, then asks again: chains of any length
+are followed. What the analysis does not follow it says so: past `MAX_RESTARTS` such
+restarts, or past `MAX_REACHING` definitions of one name reaching one use, the value gets
+a *cut* origin: tool input as far as rules are concerned, marked `cut`, so that a sink
 reports it at low confidence, saying the flow was not followed to its source. A bound is
 never silence.
 
@@ -161,6 +163,13 @@ def join_steps(a: tuple[Step, ...], b: tuple[Step, ...]) -> tuple[Step, ...]:
     return steps[:_HEAD] + (marker,) + steps[len(steps) - (MAX_STEPS - _HEAD - 1):]
 
 
+# Origins that only their label or function tells apart (tool input of 300 different tools
+# reaching one helper) are all the same to a rule: a flow keeps MAX_ALIKE of each kind and
+# set of sanitizers, so flows stay small however many callers a function has. Helper
+# parameters are all kept: each resolves to its own callers.
+MAX_ALIKE = 8
+
+
 def union(*flows: Flow) -> Flow:
     if len(flows) == 1:
         return flows[0]
@@ -168,7 +177,19 @@ def union(*flows: Flow) -> Flow:
     for flow in flows:
         for origin in flow:
             seen.setdefault(origin.key, origin)
-    return tuple(seen.values())
+    if len(seen) <= MAX_ALIKE:
+        return tuple(seen.values())
+    counts: dict[tuple, int] = {}
+    out = []
+    for origin in seen.values():
+        if origin.kind != PARAM_ORIGIN:
+            alike = (origin.kind, origin.sanitizers, origin.cut)
+            n = counts.get(alike, 0)
+            if n >= MAX_ALIKE:
+                continue
+            counts[alike] = n + 1
+        out.append(origin)
+    return tuple(out)
 
 
 def tool_origins(flow: Flow, accepted: frozenset[str] = frozenset()) -> list[Origin]:
