@@ -170,6 +170,17 @@ def secrets(n: int) -> str:
     return "".join(out)
 
 
+def literals(n: int) -> str:
+    """Adversarial string literals of 40 n characters: a key-format prefix over and over, an
+    unclosed `<` and `{` run, URL templates whose fields never close."""
+    size = 40 * n
+    sk = ("sk-" * (size // 3 + 1))[:size]
+    return (HEADER + f'TOKEN_NOTE = "{sk}"\napi_key = "{"<" * size}"\nsecret_token = "{"{" * size}"\n\n\n'
+            + _tool([f'requests.get("{{{"a" * size}".format(url), timeout=5)',
+                     f'requests.get("{"%(" * (size // 2)}" % url, timeout=5)',
+                     f'requests.get("%{"0" * size}" % url, timeout=5)']))
+
+
 def data(n: int) -> str:
     """A data module: one dict literal of n entries."""
     entries = "".join(f'    "key{i}": {{"a": {i}, "b": [1, 2, 3], "c": "value {i}"}},\n' for i in range(n))
@@ -257,15 +268,15 @@ def servers(n: int) -> str:
 
 
 SHAPES: dict[str, Callable[[int], str]] = {
-    f.__name__: f for f in (sinks, reassign, chain, branches, helpers, dispatch, sql, secrets, data, calls,
-                            tools, errors, awaits, prints, servers)}
+    f.__name__: f for f in (sinks, reassign, chain, branches, helpers, dispatch, sql, secrets, literals, data,
+                            calls, tools, errors, awaits, prints, servers)}
 
 # The shapes each primitive looks at (every rule also runs on `sinks`, a mix of everything).
 BY_PRIMITIVE: dict[str, tuple[str, ...]] = {
     "parse-error": ("data", "sinks"),
-    "tainted-call": ("sinks", "reassign", "chain", "branches", "helpers", "dispatch"),
+    "tainted-call": ("sinks", "reassign", "chain", "branches", "helpers", "dispatch", "literals"),
     "formatted-string-sink": ("sinks", "sql", "reassign"),
-    "hardcoded-secret": ("secrets", "data"),
+    "hardcoded-secret": ("secrets", "literals", "data"),
     "call-check": ("calls", "sinks"),
     "unauthenticated-http": ("servers",),
     "handler-parameter": ("tools", "sinks"),

@@ -93,6 +93,16 @@ def test_more_definitions_than_the_analysis_follows_is_reported_as_a_cut_flow(tm
     assert f"more than {taint.MAX_REACHING} definitions" in found[0]["message"]
 
 
+def test_a_cut_flow_into_sql_is_reported_at_low_confidence(tmp_path):
+    n = taint.MAX_REACHING + 5
+    body = '    v = q\n' + "".join(f'    if len(q) == {i}:\n        v = "c{i}"\n' for i in range(n))
+    code = HEAD.replace("import importlib\n", "import importlib\nimport sqlite3\n") + body + \
+        '    sqlite3.connect("x.db").execute(f"SELECT * FROM t WHERE c = {v}")\n    return q\n'
+    found = [f for f in _lint(tmp_path, code) if f["id"] == "MCP101"]
+    assert len(found) == 1 and found[0]["confidence"] == "low"
+    assert "not followed to its source" in found[0]["message"]
+
+
 def test_fewer_definitions_than_the_bound_are_all_followed(tmp_path):
     body = '    v = "safe"\n' + "".join(f'    if len(q) == {i}:\n        v = "constant {i}"\n' for i in range(50))
     code = HEAD + body + "    os.system(v)\n    return q\n"
@@ -297,6 +307,7 @@ def _adversarial() -> list[str]:
     out = []
     for seed in _SEEDS:
         out.append((seed * (_SIZE // len(seed) + 1))[:_SIZE])  # the seed over and over
+        out.append((seed * (_SIZE // len(seed) + 1))[:_SIZE] + "é")  # ... then a word character no class has
         out.append(seed + "a" * _SIZE)  # one seed and a long run of what may follow it
         out.append(seed + "a" * _SIZE + "é")  # ... ending on a word character outside the class
         out.append((seed + "0" * 40 + "!") * (_SIZE // (len(seed) + 41)))

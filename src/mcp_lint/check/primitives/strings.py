@@ -19,6 +19,7 @@ from mcp_lint.analysis.cst_utils import code, leading_text, string_value
 from mcp_lint.analysis.state import ASSIGN, AUG, Point
 from mcp_lint.analysis.taint import TOOL, Step, describe, unsafe_origins
 from mcp_lint.check.context import FileContext
+from mcp_lint.model.findings import Confidence
 from mcp_lint.model.schema import Key, List, Map, Str
 from mcp_lint.check.primitives.base import Primitive
 from mcp_lint.check.primitives.common import SINKS, CallPatterns, helper_returns, shown_call, sink_argument, trace
@@ -105,7 +106,8 @@ class FormattedStringSink(Primitive):
                 steps = trace(tool, sink, f"`{sink_name}`")
                 if not direct:  # show where the SQL was built, just before the sink
                     steps = steps[:-1] + (Step(build, f"SQL built with {fields['how']}"),) + steps[-1:]
-            ctx.report(self.rule, location, fields, statement=statement if direct else build_stmt, trace=steps)
+            ctx.report(self.rule, location, fields, statement=statement if direct else build_stmt, trace=steps,
+                       confidence=Confidence.LOW if tool is not None and tool.cut else None)
 
     def builds(self, ctx: FileContext, arg: cst.BaseExpression, point: Point):
         """The formatting expressions whose result reaches `arg`: the argument itself, the
