@@ -30,6 +30,12 @@ MATCH = "match"  # match-case capture
 MUTATE = "mutate"  # `xs.append(v)`, `d[k] = v`: the container now also holds v
 CUT = "cut"  # stands for the definitions of a name the flow analysis did not look at (a bound)
 
+# Methods of the built-in containers (list, set, dict, deque) by what they do to the container:
+# STORING_METHODS put their argument in it (so a value flows in); MUTATING_METHODS change it in
+# any way (a loop that calls one on a name carries state from one iteration to the next).
+STORING_METHODS = frozenset({"append", "extend", "insert", "add", "update", "appendleft", "extendleft", "setdefault"})
+MUTATING_METHODS = STORING_METHODS | {"pop", "remove", "discard", "clear"}
+
 
 @dataclass(frozen=True, eq=False)
 class Point:

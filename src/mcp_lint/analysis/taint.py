@@ -38,7 +38,8 @@ from dataclasses import dataclass, replace
 import libcst as cst
 
 from mcp_lint.analysis.cst_utils import code, dotted, is_constant_collection, is_literal, string_value, target_names, terminates
-from mcp_lint.analysis.state import AUG, CALL_GUARD, COMP, CUT, FOR, MATCH, MUTATE, NARROW, OPAQUE, PARAM, WITH, ASSIGN, Binding, Frame, Point
+from mcp_lint.analysis.state import (ASSIGN, AUG, CALL_GUARD, COMP, CUT, FOR, MATCH, MUTATE, NARROW, OPAQUE, PARAM,
+                                     STORING_METHODS, WITH, Binding, Frame, Point)
 
 TOOL = "tool"
 PARAM_ORIGIN = "param"
@@ -99,7 +100,6 @@ _HTTP_CLIENTS = frozenset({"requests.Session", "httpx.Client", "httpx.AsyncClien
                            "urllib3.PoolManager"})
 _DIGEST_METHODS = frozenset({"hexdigest", "digest"})
 _HOST_ATTRS = frozenset({"hostname", "netloc", "host"})
-_MUTATORS = frozenset({"append", "extend", "insert", "add", "update", "appendleft", "extendleft", "setdefault"})
 # Nested evaluations followed at once (assignments, helpers' returns, callers): each costs a
 # few interpreter frames, and the lint thread allows 20,000 (see source.guard). A deeper
 # value is first answered as a question of its own, then the question that reached it is
@@ -306,7 +306,7 @@ class FlowRecorder:
     def mutation(self, call: cst.Call) -> None:
         """`xs.append(v)` / `xs.extend(v)` / `d.update(v)` as a statement: xs now holds v."""
         func = call.func
-        if isinstance(func, cst.Attribute) and func.attr.value in _MUTATORS and isinstance(func.value, cst.Name) \
+        if isinstance(func, cst.Attribute) and func.attr.value in STORING_METHODS and isinstance(func.value, cst.Name) \
                 and call.args:
             frame = self.ctx.state.frame
             self._bind(frame, Binding(func.value.value, MUTATE, call, frame.point()))

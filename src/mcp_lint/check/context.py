@@ -15,6 +15,7 @@ from typing import Any
 import libcst as cst
 
 from mcp_lint.analysis.file import FileAnalysis
+from mcp_lint.check.factory import render_message
 from mcp_lint.analysis.taint import Step
 from mcp_lint.model.findings import Applicability, Confidence
 from mcp_lint.model.rules import Rule
@@ -47,13 +48,6 @@ class PendingFinding:
     confidence: Confidence | None = None  # None: the rule's
 
 
-class _Fields(dict):
-    """Message fields; a placeholder a primitive did not fill shows as itself."""
-
-    def __missing__(self, key: str) -> str:
-        return "{" + key + "}"
-
-
 @dataclass(eq=False)
 class FileContext(FileAnalysis):
     """A file's analysis plus the rule API: how primitives report findings and defer checks."""
@@ -65,7 +59,7 @@ class FileContext(FileAnalysis):
     def report(self, rule: Rule, node: cst.CSTNode, fields: Mapping[str, Any] | None = None, *,
                statement: cst.CSTNode | None = None, trace: tuple[Step, ...] = (),
                fix: NodeFix | None = None, confidence: Confidence | None = None) -> None:
-        message = rule.message.format_map(_Fields(fields or {}))
+        message = render_message(rule, fields)
         stmt = statement if statement is not None else self.state.statement
         self.pending.append(PendingFinding(rule, node, message, stmt, trace, fix, confidence))
 

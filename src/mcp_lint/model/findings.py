@@ -26,6 +26,10 @@ class Confidence(str, Enum):
     MEDIUM = "medium"
     LOW = "low"
 
+    @property
+    def rank(self) -> int:
+        return {"high": 3, "medium": 2, "low": 1}[self.value]
+
 
 class Applicability(str, Enum):
     SAFE = "safe"  # behaviour is kept: applied by --fix
@@ -93,8 +97,9 @@ class FileError:
 
     path: str
     message: str
-    rule_id: str | None = None
+    rule_id: str | None = None  # an internal error in this rule (or "analysis")
     line: int | None = None
+    fatal: bool = False  # the run cannot be trusted (a path that does not exist): exit 2
 
 
 @dataclass(slots=True)

@@ -6,6 +6,7 @@ A fixed text that no longer parses is discarded: `--fix` never leaves a file bro
 from __future__ import annotations
 
 import difflib
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import libcst as cst
@@ -54,13 +55,17 @@ def apply_edits(source: str, findings: list[Finding]) -> tuple[str, int]:
     return source, applied
 
 
-def fix_text(engine: Engine, text: str, path: str, unsafe: bool) -> FixOutcome:
+def fix_text(engine: Engine, text: str, path: str, unsafe: bool,
+             keep: Callable[[list[Finding]], list[Finding]] | None = None) -> FixOutcome:
+    """Fix `text` to a fixpoint. `keep` filters each pass's findings as the run does (per-file
+    ignores), so what a run would not report is not fixed either."""
     original = text
     total = 0
     broken = False
     result = engine.lint_text(text, path)
     for _ in range(MAX_PASSES):
-        todo = [f for f in result.findings if fixable(f, unsafe)]
+        found = keep(result.findings) if keep is not None else result.findings
+        todo = [f for f in found if fixable(f, unsafe)]
         if not todo:
             break
         new_text, applied = apply_edits(text, todo)

@@ -20,9 +20,9 @@ from pathlib import Path
 from typing import Any
 
 from mcp_lint.source import suppressions
-from mcp_lint.check.context import _Fields  # message fields: a placeholder not filled shows as itself
+from mcp_lint.check.factory import MANIFEST_SCOPE, FindingFactory, render_message
 from mcp_lint.source.discovery import display
-from mcp_lint.model.findings import FileError, FileResult, Finding, Severity, fingerprint
+from mcp_lint.model.findings import FileError, FileResult, Finding, Severity
 from mcp_lint.source.manifests import ManifestIndex
 from mcp_lint.source.lines import LineTable
 from mcp_lint.check.primitives import PRIMITIVES
@@ -80,6 +80,10 @@ def check_projects(rules: Iterable[Rule], facts: Mapping[str, Mapping[str, Any]]
                 continue
             for issue in found:
                 issues.setdefault(issue.manifest.path, []).append((rule, issue))
+    for path, (line, problem) in index.problems.items():  # a manifest that could not be read
+        where = f" (line {line})" if line else ""
+        errors.setdefault(path, []).append(FileError(display(path, cwd), f"not read for project rules: {problem}{where}",
+                                                     line=line))
     out = []
     for path in sorted(set(issues) | set(errors)):
         shown = display(path, cwd)
@@ -95,22 +99,13 @@ def _materialise(found: list[tuple[Rule, ProjectIssue]], shown: str, severity: M
                  prefixes: frozenset[str]) -> list[Finding]:
     manifest = found[0][1].manifest
     lines = LineTable(manifest.text)
+    factory = FindingFactory(shown, severity)
     findings = []
-    occurrences: dict[tuple[str, str], int] = {}
-    seen: set[tuple] = set()
     for rule, issue in sorted(found, key=lambda ri: (ri[1].span.start_offset, ri[0].id)):
-        message = rule.message.format_map(_Fields(issue.fields))
-        key = (rule.id, issue.span.start_offset, issue.span.end_offset, message)
-        if key in seen:
-            continue
-        seen.add(key)
-        line_text = lines.line_text(issue.span.start_line)
-        occ_key = (rule.id, "".join(line_text.split()))
-        occurrence = occurrences.get(occ_key, 0)
-        occurrences[occ_key] = occurrence + 1
-        findings.append(Finding(rule.id, rule.name, severity.get(rule.id, rule.severity), rule.confidence, shown,
-                                issue.span, message, statement_line=issue.span.start_line,
-                                fingerprint=fingerprint(rule.id, "<manifest>", line_text, occurrence)))
+        finding = factory.make(rule, issue.span, render_message(rule, issue.fields),
+                               anchor=lines.line_text(issue.span.start_line), scope=MANIFEST_SCOPE)
+        if finding is not None:
+            findings.append(finding)
     comments = [(c.line, c.col, c.text, c.own_line) for c in manifest.comments]
     sups = suppressions.find(manifest.text, prefixes, comments=comments)
     if sups:

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pathspec
-
 from mcp_lint.model.findings import Finding
 from mcp_lint.model.settings import Settings
+from mcp_lint.source.globs import GlobSpec
 
 
 class PerFileIgnores:
@@ -15,7 +14,7 @@ class PerFileIgnores:
 
     def __init__(self, settings: Settings) -> None:
         self.root = settings.root
-        self.entries = [(pathspec.GitIgnoreSpec.from_lines([pattern]), codes)
+        self.entries = [(GlobSpec.from_lines([pattern]), codes)
                         for pattern, codes in settings.per_file_ignores]
 
     def filter(self, path: Path, findings: list[Finding]) -> list[Finding]:
@@ -34,3 +33,13 @@ class PerFileIgnores:
 def _matches(code: str, finding: Finding) -> bool:
     return code in ("ALL", finding.rule_id, finding.rule_name) or (
         code.upper().startswith("MCP") and finding.rule_id.startswith(code.upper()))
+
+
+def confident_enough(findings: list[Finding], minimum: str | None) -> list[Finding]:
+    """`min-confidence`: drop findings reached with less confidence than `minimum`."""
+    if minimum is None:
+        return findings
+    from mcp_lint.model.findings import Confidence
+
+    floor = Confidence(minimum).rank
+    return [f for f in findings if f.confidence.rank >= floor]
