@@ -28,6 +28,7 @@ CALL_GUARD = "call-guard"  # `validate(x)` where a same-module helper may narrow
 COMP = "comp"  # comprehension variable
 MATCH = "match"  # match-case capture
 MUTATE = "mutate"  # `xs.append(v)`, `d[k] = v`: the container now also holds v
+CUT = "cut"  # stands for the definitions of a name the flow analysis did not look at (a bound)
 
 # Methods of the built-in containers (list, set, dict, deque) by what they do to the container:
 # STORING_METHODS put their argument in it (so a value flows in); MUTATING_METHODS change it in

@@ -172,7 +172,7 @@ class Engine:
 
     # -- analysis -------------------------------------------------------------------------------
     def _analyse(self, module: cst.Module, text: str, path: str) -> FileResult:
-        index = build_index(module)
+        index = build_index(module, text)
         context = self.project.context(path) if self.project else None
         model = build_model(index, self.project, context)
         state = TraversalState(module)
