@@ -15,6 +15,7 @@ from mcp_lint.analysis.mcp_model import ServerModel
 from mcp_lint.analysis.module_index import ModuleIndex
 from mcp_lint.analysis.state import Point, TraversalState
 from mcp_lint.analysis.taint import FlowRecorder, Flows
+from mcp_lint.model.knowledge import EMPTY, Knowledge
 
 
 @dataclass(eq=False)
@@ -25,6 +26,7 @@ class FileAnalysis:
     index: ModuleIndex
     model: ServerModel
     state: TraversalState
+    knowledge: Knowledge = EMPTY  # what is known of libraries: sinks, sanitizers, types (model/knowledge.py)
     flows: Flows = field(init=False)
     recorder: FlowRecorder = field(init=False)
     types: TypeOracle = field(init=False)

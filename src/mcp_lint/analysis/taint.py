@@ -47,58 +47,11 @@ OPAQUE_ORIGIN = "opaque"
 
 ALL = "all"  # sanitizer kind: the value is one of a fixed set (cast, allow-list, Literal)
 
-# Calls whose result cannot carry injected text.
-_SAFE_CALLS = frozenset({
-    "builtins.int", "builtins.float", "builtins.bool", "builtins.len", "builtins.abs", "builtins.round",
-    "builtins.ord", "builtins.hash", "builtins.id", "builtins.isinstance", "builtins.callable",
-    "builtins.hasattr", "builtins.issubclass", "builtins.type", "builtins.range", "builtins.chr",
-    "uuid.UUID", "uuid.uuid4", "uuid.uuid1", "decimal.Decimal", "datetime.datetime.fromisoformat",
-    "datetime.date.fromisoformat", "datetime.datetime.now", "datetime.datetime.utcnow", "time.time",
-    "math.floor", "math.ceil", "builtins.any", "builtins.all", "ipaddress.ip_address",
-})
-# Calls that just pass their arguments' origins through (no new unknown).
-_PROPAGATE_CALLS = frozenset({
-    "builtins.str", "builtins.repr", "builtins.format", "builtins.list", "builtins.tuple", "builtins.set",
-    "builtins.frozenset", "builtins.dict", "builtins.sorted", "builtins.reversed", "builtins.min",
-    "builtins.max", "builtins.iter", "builtins.next", "builtins.enumerate", "builtins.zip", "builtins.sum",
-    "builtins.bytes", "builtins.filter", "builtins.map", "textwrap.dedent", "inspect.cleandoc",
-})
-# Calls that sanitise for one kind of sink.
-_SANITIZER_CALLS = {
-    "shlex.quote": "shell", "shlex.join": "shell", "pipes.quote": "shell",
-    "os.path.basename": "path", "werkzeug.utils.secure_filename": "path",
-    "mcp.shared.path_security.safe_join": "path",
-    "psycopg2.sql.Identifier": "sql", "psycopg2.sql.Literal": "sql", "psycopg2.sql.SQL": "sql",
-    "psycopg2.sql.Placeholder": "sql", "psycopg.sql.Identifier": "sql", "psycopg.sql.Literal": "sql",
-    "psycopg.sql.SQL": "sql", "psycopg.sql.Placeholder": "sql", "sqlalchemy.sql.quoted_name": "sql",
-    "sqlalchemy.bindparam": "sql", "sqlalchemy.column": "sql", "sqlalchemy.table": "sql",
-    "html.escape": "html", "markupsafe.escape": "html", "re.escape": "regex",
-    "clickhouse_connect.driver.binding.format_query_value": "sql",
-    "clickhouse_connect.driver.binding.quote_identifier": "sql",
-    "clickhouse_connect.driver.query.quote_identifier": "sql",
-    "clickhouse_connect.driver.query.format_query_value": "sql",
-    "psycopg2.extensions.quote_ident": "sql", "psycopg2.extensions.adapt": "sql",
-    "pymysql.converters.escape_string": "sql", "pymysql.converters.escape_item": "sql",
-    "MySQLdb.escape_string": "sql", "sqlalchemy.sql.expression.literal": "sql",
-}
-# Methods whose name says they quote or escape for SQL, whatever the receiver.
-_SANITIZER_METHODS = {
-    "quote_identifier": "sql", "quote_ident": "sql", "escape_identifier": "sql", "escape_string": "sql",
-    "escape_literal": "sql", "quote_literal": "sql", "literal": "sql", "mogrify": "sql",
-    "format_query_value": "sql", "quote_name": "sql",
-}
-_VALIDATE_METHODS = frozenset({"model_validate", "model_validate_json", "parse_obj", "parse_raw",
-                               "validate_python", "validate_json", "from_dict"})
-_SCHEMA_VALIDATORS = frozenset({"jsonschema.validate", "jsonschema.validators.validate"})
+# Library calls (safe calls, propagators, sanitizers, validators, calls answering with a remote
+# server's response, thread dispatch) are knowledge, not code: `ctx.knowledge`
+# (model/knowledge.py, read from rules/knowledge/*.yaml). What stays here is Python itself.
 _PATH_CHECK_METHODS = frozenset({"is_relative_to", "relative_to"})
 _PATTERN_METHODS = frozenset({"isidentifier", "isalnum", "isdigit", "isdecimal", "isnumeric", "isalpha"})
-# HTTP requests: the result is the remote server's answer, not the request's arguments.
-_HTTP_METHODS = frozenset({"get", "post", "put", "patch", "delete", "head", "options", "request", "stream", "send",
-                           "urlopen"})
-_HTTP_MODULES = frozenset({"requests", "httpx", "urllib.request", "urllib3"})
-_HTTP_CLIENTS = frozenset({"requests.Session", "httpx.Client", "httpx.AsyncClient", "aiohttp.ClientSession",
-                           "urllib3.PoolManager"})
-_DIGEST_METHODS = frozenset({"hexdigest", "digest"})
 _HOST_ATTRS = frozenset({"hostname", "netloc", "host"})
 # Nested evaluations followed at once (assignments, helpers' returns, callers): each costs a
 # few interpreter frames, and the lint thread allows 20,000 (see source.guard). A deeper
@@ -139,6 +92,9 @@ class Origin:
 
     def sanitized(self, kind: str) -> Origin:
         return replace(self, sanitizers=self.sanitizers | {kind})
+
+    def sanitized_by(self, kinds: frozenset[str]) -> Origin:
+        return replace(self, sanitizers=self.sanitizers | kinds)
 
     def honours(self, accepted: frozenset[str]) -> bool:
         """Is this origin neutralised by one of the sanitizer kinds a rule accepts?"""
@@ -326,7 +282,7 @@ class FlowRecorder:
 
     def call(self, node: cst.Call) -> None:
         func = node.func
-        dispatched = _dispatched(node, self.ctx.imports.resolve)
+        dispatched = _dispatched(node, self.ctx.imports.resolve, self.ctx.knowledge.thread_dispatch)
         if dispatched is not None:
             func = dispatched[0]  # `asyncio.to_thread(helper, x)` calls helper(x)
         if isinstance(func, cst.Name):
@@ -420,7 +376,8 @@ class FlowRecorder:
         func = expr.func
         validated: cst.BaseExpression | None = None
         qual = self.ctx.imports.resolve(func) or ""
-        if qual in _SCHEMA_VALIDATORS or (isinstance(func, cst.Attribute) and func.attr.value in _VALIDATE_METHODS):
+        known = self.ctx.knowledge
+        if qual in known.validators or (isinstance(func, cst.Attribute) and func.attr.value in known.validate_methods):
             kw = next((a for a in expr.args if a.keyword is not None and a.keyword.value == "instance"), None)
             positional = [a for a in expr.args if a.keyword is None and not a.star]
             validated = kw.value if kw is not None else positional[0].value if positional else None
@@ -628,6 +585,7 @@ class Flows:
         self.ctx = ctx
         self.index = ctx.index
         self.imports = ctx.imports
+        self.known = ctx.knowledge  # library facts (model/knowledge.py)
         self.frames: dict[cst.CSTNode, Frame] = {}
         self._memo: dict[int, Flow] = {}
         self._branch: dict[tuple[int, int], bool] = {}
@@ -1178,7 +1136,9 @@ class Flows:
         def arg_flows() -> list[Flow]:
             return [self._expr(a.value, point, overlay) for a in args]
 
-        dispatched = _dispatched(call, self.imports.resolve) if qual is not None or isinstance(func, cst.Attribute) \
+        known = self.known
+        dispatched = _dispatched(call, self.imports.resolve, known.thread_dispatch) \
+            if qual is not None or isinstance(func, cst.Attribute) \
             else None
         if dispatched is not None and overlay is None:
             target = self._call_target(call, point.frame, point)
@@ -1188,17 +1148,15 @@ class Flows:
             # What a remote server answered: not known-safe, but not the text the model wrote either.
             return self._opaque(f"the response of `{code(func, 40)}()`", call)
         if qual is not None:
-            if qual in _SAFE_CALLS:
+            if qual in known.safe_calls:
                 return EMPTY
-            if qual in _PROPAGATE_CALLS:
+            if qual in known.propagators:
                 return union(*arg_flows()) if args else EMPTY
-            kind = _SANITIZER_CALLS.get(qual)
-            if kind is not None:
-                if kind == "sql" and all(is_literal(a.value) for a in args):
-                    return EMPTY
-                return tuple(o.sanitized(kind) for o in union(*arg_flows()))
-        if isinstance(func, cst.Name) and func.value in _SANITIZER_METHODS and qual is None:
-            return tuple(o.sanitized(_SANITIZER_METHODS[func.value]) for o in union(*arg_flows()))
+            kinds = known.sanitizers.get(qual)
+            if kinds is not None:
+                return tuple(o.sanitized_by(kinds) for o in union(*arg_flows()))
+        if isinstance(func, cst.Name) and func.value in known.sanitizer_methods and qual is None:
+            return tuple(o.sanitized_by(known.sanitizer_methods[func.value]) for o in union(*arg_flows()))
         if isinstance(func, cst.Name):
             target = self.index.find_function(func.value, point.frame.info) if \
                 (overlay is None or func.value not in overlay) and not self.reaching(func.value, point) else None
@@ -1221,21 +1179,23 @@ class Flows:
                 target = self.index.method(self._instance_class(recv, point), method)
                 if target is not None:
                     return self._through_helper(target, call, point, bound=True)
-            if method in _DIGEST_METHODS:
+            if method in known.safe_methods:
                 return EMPTY  # `hashlib.sha256(x).hexdigest()`: hex digits, whatever x was
-            if method in _VALIDATE_METHODS:
+            if method in known.validate_methods:
                 return tuple(o.sanitized("model") for o in union(*arg_flows()))
-            if method in _SANITIZER_METHODS:
-                return tuple(o.sanitized(_SANITIZER_METHODS[method]) for o in union(*arg_flows()))
+            if method in known.sanitizer_methods:
+                return tuple(o.sanitized_by(known.sanitizer_methods[method]) for o in union(*arg_flows()))
             if method == "get" and (is_constant_collection(recv) or self._constant_mapping(recv, point)):
                 return EMPTY if len(args) < 2 else self._expr(args[1].value, point, overlay)
             if method == "get" and args:  # `arguments.get("url")` names the argument read
                 recv_flow = tuple(_read_from_arguments(o, f".get({code(args[0].value, 30)})")
                                   for o in self._expr(recv, point, overlay))
                 return union(recv_flow, *arg_flows()[1:])
-            if method == "format" and isinstance(recv, cst.Call) and \
-                    _SANITIZER_CALLS.get(self.imports.resolve(recv.func) or "") == "sql":
-                return tuple(o.sanitized("sql") for o in union(*arg_flows()))
+            if method in ("format", "join") and isinstance(recv, cst.Call):
+                kinds = known.composers.get(self.imports.resolve(recv.func) or "")
+                if kinds is not None:  # `sql.SQL("... {}").format(x)`: x is composed safely
+                    return union(self._expr(recv, point, overlay),
+                                 *(tuple(o.sanitized_by(kinds) for o in f) for f in arg_flows()))
             recv_flow = self._expr(recv, point, overlay)
             return union(recv_flow, *arg_flows())
         return union(self._expr(func, point, overlay), *arg_flows())
@@ -1244,12 +1204,13 @@ class Flows:
         func = call.func
         method = func.attr.value if isinstance(func, cst.Attribute) else \
             func.value if isinstance(func, cst.Name) else ""
-        if method not in _HTTP_METHODS:
+        known = self.known
+        if method not in known.response_methods:
             return False
         if qual is not None:
-            return qual.rsplit(".", 1)[0] in _HTTP_MODULES
+            return qual in known.responses
         target = self.ctx.types.call_target(call, point) if isinstance(func, cst.Attribute) else None
-        return target is not None and target.rsplit(".", 1)[0] in _HTTP_CLIENTS
+        return target is not None and target in known.responses
 
     def _constant_mapping(self, expr: cst.BaseExpression, point: Point) -> bool:
         if isinstance(expr, cst.Name) and not self.reaching(expr.value, point):
@@ -1358,7 +1319,7 @@ class Flows:
 
     def _call_target(self, call: cst.Call, frame: Frame, point: Point | None = None) -> cst.FunctionDef | None:
         func = call.func
-        dispatched = _dispatched(call, self.imports.resolve)
+        dispatched = _dispatched(call, self.imports.resolve, self.known.thread_dispatch)
         if dispatched is not None:
             func = dispatched[0]
         if isinstance(func, cst.Name):
@@ -1399,7 +1360,7 @@ class Flows:
             return None
         names = _param_names(fn)
         args: Sequence[cst.Arg] = call.args
-        dispatched = _dispatched(call, self.imports.resolve)
+        dispatched = _dispatched(call, self.imports.resolve, self.known.thread_dispatch)
         if dispatched is not None:
             args, bound = dispatched[1], isinstance(dispatched[0], cst.Attribute)
         if bound is None:
@@ -1422,21 +1383,15 @@ class Flows:
         return None
 
 
-_THREAD_DISPATCH = frozenset({"asyncio.to_thread", "anyio.to_thread.run_sync",
-                              "starlette.concurrency.run_in_threadpool", "fastapi.concurrency.run_in_threadpool"})
-
-
-def _dispatched(call: cst.Call, resolve) -> tuple[cst.BaseExpression, Sequence[cst.Arg]] | None:
+def _dispatched(call: cst.Call, resolve, dispatch: frozenset[str]) -> tuple[cst.BaseExpression, Sequence[cst.Arg]] | None:
     """`asyncio.to_thread(fn, *args)`, `anyio.to_thread.run_sync(fn, *args)`,
     `loop.run_in_executor(None, fn, *args)`: the function run and the arguments it gets."""
     func = call.func
     last = func.attr.value if isinstance(func, cst.Attribute) else func.value if isinstance(func, cst.Name) else ""
-    if last not in ("to_thread", "run_sync", "run_in_threadpool", "run_in_executor"):
-        return None
     skip = 1
-    if last == "run_in_executor":
+    if last == "run_in_executor":  # the event loop's method, on any loop
         skip = 2
-    elif resolve(func) not in _THREAD_DISPATCH:
+    elif not last or not any(d.endswith("." + last) for d in dispatch) or resolve(func) not in dispatch:
         return None
     positional = [a for a in call.args if a.keyword is None and not a.star]
     if len(positional) < skip:

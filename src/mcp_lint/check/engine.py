@@ -27,6 +27,7 @@ from mcp_lint.check.primitives.base import Primitive
 from mcp_lint.check.suppress import SuppressionPass
 from mcp_lint.check.walker import Walker
 from mcp_lint.model.findings import FileError, FileResult, Finding, Severity
+from mcp_lint.model.knowledge import EMPTY, Knowledge
 from mcp_lint.model.rules import Rule
 from mcp_lint.source.discovery import MAX_FILE_BYTES
 from mcp_lint.source.guard import Check, FileTimeout, deep_stack, precheck
@@ -51,8 +52,11 @@ class Engine:
 
     def __init__(self, rules: Iterable[Rule], severity: dict[str, Severity] | None = None,
                  known_codes: Iterable[str] = (), always_walk: bool = False, project=None,
-                 max_file_bytes: int = MAX_FILE_BYTES, timeout: float | None = None) -> None:
+                 max_file_bytes: int = MAX_FILE_BYTES, timeout: float | None = None,
+                 knowledge: Knowledge | None = None) -> None:
         self.max_file_bytes = max_file_bytes
+        # What the analysis and the primitives know of libraries (packs/knowledge.py builds it).
+        self.knowledge = knowledge if knowledge is not None else EMPTY
         self.timeout = timeout  # seconds per file, enforced in-process (see guard.deep_stack)
         self.project = project  # servers other modules of the run create (project.ProjectIndex)
         self.always_walk = always_walk  # walk even with no rule hooks (benchmarks of the analysis cost)
@@ -61,7 +65,7 @@ class Engine:
         self.parse_rule = next((r for r in self.rules if r.primitive == "parse-error"), None)
         self.unused_rule = next((r for r in self.rules if r.primitive == "unused-suppression"), None)
         self.suppression = SuppressionPass(self.rules, known_codes, self.unused_rule)
-        self.primitives: list[Primitive] = [PRIMITIVES[r.primitive](r) for r in self.rules
+        self.primitives: list[Primitive] = [PRIMITIVES[r.primitive](r, self.knowledge) for r in self.rules
                                             if r.primitive not in CORE_PRIMITIVES]
         self.enter: dict[type, list[tuple[Rule, object]]] = {}
         self.leave: dict[type, list[tuple[Rule, object]]] = {}
@@ -176,7 +180,8 @@ class Engine:
         context = self.project.context(path) if self.project else None
         model = build_model(index, self.project, context)
         state = TraversalState(module)
-        ctx = FileContext(path=path, source=text, module=module, index=index, model=model, state=state)
+        ctx = FileContext(path=path, source=text, module=module, index=index, model=model, state=state,
+                          knowledge=self.knowledge)
         ctx.flows.frames[module] = state.module_frame
         result = FileResult(path)
         failed: set[str] = set()

@@ -18,7 +18,7 @@ from mcp_lint.packs.registry import load_registry
 
 def explain_rule(code: str, config: Path | None, packs: list[str]) -> int:
     settings = plain_settings(config, ["."], packs)
-    rule = load_registry(settings.rule_packs).get(code)
+    rule = load_registry(settings.rule_packs, settings.knowledge_files).get(code)
     if rule is None:
         raise UsageError(f"unknown rule '{code}' (see `mcp-lint rules`)")
     if settings.severity.get(rule.id, rule.severity) != rule.severity:  # as `check` reports it
@@ -41,7 +41,7 @@ def list_rules(output_format: str, config: Path | None, packs: list[str]) -> int
     if output_format not in ("table", "json"):
         raise UsageError(f"--output-format: expected table or json, got {output_format!r}")
     settings = plain_settings(config, ["."], packs)
-    registry = load_registry(settings.rule_packs)
+    registry = load_registry(settings.rule_packs, settings.knowledge_files)
     enabled = {r.id for r in select(registry, settings)}
     rows = [{"id": r.id, "name": r.name, "pack": r.pack,
              "severity": settings.severity.get(r.id, r.severity).value,

@@ -55,7 +55,7 @@ def plain_settings(config: Path | None, paths: list[str], rule_packs: list[str] 
 
 
 def scope_for(settings: Settings, opts=None):
-    registry = load_registry(settings.rule_packs)
+    registry = load_registry(settings.rule_packs, settings.knowledge_files)
     return Scope(settings, registry, select(registry, settings))
 
 

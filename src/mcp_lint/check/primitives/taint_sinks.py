@@ -36,7 +36,8 @@ from mcp_lint.check.context import FileContext
 from mcp_lint.model.findings import Confidence
 from mcp_lint.model.schema import Any_, Bool, Int, Key, List, Map, Str
 from mcp_lint.check.primitives.base import Primitive
-from mcp_lint.check.primitives.common import PATTERNS, SANITIZER_KINDS, CallPatterns, shown_call, sink_argument, trace
+from mcp_lint.check.primitives.common import (PATTERNS, SANITIZER_KINDS, SINK_KINDS, CallPatterns, shown_call,
+                                              sink_argument, sinks_or_kinds, trace)
 from mcp_lint.check.primitives.pieces import Item, argv_alternatives, constant_text, positional_alternatives, program_text, starts_with_text, url_head
 
 _CONDITION = Map({
@@ -62,7 +63,8 @@ _TIMEOUT_CALLS = frozenset({"asyncio.wait_for", "asyncio.timeout", "anyio.fail_a
 class TaintedCall(Primitive):
     NAME = "tainted-call"
     PARAMS = Map({
-        "sinks": Key(List(TAINT_SINK, min_items=1), required=True),
+        "sinks": Key(List(TAINT_SINK, min_items=1), default=()),
+        "sink-kinds": Key(List(Str(choices=SINK_KINDS), min_items=1), default=()),
         "sanitizers": Key(List(Str(choices=SANITIZER_KINDS)), default=()),
         "argv-checks": Key(List(Str(choices=("program", "shell-script", "options"))), default=()),
         "shells": Key(List(Str()), default=("sh", "bash", "zsh", "dash", "ksh", "fish", "ash", "csh", "tcsh",
@@ -72,11 +74,12 @@ class TaintedCall(Primitive):
                                                   "-Command", "-command", "-EncodedCommand")),
         "report-origins": Key(List(Str(choices=("tool", "param", "opaque")), min_items=1), default=("tool",)),
         "describe-restrictions": Key(Bool(), default=False),
-    })
+    }, check=sinks_or_kinds)
     PLACEHOLDERS = frozenset({"source", "sink", "argument", "role", "restrictions"})
 
     def setup(self) -> None:
-        self.sinks = [(CallPatterns(s["call"]), s) for s in self.params["sinks"]]
+        specs = list(self.params["sinks"]) + list(self.knowledge.sinks_of(self.params["sink-kinds"]))
+        self.sinks = [(CallPatterns(s["call"]), s) for s in specs]
         self.accepted = frozenset(self.params["sanitizers"]) | {"all"}
         self.checks = frozenset(self.params["argv-checks"])
         self.shells = frozenset(self.params["shells"])
