@@ -5,6 +5,7 @@ adds the rule API (reporting findings, per-rule state); analyses see only this."
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import libcst as cst
@@ -16,6 +17,7 @@ from mcp_lint.analysis.module_index import ModuleIndex
 from mcp_lint.analysis.state import Point, TraversalState
 from mcp_lint.analysis.taint import FlowRecorder, Flows
 from mcp_lint.model.knowledge import EMPTY, Knowledge
+from mcp_lint.source.manifests import admits_below
 
 
 @dataclass(eq=False)
@@ -27,6 +29,9 @@ class FileAnalysis:
     model: ServerModel
     state: TraversalState
     knowledge: Knowledge = EMPTY  # what is known of libraries: sinks, sanitizers, types (model/knowledge.py)
+    # what the file's project declares it runs with: distribution -> specifier sets (None: no
+    # manifest governs the file)
+    requirements: Mapping[str, tuple[str, ...]] | None = None
     flows: Flows = field(init=False)
     recorder: FlowRecorder = field(init=False)
     types: TypeOracle = field(init=False)
@@ -45,3 +50,13 @@ class FileAnalysis:
 
     def point(self) -> Point:
         return self.state.frame.point()
+
+    def may_run_before(self, package: str, version: str) -> bool:
+        """May the project run `package` older than `version`? Yes unless its declared
+        requirement rules every such version out (unknown: it may)."""
+        if self.requirements is None or package not in self.requirements:
+            return True
+        return admits_below(self.requirements[package], version)
+
+    def declares(self, package: str) -> bool:
+        return self.requirements is not None and package in self.requirements

@@ -17,6 +17,11 @@ import libcst as cst
 from mcp_lint.analysis.cst_utils import dotted
 from mcp_lint.analysis.state import ASSIGN, PARAM, WITH, Point
 
+# Values whose type the oracle can work out: calls (constructors, factories), awaits of them,
+# and members of typed objects (`client.db`, `client["db"]`).
+_TYPED = (cst.Call, cst.Await, cst.Attribute, cst.Subscript)
+
+
 class TypeOracle:
     """Receiver types for one file, from the flow analysis' bindings."""
 
@@ -97,7 +102,7 @@ class TypeOracle:
             if not bindings:  # a module-level object used inside a function
                 module_point = self.ctx.state.module_frame.point()
                 for value in self.ctx.index.module_bindings.get(expr.value) or ():
-                    if isinstance(value, (cst.Call, cst.Await)):
+                    if isinstance(value, _TYPED):
                         found = self.type_of(value, module_point, depth + 1)
                         if found is not None:
                             return found
@@ -107,10 +112,20 @@ class TypeOracle:
             cls = self.ctx.index.classes.get(cls_name) if cls_name else None
             if cls is not None:
                 for value in cls.self_attrs.get(expr.attr.value, ()):
-                    if isinstance(value, (cst.Call, cst.Await)):
+                    if isinstance(value, _TYPED):
                         found = self.type_of(value, self.ctx.state.module_frame.point(), depth + 1)
                         if found is not None:
                             return found
+            return None
+        if isinstance(expr, cst.Attribute):  # `client.mydb`, `repo.git`, `docker_client.containers`
+            recv = self.type_of(expr.value, point, depth + 1)
+            if recv is not None:
+                return self.returns.get(f"{recv}.{expr.attr.value}") or self.returns.get(f"{recv}.__getattr__")
+            return None
+        if isinstance(expr, cst.Subscript):  # `client["db"]["collection"]`
+            recv = self.type_of(expr.value, point, depth + 1)
+            if recv is not None:
+                return self.returns.get(f"{recv}.__getitem__")
         return None
 
     def _local_return_type(self, call: cst.Call, point: Point) -> str | None:

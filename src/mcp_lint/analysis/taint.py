@@ -50,6 +50,8 @@ ALL = "all"  # sanitizer kind: the value is one of a fixed set (cast, allow-list
 # Library calls (safe calls, propagators, sanitizers, validators, calls answering with a remote
 # server's response, thread dispatch) are knowledge, not code: `ctx.knowledge`
 # (model/knowledge.py, read from rules/knowledge/*.yaml). What stays here is Python itself.
+# What plain text guarantees and a structure decoded from it does not (sanitizer kinds).
+_TEXT_ONLY = frozenset({"query"})
 _PATH_CHECK_METHODS = frozenset({"is_relative_to", "relative_to"})
 _PATTERN_METHODS = frozenset({"isidentifier", "isalnum", "isdigit", "isdecimal", "isnumeric", "isalpha"})
 _HOST_ATTRS = frozenset({"hostname", "netloc", "host"})
@@ -480,6 +482,10 @@ class FlowRecorder:
             name = _root(inner.func.value)
             if name:
                 out.append((name, "option", None))
+        elif not negated and method == "startswith" and _starts_with_underscore(inner):
+            name = _root(inner.func.value)  # `if name.startswith("_"): raise`: no private or dunder name
+            if name:
+                out.append((name, "attribute", None))
         return out
 
 
@@ -520,6 +526,14 @@ def _starts_with_dash(call: cst.Call) -> bool:
     if isinstance(value, cst.Tuple):
         return any(string_value(e.value) == "-" for e in value.elements)
     return string_value(value) == "-"
+
+
+def _starts_with_underscore(call: cst.Call) -> bool:
+    if not call.args:
+        return False
+    value = call.args[0].value
+    values = [e.value for e in value.elements] if isinstance(value, cst.Tuple) else [value]
+    return any(string_value(v) == "_" for v in values)
 
 
 def _root(expr: cst.BaseExpression) -> str | None:
@@ -1152,6 +1166,8 @@ class Flows:
                 return EMPTY
             if qual in known.propagators:
                 return union(*arg_flows()) if args else EMPTY
+            if qual in known.decoders:  # `json.loads(text)`: a structure, which text was not
+                return tuple(replace(o, sanitizers=o.sanitizers - _TEXT_ONLY) for o in union(*arg_flows()))
             kinds = known.sanitizers.get(qual)
             if kinds is not None:
                 return tuple(o.sanitized_by(kinds) for o in union(*arg_flows()))

@@ -10,7 +10,7 @@ from pathlib import Path
 from mcp_lint.cli.outcome import ExitCode, error
 from mcp_lint.cli.settings import plain_settings, select
 from mcp_lint.model.errors import PackError, UsageError
-from mcp_lint.packs.loader import load_pack
+from mcp_lint.packs.loader import load_knowledge, load_pack
 from mcp_lint.packs.registry import load_registry
 
 
@@ -69,6 +69,17 @@ def list_rules(output_format: str, config: Path | None, packs: list[str]) -> int
 def validate_packs(paths: list[str]) -> int:
     status = ExitCode.CLEAN
     for path in paths:
+        if _is_knowledge_file(path):
+            try:
+                knowledge = load_knowledge(path)
+            except PackError as exc:
+                for problem in getattr(exc, "problems", None) or [exc]:
+                    error(problem.located())
+                status = ExitCode.ERROR
+                continue
+            count = len(knowledge.libraries)
+            print(f"{path}: ok (knowledge of {count} librar{'ies' if count != 1 else 'y'})")
+            continue
         try:  # the pack, validated once, and its ids/names checked against the built-in packs
             registry = load_registry([path])
             pack = next((p for p in registry.packs if Path(p.path).resolve() == Path(path).resolve()), None) \
@@ -80,6 +91,20 @@ def validate_packs(paths: list[str]) -> int:
             continue
         print(f"{path}: ok ({len(pack.rules)} rule{'s' if len(pack.rules) != 1 else ''})")
     return status
+
+
+def _is_knowledge_file(path: str) -> bool:
+    """A knowledge file (docs/knowledge.md) rather than a rule pack: its first key is `knowledge:`."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(64 * 1024).decode("utf-8", "replace")
+    except OSError:
+        return False
+    for line in head.splitlines():
+        if not line.strip() or line.lstrip().startswith("#") or line.startswith("---"):
+            continue
+        return line.startswith("knowledge:")
+    return False
 
 
 def test_packs(paths: list[str]) -> int:

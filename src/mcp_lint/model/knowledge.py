@@ -23,6 +23,7 @@ from typing import Any
 # a fixed set, is accepted by every rule.)
 SANITIZER_KINDS: dict[str, str] = {
     "ast": "parsed with ast.parse / ast.literal_eval: data, not code",
+    "attribute": "checked not to name a private or special attribute (`startswith(\"_\")` rejected)",
     "host": "its host checked against an allow-list, or a private-address guard",
     "html": "escaped for HTML (html.escape, markupsafe.escape)",
     "length": "a bounded length (Field(max_length=...))",
@@ -31,6 +32,7 @@ SANITIZER_KINDS: dict[str, str] = {
     "path": "contained: basename, secure_filename, is_relative_to / startswith checks",
     "pattern": "matched against a pattern (Field(pattern=...), re.fullmatch, isidentifier...)",
     "program": "a command's program (argv[0]) checked against an allow-list",
+    "query": "a plain value (text), never an operator object inside a query document",
     "range": "a bounded number (Field(ge=..., le=...))",
     "regex": "escaped for a regular expression (re.escape)",
     "shell": "quoted for a POSIX shell (shlex.quote)",
@@ -80,6 +82,7 @@ class Knowledge:
     # `sql.SQL(<constant>).format(x)`: the arguments of `.format()` / `.join()` on the object
     # these calls build are sanitised (the call's own argument is not).
     composers: Mapping[str, frozenset[str]] = field(default_factory=_empty)
+    decoders: frozenset[str] = frozenset()  # `json.loads(text)`: structure decoded from text (not plain text)
     validators: frozenset[str] = frozenset()  # calls validating their first argument (kind "model")
     validate_methods: frozenset[str] = frozenset()  # `Model.model_validate(x)`
     responses: frozenset[str] = frozenset()  # calls whose result is a remote server's answer
@@ -130,7 +133,8 @@ class Knowledge:
 def build(safe_calls: Iterable[str] = (), safe_methods: Iterable[str] = (), propagators: Iterable[str] = (),
           sanitizers: Mapping[str, Iterable[str]] | None = None,
           sanitizer_methods: Mapping[str, Iterable[str]] | None = None,
-          composers: Mapping[str, Iterable[str]] | None = None, validators: Iterable[str] = (),
+          composers: Mapping[str, Iterable[str]] | None = None, decoders: Iterable[str] = (),
+          validators: Iterable[str] = (),
           validate_methods: Iterable[str] = (), responses: Iterable[str] = (), thread_dispatch: Iterable[str] = (),
           returns: Mapping[str, str] | None = None, aliases: Mapping[str, str] | None = None,
           sinks: Iterable[Mapping[str, Any]] = (), blocking: Iterable[Mapping[str, Any]] = (),
@@ -141,7 +145,7 @@ def build(safe_calls: Iterable[str] = (), safe_methods: Iterable[str] = (), prop
     return Knowledge(
         safe_calls=frozenset(safe_calls), safe_methods=frozenset(safe_methods), propagators=frozenset(propagators),
         sanitizers=_kinds(sanitizers), sanitizer_methods=_kinds(sanitizer_methods), composers=_kinds(composers),
-        validators=frozenset(validators), validate_methods=frozenset(validate_methods), responses=responses,
+        decoders=frozenset(decoders), validators=frozenset(validators), validate_methods=frozenset(validate_methods), responses=responses,
         response_methods=frozenset(r.rsplit(".", 1)[-1] for r in responses),
         thread_dispatch=frozenset(thread_dispatch),
         returns=_proxy(returns or {}), aliases=_proxy(aliases or {}),

@@ -99,6 +99,7 @@ def library_schema() -> Map:
         "propagators": Key(_NAMES, default=()),
         "safe-calls": Key(_NAMES, default=()),
         "safe-methods": Key(List(_METHOD, min_items=1, single_ok=True), default=()),
+        "decoders": Key(_NAMES, default=()),
         "validators": Key(_NAMES, default=()),
         "validate-methods": Key(List(_METHOD, min_items=1, single_ok=True), default=()),
         "responses": Key(_NAMES, default=()),
@@ -119,7 +120,7 @@ def knowledge_from(raw: Any, where: Where, source: str) -> Knowledge:
 
 
 def _build(libraries: tuple[dict, ...], source: str) -> Knowledge:
-    out: dict[str, Any] = {k: [] for k in ("safe_calls", "safe_methods", "propagators", "validators",
+    out: dict[str, Any] = {k: [] for k in ("safe_calls", "safe_methods", "propagators", "decoders", "validators",
                                            "validate_methods", "responses", "thread_dispatch", "sinks",
                                            "blocking", "timeouts", "libraries")}
     sanitizers: dict[str, set[str]] = {}
@@ -132,7 +133,7 @@ def _build(libraries: tuple[dict, ...], source: str) -> Knowledge:
         returns.update(lib["types"]["returns"])
         aliases.update(lib["types"]["aliases"])
         for key, name in (("safe-calls", "safe_calls"), ("safe-methods", "safe_methods"),
-                          ("propagators", "propagators"), ("validators", "validators"),
+                          ("propagators", "propagators"), ("decoders", "decoders"), ("validators", "validators"),
                           ("validate-methods", "validate_methods"), ("responses", "responses"),
                           ("thread-dispatch", "thread_dispatch")):
             out[name].extend(lib[key])

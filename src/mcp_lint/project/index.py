@@ -19,6 +19,7 @@ from pathlib import Path
 
 from mcp_lint.analysis import sdk
 from mcp_lint.project.scan import ModuleFacts, scan
+from mcp_lint.source.manifests import ManifestIndex, declared_requirements
 from mcp_lint.source.read import decode
 
 MAX_SCAN_BYTES = 4 * 1024 * 1024
@@ -92,6 +93,7 @@ class ProjectIndex:
                 for local, (flavour, base) in f.server_classes.items():
                     self.server_classes.setdefault(f"{name}.{local}", (flavour, base))
         self.contexts: dict[Path, ModuleContext] = {}
+        self._manifests: ManifestIndex | None = None
         self._join()
 
     # -- lookups the server model makes ---------------------------------------------------------
@@ -127,8 +129,18 @@ class ProjectIndex:
                 if found is not None:
                     seen.append([qual, *found])
         context = self.contexts.get(path)
-        data = [seen, context.digest() if context else ""]
+        data = [seen, context.digest() if context else "", self.requirements(path)]
         return hashlib.sha256(json.dumps(data).encode()).hexdigest()[:16]
+
+    def requirements(self, path: Path) -> dict[str, tuple[str, ...]] | None:
+        """What the manifests governing the file declare (rules read the versions a project
+        runs with, so a changed manifest changes the file's results)."""
+        if self._manifests is None:
+            self._manifests = ManifestIndex()
+        try:
+            return declared_requirements(self._manifests, path)
+        except (OSError, ValueError):
+            return None
 
     def __bool__(self) -> bool:
         return bool(self.servers or self.server_classes or self.contexts)

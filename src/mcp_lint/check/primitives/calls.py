@@ -39,7 +39,11 @@ from mcp_lint.model.schema import Any_, Bool, Int, Key, List, Map, Regex, Str
 from mcp_lint.check.primitives.base import Primitive
 from mcp_lint.check.primitives.common import PATTERNS, CallPatterns
 
-_ARG = Map({"keyword": Key(Str()), "position": Key(Int(minimum=0))})
+# `missing:` also takes other keywords that do the same (`also`), and text that passes it inside
+# a connection string (`in-text`: `timeoutMS=` in a MongoDB URI; a URI that is not constant text
+# may carry it, so it counts as passed)
+_MISSING = Map({"keyword": Key(Str()), "position": Key(Int(minimum=0)), "also": Key(List(Str()), default=()),
+                "in-text": Key(List(Str()), default=())})
 _VALUE = Map({"keyword": Key(Str(), required=True), "position": Key(Int(minimum=0)), "value": Key(Any_()),
               "values": Key(List(Any_(), min_items=1)), "key": Key(Str())})
 _CONTAINS = Map({"keyword": Key(Str()), "position": Key(Int(minimum=0)),
@@ -47,7 +51,7 @@ _CONTAINS = Map({"keyword": Key(Str()), "position": Key(Int(minimum=0)),
 _MENTIONS = Map({"keyword": Key(Str()), "position": Key(Int(minimum=0)), "pattern": Key(Regex(), required=True)})
 _CALL = Map({
     "call": Key(PATTERNS, required=True),
-    "missing": Key(_ARG),
+    "missing": Key(_MISSING),
     "value-is": Key(_VALUE),
     "contains": Key(_CONTAINS),
     "mentions": Key(_MENTIONS),
@@ -57,10 +61,30 @@ _ATTRIBUTE = Map({"attribute": Key(Str(), required=True), "value": Key(Any_()), 
 _REFERENCE = Map({"name": Key(Str(), required=True), "reason": Key(Str(), default="")})
 
 
+def _in_text(call: cst.Call, needles) -> bool:
+    """Does a connection string passed to the call carry one of `needles`, or may it (a first
+    argument that is not constant text)?"""
+    first = next((a.value for a in call.args if a.keyword is None and not a.star), None)
+    if first is not None and string_value(first) is None:
+        return True
+    texts = [string_value(a.value) for a in call.args]
+    return any(t is not None and any(n in t for n in needles) for t in texts)
+
+
+def _calls_or_knowledge(params: dict, where) -> None:
+    if not params.get("calls") and not params.get("calls-from") and not params.get("attributes") \
+            and not params.get("references"):
+        raise where.error("missing required key 'calls' (or 'calls-from': entries of the knowledge files)")
+
+
+
 class CallCheck(Primitive):
     NAME = "call-check"
     PARAMS = Map({
-        "calls": Key(List(_CALL, min_items=1), required=True),
+        "calls": Key(List(_CALL, min_items=1), default=()),
+        # entries from the knowledge files: `blocking` (calls that block an event loop),
+        # `timeouts` (calls that wait forever unless given a timeout)
+        "calls-from": Key(List(Str(choices=("blocking", "timeouts")), min_items=1), default=()),
         "context": Key(Str(choices=("any", "async", "handler", "tool-call")), default="any"),
         "unless-wrapped-by": Key(List(Str()), default=()),
         "unless-handler-keyword": Key(Str()),
@@ -68,13 +92,16 @@ class CallCheck(Primitive):
         "report-at": Key(Str(choices=("call", "argument")), default="call"),
         "attributes": Key(List(_ATTRIBUTE), default=()),
         "references": Key(List(_REFERENCE), default=()),
-    })
+    }, check=_calls_or_knowledge)
     PLACEHOLDERS = frozenset({"call", "reason", "function", "argument", "tool", "via"})
 
     def setup(self) -> None:
-        self.entries = [(CallPatterns(c["call"]), c) for c in self.params["calls"]]
+        calls = list(self.params["calls"])
+        for source in self.params["calls-from"]:
+            calls += getattr(self.knowledge, source)
+        self.entries = [(CallPatterns(c["call"]), c) for c in calls]
         self.patterns = {c["mentions"]["pattern"]: pack_regex(c["mentions"]["pattern"])
-                         for c in self.params["calls"] if c["mentions"] is not None}
+                         for c in calls if c.get("mentions") is not None}
         self.at_argument = self.params["report-at"] == "argument"
         self.attributes = {a["attribute"]: a for a in self.params["attributes"]}
         self.references = {r["name"]: r for r in self.params["references"]}
@@ -153,7 +180,7 @@ class CallCheck(Primitive):
             if name is None:
                 continue
             fired, shown_arg, at = self._condition(node, entry, ctx)
-            if not fired:
+            if not fired or not _version_applies(entry, ctx):
                 continue  # another entry may hold for the same call
             if self._exempt(node, ctx) or (self.stored and _stored(node, ctx)):
                 return
@@ -214,6 +241,10 @@ class CallCheck(Primitive):
             kw, pos = missing["keyword"], missing["position"]
             if argument(node, pos, kw) is not None:
                 return False, "", None
+            if any(keyword(node, other) is not None for other in missing.get("also") or ()):
+                return False, "", None
+            if missing.get("in-text") and _in_text(node, missing["in-text"]):
+                return False, "", None
             if has_star_kwargs(node) or (pos is not None and has_star_args(node)):
                 return False, "", None  # **kwargs / *args may well carry it
             first(kw or f"argument {pos}", node)
@@ -266,6 +297,15 @@ class CallCheck(Primitive):
                 if isinstance(item.item, cst.Call) and self.wrappers.match(item.item, ctx, point):
                     return True
         return False
+
+
+def _version_applies(entry, ctx: FileContext) -> bool:
+    """A knowledge entry about a default that changed in a version (`before: {package,
+    version}`) holds unless the project's declared requirement rules out every earlier version."""
+    before = entry.get("before")
+    if before is None:
+        return True
+    return ctx.may_run_before(before["package"], before["version"])
 
 
 _CACHES = frozenset({"cache", "lru_cache", "cached", "cached_property", "alru_cache", "asynccontextmanager",

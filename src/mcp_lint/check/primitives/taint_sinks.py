@@ -34,17 +34,23 @@ from mcp_lint.analysis.state import Point
 from mcp_lint.analysis.taint import OPAQUE_ORIGIN, PARAM_ORIGIN, TOOL, Origin, unsafe_origins
 from mcp_lint.check.context import FileContext
 from mcp_lint.model.findings import Confidence
-from mcp_lint.model.schema import Any_, Bool, Int, Key, List, Map, Str
+from mcp_lint.model.schema import Any_, Bool, Int, Key, List, Map, OneOf, Str
 from mcp_lint.check.primitives.base import Primitive
 from mcp_lint.check.primitives.common import (PATTERNS, SANITIZER_KINDS, SINK_KINDS, CallPatterns, shown_call,
                                               sink_argument, sinks_or_kinds, trace)
 from mcp_lint.check.primitives.pieces import Item, argv_alternatives, constant_text, positional_alternatives, program_text, starts_with_text, url_head
 
+def _is_or_present(cond: dict, where) -> None:
+    if (cond.get("is") is None) == (not cond.get("present")):
+        raise where.error("give exactly one of 'is' (the values it holds) or 'present: true' (passed at all)")
+
+
 _CONDITION = Map({
     "keyword": Key(Str()),
     "position": Key(Int(minimum=0)),
-    "is": Key(List(Any_(), min_items=1, single_ok=True), required=True),
-})
+    "is": Key(List(Any_(), min_items=1, single_ok=True)),
+    "present": Key(Bool(), default=False),
+}, check=_is_or_present)
 TAINT_SINK = Map({
     "call": Key(PATTERNS, required=True),
     "argument": Key(Int(minimum=0)),
@@ -52,8 +58,12 @@ TAINT_SINK = Map({
     "receiver": Key(Bool(), default=False),
     "argv": Key(Str(choices=("list", "positional", "arguments"))),
     "url": Key(Bool(), default=False),
+    # a value that starts with constant text (`f"handle_{x}"`) is not reported
+    "constant-prefix-safe": Key(Bool(), default=False),
     "if-argument": Key(_CONDITION),
-    "unless-argument": Key(_CONDITION),
+    # one condition, or several (the sink does not apply when any holds)
+    "unless-argument": Key(OneOf(_CONDITION, List(_CONDITION, min_items=1),
+                                 description="a condition or a list of conditions")),
     "role": Key(Str(), default="an argument"),
 })
 _TIMEOUT_CALLS = frozenset({"asyncio.wait_for", "asyncio.timeout", "anyio.fail_after", "anyio.move_on_after",
@@ -134,6 +144,8 @@ class TaintedCall(Primitive):
             value = sink_argument(sink, spec)
         if value is None or isinstance(value, cst.Call) and any(p.match(value, ctx, point) for p, _ in self.sinks):
             return None  # `eval(compile(src))`: reported once, where the input goes in
+        if spec["constant-prefix-safe"] and starts_with_text(ctx, value, point):
+            return None
         parts = url_head(ctx, value, point) if spec["url"] else [(value, point)]
         for part, at in parts:
             origin = self._origin(ctx, part, at)
@@ -229,7 +241,9 @@ class TaintedCall(Primitive):
         if cond is not None and not _argument_is(ctx, call, cond):
             return False
         cond = spec["unless-argument"]
-        return cond is None or not _argument_is(ctx, call, cond)
+        if cond is None:
+            return True
+        return not any(_argument_is(ctx, call, c) for c in (cond if isinstance(cond, tuple) else (cond,)))
 
     # -- reporting -----------------------------------------------------------------------------
     def _report(self, ctx: FileContext, sink: cst.Call, statement: cst.CSTNode | None,
@@ -263,6 +277,8 @@ def _argument_is(ctx: FileContext, call: cst.Call, cond: dict) -> bool:
     value = argument(call, cond["position"], cond["keyword"])
     if value is None:
         return False
+    if cond["present"]:
+        return True
     for wanted in cond["is"]:
         if isinstance(wanted, bool) or wanted is None:
             if isinstance(value, cst.Name) and value.value == str(wanted):
