@@ -17,7 +17,7 @@ from mcp_lint.analysis.module_index import ModuleIndex
 from mcp_lint.analysis.state import Point, TraversalState
 from mcp_lint.analysis.taint import FlowRecorder, Flows
 from mcp_lint.model.knowledge import EMPTY, Knowledge
-from mcp_lint.source.manifests import admits_below
+from mcp_lint.source.manifests import admits_below, only_below
 
 
 @dataclass(eq=False)
@@ -57,6 +57,13 @@ class FileAnalysis:
         if self.requirements is None or package not in self.requirements:
             return True
         return admits_below(self.requirements[package], version)
+
+    def runs_before(self, package: str, version: str) -> bool:
+        """Does the project's declared requirement keep `package` below `version` (unknown:
+        no; a fresh install takes the newest release)?"""
+        if self.requirements is None or package not in self.requirements:
+            return False
+        return only_below(self.requirements[package], version)
 
     def declares(self, package: str) -> bool:
         return self.requirements is not None and package in self.requirements

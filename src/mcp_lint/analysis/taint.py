@@ -31,6 +31,7 @@ reach the use at all.
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -38,6 +39,8 @@ from dataclasses import dataclass, replace
 import libcst as cst
 
 from mcp_lint.analysis.cst_utils import code, dotted, is_constant_collection, is_literal, string_value, target_names, terminates
+from mcp_lint.model.knowledge import restricted_kinds
+from mcp_lint.model.regex import only_class, whole_match
 from mcp_lint.analysis.state import (ASSIGN, AUG, CALL_GUARD, COMP, CUT, FOR, MATCH, MUTATE, NARROW, OPAQUE, PARAM,
                                      STORING_METHODS, WITH, Binding, Frame, Point)
 
@@ -413,6 +416,79 @@ class FlowRecorder:
         self._bind(frame, Binding(name, NARROW, collection if collection is not None else node, frame.point(),
                            sanitizer=kind))
 
+    def _regex_guard(self, call: cst.Call, negated: bool) -> list[tuple[str, str, cst.CSTNode | None]] | None:
+        """`not re.fullmatch(P, x)` / `not PAT.match(x)` (x is one of the values P matches
+        whole), or `re.search(r"[^A-Za-z0-9_]", x)` / `PAT.search(x)` (x holds nothing outside the
+        class), as the test of a terminating `if`: the sanitizer kinds the pattern earns x (a
+        pattern that is not written in the code earns "pattern", as a pattern field does).
+        None: not a regular-expression test."""
+        found = _regex_call(call, self.ctx.imports.resolve, self._compiled)
+        if found is None:
+            return None
+        mode, pattern, flags, subject = found
+        name = _root(subject)
+        if not name:
+            return []
+        if pattern is None:
+            return [(name, "pattern", None)] if negated and mode != "search" else []
+        if negated:
+            whole = whole_match(pattern, flags, mode, need_end=False)
+        elif mode == "search":
+            whole = only_class(pattern, flags)
+        else:
+            return []
+        if whole is None:
+            return []
+        return [(name, kind, None) for kind in restricted_kinds(whole.allows, whole.starts, whole.matches)]
+
+    def _compiled(self, name: str) -> tuple[str | None, int | None] | None:
+        """The pattern and flags of `PAT` bound to `re.compile(P, flags)` (at module level, or the
+        one binding reaching here)."""
+        frame = self.ctx.state.frame
+        bindings = frame.bindings.get(name) or []
+        values = [b.node for b in bindings if b.kind == ASSIGN and not b.index]
+        if not values:
+            values = list(self.ctx.index.module_bindings.get(name) or ())
+        if len(values) != 1 or not isinstance(values[0], cst.Call):
+            return None
+        call = values[0]
+        if self.ctx.imports.resolve(call.func) != "re.compile" or not call.args:
+            return None
+        return _pattern_of(call.args[0].value, self.ctx), (
+            _regex_flags(call.args[1].value, self.ctx.imports.resolve) if len(call.args) > 1 else 0)
+
+    def _address_sources(self, expr: cst.BaseExpression, depth: int) -> list[str]:
+        """The names an address was computed from: `ip` in `ip = ip_address(gethostbyname(host))`,
+        then `host`, then `url` in `host = urlparse(url).hostname`."""
+        if depth > 16:
+            return []
+        if isinstance(expr, cst.Name):
+            out = [expr.value]
+            bindings = self.ctx.state.frame.bindings.get(expr.value) or []
+            if bindings and bindings[-1].kind == ASSIGN and not bindings[-1].index and \
+                    isinstance(bindings[-1].node, cst.BaseExpression):
+                out += [n for n in self._address_sources(bindings[-1].node, depth + 1) if n not in out]
+            return out
+        if isinstance(expr, cst.Attribute):
+            return self._address_sources(expr.value, depth + 1)
+        if isinstance(expr, cst.BooleanOperation):  # `urlparse(url).hostname or ""`
+            return self._address_sources(expr.left, depth + 1)
+        if isinstance(expr, cst.Subscript):
+            return self._address_sources(expr.value, depth + 1)
+        if isinstance(expr, cst.Call):
+            if self.ctx.imports.resolve(expr.func) is not None or isinstance(expr.func, cst.Name):
+                return self._address_sources(expr.args[0].value, depth + 1) if expr.args else []
+            if isinstance(expr.func, cst.Attribute):
+                return self._address_sources(expr.func.value, depth + 1)
+        return []
+
+    def _lookup_guard(self, expr: cst.BaseExpression) -> tuple[str, str, cst.CSTNode | None] | None:
+        """`table.get(x)` where a missing key ends the function: x is one of the table's keys."""
+        if not (isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute) and expr.func.attr.value == "get"
+                and len(expr.args) == 1 and isinstance(expr.args[0].value, cst.Name)):
+            return None
+        return expr.args[0].value.value, ALL, expr.func.value
+
     def _guarded(self, test: cst.BaseExpression) -> list[tuple[str, str, cst.CSTNode | None]]:
         """Names that a terminating `if test:` body rules out bad values of."""
         out: list[tuple[str, str, cst.CSTNode | None]] = []
@@ -420,6 +496,25 @@ class FlowRecorder:
             return self._guarded(test.left) + self._guarded(test.right)
         negated = isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not)
         inner = test.expression if negated else test  # type: ignore[union-attr]
+        if isinstance(inner, cst.Call):
+            checked = self._regex_guard(inner, negated)
+            if checked is not None:
+                return checked
+        if isinstance(inner, cst.Attribute) and (inner.attr.value in _NON_PUBLIC_ADDRESS and not negated or
+                                                 inner.attr.value == "is_global" and negated):
+            # `if ip.is_private: raise` / `if not ipaddress.ip_address(host).is_global: raise`: the
+            # address (and the host and URL it was resolved from) is a public one
+            return [(name, "host", None) for name in self._address_sources(inner.value, 0)]
+        if isinstance(inner, cst.Comparison) and len(inner.comparisons) == 1 and \
+                isinstance(inner.comparisons[0].operator, (cst.Is, cst.Equal)) and \
+                _is_none(inner.comparisons[0].comparator) and not negated:
+            found = self._lookup_guard(inner.left)  # `if HANDLERS.get(name) is None: raise`
+            if found is not None:
+                return [found]
+        if isinstance(inner, cst.Call) and negated:
+            found = self._lookup_guard(inner)  # `if not self.configs.get(name): raise`
+            if found is not None:
+                return [found]
         if isinstance(inner, cst.Comparison) and len(inner.comparisons) == 1:
             op = inner.comparisons[0].operator
             right = inner.comparisons[0].comparator
@@ -457,12 +552,6 @@ class FlowRecorder:
                     tree = self._walked_tree(gen.for_in.iter)  # `all(isinstance(n, OK) for n in ast.walk(t))`
                     if tree:
                         self._narrow_tree(tree, test)
-            elif negated and isinstance(inner, cst.Call):
-                qual = self.ctx.imports.resolve(inner.func) or ""
-                if qual in ("re.match", "re.fullmatch", "re.search") and len(inner.args) >= 2:
-                    name = _root(inner.args[1].value)
-                    if name:
-                        out.append((name, "pattern", None))
             return out
         method = inner.func.attr.value
         if negated and method in _PATH_CHECK_METHODS or negated and method == "startswith" and \
@@ -470,14 +559,13 @@ class FlowRecorder:
             name = _root(inner.func.value)
             if name:
                 out.append((name, "path" if method != "startswith" else "path", None))
-        elif negated and method in ("match", "fullmatch") and inner.args:
-            name = _root(inner.args[0].value)
-            if name:
-                out.append((name, "pattern", None))
         elif negated and method in _PATTERN_METHODS:
             name = _root(inner.func.value)
             if name:
-                out.append((name, "pattern" if method == "isidentifier" else ALL, None))
+                if method == "isidentifier":  # letters, digits and `_`, not starting with a digit
+                    out.extend((name, kind, None) for kind in _IDENTIFIER_KINDS)
+                else:
+                    out.append((name, ALL, None))
         elif not negated and method == "startswith" and _starts_with_dash(inner):
             name = _root(inner.func.value)
             if name:
@@ -526,6 +614,106 @@ def _starts_with_dash(call: cst.Call) -> bool:
     if isinstance(value, cst.Tuple):
         return any(string_value(e.value) == "-" for e in value.elements)
     return string_value(value) == "-"
+
+
+_REGEX_FUNCTIONS = {"re.fullmatch": "fullmatch", "re.match": "match", "re.search": "search"}
+_REGEX_FLAGS = {"re.I": re.I, "re.IGNORECASE": re.I, "re.A": re.A, "re.ASCII": re.A, "re.M": re.M,
+                "re.MULTILINE": re.M, "re.S": re.S, "re.DOTALL": re.S, "re.X": re.X, "re.VERBOSE": re.X,
+                "re.U": re.U, "re.UNICODE": re.U}
+# What `str.isidentifier()` leaves: letters, digits and `_`, not a digit first (so not `-` first).
+_IDENTIFIER_KINDS = frozenset({"pattern", "sql", "shell", "path", "html", "option"})
+
+
+def _regex_call(call: cst.Call, resolve, compiled) -> tuple[str, str | None, int, cst.BaseExpression] | None:
+    """(mode, pattern text or None when not written here, flags, subject) of `re.<mode>(P, x)`
+    or `PAT.<mode>(x)` for a `PAT = re.compile(P)`; None for any other call."""
+    func = call.func
+    qual = resolve(func)
+    mode = _REGEX_FUNCTIONS.get(qual or "")
+    if mode is not None:
+        if len(call.args) < 2:
+            return None
+        flags = _regex_flags(call.args[2].value, resolve) if len(call.args) > 2 else 0
+        pattern = string_value(call.args[0].value)
+        if flags is None:
+            pattern = None
+        return mode, pattern, flags or 0, call.args[1].value
+    if isinstance(func, cst.Attribute) and func.attr.value in ("fullmatch", "match", "search") and \
+            isinstance(func.value, cst.Name) and call.args and qual is None:
+        found = compiled(func.value.value)
+        if found is None:
+            return None
+        pattern, flags = found
+        return func.attr.value, pattern if flags is not None else None, flags or 0, call.args[0].value
+    return None
+
+
+def _pattern_of(expr: cst.BaseExpression, ctx) -> str | None:
+    text = string_value(expr)
+    if text is None and isinstance(expr, cst.Name):
+        values = ctx.index.module_bindings.get(expr.value) or ()
+        if len(values) == 1 and values[0] is not None:
+            text = string_value(values[0])
+    return text
+
+
+def _regex_flags(expr: cst.BaseExpression, resolve) -> int | None:
+    """`re.I | re.M` -> the flags; None when not written as flags."""
+    if isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, cst.BitOr):
+        left, right = _regex_flags(expr.left, resolve), _regex_flags(expr.right, resolve)
+        return None if left is None or right is None else left | right
+    if isinstance(expr, cst.Integer):
+        return int(expr.value, 0)
+    return _REGEX_FLAGS.get(resolve(expr) or "")
+
+
+# `ipaddress` properties that mark an address a server must not be sent to (the SSRF guard).
+_NON_PUBLIC_ADDRESS = frozenset({"is_private", "is_loopback", "is_link_local", "is_reserved", "is_multicast",
+                                 "is_unspecified", "is_site_local"})
+# SQL identifier quoting: the quote that opens, the one that closes (and is doubled inside).
+_IDENTIFIER_QUOTES = {'"': '"', "`": "`", "[": "]"}
+
+
+def _doubles_quote(expr: cst.BaseExpression) -> str | None:
+    """`x.replace('"', '""')`: the quote character a value is escaped for (None: not such a call)."""
+    if isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute) and expr.func.attr.value == "replace" \
+            and len(expr.args) == 2:
+        old, new = string_value(expr.args[0].value), string_value(expr.args[1].value)
+        if old is not None and len(old) == 1 and new == old * 2 and old in _IDENTIFIER_QUOTES.values():
+            return old
+    return None
+
+
+def _quoted_identifier(expr: cst.BaseExpression, before: str | None, after: str | None) -> bool:
+    """Is `expr` an identifier escaped for its quotes and written between them?"""
+    close = _doubles_quote(expr)
+    if close is None or before is None or after is None:
+        return False
+    return any(before.endswith(o) and after.startswith(c) and c == close for o, c in _IDENTIFIER_QUOTES.items())
+
+
+def _text_at(items, i: int, end: bool) -> str | None:
+    if 0 <= i < len(items) and isinstance(items[i], cst.FormattedStringText):
+        return items[i].value
+    return None
+
+
+def _added(expr: cst.BaseExpression) -> list[cst.BaseExpression]:
+    """The operands of `a + b + c`, left to right."""
+    out: list[cst.BaseExpression] = []
+    stack = [expr]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Add):
+            stack.append(node.right)
+            stack.append(node.left)
+        else:
+            out.append(node)
+    return out
+
+
+def _is_none(expr: cst.BaseExpression) -> bool:
+    return isinstance(expr, cst.Name) and expr.value == "None"
 
 
 def _starts_with_underscore(call: cst.Call) -> bool:
@@ -1012,8 +1200,15 @@ class Flows:
         if t in (cst.SimpleString, cst.Integer, cst.Float, cst.Imaginary, cst.Ellipsis):
             return EMPTY
         if t is cst.FormattedString:
-            parts = [self._expr(p.expression, point, overlay) for p in expr.parts  # type: ignore[attr-defined]
-                     if isinstance(p, cst.FormattedStringExpression)]
+            items = expr.parts  # type: ignore[attr-defined]
+            parts = []
+            for i, p in enumerate(items):
+                if isinstance(p, cst.FormattedStringExpression):
+                    flow = self._expr(p.expression, point, overlay)
+                    if flow and _quoted_identifier(p.expression, _text_at(items, i - 1, end=True),
+                                                   _text_at(items, i + 1, end=False)):
+                        flow = tuple(o.sanitized("sql") for o in flow)  # f'"{x.replace(chr(34), 2 * chr(34))}"'
+                    parts.append(flow)
             return union(*parts) if parts else EMPTY
         if t is cst.ConcatenatedString:
             return union(self._expr(expr.left, point, overlay), self._expr(expr.right, point, overlay))  # type: ignore
@@ -1056,6 +1251,19 @@ class Flows:
         return self._opaque(f"`{code(expr, 40)}`", expr)
 
     def _binary(self, expr: cst.BinaryOperation, point: Point, overlay) -> Flow:
+        if isinstance(expr.operator, cst.Add):
+            operands = _added(expr)
+            if any(_doubles_quote(o) is not None for o in operands):
+                # '"' + name.replace('"', '""') + '"': an identifier quoted for SQL
+                flows = []
+                for i, operand in enumerate(operands):
+                    flow = self._expr(operand, point, overlay)
+                    before = string_value(operands[i - 1]) if i > 0 else None
+                    after = string_value(operands[i + 1]) if i + 1 < len(operands) else None
+                    if flow and _quoted_identifier(operand, before, after):
+                        flow = tuple(o.sanitized("sql") for o in flow)
+                    flows.append(flow)
+                return union(*flows)
         if isinstance(expr.operator, cst.Multiply):
             # "?" * n, ["%s"] * len(xs): repetition of a constant is constant text.
             if is_literal(expr.left) or is_literal(expr.right):
@@ -1161,6 +1369,9 @@ class Flows:
         if self._is_response(call, qual, point):
             # What a remote server answered: not known-safe, but not the text the model wrote either.
             return self._opaque(f"the response of `{code(func, 40)}()`", call)
+        substituted = self._substitution(call, qual, point, overlay)
+        if substituted is not None:
+            return substituted
         if qual is not None:
             if qual in known.safe_calls:
                 return EMPTY
@@ -1169,10 +1380,12 @@ class Flows:
             if qual in known.decoders:  # `json.loads(text)`: a structure, which text was not
                 return tuple(replace(o, sanitizers=o.sanitizers - _TEXT_ONLY) for o in union(*arg_flows()))
             kinds = known.sanitizers.get(qual)
+            if kinds is None:  # a helper imported from elsewhere, named for what it does (`_escape_identifier`)
+                kinds = known.sanitizer_methods.get(qual.rsplit(".", 1)[-1].lstrip("_"))
             if kinds is not None:
                 return tuple(o.sanitized_by(kinds) for o in union(*arg_flows()))
-        if isinstance(func, cst.Name) and func.value in known.sanitizer_methods and qual is None:
-            return tuple(o.sanitized_by(known.sanitizer_methods[func.value]) for o in union(*arg_flows()))
+        if isinstance(func, cst.Name) and qual is None and func.value.lstrip("_") in known.sanitizer_methods:
+            return tuple(o.sanitized_by(known.sanitizer_methods[func.value.lstrip("_")]) for o in union(*arg_flows()))
         if isinstance(func, cst.Name):
             target = self.index.find_function(func.value, point.frame.info) if \
                 (overlay is None or func.value not in overlay) and not self.reaching(func.value, point) else None
@@ -1199,8 +1412,8 @@ class Flows:
                 return EMPTY  # `hashlib.sha256(x).hexdigest()`: hex digits, whatever x was
             if method in known.validate_methods:
                 return tuple(o.sanitized("model") for o in union(*arg_flows()))
-            if method in known.sanitizer_methods:
-                return tuple(o.sanitized_by(known.sanitizer_methods[method]) for o in union(*arg_flows()))
+            if method.lstrip("_") in known.sanitizer_methods:
+                return tuple(o.sanitized_by(known.sanitizer_methods[method.lstrip("_")]) for o in union(*arg_flows()))
             if method == "get" and (is_constant_collection(recv) or self._constant_mapping(recv, point)):
                 return EMPTY if len(args) < 2 else self._expr(args[1].value, point, overlay)
             if method == "get" and args:  # `arguments.get("url")` names the argument read
@@ -1215,6 +1428,44 @@ class Flows:
             recv_flow = self._expr(recv, point, overlay)
             return union(recv_flow, *arg_flows())
         return union(self._expr(func, point, overlay), *arg_flows())
+
+    def _substitution(self, call: cst.Call, qual: str | None, point: Point, overlay) -> Flow | None:
+        """`re.sub(r"[^A-Za-z0-9_]", "_", x)` (or `PAT.sub("_", x)`): what is left of x is the
+        class's characters and the replacement's; the kinds that earns (None: not such a call)."""
+        args = call.args
+        if qual == "re.sub" and len(args) >= 3 and all(a.keyword is None for a in args[:3]):
+            pattern, replacement, subject = args[0].value, args[1].value, args[2].value
+            flags = _regex_flags(args[4].value, self.imports.resolve) if len(args) > 4 else 0
+            text = _pattern_of(pattern, self.ctx) if flags is not None else None
+        elif qual is None and isinstance(call.func, cst.Attribute) and call.func.attr.value == "sub" and \
+                isinstance(call.func.value, cst.Name) and len(args) >= 2 and args[0].keyword is None:
+            found = self._compiled_at(call.func.value.value, point)
+            if found is None:
+                return None
+            text, flags = found
+            replacement, subject = args[0].value, args[1].value
+        else:
+            return None
+        kept = only_class(text, flags or 0) if text is not None else None
+        inserted = string_value(replacement)
+        flow = self._expr(subject, point, overlay)
+        if kept is None or inserted is None:
+            return flow
+        kinds = restricted_kinds(kept.plus(inserted).allows, kept.plus(inserted).starts, kept.plus(inserted).matches)
+        return tuple(o.sanitized_by(kinds) for o in flow) if kinds else flow
+
+    def _compiled_at(self, name: str, point: Point) -> tuple[str | None, int | None] | None:
+        bindings = self.reaching(name, point)
+        values = [b.node for b in bindings if b.kind == ASSIGN and not b.index]
+        if not bindings:
+            values = list(self.index.module_bindings.get(name) or ())
+        if len(values) != 1 or not isinstance(values[0], cst.Call):
+            return None
+        found = values[0]
+        if self.imports.resolve(found.func) != "re.compile" or not found.args:
+            return None
+        flags = _regex_flags(found.args[1].value, self.imports.resolve) if len(found.args) > 1 else 0
+        return (_pattern_of(found.args[0].value, self.ctx) if flags is not None else None), flags
 
     def _is_response(self, call: cst.Call, qual: str | None, point: Point) -> bool:
         func = call.func

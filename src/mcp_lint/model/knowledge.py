@@ -57,6 +57,33 @@ SINK_KINDS: dict[str, str] = {
     "url": "a URL requested by the server (its scheme and host)",
 }
 
+# What makes a value dangerous in a sink, by the sanitizer kind that protects it: a value that
+# validation restricted so that it cannot hold any of these characters (`DANGEROUS_CHARACTERS`),
+# cannot start with one of `DANGEROUS_FIRST`, and cannot be one of `DANGEROUS_VALUES` is safe
+# there (taint.py reads regular-expression guards, `re.sub` and `str.is*` checks this way).
+DANGEROUS_CHARACTERS: dict[str, str] = {
+    "sql": "'\"`;\\()/*#- \t\r\n",  # quotes, statement and comment starts, whitespace (`t WHERE 1=1`)
+    "shell": ";&|$`(){}<>*?[]!~'\"\\# \t\r\n",
+    "path": "/\\\x00",
+    "html": "<>&\"'",
+}
+DANGEROUS_FIRST: dict[str, str] = {"option": "-", "attribute": "_"}
+DANGEROUS_VALUES: dict[str, tuple[str, ...]] = {"path": ("..", ".")}
+
+
+def restricted_kinds(allows, starts, matches) -> frozenset[str]:
+    """The sanitizer kinds a restriction of a value's text earns: `allows(c)` can it hold
+    character c, `starts(c)` can it start with c, `matches(text)` can it be that text."""
+    out = set()
+    for kind, chars in DANGEROUS_CHARACTERS.items():
+        if not any(allows(c) for c in chars) and not any(matches(v) for v in DANGEROUS_VALUES.get(kind, ())):
+            out.add(kind)
+    for kind, chars in DANGEROUS_FIRST.items():
+        if not any(starts(c) for c in chars):
+            out.add(kind)
+    return frozenset(out)
+
+
 def _empty() -> Mapping:
     return MappingProxyType({})
 

@@ -617,6 +617,22 @@ def declared_requirements(index: ManifestIndex, source: Path) -> dict[str, tuple
     return out
 
 
+def only_below(specifiers: tuple[str, ...], version: str) -> bool:
+    """Does a requirement written as these specifier sets keep the package below `version`
+    whichever is chosen (every one bounded under it: `redis<8`, `redis==7.4.0`)?"""
+    if not specifiers:
+        return False
+    floor = Version(version)
+    for text in specifiers:
+        try:
+            bound = upper_bound(SpecifierSet(text))
+        except InvalidSpecifier:
+            return False
+        if bound is None or bound[0] > floor or (bound[0] == floor and bound[1]):
+            return False
+    return True
+
+
 def admits_below(specifiers: tuple[str, ...], version: str) -> bool:
     """Can a requirement written as these specifier sets (any one may be chosen) install a
     version older than `version`? An empty set, or one without a lower bound, can."""

@@ -301,11 +301,12 @@ class CallCheck(Primitive):
 
 def _version_applies(entry, ctx: FileContext) -> bool:
     """A knowledge entry about a default that changed in a version (`before: {package,
-    version}`) holds unless the project's declared requirement rules out every earlier version."""
+    version}`) holds where the project's declared requirement keeps the package below it: a
+    project that declares nothing, or admits the newer releases, installs the newest one."""
     before = entry.get("before")
     if before is None:
         return True
-    return ctx.may_run_before(before["package"], before["version"])
+    return ctx.runs_before(before["package"], before["version"])
 
 
 _CACHES = frozenset({"cache", "lru_cache", "cached", "cached_property", "alru_cache", "asynccontextmanager",
