@@ -38,7 +38,8 @@ from dataclasses import dataclass, replace
 
 import libcst as cst
 
-from mcp_lint.analysis.cst_utils import code, dotted, is_constant_collection, is_literal, string_value, target_names, terminates
+from mcp_lint.analysis.cst_utils import (code, dotted, is_constant_collection, is_literal, iter_names, statements,
+                                        string_value, target_names, terminates)
 from mcp_lint.model.knowledge import restricted_kinds
 from mcp_lint.model.regex import only_class, whole_match
 from mcp_lint.analysis.state import (ASSIGN, AUG, CALL_GUARD, COMP, CUT, FOR, MATCH, MUTATE, NARROW, OPAQUE, PARAM,
@@ -196,6 +197,9 @@ class FlowRecorder:
         self.ctx = ctx
         names = {info.name for info in ctx.index.functions}
         self.local_function_names = frozenset(names)
+        # `request.state.user = ...` (a middleware keeping something for the request's handlers):
+        # attribute -> the values stored, with where
+        self.state_stores: dict[str, list[tuple[cst.BaseExpression, Point]]] = {}
 
     def _bind(self, frame: Frame, binding: Binding) -> None:
         frame.bind(binding, self.ctx.state.statement)
@@ -273,9 +277,14 @@ class FlowRecorder:
             self._bind(frame, Binding(func.value.value, MUTATE, call, frame.point()))
 
     def subscript_store(self, node: cst.Assign) -> None:
-        """`d[k] = v`: d now holds v."""
+        """`d[k] = v`: d now holds v. (And `request.state.x = v`: what a middleware keeps for the
+        request's handlers, read back as `<request>.state.x`.)"""
         for t in node.targets:
             target = t.target
+            if isinstance(target, cst.Attribute) and isinstance(target.value, cst.Attribute) and \
+                    target.value.attr.value == "state":
+                frame = self.ctx.state.frame
+                self.state_stores.setdefault(target.attr.value, []).append((node.value, frame.point()))
             if isinstance(target, cst.Subscript) and isinstance(target.value, cst.Name):
                 frame = self.ctx.state.frame
                 self._bind(frame, Binding(target.value.value, MUTATE, node.value, frame.point()))
@@ -329,6 +338,10 @@ class FlowRecorder:
         `tree` (and of the text it was parsed from): sanitizer kind "ast"."""
         if not isinstance(node.target, cst.Name):
             return
+        archive = self._members_of(node.iter)
+        if archive is not None and self._checks_each(node):
+            self._narrow(archive, "path", None, node)  # every member's path checked before extraction
+            return
         tree = self._walked_tree(node.iter)
         if tree is None:
             return
@@ -337,6 +350,33 @@ class FlowRecorder:
                     _isinstance_of(stmt.test, node.target.value, negated=True):
                 self._narrow_tree(tree, node)
                 return
+
+    def _members_of(self, expr: cst.BaseExpression) -> str | None:
+        """`for m in tar.getmembers()` (or `.getnames()`, a zip's `.infolist()` / `.namelist()`):
+        the archive whose members the loop visits."""
+        if isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute) and not expr.args and \
+                expr.func.attr.value in _MEMBER_LISTS and isinstance(expr.func.value, cst.Name):
+            return expr.func.value.value
+        return None
+
+    def _checks_each(self, loop: cst.For) -> bool:
+        """Does the loop's body reject a bad member (`if ...: raise`, or a check helper given
+        the member or what it computed from it)?"""
+        member = loop.target.value  # type: ignore[attr-defined]
+        derived = {member}
+        resolve = self.ctx.imports.resolve
+        for stmt in loop.body.body:
+            if isinstance(stmt, cst.If) and terminates(stmt.body, resolve) and \
+                    not isinstance((statements(stmt.body) or [None])[-1], (cst.Continue, cst.Break)):
+                return True  # `continue` skips a bad member in this loop, not in a later extractall()
+            if isinstance(stmt, cst.SimpleStatementLine):
+                for small in stmt.body:
+                    if isinstance(small, cst.Assign) and any(n.value in derived for n in iter_names(small.value)):
+                        derived |= {n.value for t in small.targets for n in target_names(t.target)}
+                    elif isinstance(small, cst.Expr) and isinstance(small.value, cst.Call) and \
+                            any(n.value in derived for a in small.value.args for n in iter_names(a.value)):
+                        return True
+        return False
 
     def _walked_tree(self, expr: cst.BaseExpression) -> str | None:
         if isinstance(expr, cst.Call) and len(expr.args) == 1 and self.ctx.imports.resolve(expr.func) == "ast.walk":
@@ -667,6 +707,8 @@ def _regex_flags(expr: cst.BaseExpression, resolve) -> int | None:
     return _REGEX_FLAGS.get(resolve(expr) or "")
 
 
+# Methods listing an archive's members (tarfile, zipfile).
+_MEMBER_LISTS = frozenset({"getmembers", "getnames", "infolist", "namelist"})
 # `ipaddress` properties that mark an address a server must not be sent to (the SSRF guard).
 _NON_PUBLIC_ADDRESS = frozenset({"is_private", "is_loopback", "is_link_local", "is_reserved", "is_multicast",
                                  "is_unspecified", "is_site_local"})
@@ -788,6 +830,7 @@ class Flows:
         self.index = ctx.index
         self.imports = ctx.imports
         self.known = ctx.knowledge  # library facts (model/knowledge.py)
+        self._state_flows: dict[tuple[str, str], Flow] = {}
         self.frames: dict[cst.CSTNode, Frame] = {}
         self._memo: dict[int, Flow] = {}
         self._branch: dict[tuple[int, int], bool] = {}
@@ -1282,6 +1325,12 @@ class Flows:
     def _attribute(self, expr: cst.Attribute, point: Point, overlay) -> Flow:
         base = expr.value
         attr = expr.attr.value
+        if attr in self.known.request_attributes and self._is_request(base, point):
+            return (Origin(TOOL, f"HTTP request data `{code(expr, 40)}`", expr),)
+        if isinstance(base, cst.Attribute) and base.attr.value == "state" and attr in self.ctx.recorder.state_stores:
+            stored = self._state_stored(attr)
+            if stored:
+                return stored
         if isinstance(base, cst.Name) and (overlay is None or base.value not in overlay):
             bname = base.value
             if attr == "arguments":
@@ -1311,6 +1360,29 @@ class Flows:
         # config), not data the caller chose; attributes of tool input stay tool input.
         return tuple(o if o.kind != PARAM_ORIGIN else Origin(OPAQUE_ORIGIN, f"`{code(expr, 40)}`", expr)
                      for o in flow)
+
+    def _is_request(self, expr: cst.BaseExpression, point: Point) -> bool:
+        """Is `expr` an HTTP request the server received (`request: Request` in a route,
+        `get_http_request()` in a tool)?"""
+        types = self.known.request_types
+        return bool(types) and self.ctx.types.type_of(expr, point) in types
+
+    def _state_stored(self, attr: str) -> Flow:
+        """What a middleware stored as `request.state.<attr>` from request data, as read back by
+        a handler (in this file)."""
+        key = ("state", attr)
+        cached = self._state_flows.get(key)
+        if cached is not None:
+            return cached
+        self._state_flows[key] = EMPTY
+        out = []
+        for value, at in self.ctx.recorder.state_stores.get(attr, ()):
+            for origin in self._expr(value, at, None):
+                if origin.kind == TOOL:
+                    out.append(replace(origin, label=f"`request.state.{attr}` (stored from {origin.label})"))
+        flow = union(*((o,) for o in out)) if out else EMPTY
+        self._state_flows[key] = flow
+        return flow
 
     def _class_attr(self, attr: str, node: cst.CSTNode, point: Point) -> Flow:
         fn = point.frame.info
@@ -1408,6 +1480,8 @@ class Flows:
                 target = self.index.method(self._instance_class(recv, point), method)
                 if target is not None:
                     return self._through_helper(target, call, point, bound=True)
+            if method in known.request_methods and self._is_request(recv, point):
+                return (Origin(TOOL, f"HTTP request data `{code(call, 40)}`", call),)  # `await request.json()`
             if method in known.safe_methods:
                 return EMPTY  # `hashlib.sha256(x).hexdigest()`: hex digits, whatever x was
             if method in known.validate_methods:

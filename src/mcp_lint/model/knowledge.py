@@ -115,6 +115,11 @@ class Knowledge:
     responses: frozenset[str] = frozenset()  # calls whose result is a remote server's answer
     response_methods: frozenset[str] = frozenset()  # ... the method names among them
     thread_dispatch: frozenset[str] = frozenset()  # `asyncio.to_thread(fn, *args)` runs fn(*args)
+    # HTTP requests a server receives: their types, and the attributes and methods that hold
+    # what the client sent (untrusted input, like a tool's arguments)
+    request_types: frozenset[str] = frozenset()
+    request_attributes: frozenset[str] = frozenset()
+    request_methods: frozenset[str] = frozenset()
     returns: Mapping[str, str] = field(default_factory=_empty)  # callable -> type of its result
     aliases: Mapping[str, str] = field(default_factory=_empty)  # spelling of a type -> canonical type
     sinks: tuple[Mapping[str, Any], ...] = ()  # tainted-call sink specs, each with a `kind`
@@ -161,7 +166,8 @@ def build(safe_calls: Iterable[str] = (), safe_methods: Iterable[str] = (), prop
           sanitizers: Mapping[str, Iterable[str]] | None = None,
           sanitizer_methods: Mapping[str, Iterable[str]] | None = None,
           composers: Mapping[str, Iterable[str]] | None = None, decoders: Iterable[str] = (),
-          validators: Iterable[str] = (),
+          validators: Iterable[str] = (), request_types: Iterable[str] = (),
+          request_attributes: Iterable[str] = (), request_methods: Iterable[str] = (),
           validate_methods: Iterable[str] = (), responses: Iterable[str] = (), thread_dispatch: Iterable[str] = (),
           returns: Mapping[str, str] | None = None, aliases: Mapping[str, str] | None = None,
           sinks: Iterable[Mapping[str, Any]] = (), blocking: Iterable[Mapping[str, Any]] = (),
@@ -174,7 +180,8 @@ def build(safe_calls: Iterable[str] = (), safe_methods: Iterable[str] = (), prop
         sanitizers=_kinds(sanitizers), sanitizer_methods=_kinds(sanitizer_methods), composers=_kinds(composers),
         decoders=frozenset(decoders), validators=frozenset(validators), validate_methods=frozenset(validate_methods), responses=responses,
         response_methods=frozenset(r.rsplit(".", 1)[-1] for r in responses),
-        thread_dispatch=frozenset(thread_dispatch),
+        thread_dispatch=frozenset(thread_dispatch), request_types=frozenset(request_types),
+        request_attributes=frozenset(request_attributes), request_methods=frozenset(request_methods),
         returns=_proxy(returns or {}), aliases=_proxy(aliases or {}),
         sinks=tuple(_proxy(s) for s in sinks), blocking=tuple(_proxy(b) for b in blocking),
         timeouts=tuple(_proxy(t) for t in timeouts), libraries=tuple(libraries), sources=tuple(sources),

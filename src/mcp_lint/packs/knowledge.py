@@ -104,6 +104,11 @@ def library_schema() -> Map:
         "validate-methods": Key(List(_METHOD, min_items=1, single_ok=True), default=()),
         "responses": Key(_NAMES, default=()),
         "thread-dispatch": Key(_NAMES, default=()),
+        "requests": Key(Map({
+            "types": Key(_NAMES, required=True),
+            "attributes": Key(List(_METHOD), default=()),
+            "methods": Key(List(_METHOD), default=()),
+        })),
         "blocking": Key(List(_call_entry()), default=()),
         "timeouts": Key(List(_call_entry()), default=()),
     })
@@ -122,7 +127,8 @@ def knowledge_from(raw: Any, where: Where, source: str) -> Knowledge:
 def _build(libraries: tuple[dict, ...], source: str) -> Knowledge:
     out: dict[str, Any] = {k: [] for k in ("safe_calls", "safe_methods", "propagators", "decoders", "validators",
                                            "validate_methods", "responses", "thread_dispatch", "sinks",
-                                           "blocking", "timeouts", "libraries")}
+                                           "blocking", "timeouts", "libraries", "request_types",
+                                           "request_attributes", "request_methods")}
     sanitizers: dict[str, set[str]] = {}
     methods: dict[str, set[str]] = {}
     composers: dict[str, set[str]] = {}
@@ -137,6 +143,10 @@ def _build(libraries: tuple[dict, ...], source: str) -> Knowledge:
                           ("validate-methods", "validate_methods"), ("responses", "responses"),
                           ("thread-dispatch", "thread_dispatch")):
             out[name].extend(lib[key])
+        if lib["requests"] is not None:
+            out["request_types"].extend(lib["requests"]["types"])
+            out["request_attributes"].extend(lib["requests"]["attributes"])
+            out["request_methods"].extend(lib["requests"]["methods"])
         for s in lib["sanitizers"]:
             for table, names in ((sanitizers, s["call"]), (methods, s["method"]), (composers, s["composer"])):
                 for n in names:

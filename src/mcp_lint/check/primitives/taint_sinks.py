@@ -60,6 +60,11 @@ TAINT_SINK = Map({
     "url": Key(Bool(), default=False),
     # a value that starts with constant text (`f"handle_{x}"`) is not reported
     "constant-prefix-safe": Key(Bool(), default=False),
+    # only the whole value counts: one the code builds as a dict or list literal is not reported,
+    # whatever it holds (an Elasticsearch body whose values come from the tool)
+    "whole": Key(Bool(), default=False),
+    # only when the call's result is called at once (`getattr(obj, name)(...)`)
+    "called": Key(Bool(), default=False),
     "if-argument": Key(_CONDITION),
     # one condition, or several (the sink does not apply when any holds)
     "unless-argument": Key(OneOf(_CONDITION, List(_CONDITION, min_items=1),
@@ -103,6 +108,11 @@ class TaintedCall(Primitive):
     def on_call(self, node: cst.Call, ctx: FileContext) -> None:
         point = ctx.point()
         specs = [spec for patterns, spec in self.sinks if patterns.match(node, ctx, point)]
+        if specs and any(s["called"] for s in specs):
+            ancestors = ctx.state.ancestors
+            parent = ancestors[-2] if len(ancestors) > 1 else None
+            called = isinstance(parent, cst.Call) and parent.func is node
+            specs = [s for s in specs if called or not s["called"]]
         if specs:
             statement = ctx.state.statement
             # where the sink is (its enclosing nodes), for the restrictions the message describes
@@ -145,6 +155,8 @@ class TaintedCall(Primitive):
         if value is None or isinstance(value, cst.Call) and any(p.match(value, ctx, point) for p, _ in self.sinks):
             return None  # `eval(compile(src))`: reported once, where the input goes in
         if spec["constant-prefix-safe"] and starts_with_text(ctx, value, point):
+            return None
+        if spec["whole"] and _built_here(ctx, value, point):
             return None
         parts = url_head(ctx, value, point) if spec["url"] else [(value, point)]
         for part, at in parts:
@@ -262,6 +274,23 @@ class TaintedCall(Primitive):
                 fields["restrictions"] = "; no allow-list check, timeout or working-directory restriction"
         steps = trace(origin, sink, f"`{name}`") if origin.kind == TOOL else ()
         ctx.report(self.rule, sink, fields, statement=statement, trace=steps, confidence=confidence)
+
+
+_CONTAINERS = (cst.Dict, cst.List, cst.Tuple, cst.Set, cst.DictComp, cst.ListComp, cst.SetComp)
+
+
+def _built_here(ctx: FileContext, value: cst.BaseExpression, point: Point) -> bool:
+    """Is the value a dict or list the code writes out (itself, or every definition of the name
+    that reaches the sink)?"""
+    if isinstance(value, _CONTAINERS):
+        return True
+    if isinstance(value, cst.Name):
+        bindings = ctx.flows.reaching(value.value, point)
+        values = [b.node for b in bindings if b.kind in ("assign", "mutate")]
+        return bool(bindings) and len(values) == len(bindings) and all(
+            isinstance(v, _CONTAINERS) or isinstance(v, cst.Call) for v in values) and any(
+            isinstance(v, _CONTAINERS) for v in values)
+    return False
 
 
 def _takes_value(option: str | None) -> bool:
