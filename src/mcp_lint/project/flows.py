@@ -171,7 +171,14 @@ def join(results: Sequence[tuple[Any, FileResult]], rules: Iterable[Rule], known
                     TraceStep(decode_span(s), str(t), shown.get(sink.path, sink.path)) for s, t in sink.data["steps"][1:])
                 made.setdefault(sink.path, []).append((rule, sink.data, steps, o))
     for path, found in made.items():
-        out.findings[path] = _materialise(path, shown.get(path, path), found, rules.values(), known_codes)
+        # one finding per sink: the first flow (by the caller's file and line) shows the way
+        first: dict[tuple, tuple] = {}
+        for entry in sorted(found, key=lambda e: (e[2][0].file("") if e[2] else "", e[2][0].span.start_offset
+                                                  if e[2] else 0)):
+            span = decode_span(entry[1]["span"])
+            first.setdefault((entry[0].id, span.start_offset, span.end_offset), entry)
+        out.findings[path] = _materialise(path, shown.get(path, path), list(first.values()), rules.values(),
+                                          known_codes)
     return out
 
 

@@ -246,11 +246,18 @@ class TaintedCall(Primitive):
             else:
                 fields["restrictions"] = "; no allow-list check, timeout or working-directory restriction"
         if origin.kind == PARAM_ORIGIN and PARAM_ORIGIN not in self.origins:
-            ctx.conditional_sink(self.rule, sink, fields, origin, statement=statement,
-                                 trace=trace(origin, sink, f"`{name}`"))
+            if not role.startswith(_WHOLE_ARGV):  # a whole argv judged by its items, which callers build
+                ctx.conditional_sink(self.rule, sink, fields, origin, statement=statement,
+                                     trace=trace(origin, sink, f"`{name}`"))
             return
         steps = trace(origin, sink, f"`{name}`") if origin.kind == TOOL else ()
         ctx.report(self.rule, sink, fields, statement=statement, trace=steps, confidence=confidence, origins=[origin])
+
+
+# Roles of a value that is a whole argv list or its splatted arguments: when that value is a
+# parameter, which item is which is decided where the list is built (the caller's module), which
+# a conditional sink cannot see; so no finding is made across modules for it.
+_WHOLE_ARGV = ("the command line (program and arguments)", "arguments of")
 
 
 def _takes_value(option: str | None) -> bool:
