@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import libcst as cst
 
@@ -32,6 +33,8 @@ class FileAnalysis:
     # what the file's project declares it runs with: distribution -> specifier sets (None: no
     # manifest governs the file)
     requirements: Mapping[str, tuple[str, ...]] | None = None
+    project: Any = None  # the project index (project/index.py), when the run has one
+    context: Any = None  # what the project says about this file (project.index.ModuleContext)
     flows: Flows = field(init=False)
     recorder: FlowRecorder = field(init=False)
     types: TypeOracle = field(init=False)

@@ -92,7 +92,7 @@ class TypeOracle:
             target = self.call_target(expr, point)
             if target is None:
                 return self._local_return_type(expr, point)
-            return self.returns.get(target) or (target if target in self.known_types else None)
+            return self.returns.get(target) or (target if target in self.known_types else None) or self._project_class(target)
         if isinstance(expr, cst.Name):
             bindings = self.ctx.flows.reaching(expr.value, point)
             for b in bindings:
@@ -128,6 +128,11 @@ class TypeOracle:
                 return self.returns.get(f"{recv}.__getitem__")
         return None
 
+    def _project_class(self, qualname: str) -> str | None:
+        """An instance of a class another module of the project defines (`db = Database(path)`)."""
+        project = getattr(self.ctx, "project", None)
+        return project.class_name(qualname, self.ctx.path) if project is not None else None
+
     def _local_return_type(self, call: cst.Call, point: Point) -> str | None:
         """`make_client(...)` where the same-file `def make_client(...) -> httpx.AsyncClient`."""
         if not isinstance(call.func, cst.Name):
@@ -153,6 +158,8 @@ class TypeOracle:
             ann = b.node.annotation.annotation
             name = self.ctx.imports.resolve(ann) or dotted(ann)
             found = self.canonical(name) if name and self.canonical(name) in self.known_types else None
+            if found is None and name:
+                found = self._project_class(name)
         self.memo[key] = found
         return found
 
