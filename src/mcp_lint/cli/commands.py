@@ -94,8 +94,11 @@ def validate_packs(paths: list[str]) -> int:
 
 
 def _is_knowledge_file(path: str) -> bool:
-    """A knowledge file (docs/knowledge.md) rather than a rule pack: its first key is `knowledge:`."""
+    """A knowledge file (docs/knowledge.md) rather than a rule pack: its first key is `knowledge:`.
+    Only a regular file is read here (a FIFO or a device is left to the pack loader, which refuses it)."""
     try:
+        if not Path(path).is_file():
+            return False
         with open(path, "rb") as fh:
             head = fh.read(64 * 1024).decode("utf-8", "replace")
     except OSError:
