@@ -19,7 +19,10 @@ local server: the browser treats them as same-origin, so only a check of the `Ho
   `security_settings=`.
 
 Servers on a public host are MCP110's concern (anyone can reach them anyway), and a server with
-authentication is not reported: a rebound page cannot present the user's credentials.
+authentication is not reported: a rebound page cannot present the user's credentials. Nor is a
+file that installs Starlette's `TrustedHostMiddleware` (it refuses a request whose `Host` header
+is not listed: a rebound name is not) or lists an authentication middleware class in a
+`middleware` list (`http_app_kwargs = {"middleware": [BearerAuthMiddleware]}`).
 """
 
 from __future__ import annotations
@@ -31,7 +34,7 @@ from mcp_lint.analysis.cst_utils import argument, keyword
 from mcp_lint.analysis.mcp_model import ServerInfo, Transport
 from mcp_lint.check.context import FileContext
 from mcp_lint.check.primitives.calls import bound_value
-from mcp_lint.check.primitives.http_auth import _RUNNERS, UnauthenticatedHttp, _last
+from mcp_lint.check.primitives.http_auth import _AUTH_NAME, _RUNNERS, UnauthenticatedHttp, _last
 from mcp_lint.model.findings import Confidence
 from mcp_lint.model.schema import Key, Map, Str
 
@@ -39,6 +42,8 @@ _SETTINGS = "mcp.server.transport_security.TransportSecuritySettings"
 _LOWLEVEL = frozenset({"mcp.server.sse.SseServerTransport",
                        "mcp.server.streamable_http_manager.StreamableHTTPSessionManager"})
 _APPS = frozenset({"sse_app", "streamable_http_app", "http_app"})
+_TRUSTED_HOST = frozenset({"starlette.middleware.trustedhost.TrustedHostMiddleware",
+                           "fastapi.middleware.trustedhost.TrustedHostMiddleware"})
 
 
 class DnsRebinding(UnauthenticatedHttp):
@@ -54,7 +59,7 @@ class DnsRebinding(UnauthenticatedHttp):
         model = ctx.model
         if not model.servers and not model.module_transports:
             return
-        if self._custom_auth(ctx):
+        if self._custom_auth(ctx) or self._guarded(ctx):
             return
         sites = {s.call: s for s in ctx.index.calls}
         for server in model.servers:
@@ -85,6 +90,23 @@ class DnsRebinding(UnauthenticatedHttp):
                     "server": f"`{_last(t.node)}`", "host": where,
                     "why": "built without `security_settings=`, so it checks no Host or Origin header"},
                     statement=None, confidence=Confidence.MEDIUM)
+
+    def _guarded(self, ctx: FileContext) -> bool:
+        """The file installs a Host check (`Middleware(TrustedHostMiddleware, allowed_hosts=...)`,
+        `app.add_middleware(TrustedHostMiddleware, ...)`) or puts an authentication middleware
+        class in a `middleware` list (`{"middleware": [BearerAuthMiddleware]}`, `middleware=[...]`)."""
+        for site in ctx.index.calls:
+            call = site.call
+            if _last(call) in ("add_middleware", "Middleware") and call.args and \
+                    ctx.resolve(call.args[0].value) in _TRUSTED_HOST:
+                return True
+            for arg in call.args:
+                if arg.keyword is not None and arg.keyword.value == "middleware" and _auth_list(arg.value):
+                    return True
+        for node in _middleware_dict_values(ctx.module):
+            if _auth_list(node):
+                return True
+        return False
 
     def _unprotected(self, ctx: FileContext, sites, server: ServerInfo, t: Transport):
         """Why the server's HTTP transport runs unprotected (and how sure that is), or None."""
@@ -137,3 +159,28 @@ class DnsRebinding(UnauthenticatedHttp):
         if flag is not None and isinstance(flag.value, cst.Name) and flag.value.value == "False":
             return "`enable_dns_rebinding_protection=False`"
         return ""
+
+
+def _auth_list(value: cst.BaseExpression) -> bool:
+    """A literal list naming a middleware class made for authentication (`[BearerAuthMiddleware]`)."""
+    if not isinstance(value, (cst.List, cst.Tuple)):
+        return False
+    for element in value.elements:
+        node = element.value
+        name = node.value if isinstance(node, cst.Name) else node.attr.value if isinstance(node, cst.Attribute) else ""
+        if name.endswith("Middleware") and _AUTH_NAME.search(name):
+            return True
+    return False
+
+
+def _middleware_dict_values(module: cst.Module):
+    """The values of `"middleware"` keys in dict literals of the module."""
+    found: list[cst.BaseExpression] = []
+
+    class _Visitor(cst.CSTVisitor):
+        def visit_DictElement(self, node: cst.DictElement) -> None:
+            if isinstance(node.key, cst.SimpleString) and node.key.value[1:-1] == "middleware":
+                found.append(node.value)
+
+    module.visit(_Visitor())
+    return found
