@@ -1478,15 +1478,18 @@ class Flows:
             if qual in known.decoders:  # `json.loads(text)`: a structure, which text was not
                 return tuple(replace(o, sanitizers=o.sanitizers - _TEXT_ONLY) for o in union(*arg_flows()))
             kinds = known.sanitizers.get(qual)
-            if kinds is None:  # a helper imported from elsewhere, named for what it does (`_escape_identifier`)
-                kinds = known.sanitizer_methods.get(qual.rsplit(".", 1)[-1].lstrip("_"))
             if kinds is not None:
                 return tuple(o.sanitized_by(kinds) for o in union(*arg_flows()))
         if isinstance(func, cst.Name) and qual is None and func.value.lstrip("_") in known.sanitizer_methods:
             return tuple(o.sanitized_by(known.sanitizer_methods[func.value.lstrip("_")]) for o in union(*arg_flows()))
+        # a function of another module of the project: what its body does decides, not its name
         project_target = self.project_target(call, point) if overlay is None else None
         if project_target is not None:
             return self._through_project(project_target, call, point)
+        if qual is not None:  # a helper imported from elsewhere, named for what it does (`_escape_identifier`)
+            kinds = known.sanitizer_methods.get(qual.rsplit(".", 1)[-1].lstrip("_"))
+            if kinds is not None:
+                return tuple(o.sanitized_by(kinds) for o in union(*arg_flows()))
         if isinstance(func, cst.Name):
             target = self.index.find_function(func.value, point.frame.info) if \
                 (overlay is None or func.value not in overlay) and not self.reaching(func.value, point) else None
