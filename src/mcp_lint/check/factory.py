@@ -23,7 +23,7 @@ import libcst as cst
 
 from mcp_lint.analysis.module_index import FunctionInfo
 from mcp_lint.analysis.positions import resolve_spans
-from mcp_lint.model.findings import Confidence, Edit, Finding, Fix, Severity, Span, TraceStep, fingerprint
+from mcp_lint.model.findings import Confidence, Finding, Fix, Severity, Span, TraceStep, fingerprint
 from mcp_lint.model.rules import Rule
 from mcp_lint.source.lines import LineTable
 
@@ -99,7 +99,7 @@ def materialise(factory: FindingFactory, module: cst.Module, lines: LineTable, p
             nodes.add(p.statement)
         nodes.update(s.node for s in p.trace)
         if p.fix is not None:
-            nodes.update(e.node for e in p.fix.edits)
+            nodes.update(p.fix.nodes())
     nodes.update(fn.node for fn in functions)
     spans = resolve_spans(module, nodes, lines)
     scopes = sorted(((spans[fn.node].start_offset, spans[fn.node].end_offset, fn.qualname)
@@ -113,7 +113,7 @@ def materialise(factory: FindingFactory, module: cst.Module, lines: LineTable, p
             p.rule, span, p.message, anchor=lines.source[span.start_offset:span.end_offset],
             scope=_enclosing(scopes, span), statement_line=stmt.start_line if stmt is not None else span.start_line,
             trace=tuple(TraceStep(spans[s.node], s.text) for s in p.trace if s.node in spans),
-            fix=_fix(p.fix, spans, lines) if p.fix is not None else None, confidence=p.confidence)
+            fix=p.fix.resolve(spans, lines) if p.fix is not None else None, confidence=p.confidence)
         if finding is not None:
             out.append(finding)
     return out
@@ -128,17 +128,3 @@ def _enclosing(scopes: list[tuple[int, int, str]], span: Span) -> str:
         if span.end_offset <= end:
             name = qualname
     return name
-
-
-def _fix(fix, spans: Mapping[cst.CSTNode, Span], lines: LineTable) -> Fix | None:
-    edits = []
-    for e in fix.edits:
-        span = spans.get(e.node)
-        if span is None:
-            return None
-        if e.mode == "insert-before":
-            span = lines.span(span.start_offset, span.start_offset)
-        elif e.mode == "insert-after":
-            span = lines.span(span.end_offset, span.end_offset)
-        edits.append(Edit(span, e.content))
-    return Fix(fix.description, tuple(edits), fix.applicability)

@@ -19,7 +19,8 @@ from mcp_lint.packs.registry import Registry, SelectorError, load_registry
 from mcp_lint.output.reporters import Report, render
 from mcp_lint.model.errors import PackError
 from mcp_lint.packs.loader import load_pack
-from mcp_lint.model.errors import ConfigError
+from mcp_lint.model.errors import ConfigError, OutputError
+from mcp_lint.check.fix_options import configure as configure_fixes
 from mcp_lint.model.settings import Settings
 from mcp_lint.source.config import find_config, load_settings, locate
 
@@ -146,7 +147,7 @@ def check(opts: CheckOptions) -> int:
                              ignore=opts.ignore, rule_packs=opts.rule_packs, force_exclude=opts.force_exclude,
                              extend_exclude=opts.extend_exclude)
         registry = _registry(settings)
-        rules = _select(registry, settings)
+        rules = configure_fixes(_select(registry, settings), settings)
         known = _load_baseline(opts)
     except (ConfigError, PackError, UsageError) as exc:
         _err(str(exc))
@@ -162,23 +163,27 @@ def check(opts: CheckOptions) -> int:
     project = scan_project(_project_files(found.files, opts.paths, settings))
     result = _run(found.files, rules, settings, registry, project, opts, cwd)
 
-    if opts.fix or opts.diff:
-        code = _apply_fixes(result, rules, settings, registry, opts)
+    try:
+        if opts.fix or opts.diff:
+            code = _apply_fixes(result, rules, settings, registry, opts)
+            if code is not None:
+                return code
+
+        code = _baseline_step(result, known, settings, cwd, opts)
+        if code is None and opts.add_noqa:
+            code = _add_noqa(result, opts)
         if code is not None:
-            return code
+            return ExitCode.ERROR if found.missing else code
 
-    code = _baseline_step(result, known, settings, cwd, opts)
-    if code is None and opts.add_noqa:
-        code = _add_noqa(result, opts)
-    if code is not None:
-        return ExitCode.ERROR if found.missing else code
-
-    report = Report(findings=result.findings, files=result.files, rules={r.id: r for r in registry.rules},
-                    enabled=rules, errors=result.errors, version=__version__,
-                    sarif_root=_sarif_root(cwd) if opts.output_format in ("sarif", "json", "github") else None,
-                    cwd=cwd, fixable_hint=not opts.fix, sarif_category=opts.sarif_category,
-                    severity=dict(settings.severity))
-    _write(report, opts)
+        report = Report(findings=result.findings, files=result.files, rules={r.id: r for r in registry.rules},
+                        enabled=rules, errors=result.errors, version=__version__,
+                        sarif_root=_sarif_root(cwd) if opts.output_format in ("sarif", "json", "github") else None,
+                        cwd=cwd, fixable_hint=not opts.fix, sarif_category=opts.sarif_category,
+                        severity=dict(settings.severity), unsafe_hint=not opts.unsafe_fixes)
+        _write(report, opts)
+    except OutputError as exc:
+        _err(str(exc))
+        return ExitCode.ERROR
 
     internal = [e for e in result.errors if e.rule_id]
     for e in result.errors:
@@ -230,32 +235,33 @@ def _baseline_step(result: RunResult, known, settings: Settings, cwd: Path, opts
     return None
 
 
-def _sources(found: list[Finding], problem: str) -> Iterator[tuple[str, str, list[Finding]]]:
-    """(path, text, findings) for each file with findings, read as-is (line endings kept)."""
+def _sources(found: list[Finding], problem: str):
+    """(path, source, findings) for each file with findings, read as Python reads it (byte-order
+    mark, coding cookie; line endings kept) and written back the same way."""
+    from mcp_lint.source.write import read_source
+
     by_path: dict[str, list[Finding]] = {}
     for f in found:
         by_path.setdefault(f.path, []).append(f)
     for shown in sorted(by_path):
         try:
-            with open(shown, encoding="utf-8", newline="") as fh:
-                text = fh.read()
-        except (OSError, UnicodeDecodeError) as exc:
+            source = read_source(shown)
+        except (OSError, UnicodeDecodeError, SyntaxError) as exc:
             _warn(f"{shown}: {problem}: {exc}")
             continue
-        yield shown, text, by_path[shown]
+        yield shown, source, by_path[shown]
 
 
 def _add_noqa(result: RunResult, opts: CheckOptions) -> int:
     from mcp_lint.output.noqa import add_noqa
 
     added = 0
-    for shown, text, found in _sources(result.findings, "cannot add noqa comments"):
-        outcome = add_noqa(text, found)
+    for shown, source, found in _sources(result.findings, "cannot add noqa comments"):
+        outcome = add_noqa(source.text, found)
         for line, reason in outcome.skipped:
             _warn(f"{shown}:{line}: no noqa comment added: {reason}", opts.quiet)
         if outcome.added:
-            with open(shown, "w", encoding="utf-8", newline="") as fh:
-                fh.write(outcome.text)
+            source.write(outcome.text)
             added += outcome.added
     if not opts.quiet:
         print(f"Added {added} noqa directive{'s' if added != 1 else ''}.", file=sys.stderr)
@@ -320,9 +326,16 @@ def _write(report: Report, opts: CheckOptions) -> None:
     if opts.quiet and opts.output_format in ("full", "concise") and not report.findings:
         return
     if opts.output_file is not None:
-        opts.output_file.parent.mkdir(parents=True, exist_ok=True)
-        with open(opts.output_file, "w", encoding="utf-8") as fh:
-            render(opts.output_format, report, fh, color=False, statistics=opts.statistics)
+        import io
+
+        from mcp_lint.source.write import write_text
+        try:
+            opts.output_file.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise OutputError(str(opts.output_file), f"cannot write: {exc.strerror or exc}") from None
+        buffer = io.StringIO()
+        render(opts.output_format, report, buffer, color=False, statistics=opts.statistics)
+        write_text(opts.output_file, buffer.getvalue())
         return
     stream: TextIO = sys.stdout
     if opts.quiet and opts.output_format == "full":
@@ -339,27 +352,30 @@ def _apply_fixes(result: RunResult, rules, settings: Settings, registry: Registr
     engine = Engine(rules, settings.severity, registry.all_codes())
     diffs = []
     fixed_total = 0
-    for shown, text, _ in _sources([f for f in result.findings if fixable(f, opts.unsafe_fixes)], "cannot fix"):
-        outcome = fix_text(engine, text, shown, opts.unsafe_fixes)
-        if outcome.broken:
-            _warn(f"{shown}: a fix produced invalid code and was not applied", opts.quiet)
+    for shown, source, _ in _sources([f for f in result.findings if fixable(f, opts.unsafe_fixes)], "cannot fix"):
+        outcome = fix_text(engine, source.text, shown, opts.unsafe_fixes)
+        for dropped in outcome.dropped:
+            _warn(f"{shown}:{dropped.line}: the {dropped.rule_id} fix was not applied: the result {dropped.reason}",
+                  opts.quiet)
         if outcome.fixed == outcome.original:
             continue
         fixed_total += outcome.applied
         if opts.diff:
             diffs.append(unified_diff(outcome))
         else:
-            with open(shown, "w", encoding="utf-8", newline="") as fh:
-                fh.write(outcome.fixed)
+            source.write(outcome.fixed)
             result.findings = [f for f in result.findings if f.path != shown] + list(outcome.result.findings)
     result.sort()
+    hidden = 0 if opts.unsafe_fixes else sum(1 for f in result.findings if f.fix is not None and
+                                              f.fix.applicability.value == "unsafe")
+    more = f" ({hidden} hidden fix{'es' if hidden != 1 else ''} can be enabled with `--unsafe-fixes`)" if hidden else ""
     if opts.diff:
         sys.stdout.write("".join(diffs))
         if not opts.quiet:
-            print(f"{fixed_total} fix{'es' if fixed_total != 1 else ''} would be applied.", file=sys.stderr)
+            print(f"{fixed_total} fix{'es' if fixed_total != 1 else ''} would be applied{more}.", file=sys.stderr)
         return ExitCode.FINDINGS if diffs and not opts.exit_zero else ExitCode.CLEAN
-    if fixed_total and not opts.quiet:
-        print(f"Fixed {fixed_total} finding{'s' if fixed_total != 1 else ''}.", file=sys.stderr)
+    if (fixed_total or hidden) and not opts.quiet:
+        print(f"Fixed {fixed_total} finding{'s' if fixed_total != 1 else ''}{more}.", file=sys.stderr)
     return None
 
 

@@ -27,9 +27,10 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from mcp_lint.model.errors import BaselineError
+from mcp_lint.model.errors import BaselineError, OutputError
 from mcp_lint.model.findings import Finding
 from mcp_lint.output.reporters.report import project_path
+from mcp_lint.source.write import write_text
 
 FORMAT = "mcp-lint-baseline"
 VERSION = 1
@@ -55,10 +56,11 @@ def write_baseline(path: Path, findings: list[Finding], root: Path, cwd: Path, v
                         "line": f.span.start_line, "message": f.message})
     entries.sort(key=lambda e: (e["path"], e["line"], e["rule"], e["fingerprint"]))
     doc = {"format": FORMAT, "version": VERSION, "tool_version": version, "findings": entries}
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "w", encoding="utf-8", newline="\n") as fh:
-        json.dump(doc, fh, indent=2, ensure_ascii=False)
-        fh.write("\n")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(str(path), f"cannot write: {exc.strerror or exc}") from None
+    write_text(path, json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
     return len(entries)
 
 

@@ -84,6 +84,7 @@ def fingerprint(rules: Iterable[Any], severity: dict, pack_paths: Iterable[str],
         "source": _source_stamp(), "rules": sorted(r.id for r in rules),
         "severity": sorted((k, getattr(v, "value", v)) for k, v in severity.items()),
         "packs": packs, "project": [servers, classes],
+        "options": sorted((r.id, sorted(r.options.items())) for r in rules if getattr(r, "options", None)),
     }
     return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
 

@@ -11,6 +11,7 @@
     cache-dir = ".mcp_lint_cache"      # where findings are cached (default: beside this file)
     max-file-size = "4 MiB"            # larger files are skipped with a message (or bytes: 4194304)
     file-timeout = 30                  # seconds per file; a file over it is an MCP001 finding
+    fix-timeout = 30                   # the timeout (seconds) the MCP401 fix adds
 
     [tool.mcp-lint.per-file-ignores]
     "tests/*" = ["MCP201"]
@@ -30,7 +31,7 @@ from typing import Any
 
 from mcp_lint.model.findings import Severity
 from mcp_lint.model.errors import ConfigError
-from mcp_lint.model.settings import DEFAULT_EXCLUDES, DEFAULT_FILE_TIMEOUT, DEFAULT_MAX_FILE_SIZE, Settings
+from mcp_lint.model.settings import DEFAULT_EXCLUDES, DEFAULT_FILE_TIMEOUT, DEFAULT_FIX_TIMEOUT, DEFAULT_MAX_FILE_SIZE, Settings
 from mcp_lint.model.schema import Bool, Field, Key, List, Map, SchemaError, Str, Where, _type_name
 from mcp_lint.source.read import read_utf8
 
@@ -85,6 +86,7 @@ _SCHEMA = Map({
     "cache-dir": Key(Str()),
     "max-file-size": Key(_Size(), default=DEFAULT_MAX_FILE_SIZE),
     "file-timeout": Key(_Seconds(), default=DEFAULT_FILE_TIMEOUT),
+    "fix-timeout": Key(_Seconds(), default=DEFAULT_FIX_TIMEOUT),
 })
 
 
@@ -131,6 +133,7 @@ def load_settings(config_file: Path | None, root: Path, **overrides: Any) -> Set
         cache_dir=(root / data["cache-dir"]).resolve() if data["cache-dir"] is not None else None,
         max_file_size=data["max-file-size"],
         file_timeout=data["file-timeout"],
+        fix_timeout=data["fix-timeout"],
     )
     return _apply_overrides(settings, overrides)
 

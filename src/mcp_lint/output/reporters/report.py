@@ -21,6 +21,7 @@ class Report:
     sarif_root: Path | None = None  # the repo root: SARIF URIs, annotations, fingerprints are relative to it
     cwd: Path = field(default_factory=Path.cwd)
     fixable_hint: bool = True
+    unsafe_hint: bool = True  # count the fixes only `--unsafe-fixes` applies
     sarif_category: str | None = None  # SARIF automationDetails.id (the code-scanning category)
     severity: dict[str, Severity] = field(default_factory=dict)  # the configuration's severity overrides
 

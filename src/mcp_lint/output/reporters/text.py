@@ -98,8 +98,13 @@ def _summary(console: Console, report: Report) -> None:
     for rule_id, count in sorted(counts.items()):
         console.print(f"  {count:>{width}}  {rule_id}  {names[rule_id]}")
     fixable = sum(1 for f in report.findings if f.fix is not None and f.fix.applicability.value == "safe")
-    if fixable and report.fixable_hint:
-        console.print(Text(f"{fixable} fixable with `--fix`.", style="green"))
+    hidden = sum(1 for f in report.findings if f.fix is not None and f.fix.applicability.value == "unsafe")
+    if not report.unsafe_hint:  # --unsafe-fixes: `--fix` applies those too
+        fixable, hidden = fixable + hidden, 0
+    if (fixable or hidden) and report.fixable_hint:
+        more = f" ({hidden} hidden fix{'es' if hidden != 1 else ''} can be enabled with `--unsafe-fixes`)" \
+            if hidden else ""
+        console.print(Text(f"{fixable} fixable with `--fix`{more}.", style="green"))
 
 
 def render_concise(report: Report, out: TextIO, color: bool | None) -> None:
