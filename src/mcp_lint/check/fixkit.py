@@ -662,3 +662,30 @@ def _key(f: Finding) -> tuple[str, int, int, str]:
     assert f.fix is not None
     return (f.rule_id, f.span.start_offset, f.span.end_offset,
             "\0".join(f"{e.span.start_offset}:{e.span.end_offset}:{e.content}" for e in f.fix.edits))
+
+
+def check_example_fix(engine, rule, code: str, expected: str, path: str = "example.py") -> str:
+    """A rule example's `fixed:` check: the rule's fixes (safe and unsafe) applied to `code`
+    give exactly `expected`, which parses and compiles, and fixing it again changes nothing.
+    Returns what is wrong, or "" when all holds."""
+    def lint(text: str) -> FileResult:
+        result = engine.lint_text(text, path)
+        result.findings = [f for f in result.findings if f.rule_id == rule.id]
+        return result
+
+    run = fix_until_stable(code, lint, unsafe=True, path=path)
+    if run.dropped:
+        d = run.dropped[0]
+        return f"the fix on line {d.line} {d.reason}"
+    if run.text != expected:
+        import difflib
+        diff = "".join(difflib.unified_diff(expected.splitlines(keepends=True), run.text.splitlines(keepends=True),
+                                            fromfile="fixed (expected)", tofile="fixed (got)"))
+        return "the fixes do not give the example's `fixed:` code:\n" + diff
+    problem = check_code(expected, path)
+    if problem is not None:
+        return f"the `fixed:` code {problem}"
+    again = fix_until_stable(expected, lint, unsafe=True, path=path)
+    if again.text != expected:
+        return "fixing the `fixed:` code again changes it: the fix is not idempotent"
+    return ""

@@ -39,6 +39,7 @@ _EXAMPLE_INVALID = Map({
     "note": Key(Str(), default=""),
     "files": Key(_FILES, default={}),
     "lines-in": Key(Str(pattern=r"[\w./-]+"), default=""),
+    "fixed": Key(Str(nonempty=False), default=None),  # the code once the rule's fixes are applied
 }, check=_check_lines_in)
 _EXAMPLE_VALID = Map({
     "code": Key(Str(), required=True),
@@ -144,11 +145,13 @@ def _build_rule(r: dict, raw: Any, pack: str, path: str, index: int) -> Rule:
     fix = None if r["fix"] == "none" else Applicability(r["fix"])
     if fix is not None and not primitive.FIXABLE:
         raise where.key("fix", None).error(f"primitive '{primitive_name}' offers no fix")
+    if fix is None and any(e["fixed"] is not None for e in r["examples"]["invalid"]):
+        raise where.key("fix", None).error("an example gives `fixed:` code but the rule has no `fix:`")
     ex = r["examples"]
     raw_ex = raw["examples"]
     invalid = tuple(Example(code=e["code"], lines=tuple(e["lines"]), filename=e["filename"], note=e["note"],
                             source_line=_item_line(raw_ex["invalid"], i), files=MappingProxyType(dict(e["files"])),
-                            lines_in=e["lines-in"])
+                            lines_in=e["lines-in"], fixed=e["fixed"])
                     for i, e in enumerate(ex["invalid"]))
     valid = tuple(Example(code=e["code"], filename=e["filename"], note=e["note"],
                           source_line=_item_line(raw_ex["valid"], i), files=MappingProxyType(dict(e["files"])))
