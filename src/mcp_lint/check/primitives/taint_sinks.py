@@ -35,6 +35,7 @@ from mcp_lint.check.context import FileContext
 from mcp_lint.model.findings import Confidence
 from mcp_lint.model.schema import Any_, Bool, Int, Key, List, Map, Str
 from mcp_lint.check.primitives.base import Primitive
+from mcp_lint.check.primitives.call_fixes import CALL_FIX, call_fix
 from mcp_lint.check.primitives.common import PATTERNS, CallPatterns, shown_call, sink_argument, trace
 from mcp_lint.check.primitives.pieces import Item, argv_alternatives, constant_text, positional_alternatives, program_text, starts_with_text, url_head
 
@@ -53,6 +54,7 @@ TAINT_SINK = Map({
     "if-argument": Key(_CONDITION),
     "unless-argument": Key(_CONDITION),
     "role": Key(Str(), default="an argument"),
+    "fix": Key(CALL_FIX),  # how to fix such a call (see call_fixes.py)
 })
 _TIMEOUT_CALLS = frozenset({"asyncio.wait_for", "asyncio.timeout", "anyio.fail_after", "anyio.move_on_after",
                             "asyncio.timeout_at"})
@@ -60,6 +62,7 @@ _TIMEOUT_CALLS = frozenset({"asyncio.wait_for", "asyncio.timeout", "anyio.fail_a
 
 class TaintedCall(Primitive):
     NAME = "tainted-call"
+    FIXABLE = True
     PARAMS = Map({
         "sinks": Key(List(TAINT_SINK, min_items=1), required=True),
         "sanitizers": Key(List(Str()), default=()),
@@ -91,17 +94,19 @@ class TaintedCall(Primitive):
         specs = [spec for patterns, spec in self.sinks if patterns.match(node, ctx, point)]
         if specs:
             statement = ctx.state.statement
-            ctx.defer(self.rule, lambda: self.check(ctx, node, specs, point, statement))
+            ancestors = tuple(ctx.state.ancestors) if any(s["fix"] for s in specs) else ()
+            ctx.defer(self.rule, lambda: self.check(ctx, node, specs, point, statement, ancestors))
 
     # -- deciding -----------------------------------------------------------------------------
     def check(self, ctx: FileContext, sink: cst.Call, specs: list[dict], point: Point,
-              statement: cst.CSTNode | None) -> None:
+              statement: cst.CSTNode | None, ancestors: tuple[cst.CSTNode, ...] = ()) -> None:
         for spec in specs:
             if not self._applies(ctx, sink, spec):
                 continue
             hit = self._hit(ctx, sink, spec, point)
             if hit is not None:
-                self._report(ctx, sink, statement, *hit)
+                fix = call_fix(ctx, self.rule, spec["fix"], sink, ancestors) if spec["fix"] else None
+                self._report(ctx, sink, statement, *hit, fix=fix)
                 return
 
     def _hit(self, ctx: FileContext, sink: cst.Call, spec: dict,
@@ -227,7 +232,7 @@ class TaintedCall(Primitive):
 
     # -- reporting -----------------------------------------------------------------------------
     def _report(self, ctx: FileContext, sink: cst.Call, statement: cst.CSTNode | None, origin: Origin,
-                value: cst.BaseExpression, role: str) -> None:
+                value: cst.BaseExpression, role: str, fix=None) -> None:
         name = shown_call(sink)
         fields = {"source": origin.label, "sink": name, "argument": code(value, 40), "role": role,
                   "restrictions": ""}
@@ -241,7 +246,7 @@ class TaintedCall(Primitive):
             else:
                 fields["restrictions"] = "; no allow-list check, timeout or working-directory restriction"
         steps = trace(origin, sink, f"`{name}`") if origin.kind == TOOL else ()
-        ctx.report(self.rule, sink, fields, statement=statement, trace=steps, confidence=confidence)
+        ctx.report(self.rule, sink, fields, statement=statement, trace=steps, confidence=confidence, fix=fix)
 
 
 def _takes_value(option: str | None) -> bool:

@@ -104,7 +104,8 @@ def _summary(console: Console, report: Report) -> None:
     if (fixable or hidden) and report.fixable_hint:
         more = f" ({hidden} hidden fix{'es' if hidden != 1 else ''} can be enabled with `--unsafe-fixes`)" \
             if hidden else ""
-        console.print(Text(f"{fixable} fixable with `--fix`{more}.", style="green"))
+        head = f"{fixable} fixable with `--fix`" if fixable else "No fixes available"
+        console.print(Text(f"{head}{more}.", style="green"))
 
 
 def render_concise(report: Report, out: TextIO, color: bool | None) -> None:
