@@ -31,6 +31,7 @@ class Docs:
     why: str
     use_instead: str = ""
     references: tuple[str, ...] = ()
+    fix_safety: str = ""  # why the rule's fix is safe or unsafe
 
 
 @dataclass(frozen=True)

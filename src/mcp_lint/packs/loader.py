@@ -51,6 +51,7 @@ _DOCS = Map({
     "what": Key(Str(), required=True),
     "why": Key(Str(), required=True),
     "use-instead": Key(Str(), default=""),
+    "fix-safety": Key(Str(), default=""),  # why the fix is safe or unsafe (rules with `fix:`)
     "references": Key(List(Str()), default=()),
 })
 class _PassThrough:
@@ -161,7 +162,8 @@ def _build_rule(r: dict, raw: Any, pack: str, path: str, index: int) -> Rule:
         id=r["id"], name=r["name"], pack=pack, message=r["message"],
         severity=Severity(r["severity"]), confidence=Confidence(r["confidence"]), tags=r["tags"],
         docs=Docs(what=docs["what"].strip(), why=docs["why"].strip(),
-                  use_instead=docs["use-instead"].strip(), references=docs["references"]),
+                  use_instead=docs["use-instead"].strip(), references=docs["references"],
+                  fix_safety=docs["fix-safety"].strip()),
         primitive=primitive_name, params=MappingProxyType(params), invalid=invalid, valid=valid,
         fix=fix, enabled=r["enabled"], source=path, source_line=line or 0,
         security_severity=r["security-severity"],

@@ -9,7 +9,8 @@ MCP305, an error returned as success: the SDK's way to fail a tool call, for the
 flavour. FastMCP (mcp 1.x), MCPServer (mcp 2.x) and fastmcp tools raise the package's
 `ToolError` with the message (the client receives it as an error result, with `isError`
 set); a low-level dispatcher returns `CallToolResult(content=[TextContent(...)], isError=True)`
-(`is_error=True` on mcp 2.x). Offered for a message (a string, an f-string, `str(exc)`, the
+(`is_error=True` on mcp 2.x), or wraps the content it returned (`return [TextContent(...)]`).
+Offered for a message (a string, an f-string, `str(exc)`, the
 exception itself) and for a dict whose only key is an error key; other shapes are left alone.
 """
 
@@ -96,19 +97,28 @@ def error_result_fix(ctx: FileContext, rule: Rule, ret: cst.Return, handler: Han
                      keys: frozenset[str]) -> NodeFix | None:
     if rule.fix is None or ret.value is None:
         return None
-    message, as_text = _message(ret.value, exc, keys)
-    if message is None:
-        return None
     fixer = Fixer(ctx)
     applicability = Applicability(rule.fix.value)
     lowlevel2 = handler.flavour == sdk.LOWLEVEL2 or handler.form == "T10"
-    if lowlevel2 or handler.dispatcher or handler.flavour == sdk.LOWLEVEL1:
+    lowlevel = lowlevel2 or handler.dispatcher or handler.flavour == sdk.LOWLEVEL1
+    flag = "is_error" if lowlevel2 else "isError"
+    if lowlevel and isinstance(ret.value, (cst.List, cst.Tuple)):
+        # `return [TextContent(...)]`: the same content, as an error result
+        result = fixer.symbol("mcp.types", "CallToolResult")
+        if result is None:
+            return None
+        fixer.insert_before(ret.value, f"{result}(content=")
+        fixer.insert_after(ret.value, f", {flag}=True)")
+        return fixer.fix(f"Return `{result}(..., {flag}=True)`", applicability)
+    message, as_text = _message(ret.value, exc, keys)
+    if message is None:
+        return None
+    if lowlevel:
         result = fixer.symbol("mcp.types", "CallToolResult")
         content = fixer.symbol("mcp.types", "TextContent")
         if result is None or content is None:
             return None
         quote = _quote(message)
-        flag = "is_error" if lowlevel2 else "isError"
         text = "str(" if as_text else ""
         fixer.edits.append(NodeEdit(At(ret.value, "start"), At(message, "start"),
                                     f"{result}(content=[{content}(type={quote}text{quote}, text={text}"))
