@@ -277,6 +277,49 @@ def import_position(module: cst.Module, kind: str, name: str) -> At | None:
     return At(best if best is not None else run[-1], "next-line")
 
 
+def _from_statement(module: cst.Module, name: str) -> cst.ImportFrom | None:
+    """The module's own top-level `from name import a, b` (no star, no relative dots) that a
+    new name can join."""
+    for stmt in module.body:
+        if not _import_line(stmt):
+            continue
+        for small in stmt.body:
+            if isinstance(small, cst.ImportFrom) and not small.relative and small.module is not None and \
+                    dotted(small.module) == name and not isinstance(small.names, cst.ImportStar):
+                return small
+    return None
+
+
+@dataclass(frozen=True, eq=False)
+class _ExtendImport:
+    """`from m import a, b` -> `from m import a, b, name`; in a parenthesised list written one
+    name per line, a line of its own."""
+
+    statement: cst.ImportFrom
+    name: str
+
+    def nodes(self) -> tuple[cst.CSTNode, ...]:
+        names = self.statement.names
+        assert not isinstance(names, cst.ImportStar)
+        last = names[-1]
+        return (self.statement, last) + ((last.comma,) if isinstance(last.comma, cst.Comma) else ())
+
+    def resolve(self, view: SourceView) -> list[Edit] | None:
+        names = self.statement.names
+        assert not isinstance(names, cst.ImportStar)
+        last = names[-1]
+        if self.statement.rpar is not None and isinstance(last.comma, cst.Comma):
+            close = view.end(self.statement) - 1
+            start = view.start(last)
+            if view.only_space_before(close) and view.only_space_before(start) and view.line_start(close) > start:
+                at = view.line_start(close)
+                return [Edit(view.lines.span(at, at), view.indent_at(start) + self.name + "," + view.newline)]
+            end = view.end(last.comma)
+            return [Edit(view.lines.span(end, end), f" {self.name},")]
+        end = view.end(last)
+        return [Edit(view.lines.span(end, end), f", {self.name}")]
+
+
 @dataclass(frozen=True, eq=False)
 class InsertLine:
     """A whole line of code inserted at `at` (a line start), indented like `indent_from`'s line
@@ -495,24 +538,35 @@ class Fixer:
 
     def symbol(self, module: str, name: str) -> str | None:
         """An expression for `module.name` at the use: `name` (or its alias) from an existing
-        `from module import name`, `alias.name` from an existing `import module as alias`, else
-        a new `from module import name`; None when the name is taken."""
+        `from module import name`, `alias.name` from an existing `import module as alias` (or a
+        parent package's import, when the file imports `module` itself too), else `name`
+        imported by the module's own `from module import ...` line or a new one; None when
+        the name is taken."""
+        existing = self._from_import(module, name)
+        if existing is not None:
+            return existing
         top = self.scopes.of(self.ctx.module)
-        wanted = f"{module}.{name}"
-        for local, binders in sorted(top.names.items()):
-            if binders and all(b == wanted for b in binders) and self.scopes.lookup(local, self.chain) is binders:
-                return local
+        exact, parent = [], []
         for local, binders in sorted(top.names.items()):
             if not binders or len(set(binders)) != 1 or binders[0] is None:
                 continue
+            if self.scopes.lookup(local, self.chain) is not binders:
+                continue
             target = binders[0]
-            if (module == target or module.startswith(target + ".")) and \
-                    self.scopes.lookup(local, self.chain) is binders:
-                return local + module[len(target):] + "." + name
+            if module == target:
+                exact.append(local)
+            elif module.startswith(target + ".") and module in self.ctx.imports.modules:
+                parent.append(local + module[len(target):])
+        for found in exact + parent:
+            return f"{found}.{name}"
         if not self.available(name):
             self.failed = True
             return None
-        self._add_import("from", module, f"from {module} import {name}")
+        statement = _from_statement(self.ctx.module, module)
+        if statement is not None:
+            self.edits.append(_ExtendImport(statement, name))
+        else:
+            self._add_import("from", module, f"from {module} import {name}")
         return name
 
     def _add_import(self, kind: str, module: str, code: str) -> None:

@@ -165,7 +165,7 @@ def check(opts: CheckOptions) -> int:
 
     try:
         if opts.fix or opts.diff:
-            code = _apply_fixes(result, rules, settings, registry, opts)
+            code = _apply_fixes(result, rules, settings, registry, opts, project)
             if code is not None:
                 return code
 
@@ -345,11 +345,13 @@ def _write(report: Report, opts: CheckOptions) -> None:
     render(opts.output_format, report, stream, color=None, statistics=opts.statistics)
 
 
-def _apply_fixes(result: RunResult, rules, settings: Settings, registry: Registry, opts: CheckOptions) -> int | None:
+def _apply_fixes(result: RunResult, rules, settings: Settings, registry: Registry, opts: CheckOptions,
+                 project=None) -> int | None:
     from mcp_lint.check.engine import Engine
     from mcp_lint.output.fixes import fix_text, fixable, unified_diff
 
-    engine = Engine(rules, settings.severity, registry.all_codes())
+    # the same engine as the lint (servers of the project's other modules included)
+    engine = Engine(rules, settings.severity, registry.all_codes(), project=project)
     diffs = []
     fixed_total = 0
     for shown, source, _ in _sources([f for f in result.findings if fixable(f, opts.unsafe_fixes)], "cannot fix"):

@@ -131,10 +131,35 @@ def error_result_fix(ctx: FileContext, rule: Rule, ret: cst.Return, handler: Han
     tool_error = fixer.symbol(module, "ToolError")
     if tool_error is None:
         return None
+    if message is ret.value and len(getattr(message, "lpar", ())) == 1 and not as_text:
+        # `return (\n  f"..."\n)`: the message's own parentheses become the call's
+        fixer.edits.append(_RaiseParenthesised(ret, message, tool_error))
+        return fixer.fix(f"Raise `{tool_error}` with the message", applicability)
     text = "str(" if as_text else ""
     fixer.edits.append(NodeEdit(At(ret, "start"), At(message, "start"), f"raise {tool_error}({text}"))
     fixer.edits.append(NodeEdit(At(message, "end"), At(ret, "end"), ")" + (")" if as_text else "")))
     return fixer.fix(f"Raise `{tool_error}` with the message", applicability)
+
+
+class _RaiseParenthesised:
+    def __init__(self, ret: cst.Return, message: cst.BaseExpression, tool_error: str) -> None:
+        self.ret, self.message, self.tool_error = ret, message, tool_error
+
+    def nodes(self):
+        return (self.ret, self.message)
+
+    def resolve(self, view):
+        from mcp_lint.model.findings import Edit
+
+        start, end = view.start(self.ret), view.end(self.ret)
+        paren = view.text.rfind("(", start, view.start(self.message))
+        close = view.text.find(")", view.end(self.message), end)
+        if paren < 0 or close < 0:
+            return None
+        edits = [Edit(view.lines.span(start, paren), f"raise {self.tool_error}")]
+        if close + 1 < end:  # `return {"error": (...)}`: the rest of the dict goes
+            edits.append(Edit(view.lines.span(close + 1, end), ""))
+        return edits
 
 
 def _message(value: cst.BaseExpression, exc: str | None, keys: frozenset[str]
