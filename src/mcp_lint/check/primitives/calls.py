@@ -22,7 +22,9 @@ call), exempt calls wrapped by a timeout (`asyncio.wait_for(...)`,
 fastmcp's `@mcp.tool(timeout=...)`, and (`unless-stored`) exempt calls whose result is kept
 beyond the call: assigned to an attribute, a subscript or a `global`, or returned from a
 cached function (`functools.cache`/`lru_cache`). A call with `**kwargs` may pass anything: it is skipped
-when the condition is about a missing argument.
+when the condition is about a missing argument. An entry's `fix:` says how such a call is
+fixed (a keyword added or set, the argument removed, `await`/`asyncio.to_thread`/`wait_for`,
+see `call_fixes.py`); the rule's `fix: safe|unsafe` says how safe that is.
 """
 
 from __future__ import annotations

@@ -277,7 +277,8 @@ class SwallowedException(Primitive):
       is a single `return` of one expression with a clause returning a constant; a clause
       that passes on to the function's alternative (the `try` returns on success) or keeps a
       default the `try` would have replaced; a constant return in a function whose docstring
-      documents it (`fallback-words`: "returns None if ... fails", "best-effort")."""
+      documents it (`fallback-words`: "returns None if ... fails", "best-effort").
+    Fix (with `fix:` in the rule): log the error before the body (`error_fixes.py`)."""
 
     NAME = "swallowed-exception"
     FIXABLE = True

@@ -15,7 +15,8 @@ served elsewhere is not reported (its bind address is not in the file). Auth the
 itself (FastAPI/Starlette security and authentication middleware, a middleware class named
 for auth) counts as auth. Servers that come from a parameter or another module are skipped:
 their auth is set where they are built. Standalone fastmcp 2.x also reads auth from
-`FASTMCP_SERVER_AUTH`: its findings say so and carry lower confidence.
+`FASTMCP_SERVER_AUTH`: its findings say so and carry lower confidence. Fix (with `fix:` in the
+rule): the all-interfaces host literal becomes `"127.0.0.1"`.
 """
 
 from __future__ import annotations

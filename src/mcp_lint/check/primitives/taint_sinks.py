@@ -19,7 +19,8 @@ Each sink has a `role` (what the value is, for the message). With `describe-rest
 the message also says whether the flow meets an allow-list check, a timeout or a working
 directory, and such a finding has medium confidence. `report-origins` can widen the rule
 to values that are not tool input but not known-safe either (reported with medium
-confidence and no trace).
+confidence and no trace). A sink's `fix:` (as in `call-check`, see `call_fixes.py`) fixes the
+call, e.g. `yaml.load` -> `yaml.safe_load`.
 """
 
 from __future__ import annotations
