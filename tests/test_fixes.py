@@ -648,3 +648,49 @@ def test_json_and_sarif_carry_the_fixes(tmp_path):
     assert regions[0] == {"startLine": 2, "startColumn": 1, "endLine": 2, "endColumn": 1}  # an insertion
     assert [r["insertedContent"]["text"] for r in change["replacements"]] == ["import sys\n", ", file=sys.stderr"]
     assert "unsafe" in results["MCP401"]["fixes"][0]["description"]["text"]
+
+
+def test_two_fixes_on_one_call_apply_over_two_passes_without_warnings(tmp_path):
+    code = HTTP_TOOL.replace("requests.get(url)", "requests.get(verify=False)")
+    path = write(tmp_path, "probe.py", code)
+    result = run_cli("--no-cache", "--select", "MCP109,MCP401", "--fix", "--unsafe-fixes", "probe.py", cwd=tmp_path)
+    assert "warning" not in result.stderr, result.stderr
+    assert path.read_text() == HTTP_TOOL.replace("requests.get(url)", "requests.get(timeout=30)")
+
+
+# -- every rule's fix keeps the file's layout ----------------------------------------------------------
+
+def _fixed_examples():
+    from mcp_lint.packs.registry import default_registry
+    out = []
+    for rule in default_registry().rules:
+        for i, ex in enumerate(rule.invalid):
+            if ex.fixed is not None and not ex.files and textwrap.dedent(ex.fixed) != textwrap.dedent(ex.code):
+                out.append(pytest.param(rule.id, i, id=f"{rule.id}-invalid-{i}"))
+    return out
+
+
+def _tabs(text: str) -> str:
+    lines = []
+    for line in text.split("\n"):
+        stripped = line.lstrip(" ")
+        lead = len(line) - len(stripped)
+        lines.append("\t" * (lead // 4) + " " * (lead % 4) + stripped)
+    return "\n".join(lines)
+
+
+@pytest.mark.parametrize("layout", ["crlf", "cr", "tabs", "bom"])
+@pytest.mark.parametrize("rule_id,index", _fixed_examples())
+def test_every_fix_keeps_line_endings_and_indentation(tmp_path, rule_id, index, layout):
+    from mcp_lint.packs.registry import default_registry
+    rule = next(r for r in default_registry().rules if r.id == rule_id)
+    ex = rule.invalid[index]
+    code, fixed = textwrap.dedent(ex.code), textwrap.dedent(ex.fixed)
+    transform = {"crlf": lambda t: t.replace("\n", "\r\n").encode(), "cr": lambda t: t.replace("\n", "\r").encode(),
+                 "tabs": lambda t: _tabs(t).encode(), "bom": lambda t: b"\xef\xbb\xbf" + t.encode()}[layout]
+    path = tmp_path / ex.filename
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(transform(code))
+    result = run_cli("--no-cache", "--select", rule_id, "--fix", "--unsafe-fixes", ex.filename, cwd=tmp_path)
+    assert "warning" not in result.stderr, result.stderr
+    assert path.read_bytes() == transform(fixed)

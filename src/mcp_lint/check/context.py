@@ -152,7 +152,10 @@ class NodeFix:
         for e in self.edits:
             if not all(view.has(n) for n in e.nodes()):
                 return None
-            resolved = e.resolve(view)
+            try:
+                resolved = e.resolve(view)
+            except Exception:  # noqa: BLE001 - text the edit did not expect: the finding stands, without a fix
+                return None
             if resolved is None:
                 return None
             out.extend(resolved)

@@ -443,6 +443,20 @@ class InsertStatement:
 
 # -- building a fix ------------------------------------------------------------------------------
 
+def fix_builder(fn):
+    """A fix builder that cannot cost its finding: on an unexpected failure the finding is
+    reported without a fix."""
+    import functools
+
+    @functools.wraps(fn)
+    def guarded(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except Exception:  # noqa: BLE001 - the finding stands without its fix
+            return None
+    return guarded
+
+
 class Fixer:
     """Builds one fix for a finding: edits, plus the imports the new code needs. `ancestors`
     are the nodes from the module down to the use (the walk's ancestor stack), so names are
@@ -593,8 +607,14 @@ def fixable(finding: Finding, unsafe: bool) -> bool:
 
 
 def _overlaps(a: tuple[int, int, str], b: tuple[int, int, str]) -> bool:
-    if a[0] == a[1] == b[0] == b[1]:
-        return True  # two different insertions at one point: their order would be a guess
+    """Edits of two different fixes that cannot both be applied in one pass: they overlap, or
+    one inserts at a point the other replaces up to or from (`f(verify=False)` losing its only
+    argument while another fix appends one), where their order would be a guess. The later fix
+    is applied in the next pass, against the new text."""
+    if a[0] == a[1]:
+        return b[0] <= a[0] <= b[1]
+    if b[0] == b[1]:
+        return a[0] <= b[0] <= a[1]
     return a[0] < b[1] and b[0] < a[1]
 
 
@@ -610,8 +630,7 @@ def apply_fixes(source: str, findings: Iterable[Finding]) -> tuple[str, list[Fin
         if any(e[1] > len(source) or e[0] > e[1] for e in edits):
             continue
         new = edits - chosen
-        if any(_overlaps(a, b) for a in new for b in chosen) or any(
-                _overlaps(a, b) for a in new for b in new if a is not b):
+        if any(_overlaps(a, b) for a in new for b in chosen):
             continue
         chosen |= new
         applied.append(f)

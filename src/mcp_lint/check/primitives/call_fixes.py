@@ -25,7 +25,7 @@ import libcst as cst
 from mcp_lint.analysis.cst_utils import argument, code
 from mcp_lint.check.context import FileContext, NodeFix
 from mcp_lint.check.fix_options import fix_timeout
-from mcp_lint.check.fixkit import Fixer
+from mcp_lint.check.fixkit import Fixer, fix_builder
 from mcp_lint.model.findings import Applicability
 from mcp_lint.model.rules import Rule
 from mcp_lint.model.schema import Bool, Int, Key, Map, Str
@@ -52,6 +52,7 @@ _DESCRIPTIONS = {
 }
 
 
+@fix_builder
 def call_fix(ctx: FileContext, rule: Rule, spec: dict | None, call: cst.Call, ancestors: Sequence[cst.CSTNode],
              arg: cst.CSTNode | None = None) -> NodeFix | None:
     """The fix a pack's `fix:` spec describes for this call (None: none, or not possible here).

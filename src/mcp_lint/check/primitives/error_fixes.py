@@ -22,7 +22,7 @@ from mcp_lint.analysis import sdk
 from mcp_lint.analysis.cst_utils import string_value
 from mcp_lint.analysis.mcp_model import HandlerInfo
 from mcp_lint.check.context import At, FileContext, NodeEdit, NodeFix
-from mcp_lint.check.fixkit import Fixer
+from mcp_lint.check.fixkit import Fixer, fix_builder
 from mcp_lint.model.findings import Applicability
 from mcp_lint.model.rules import Rule
 
@@ -36,6 +36,7 @@ _TOOL_ERRORS = {
 
 # -- MCP302 --------------------------------------------------------------------------------------
 
+@fix_builder
 def swallowed_fix(ctx: FileContext, rule: Rule, clause: cst.ExceptHandler,
                   function: cst.FunctionDef | None) -> NodeFix | None:
     if rule.fix is None:
@@ -93,6 +94,7 @@ def _module_logger(ctx: FileContext, fixer: Fixer) -> str | None:
 
 # -- MCP305 --------------------------------------------------------------------------------------
 
+@fix_builder
 def error_result_fix(ctx: FileContext, rule: Rule, ret: cst.Return, handler: HandlerInfo, exc: str | None,
                      keys: frozenset[str]) -> NodeFix | None:
     if rule.fix is None or ret.value is None:

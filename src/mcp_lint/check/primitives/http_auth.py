@@ -29,6 +29,7 @@ from mcp_lint.analysis import sdk
 from mcp_lint.analysis.cst_utils import argument, code, dotted, keyword, string_value
 from mcp_lint.analysis.mcp_model import ServerInfo, Transport
 from mcp_lint.check.context import FileContext, NodeEdit, NodeFix
+from mcp_lint.check.fixkit import fix_builder
 from mcp_lint.model.findings import Applicability, Confidence
 from mcp_lint.model.schema import Key, List, Map, Str
 from mcp_lint.check.primitives.base import Primitive
@@ -179,6 +180,7 @@ class UnauthenticatedHttp(Primitive):
         return None
 
     # -- fix --------------------------------------------------------------------------------------
+    @fix_builder
     def _fix(self, ctx: FileContext, sites, host: cst.BaseExpression, t: Transport) -> NodeFix | None:
         """Bind to loopback: the string literal the all-interfaces host comes from (the `host=`
         argument, a constant, the default of `os.getenv` or of a `--host` option) becomes

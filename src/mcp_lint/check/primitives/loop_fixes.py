@@ -18,11 +18,12 @@ import libcst as cst
 from mcp_lint.analysis.cst_utils import iter_names, target_names
 from mcp_lint.analysis.fields import descendants
 from mcp_lint.check.context import FileContext, NodeFix
-from mcp_lint.check.fixkit import Fixer
+from mcp_lint.check.fixkit import Fixer, fix_builder
 from mcp_lint.model.findings import Applicability, Edit
 from mcp_lint.model.rules import Rule
 
 
+@fix_builder
 def gather_fix(ctx: FileContext, rule: Rule, loop: cst.For) -> NodeFix | None:
     if rule.fix is None or loop.asynchronous is not None or loop.orelse is not None:
         return None

@@ -20,7 +20,7 @@ import libcst as cst
 from mcp_lint.analysis.cst_utils import dotted, keyword, statements
 from mcp_lint.analysis.fields import descendants
 from mcp_lint.check.context import FileContext, NodeFix
-from mcp_lint.check.fixkit import Fixer
+from mcp_lint.check.fixkit import Fixer, fix_builder
 from mcp_lint.model.findings import Applicability
 from mcp_lint.model.schema import Key, List, Map, Str
 from mcp_lint.check.primitives.base import Primitive
@@ -126,6 +126,7 @@ class StdoutWrite(Primitive):
         return False
 
     # -- fix ----------------------------------------------------------------------------------------
+    @fix_builder
     def _fix(self, ctx: FileContext, node: cst.Call, target: cst.BaseExpression | None,
              ancestors) -> NodeFix | None:
         """Write to stderr: `sys.stdout` becomes `sys.stderr` (whatever the module is called

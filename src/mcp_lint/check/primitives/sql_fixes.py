@@ -35,6 +35,7 @@ import libcst as cst
 from mcp_lint.analysis.fields import descendants
 from mcp_lint.analysis.state import ASSIGN, Point
 from mcp_lint.check.context import FileContext, NodeFix
+from mcp_lint.check.fixkit import fix_builder
 from mcp_lint.model.findings import Applicability, Edit
 from mcp_lint.model.rules import Rule
 
@@ -400,6 +401,7 @@ def _numeric(ctx: FileContext, function: cst.CSTNode | None):
 
 # -- the fix ---------------------------------------------------------------------------------------
 
+@fix_builder
 def sql_fix(ctx: FileContext, rule: Rule, sink: cst.Call, arg: cst.BaseExpression, build: cst.CSTNode,
             direct: bool, point: Point) -> NodeFix | None:
     if rule.fix is None or not isinstance(build, cst.BaseExpression):
