@@ -694,3 +694,10 @@ def test_every_fix_keeps_line_endings_and_indentation(tmp_path, rule_id, index, 
     result = run_cli("--no-cache", "--select", rule_id, "--fix", "--unsafe-fixes", ex.filename, cwd=tmp_path)
     assert "warning" not in result.stderr, result.stderr
     assert path.read_bytes() == transform(fixed)
+
+
+def test_mcp501_no_fix_with_a_later_or_type_checking_import(tmp_path):
+    early = 'from mcp.server.fastmcp import FastMCP\nprint("starting")\nimport sys\nmcp = FastMCP("x")\nmcp.run()\n'
+    assert [h["fix"] for h in _fixes_offered(tmp_path, early, "MCP501")] == [None]
+    typing_only = _tool(imports="from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    import sys\n")
+    assert [h["fix"] for h in _fixes_offered(tmp_path, typing_only, "MCP501")] == [None]

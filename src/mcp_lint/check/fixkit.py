@@ -127,9 +127,20 @@ def _collect(scope: cst.CSTNode) -> Bindings:
             _bind_target(out, comp.target)
             comp = comp.inner_for_in
         return out
+    typing_only: set[int] = set()  # `if TYPE_CHECKING:` blocks: their imports bind nothing at run time
     while stack:
         n = stack.pop()
         tp = type(n)
+        if tp is cst.If and (dotted(n.test) or "").rsplit(".", 1)[-1] == "TYPE_CHECKING":
+            typing_only.update(id(s) for s in _statements_of(n.body))
+        if (tp is cst.SimpleStatementLine and id(n) in typing_only):
+            for small in n.body:
+                if isinstance(small, (cst.Import, cst.ImportFrom)) and not isinstance(small.names, cst.ImportStar):
+                    for alias in small.names:
+                        local = alias.asname.name if alias.asname is not None else alias.name
+                        name = dotted(local) or ""
+                        out.bind(name.split(".")[0])
+            continue
         if tp is cst.FunctionDef or tp is cst.ClassDef:
             out.bind(n.name.value)
             stack.extend(d.decorator for d in n.decorators)
@@ -189,6 +200,10 @@ def _collect(scope: cst.CSTNode) -> Bindings:
         if tp is cst.With:
             stack.extend(n.items)
     return out
+
+
+def _statements_of(suite: cst.BaseSuite) -> list[cst.CSTNode]:
+    return list(suite.body) if isinstance(suite, cst.IndentedBlock) else []
 
 
 def _bind_target(out: Bindings, target: cst.CSTNode) -> None:
@@ -469,6 +484,10 @@ class Fixer:
             ancestors if ancestors is not None else ctx.state.ancestors)
         if not self.chain or not isinstance(self.chain[0], cst.Module) or self.chain[0] is not ctx.module:
             self.chain = (ctx.module,) + tuple(s for s in self.chain if not isinstance(s, cst.Module))
+        # the top-level statement holding the use: at module level, a name imported further
+        # down is not bound yet when the use runs
+        path = ancestors if ancestors is not None else (ctx.state.ancestors if chain is None else ())
+        self.top = path[1] if len(path) > 1 and path[0] is ctx.module else None
         self.edits: list = []
         self.failed = False
 
@@ -509,6 +528,23 @@ class Fixer:
         return self
 
     # names
+    def _visible(self, local: str, binders) -> bool:
+        """The module-level binding `binders` of `local` is what the use sees, and is bound by
+        the time it runs."""
+        if self.scopes.lookup(local, self.chain) is not binders:
+            return False
+        if len(self.chain) > 1 or self.top is None:
+            return True  # in a function: it runs after the module's top level
+        for stmt in self.ctx.module.body:
+            if stmt is self.top:
+                return False
+            if _import_line(stmt) and any(
+                    not isinstance(small.names, cst.ImportStar) and any(
+                        (dotted(a.asname.name if a.asname is not None else a.name) or "").split(".")[0] == local
+                        for a in small.names) for small in stmt.body):
+                return True
+        return True
+
     def available(self, name: str) -> bool:
         """A new module-level binding of `name` would be what the use sees, and would change
         nothing else: nothing in the module, or in the scopes around the use, binds it."""
@@ -522,7 +558,7 @@ class Fixer:
                              if binders and all(b == module for b in binders)),
                             key=lambda local: (local != module.split(".")[-1], local))
         for local in candidates:
-            if self.scopes.lookup(local, self.chain) is top.names[local]:
+            if self._visible(local, top.names[local]):
                 return local
         if "." in module:
             return None
@@ -546,7 +582,7 @@ class Fixer:
         top = self.scopes.of(self.ctx.module)
         wanted = f"{module}.{name}"
         for local, binders in sorted(top.names.items()):
-            if binders and all(b == wanted for b in binders) and self.scopes.lookup(local, self.chain) is binders:
+            if binders and all(b == wanted for b in binders) and self._visible(local, binders):
                 return local
         return None
 
@@ -564,7 +600,7 @@ class Fixer:
         for local, binders in sorted(top.names.items()):
             if not binders or len(set(binders)) != 1 or binders[0] is None:
                 continue
-            if self.scopes.lookup(local, self.chain) is not binders:
+            if not self._visible(local, binders):
                 continue
             target = binders[0]
             if module == target:
