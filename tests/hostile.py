@@ -104,10 +104,12 @@ def build(root: Path, max_file_size: int = 1024 * 1024) -> Expected:
     else:
         e.parse_errors["broken/unreadable.py"] = ("cannot read file", 1)
 
-    # Skipped with a message.
+    # Over `max-file-size`: not analysed, which CI must see (MCP001), without reading it.
     chunk = b"VALUE = 1\n"
     _bytes(root, "huge.py", chunk * (max_file_size // len(chunk) + 1))
-    e.messages["huge.py"] = "larger than"
+    e.parse_errors["huge.py"] = ("larger than", 1)
+
+    # Skipped with a message.
     (root / "links").mkdir()
     (root / "links" / "dangling.py").symlink_to(root / "links" / "missing.py")
     e.messages["links/dangling.py"] = "broken symbolic link"

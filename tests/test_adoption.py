@@ -112,7 +112,7 @@ def test_malformed_baseline_exits_2_with_a_clear_message(tmp_path, content, mess
     (tmp_path / "base.json").write_text(content, encoding="utf-8")
     result = run_cli("--baseline", "base.json", ".", cwd=tmp_path)
     assert result.exit_code == 2
-    assert result.stderr.startswith("error: --baseline: base.json")
+    assert result.stderr.startswith("error: base.json")
     assert message in result.stderr
     assert result.stdout == ""
 

@@ -104,7 +104,7 @@ def test_editing_a_pack_relints(tmp_path, monkeypatch):
 
 def test_a_server_defined_in_another_module_invalidates(tmp_path, monkeypatch):
     """A tool module's findings depend on which objects other modules make servers: a change to
-    that project model relints every file; an edit that leaves it alone relints only the file."""
+    what a file imports relints that file; an edit that leaves it alone relints only the edited file."""
     write(tmp_path, "pkg/__init__.py", "")
     write(tmp_path, "pkg/app.py", "from mcp.server.fastmcp import FastMCP\n\nmcp = FastMCP('x')\n")
     write(tmp_path, "pkg/tools.py", "from .app import mcp\n\n\n@mcp.tool()\ndef hello(name: str) -> str:\n"
@@ -118,7 +118,11 @@ def test_a_server_defined_in_another_module_invalidates(tmp_path, monkeypatch):
     write(tmp_path, "pkg/app.py", "from mcp.server.fastmcp import FastMCP\n\n# the server\nmcp = FastMCP('x')\n"
                                   "admin = FastMCP('admin')\n")
     _lint(tmp_path)
-    assert sorted(seen) == ["pkg/__init__.py", "pkg/app.py", "pkg/tools.py"]
+    assert sorted(seen) == ["pkg/app.py"]  # tools.py does not import `admin`
+    seen.clear()
+    write(tmp_path, "pkg/app.py", "from fastmcp import FastMCP\n\nmcp = FastMCP('x')\n")
+    _lint(tmp_path)
+    assert sorted(seen) == ["pkg/app.py", "pkg/tools.py"]  # the server tools.py imports changed
 
 
 def test_per_file_ignores_apply_to_cached_results(tmp_path, monkeypatch):
@@ -177,7 +181,7 @@ def test_a_damaged_entry_is_relinted(tmp_path):
     first = _lint(tmp_path)
     (cache_file,) = (tmp_path / CACHE).glob("findings-*.json")
     doc = json.loads(cache_file.read_text())
-    doc["files"]["server.py"][1] = [["MCP101", "x"]]
+    doc["files"]["server.py"][0][1] = [["MCP101", "x"]]
     cache_file.write_text(json.dumps(doc))
     assert _lint(tmp_path).stdout == first.stdout
 
@@ -219,11 +223,14 @@ def test_fix_rewrites_files_and_the_next_run_sees_the_new_text(tmp_path):
 
 
 def test_a_cache_write_refused_by_the_system_does_not_fail_the_run(tmp_path, monkeypatch):
-    """What a read-only directory does for a user who is not root."""
-    def refuse(*args, **kwargs):
-        raise PermissionError(13, "Permission denied")
+    """The temporary file cannot be created (its name is taken by a directory): no cache, no error."""
+    import os
 
-    monkeypatch.setattr(cache_module.tempfile, "mkstemp", refuse)
+    from mcp_lint.run import cache_dir
+
+    monkeypatch.setattr(cache_dir.secrets, "token_hex", lambda n: "0" * 16)
+    (tmp_path / CACHE).mkdir()
+    (tmp_path / CACHE / f".mcp-lint-{os.getpid()}-{'0' * 16}.tmp").mkdir()
     write(tmp_path, "server.py", SERVER)
     result = _lint(tmp_path)
     assert result.exit_code == 1

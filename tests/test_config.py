@@ -98,14 +98,25 @@ def test_max_file_size_takes_bytes_or_units(tmp_path, value, size):
     assert settings.max_file_size == size and settings.file_timeout == 2.5
 
 
-def test_max_file_size_skips_larger_files_with_a_message(tmp_path):
+def test_max_file_size_skips_larger_files_visibly(tmp_path):
+    """A file that is not analysed is a finding (MCP001), so CI cannot pass over it."""
     _config(tmp_path, '[tool.mcp-lint]\nmax-file-size = "1 KiB"\n')
     write(tmp_path, "big.py", "X = 1\n" * 200)
-    write(tmp_path, "server.py", SERVER)
     result = run_cli("--output-format", "concise", ".", cwd=tmp_path)
     assert result.exit_code == 1
-    assert "big.py: skipped: larger than 1 KiB (max-file-size)" in result.stderr
-    assert "server.py:11:5: MCP101" in result.stdout
+    assert "big.py:1:1: MCP001" in result.stdout and "larger than 1 KiB (max-file-size)" in result.stdout
+
+
+def test_lowering_max_file_size_after_a_cached_run_changes_the_result(tmp_path):
+    """Every setting that changes results is part of the cache key."""
+    write(tmp_path, "big.py", "X = 1\n" * 200)
+    write(tmp_path, "server.py", SERVER)
+    assert run_cli("--output-format", "concise", ".", cwd=tmp_path).exit_code == 1  # MCP101 in server.py
+    _config(tmp_path, '[tool.mcp-lint]\nmax-file-size = "1 KiB"\n')
+    cached = run_cli("--output-format", "concise", ".", cwd=tmp_path)
+    fresh = run_cli("--output-format", "concise", "--no-cache", ".", cwd=tmp_path)
+    assert cached.stdout == fresh.stdout
+    assert "big.py:1:1: MCP001" in cached.stdout
 
 
 def test_severity_for_unknown_rule_exits_2(tmp_path):

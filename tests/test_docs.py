@@ -24,18 +24,28 @@ def test_quick_start_is_two_commands_and_ci_runs_the_second():
     commands = [line for line in _block_after("## Quick start", "bash").splitlines() if line.strip()]
     assert len(commands) == 2, commands
     install, tests = commands
-    assert "pip install" in install and "mcp-lint examples/" in install
+    assert "pip install" in install and re.search(r"mcp-lint (--exit-zero )?examples/", install)
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8").splitlines()
     assert tests in [line.strip() for line in ci], f".ci/run must run the README's test command {tests!r}"
 
 
 def test_quick_start_example_server_has_findings():
-    example = re.search(r"mcp-lint (examples/\S+)", _block_after("## Quick start", "bash")).group(1)
+    example = re.search(r"mcp-lint (?:--exit-zero )?(examples/\S+)", _block_after("## Quick start", "bash")).group(1)
     result = run_cli(ROOT / example, "--output-format", "json")
     assert result.exit_code == 1
     found = result.json()["findings"]
     assert {"MCP101", "MCP401", "MCP501"} <= {f["id"] for f in found}
-    assert f"it has {len(found)} findings" in README
+    assert f"The example server has {len(found)} findings" in README
+
+
+def test_quick_start_survives_set_e(tmp_path):
+    """The first command, pasted into `set -e`, must not stop the shell although the example has findings."""
+    install = _block_after("## Quick start", "bash").splitlines()[0]
+    lint = install[install.index("mcp-lint"):]
+    assert "--exit-zero" in lint
+    args = lint.split()[1:]
+    result = run_cli(*[str(ROOT / a) if a.startswith("examples/") else a for a in args])
+    assert result.exit_code == 0
 
 
 def test_readme_lists_every_rule():

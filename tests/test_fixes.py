@@ -183,9 +183,9 @@ def test_unsafe_fixes_need_the_flag(tmp_path):
     path = write(tmp_path, "probe.py", HTTP_TOOL)
     result = run_cli("--no-cache", "--select", "MCP401", "--fix", "probe.py", cwd=tmp_path)
     assert path.read_text() == HTTP_TOOL
-    assert "1 hidden fix can be enabled with `--unsafe-fixes`" in result.stderr
+    assert "1 hidden fix can be enabled with the `--unsafe-fixes` option" in result.stderr
     listed = run_cli("--no-cache", "--select", "MCP401", "probe.py", cwd=tmp_path)
-    assert "1 hidden fix can be enabled with `--unsafe-fixes`" in listed.stdout
+    assert "1 hidden fix can be enabled with the `--unsafe-fixes` option" in listed.stdout
 
 
 def test_mcp401_fix_timeout_setting(tmp_path):

@@ -15,7 +15,7 @@ import pytest
 from conftest import SERVER, findings, run_cli, write
 
 from mcp_lint.check import engine as engine_module
-from mcp_lint.run import scheduler as runner
+from mcp_lint.run import pipeline, scheduler as runner
 from mcp_lint.source.guard import Check
 
 pytestmark = pytest.mark.skipif("fork" not in multiprocessing.get_all_start_methods(),
@@ -126,8 +126,9 @@ def test_on_result_sees_every_file_once(tmp_path):
     rules = registry.select_layers(settings.selection_layers())
     seen = []
     files = sorted(tmp_path.glob("*.py"))
-    out = runner.run(files, rules, settings, registry.all_codes(), jobs=1, cwd=tmp_path,
-                     on_result=lambda path, res: seen.append((path, len(res.findings), res.transient)))
+    job = runner.LintJob(rules, settings, registry.all_codes(), jobs=1)
+    progress = pipeline.Progress(lambda n: None, lambda path, res: seen.append((path, len(res.findings), res.transient)))
+    out = pipeline.run(files, job, tmp_path, progress=progress)
     assert sorted(p for p, _, _ in seen) == sorted(str(f) for f in files)
     assert sum(n for _, n, _ in seen) == len(out.findings)
     assert not any(transient for _, _, transient in seen)
@@ -146,8 +147,9 @@ def test_crashes_and_timeouts_are_marked_transient(tmp_path, monkeypatch):
     registry = load_registry(())
     rules = registry.select_layers(settings.selection_layers())
     seen = {}
-    runner.run(sorted(tmp_path.glob("*.py")), rules, settings, registry.all_codes(), jobs=2, cwd=tmp_path,
-               on_result=lambda path, res: seen.__setitem__(os.path.basename(path), res.transient))
+    job = runner.LintJob(rules, settings, registry.all_codes(), jobs=2)
+    runner.lint([(str(p), p.name) for p in sorted(tmp_path.glob("*.py"))], job,
+                lambda path, res: seen.__setitem__(os.path.basename(path), res.transient), lambda message: None)
     assert seen == {"segfault.py": True, "hang.py": True, "broken.py": False, "good_00.py": False,
                     "good_01.py": False}
 

@@ -168,7 +168,7 @@ def test_expectations_use_the_model_vocabulary():
     constraints = {"none", "any", "container", "typed-container", "plain", "scalar", "field", "literal",
                    "model", "injected"}
     kinds = {"tool", "resource", "prompt", "tool-dispatcher", "resource-dispatcher", "prompt-dispatcher"}
-    forms = {f"T{i}" for i in range(1, 11)} | {"R1", "R2", "P1", "P2", "fallback"}
+    forms = {f"T{i}" for i in range(1, 11)} | {"R1", "R2", "P1", "P2", "fallback", "imported", "wrapper", "dispatched"}
     flavours = {"mcp1", "mcp2", "fastmcp", "lowlevel", "lowlevel-v1", "lowlevel-v2", "unknown"}
     for case in CASES:
         expected = json.loads(case.with_suffix(".expected.json").read_text(encoding="utf-8"))

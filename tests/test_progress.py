@@ -8,8 +8,8 @@ import sys
 
 import pytest
 
-from mcp_lint.cli import commands
-from mcp_lint.cli.commands import CheckOptions
+from mcp_lint.cli import check as commands
+from mcp_lint.cli.check import CheckOptions
 from mcp_lint.output.reporters.progress import ProgressBar
 
 

@@ -253,11 +253,16 @@ def test_a_requirement_starting_at_the_new_major_is_not_this_rule(tmp_path, requ
     assert findings(run_cli("--output-format", "json", ".", cwd=tmp_path), "MCP601") == []
 
 
-def test_unreadable_or_invalid_manifests_are_skipped(tmp_path):
+def test_invalid_manifests_are_skipped_with_a_message(tmp_path):
+    """A manifest that is not valid TOML governs nothing, and the run says so (MCP601 could
+    not judge it): a per-file message, not a finding, and the run goes on."""
     write(tmp_path, "pyproject.toml", '[project]\nname = "n"\ndependencies = ["mcp>=1"\n')  # invalid TOML
     write(tmp_path, "server.py", V1_SERVER)
     result = run_cli("--output-format", "json", "server.py", cwd=tmp_path)
-    assert findings(result, "MCP601") == [] and result.json()["errors"] == []
+    assert findings(result, "MCP601") == []
+    (error,) = result.json()["errors"]
+    assert error["path"] == "pyproject.toml" and error["rule"] is None and "invalid TOML" in error["message"]
+    assert "pyproject.toml: not read for project rules" in result.stderr
 
 
 # -- manifest parsing --------------------------------------------------------------------------------

@@ -180,9 +180,25 @@ def test_json_errors_entry_for_a_skipped_file_validates(tmp_path):
     result = run_cli("--output-format", "json", ".", cwd=tmp_path)
     doc = result.json()
     _validate_json_report(doc)
-    assert [e["path"] for e in doc["errors"]] == ["huge.py"]
-    assert "larger than" in doc["errors"][0]["message"]
+    assert [f["path"] for f in findings(result, "MCP001")] == ["huge.py"]
+    assert "larger than" in findings(result, "MCP001")[0]["message"]
     assert [f["path"] for f in findings(result, "MCP101")] == ["server.py"]
+
+
+def test_json_and_sarif_report_a_missing_path_as_a_failed_run(tmp_path):
+    write(tmp_path, "server.py", SERVER)
+    result = run_cli("--output-format", "json", "server.py", "nope.py", cwd=tmp_path)
+    assert result.exit_code == 2
+    doc = result.json()
+    _validate_json_report(doc)
+    assert [(e["path"], e["fatal"]) for e in doc["errors"]] == [("nope.py", True)]
+    sarif = run_cli("--output-format", "sarif", "server.py", "nope.py", cwd=tmp_path)
+    assert sarif.exit_code == 2
+    invocation = json.loads(sarif.stdout)["runs"][0]["invocations"][0]
+    assert invocation["executionSuccessful"] is False
+    assert "nope.py" in invocation["toolExecutionNotifications"][0]["message"]["text"]
+    text = run_cli("nope.py", cwd=tmp_path)
+    assert text.exit_code == 2 and "All checks passed" not in text.stdout
 
 
 def test_json_fingerprints_are_stable_and_distinct(tmp_path):

@@ -39,8 +39,9 @@ def test_oversized_file_is_skipped_with_a_message(tmp_path):
     line = "VALUE = 1\n"
     big.write_text(line * (MAX_FILE_BYTES // len(line) + 10), encoding="utf-8")
     result = run_cli(big, "--output-format", "json")
-    assert result.exit_code == 0
-    assert "larger than" in result.stderr and "generated.py" in result.stderr
+    assert result.exit_code == 1
+    [finding] = result.json()["findings"]
+    assert finding["id"] == "MCP001" and "larger than" in finding["message"]
 
 
 def test_every_truncation_of_a_real_server_is_handled(tmp_path):

@@ -14,8 +14,33 @@ from dataclasses import dataclass, field
 import libcst as cst
 
 from mcp_lint.analysis import sdk
+from mcp_lint.model.labels import Label
 from mcp_lint.analysis.cst_utils import argument, dotted, keyword, positional_count, string_value
 from mcp_lint.analysis.module_index import CallSite, FunctionInfo, ModuleIndex
+
+
+class Form(Label):
+    """How a handler is registered. The values are the names MCP-SERVERS.md gives the forms."""
+
+    DECORATOR = "T1"  # `@mcp.tool()`, `@mcp.tool(name=...)`
+    BARE_DECORATOR = "T2"  # `@mcp.tool` (fastmcp), `@mcp.tool("name")`
+    DECORATOR_APPLIED = "T3"  # `mcp.tool()(fn)`; fastmcp's `mcp.tool(fn, name=...)`
+    ADD_TOOL = "T4"  # `mcp.add_tool(fn, ...)`
+    TOOL_OBJECT = "T5"  # `Tool.from_function(fn, ...)` (then added, or listed)
+    STANDALONE_DECORATOR = "T6"  # fastmcp's standalone `@tool` (attached to a server later)
+    MIXIN = "T7"  # fastmcp's `MCPMixin` with `@mcp_tool`
+    CONSTRUCTOR_LIST = "T8"  # `FastMCP(tools=[fn, ...])`
+    LOWLEVEL_DECORATOR = "T9"  # low-level v1 dispatcher: `@server.call_tool()`
+    LOWLEVEL_HANDLER = "T10"  # low-level v2 dispatcher: `Server(on_call_tool=fn)`, add_request_handler
+    RESOURCE = "R1"  # `@mcp.resource(uri)`, `add_resource`, resource templates
+    RESOURCE_DISPATCHER = "R2"  # low-level `@server.read_resource()` / `on_read_resource=`
+    PROMPT = "P1"  # `@mcp.prompt()`, `add_prompt`
+    PROMPT_DISPATCHER = "P2"  # low-level `@server.get_prompt()` / `on_get_prompt=`
+    FALLBACK = "fallback"  # `@<something>.tool` on an object the file cannot resolve (low confidence)
+    # Registered by another module of the project (project/index.py):
+    IMPORTED = "imported"  # an imported function given to add_tool / tool()(fn) / Tool.from_function
+    WRAPPER = "wrapper"  # decorated with a project decorator that registers what it decorates
+    DISPATCHED = "dispatched"  # called by a low-level dispatcher with the tool's arguments
 
 
 @dataclass(eq=False)
@@ -36,6 +61,7 @@ class ServerInfo:
     transports: list[Transport] = field(default_factory=list)
     host: cst.BaseExpression | None = None
     from_parameter: bool = False
+    assumed: bool = False  # a parameter used as a server whose caller the project does not show
 
     # auth-related keywords from the constructor and from HTTP app factories, resolved
     auth_values: dict[str, cst.BaseExpression] = field(default_factory=dict)
@@ -105,8 +131,8 @@ class ParamInfo:
 
 @dataclass(eq=False)
 class HandlerInfo:
-    kind: str  # tool / resource / prompt / tool-dispatcher / resource-dispatcher / prompt-dispatcher
-    form: str  # registration form, T1..T10, R1, R2, P1, P2, or "fallback"
+    kind: str  # a sdk.HandlerKind
+    form: str  # a Form: how it is registered
     function: cst.FunctionDef
     registration: cst.CSTNode
     server: ServerInfo | None
@@ -116,6 +142,7 @@ class HandlerInfo:
     params: list[ParamInfo] = field(default_factory=list)
     confidence: str = "high"
     validate_input: bool | None = None  # low-level dispatchers: schema-validated by the SDK?
+    via: str = ""  # registered in another module: where (a path as shown)
 
     @property
     def is_tool(self) -> bool:
@@ -161,15 +188,18 @@ class ServerModel:
         return None
 
 
-def build_model(index: ModuleIndex, project=None) -> ServerModel:
-    """`project` (a `ProjectIndex`) knows the servers other modules of the run create."""
-    return _Builder(index, project).build()
+def build_model(index: ModuleIndex, project=None, context=None) -> ServerModel:
+    """`project` (a `project.index.ProjectIndex`) knows the servers other modules of the run
+    create; `context` (its `ModuleContext` for this file) the functions of this file that other
+    modules register as handlers and the parameters they pass a server to."""
+    return _Builder(index, project, context).build()
 
 
 class _Builder:
-    def __init__(self, index: ModuleIndex, project=None) -> None:
+    def __init__(self, index: ModuleIndex, project=None, context=None) -> None:
         self.index = index
         self.project = project
+        self.context = context
         self.imports = index.imports
         self.model = ServerModel(imports_sdk=index.imports.imports_any(("mcp", "fastmcp")))
         self.by_binding: dict[str, ServerInfo] = {}
@@ -178,8 +208,10 @@ class _Builder:
 
     def build(self) -> ServerModel:
         self.find_servers()
+        self.find_server_parameters()
         self.find_decorated_handlers()
         self.find_call_registrations()
+        self.find_external_handlers()
         self.find_transports()
         self.settle_lowlevel_versions()
         for h in self.model.handlers:
@@ -258,6 +290,38 @@ class _Builder:
                                        node=cls.node, from_parameter=True))
         # `MCPMixin().register_all(mcp_server=X)` passes a server along; nothing to bind.
 
+    def find_server_parameters(self) -> None:
+        """Parameters another module passes a server to, or that this file uses as one
+        (`def register(mcp): @mcp.tool() ...`): the project index names them."""
+        if not self.context:
+            return
+        by_qualname = {fn.qualname: fn for fn in self.index.functions}
+        for key, flavour in sorted(self.context.server_params.items()):
+            qualname, _, param = key.rpartition(":")
+            fn = by_qualname.get(qualname)
+            if fn is None or param in self.by_binding:
+                continue
+            node = next((p for p in _all_params(fn.node.params) if p.name.value == param), None)
+            if node is None:
+                continue
+            assumed = flavour.startswith("~")
+            self.add_server(ServerInfo(flavour=flavour.lstrip("~"), constructor=f"a server passed to {qualname}()",
+                                       binding=param, node=node, from_parameter=True, assumed=assumed))
+
+    def find_external_handlers(self) -> None:
+        """Functions of this file that another module registers (an imported function given to
+        `add_tool`, a project decorator wrapping `mcp.tool`, a low-level dispatcher calling it)."""
+        if not self.context:
+            return
+        by_qualname = {fn.qualname: fn for fn in self.index.functions}
+        for qualname, decl in sorted(self.context.handlers.items()):
+            fn = by_qualname.get(qualname)
+            if fn is None:
+                continue
+            confidence = "medium" if decl.form == Form.DISPATCHED else "high"
+            self.add_handler(fn, decl.kind, decl.form, fn.node, None, decl.flavour, None, confidence=confidence,
+                             via=decl.via)
+
     def note_auth(self, server: ServerInfo, kwargs: dict[str, cst.BaseExpression], site: CallSite) -> None:
         for name in sdk.AUTH_KWARGS:
             value = kwargs.get(name)
@@ -321,7 +385,8 @@ class _Builder:
         qual = self.imports.resolve(target)
         if qual in sdk.STANDALONE_DECORATORS:
             kind = sdk.STANDALONE_DECORATORS[qual]
-            form = "T7" if qual in sdk.MIXIN_DECORATORS else {"tool": "T6", "resource": "R1", "prompt": "P1"}[kind]
+            form = Form.MIXIN if qual in sdk.MIXIN_DECORATORS else {
+                "tool": Form.STANDALONE_DECORATOR, "resource": Form.RESOURCE, "prompt": Form.PROMPT}[kind]
             self.add_handler(fn, kind, form, expr, None, sdk.FASTMCP, call)
             return
         if not isinstance(target, cst.Attribute):
@@ -335,17 +400,18 @@ class _Builder:
             if self.known_non_server(target.value, fn):
                 return
             if self.model.imports_sdk and method in sdk.DECORATOR_KINDS:
-                self.add_handler(fn, sdk.DECORATOR_KINDS[method], "fallback", expr, None, sdk.UNKNOWN, call,
+                self.add_handler(fn, sdk.DECORATOR_KINDS[method], Form.FALLBACK, expr, None, sdk.UNKNOWN, call,
                                  confidence="low")
             elif self.model.imports_sdk and method in sdk.LOWLEVEL_DECORATORS and call is not None:
-                self.add_handler(fn, sdk.LOWLEVEL_DECORATORS[method], "fallback", expr, None, sdk.LOWLEVEL1, call,
+                self.add_handler(fn, sdk.LOWLEVEL_DECORATORS[method], Form.FALLBACK, expr, None, sdk.LOWLEVEL1, call,
                                  confidence="low")
             return
         if server.lowlevel:
             if method in sdk.LOWLEVEL_V1_ONLY and server.flavour == sdk.LOWLEVEL:
                 server.flavour = sdk.LOWLEVEL1
             if method in sdk.LOWLEVEL_DECORATORS and call is not None:
-                form = {"tool-dispatcher": "T9", "resource-dispatcher": "R2", "prompt-dispatcher": "P2"}[
+                form = {"tool-dispatcher": Form.LOWLEVEL_DECORATOR, "resource-dispatcher": Form.RESOURCE_DISPATCHER,
+                        "prompt-dispatcher": Form.PROMPT_DISPATCHER}[
                     sdk.LOWLEVEL_DECORATORS[method]]
                 self.add_handler(fn, sdk.LOWLEVEL_DECORATORS[method], form, expr, server, sdk.LOWLEVEL1, call)
             return
@@ -353,7 +419,8 @@ class _Builder:
             kind = sdk.DECORATOR_KINDS[method]
             bare = call is None or (positional_count(call) > 0 and string_value(call.args[0].value) is not None
                                     and kind != "resource")
-            form = {"tool": "T2" if bare else "T1", "resource": "R1", "prompt": "P1"}[kind]
+            form = {"tool": Form.BARE_DECORATOR if bare else Form.DECORATOR, "resource": Form.RESOURCE,
+                    "prompt": Form.PROMPT}[kind]
             self.add_handler(fn, kind, form, expr, server, server.flavour, call)
 
     # -- call registrations ------------------------------------------------------------------
@@ -367,11 +434,11 @@ class _Builder:
                 method = func.func.attr.value
                 if server is not None and method in sdk.DECORATOR_KINDS and call.args:
                     kind = sdk.DECORATOR_KINDS[method]
-                    self.register_value(site, call.args[0].value, kind, "T3" if kind == "tool" else
-                                        ("R1" if kind == "resource" else "P1"), server, func)
+                    self.register_value(site, call.args[0].value, kind, Form.DECORATOR_APPLIED if kind == "tool" else
+                                        (Form.RESOURCE if kind == "resource" else Form.PROMPT), server, func)
                 elif server is not None and server.lowlevel and method in sdk.LOWLEVEL_DECORATORS and call.args:
                     kind = sdk.LOWLEVEL_DECORATORS[method]
-                    self.register_value(site, call.args[0].value, kind, "T9", server, func)
+                    self.register_value(site, call.args[0].value, kind, Form.LOWLEVEL_DECORATOR, server, func)
                 continue
             if isinstance(func, cst.Attribute):
                 method = func.attr.value
@@ -381,7 +448,7 @@ class _Builder:
                     kind = ("tool" if owner in sdk.TOOL_CLASSES else "resource" if owner in sdk.RESOURCE_CLASSES
                             else "prompt" if owner in sdk.PROMPT_CLASSES else None)
                     if kind is not None:
-                        form = {"tool": "T5", "resource": "R1", "prompt": "P1"}[kind]
+                        form = {"tool": Form.TOOL_OBJECT, "resource": Form.RESOURCE, "prompt": Form.PROMPT}[kind]
                         self.register_value(site, call.args[0].value, kind, form, None, call,
                                             flavour=_flavour_of(owner))
                     continue
@@ -391,11 +458,12 @@ class _Builder:
                 if method in sdk.DECORATOR_KINDS and call.args and call.args[0].keyword is None \
                         and string_value(call.args[0].value) is None and method != "resource":
                     # fastmcp direct call: S.tool(fn, name=...)
-                    self.register_value(site, call.args[0].value, sdk.DECORATOR_KINDS[method], "T3", server, call)
+                    self.register_value(site, call.args[0].value, sdk.DECORATOR_KINDS[method], Form.DECORATOR_APPLIED,
+                                        server, call)
                 elif method in sdk.ADD_METHODS and call.args:
                     self.register_value(site, call.args[0].value, sdk.ADD_METHODS[method],
-                                        "T4" if method == "add_tool" else ("R1" if "resource" in method or
-                                                                           "template" in method else "P1"),
+                                        Form.ADD_TOOL if method == "add_tool" else (Form.RESOURCE if "resource" in method or
+                                                                           "template" in method else Form.PROMPT),
                                         server, call)
                 elif method == "add_request_handler" and call.args:
                     kind = sdk.REQUEST_METHODS.get(string_value(call.args[0].value) or "")
@@ -403,8 +471,7 @@ class _Builder:
                     if kind is not None and handler is not None:
                         if server.flavour == sdk.LOWLEVEL:
                             server.flavour = sdk.LOWLEVEL2
-                        self.register_value(site, handler, kind, "T10" if kind == "tool-dispatcher" else
-                                            ("R2" if kind == "resource-dispatcher" else "P2"), server, call)
+                        self.register_value(site, handler, kind, _lowlevel_handler_form(kind), server, call)
             # Constructor forms: tools=[...] (T8), on_call_tool=fn (T10)
             server = self.by_call.get(call)
             if server is not None:
@@ -414,12 +481,11 @@ class _Builder:
                     kw = arg.keyword.value
                     if kw == "tools" and isinstance(arg.value, (cst.List, cst.Tuple)):
                         for el in arg.value.elements:
-                            self.register_value(site, el.value, "tool", "T8", server, call)
+                            self.register_value(site, el.value, "tool", Form.CONSTRUCTOR_LIST, server, call)
                     elif kw in sdk.LOWLEVEL_KWARGS and server.lowlevel:
                         server.flavour = sdk.LOWLEVEL2
                         kind = sdk.LOWLEVEL_KWARGS[kw]
-                        self.register_value(site, arg.value, kind, "T10" if kind == "tool-dispatcher" else
-                                            ("R2" if kind == "resource-dispatcher" else "P2"), server, call)
+                        self.register_value(site, arg.value, kind, _lowlevel_handler_form(kind), server, call)
 
     def register_value(self, site: CallSite, value: cst.BaseExpression, kind: str, form: str,
                        server: ServerInfo | None, registration: cst.Call, flavour: str | None = None) -> None:
@@ -478,10 +544,12 @@ class _Builder:
     # -- handlers and parameters ---------------------------------------------------------------
     def add_handler(self, fn: FunctionInfo, kind: str, form: str, registration: cst.CSTNode,
                     server: ServerInfo | None, flavour: str, call: cst.Call | None,
-                    confidence: str = "high") -> None:
+                    confidence: str = "high", via: str = "") -> None:
         if fn.node in self.model.handler_of or any(h.function is fn.node and h.kind == kind
                                                    for h in self.model.handlers):
             return
+        if server is not None and server.assumed and confidence == "high":
+            confidence = "medium"
         kwargs = {a.keyword.value: a.value for a in call.args if a.keyword is not None} if call else {}
         name = fn.name
         named = kwargs.get("name")
@@ -497,10 +565,12 @@ class _Builder:
         if named is not None and string_value(named) is not None:
             name = string_value(named) or name
         handler = HandlerInfo(kind=kind, form=form, function=fn.node, registration=registration,
-                              server=server, flavour=flavour, name=name, kwargs=kwargs, confidence=confidence)
+                              server=server, flavour=flavour, name=name, kwargs=kwargs, confidence=confidence,
+                              via=via)
         if handler.dispatcher:
             va = kwargs.get("validate_input")
-            if flavour in (sdk.LOWLEVEL1,) or form in ("T9", "R2", "P2") and flavour != sdk.LOWLEVEL2:
+            if flavour in (sdk.LOWLEVEL1,) or form in (Form.LOWLEVEL_DECORATOR, Form.RESOURCE_DISPATCHER,
+                                                       Form.PROMPT_DISPATCHER) and flavour != sdk.LOWLEVEL2:
                 handler.validate_input = not (isinstance(va, cst.Name) and va.value == "False") \
                     if kind == "tool-dispatcher" else False
             else:
@@ -537,6 +607,14 @@ class _Builder:
                 from_default = self.field_constraint(p.default)
                 if from_default is not None:
                     constraint, sanitizers = FIELD, from_default
+            if handler.form == Form.DISPATCHED:
+                # A low-level dispatcher hands it the tool's arguments: their schema is the one
+                # list_tools declares, so the annotation constrains nothing the model sees.
+                weak = constraint in (NONE, ANY, CONTAINER)
+                raw = weak and (name in ("arguments", "args", "params") or constraint == CONTAINER)
+                out.append(ParamInfo(name, p, ann, MODEL if weak else constraint, True, sanitizers=sanitizers,
+                                     raw_arguments=raw))
+                continue
             out.append(ParamInfo(name, p, ann, constraint, True, sanitizers=sanitizers))
         return out
 
@@ -546,7 +624,7 @@ class _Builder:
         if why:
             return ParamInfo(name, p, ann, INJECTED, False, why)
         ann_name = (dotted(_unwrap_optional(ann)) or "") if ann is not None else ""
-        if i == 0 and (handler.flavour == sdk.LOWLEVEL2 or handler.form == "T10"):
+        if i == 0 and (handler.flavour == sdk.LOWLEVEL2 or handler.form == Form.LOWLEVEL_HANDLER):
             return ParamInfo(name, p, ann, INJECTED, False, "request context (mcp 2.x handlers take ctx, params)")
         if handler.kind == "tool-dispatcher":
             if name in ("arguments", "args") or ann_name.endswith(("dict", "Dict", "Mapping")) and i > 0:
@@ -739,6 +817,11 @@ class _Builder:
                 h.flavour = h.server.flavour if h.server.flavour != sdk.LOWLEVEL else h.flavour
                 if h.dispatcher and h.flavour == sdk.LOWLEVEL2:
                     h.validate_input = False
+
+
+def _lowlevel_handler_form(kind: str) -> Form:
+    return {"tool-dispatcher": Form.LOWLEVEL_HANDLER, "resource-dispatcher": Form.RESOURCE_DISPATCHER}.get(
+        kind, Form.PROMPT_DISPATCHER)
 
 
 def _parse_string_annotation(ann: cst.BaseExpression) -> cst.BaseExpression:

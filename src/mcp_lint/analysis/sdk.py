@@ -6,14 +6,41 @@ standalone `fastmcp` 2/3/4 package. Kept as data so the recognisers read as logi
 
 from __future__ import annotations
 
-# Server flavours, as shown by `mcp-lint inspect` and used by version-aware rules.
-MCP1 = "mcp1"  # mcp 1.x FastMCP
-MCP2 = "mcp2"  # mcp 2.x MCPServer
-FASTMCP = "fastmcp"  # standalone fastmcp 2/3/4
-LOWLEVEL = "lowlevel"  # low-level Server, version not yet known
-LOWLEVEL1 = "lowlevel-v1"  # decorator API (`@server.call_tool()`)
-LOWLEVEL2 = "lowlevel-v2"  # constructor API (`Server(on_call_tool=...)`)
-UNKNOWN = "unknown"
+from mcp_lint.model.labels import Label
+
+
+class Flavour(Label):
+    """Which SDK (and API generation) a server belongs to, as `mcp-lint inspect` shows it and
+    version-aware rules read it (see MCP-SERVERS.md for each one's registration forms)."""
+
+    MCP1 = "mcp1"  # mcp 1.x `FastMCP` (mcp.server.fastmcp)
+    MCP2 = "mcp2"  # mcp 2.x `MCPServer` (mcp.server.mcpserver)
+    FASTMCP = "fastmcp"  # the standalone fastmcp package, 2.x to 4.x
+    LOWLEVEL = "lowlevel"  # the low-level `Server`, before its API generation is known
+    LOWLEVEL1 = "lowlevel-v1"  # low-level, decorator API: `@server.call_tool()` (mcp 1.x)
+    LOWLEVEL2 = "lowlevel-v2"  # low-level, constructor API: `Server(on_call_tool=...)` (mcp 2.x)
+    UNKNOWN = "unknown"  # a server whose constructor the file and the project do not show
+
+
+class HandlerKind(Label):
+    """What a registered function handles. A dispatcher is the low-level API's one function for
+    every tool (or resource, or prompt): it receives the name and the raw arguments."""
+
+    TOOL = "tool"
+    RESOURCE = "resource"
+    PROMPT = "prompt"
+    TOOL_DISPATCHER = "tool-dispatcher"  # `@server.call_tool()`, `Server(on_call_tool=...)`
+    RESOURCE_DISPATCHER = "resource-dispatcher"  # `@server.read_resource()`, `on_read_resource=`
+    PROMPT_DISPATCHER = "prompt-dispatcher"  # `@server.get_prompt()`, `on_get_prompt=`
+
+
+MCP1 = Flavour.MCP1
+MCP2 = Flavour.MCP2
+FASTMCP = Flavour.FASTMCP
+LOWLEVEL = Flavour.LOWLEVEL
+LOWLEVEL1 = Flavour.LOWLEVEL1
+LOWLEVEL2 = Flavour.LOWLEVEL2
+UNKNOWN = Flavour.UNKNOWN
 
 SERVER_CONSTRUCTORS: dict[str, str] = {
     "mcp.server.fastmcp.FastMCP": MCP1,

@@ -82,16 +82,22 @@ class Engine:
         to parse, whose `check.risk` says whether it deserves an isolated process."""
         shown = shown or path
         try:
-            if not stat.S_ISREG(os.stat(path).st_mode):
+            st = os.stat(path)
+            if not stat.S_ISREG(st.st_mode):
                 return self.failure(shown, "not a regular file")
+            if st.st_size > self.max_file_bytes:  # refused before reading a byte of it
+                return self.failure(shown, f"skipped: larger than {_size(self.max_file_bytes)} (max-file-size)")
             with open(path, "rb") as fh:
                 data = fh.read(self.max_file_bytes + 1)
         except OSError as exc:
             reason = exc.strerror or str(exc)
             return self.failure(shown, f"cannot read file: {reason}")
+        return self.prepare_data(data, shown)
+
+    def prepare_data(self, data: bytes, shown: str) -> FileResult | Source:
+        """As `prepare`, for bytes already read (a file, stdin, an editor's buffer)."""
         if len(data) > self.max_file_bytes:
-            return FileResult(shown, errors=[FileError(
-                shown, f"skipped: larger than {_size(self.max_file_bytes)} (max-file-size)")])
+            return self.failure(shown, f"skipped: larger than {_size(self.max_file_bytes)} (max-file-size)")
         text, problem, line = decode(data)
         if text is None:  # report on the offending line, shown from a lossy decoding
             return self._parse_failure(shown, problem, line or 1, 1, data.decode("utf-8", "replace"))
@@ -167,7 +173,8 @@ class Engine:
     # -- analysis -------------------------------------------------------------------------------
     def _analyse(self, module: cst.Module, text: str, path: str) -> FileResult:
         index = build_index(module)
-        model = build_model(index, self.project)
+        context = self.project.context(path) if self.project else None
+        model = build_model(index, self.project, context)
         state = TraversalState(module)
         ctx = FileContext(path=path, source=text, module=module, index=index, model=model, state=state)
         ctx.flows.frames[module] = state.module_frame

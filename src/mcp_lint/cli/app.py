@@ -1,130 +1,26 @@
 """The `mcp-lint` command. Parses options and delegates; holds no analysis logic.
 
 `mcp-lint src/` is `mcp-lint check src/`; `mcp-lint` alone checks `.`.
-Exit codes: 0 no findings, 1 findings, 2 usage / configuration / rule-pack error or an
-internal error in a rule.
+Exit codes (cli/outcome.py): 0 nothing to report, 1 findings (at or above `--fail-on`), 2 a usage,
+configuration, rule-pack, baseline, path or output problem, or an internal error.
 """
 
 from __future__ import annotations
 
 import sys
-import typing
 from enum import Enum
 from pathlib import Path
-from typing import Any, Callable, List, Optional
+from typing import List, Optional
 
 import typer
-import typer.core
 
 from mcp_lint import __version__
-from mcp_lint.cli.commands import CheckOptions, ExitCode, check, explain_rule, inspect_files, list_rules, test_packs, validate_packs
-from mcp_lint.model.errors import UsageError
-
-
-class _Plain:
-    """Coercion of a command-line value to str, int, bool, Path or an Enum, or a list of one.
-
-    Recent typer versions validate every parameter through a pydantic TypeAdapter built on first
-    use; importing pydantic and building the adapters costs more than linting one file. These
-    types need nothing of that, so `_FastCommand` gives such parameters this instead (typer's
-    own coercion stays for anything else, and older typer versions are left as they are)."""
-
-    def __init__(self, convert: Callable[[Any], Any], many: bool) -> None:
-        self.convert = convert
-        self.many = many
-
-    def coerce(self, value: Any, param: Any, ctx: Any) -> Any:
-        many = param.multiple or param.nargs == -1
-        if value is None:
-            return () if many else None
-        try:
-            if many:
-                if isinstance(value, str):
-                    raise ValueError("Value must be an iterable.")
-                return [self.convert(v) for v in value]
-            return self.convert(value)
-        except ValueError as exc:
-            raise typer.BadParameter(str(exc), ctx=ctx, param=param) from None
-
-
-def _to_bool(value: Any) -> bool:
-    if isinstance(value, bool):
-        return value
-    text = str(value).strip().lower()
-    if text in ("1", "true", "t", "yes", "y", "on"):
-        return True
-    if text in ("0", "false", "f", "no", "n", "off"):
-        return False
-    raise ValueError(f"{value!r} is not a valid boolean.")
-
-
-def _converter(annotation: Any, info: Any) -> Callable[[Any], Any] | None:
-    if annotation in (str, Path):
-        return annotation
-    if annotation is bool:
-        return _to_bool
-    if annotation is int:
-        low = getattr(info, "min", None)
-
-        def to_int(value: Any) -> int:
-            try:
-                number = int(value)
-            except (TypeError, ValueError):
-                raise ValueError(f"{value!r} is not a valid integer.") from None
-            if low is not None and number < low:
-                raise ValueError(f"Input should be greater than or equal to {low}")
-            return number
-        return to_int
-    if isinstance(annotation, type) and issubclass(annotation, Enum):
-        choices = [m.value for m in annotation]
-
-        def to_member(value: Any) -> Enum:
-            try:
-                return annotation(value)
-            except ValueError:
-                raise ValueError(f"{value!r} is not one of {', '.join(repr(c) for c in choices)}.") from None
-        return to_member
-    return None
-
-
-def _plain(descriptor: Any) -> _Plain | None:
-    annotation = descriptor.annotation
-    if typing.get_origin(annotation) is typing.Union:  # Optional[X]
-        args = [a for a in typing.get_args(annotation) if a is not type(None)]
-        if len(args) != 1:
-            return None
-        annotation = args[0]
-    many = typing.get_origin(annotation) is list
-    if many:
-        annotation = typing.get_args(annotation)[0]
-    info = getattr(descriptor, "parameter_info", None)
-    if getattr(info, "parser", None) is not None:
-        return None
-    convert = _converter(annotation, info)
-    return None if convert is None else _Plain(convert, many)
-
-
-def _plain_params(command: Any, ctx: Any) -> None:
-    for param in command.get_params(ctx):
-        descriptor = getattr(param, "type_descriptor", None)
-        if descriptor is not None and getattr(param, "_runtime_param", False) is None:
-            param._runtime_param = _plain(descriptor)
-
-
-class _FastCommand(typer.core.TyperCommand):
-    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
-        _plain_params(self, ctx)
-        return super().parse_args(ctx, args)
-
-
-class _FastGroup(typer.core.TyperGroup):
-    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
-        _plain_params(self, ctx)
-        return super().parse_args(ctx, args)
+from mcp_lint.cli.check import CheckOptions, check
+from mcp_lint.cli.commands import explain_rule, inspect_files, list_rules, test_packs, validate_packs
+from mcp_lint.cli.outcome import COMMANDS, guarded
 
 
 app = typer.Typer(
-    cls=_FastGroup,
     name="mcp-lint",
     help="Static analysis for Python MCP servers: injection, unvalidated tool input, timeouts, error "
          "codes, blocking calls, stdio hygiene. `mcp-lint PATH...` is `mcp-lint check PATH...`.",
@@ -132,9 +28,9 @@ app = typer.Typer(
     add_completion=False,
     context_settings={"help_option_names": ["-h", "--help"]},
     rich_markup_mode=None,
+    pretty_exceptions_enable=False,  # the commands' own boundary reports errors (cli/outcome.py)
 )
 
-COMMANDS = ("check", "rule", "rules", "test-rules", "validate-pack", "inspect")
 
 
 class OutputFormat(str, Enum):
@@ -167,13 +63,14 @@ def _root(
     """mcp-lint: lint Python MCP servers."""
 
 
-def _finish(code: int) -> None:
-    raise typer.Exit(int(code))
+def _finish(command) -> None:
+    """Run a command behind the one error boundary (cli/outcome.py) and exit with its code."""
+    raise typer.Exit(guarded(command))
 
 
-@app.command("check", cls=_FastCommand)
+@app.command("check")
 def check_command(
-    paths: Optional[List[Path]] = typer.Argument(None, help="Files or directories to lint (default: .)."),
+    paths: Optional[List[Path]] = typer.Argument(None, help="Files or directories to lint (default: .); '-' reads the source from stdin."),
     select: Optional[List[str]] = typer.Option(None, "--select", help="Rules to enable, replacing the default set: ids, prefixes (MCP1), names, pack names, ALL. Comma-separated or repeated."),
     extend_select: Optional[List[str]] = typer.Option(None, "--extend-select", help="Rules to enable in addition to the selected ones."),
     ignore: Optional[List[str]] = typer.Option(None, "--ignore", help="Rules to disable."),
@@ -194,7 +91,11 @@ def check_command(
     baseline: Optional[Path] = typer.Option(None, "--baseline", help="Report only findings this baseline file (from --write-baseline) does not record."),
     write_baseline: Optional[Path] = typer.Option(None, "--write-baseline", help="Record the current findings in this baseline file and exit 0."),
     add_noqa: bool = typer.Option(False, "--add-noqa", help="Add `# noqa: CODE` comments that silence every current finding."),
-    sarif_category: Optional[str] = typer.Option(None, "--sarif-category", help="SARIF automationDetails.id: the code-scanning category (default: mcp-lint)."),
+    sarif_category: Optional[str] = typer.Option(None, "--sarif-category", help="The code-scanning category, SARIF automationDetails.id (default: mcp-lint, written `mcp-lint/`)."),
+    fail_on: Optional[str] = typer.Option(None, "--fail-on", help="Exit 1 only for findings at or above this severity: error, warning or info (default: info, any finding)."),
+    show_settings: bool = typer.Option(False, "--show-settings", help="Print the resolved settings (which file they come from, the enabled rules) and exit."),
+    show_files: bool = typer.Option(False, "--show-files", help="Print the files that would be linted (and why others are skipped) and exit."),
+    stdin_filename: Optional[str] = typer.Option(None, "--stdin-filename", help="With '-' as the path: the name of the file whose source is on stdin (for its configuration and in reports)."),
     no_cache: bool = typer.Option(False, "--no-cache", help="Neither read nor write the findings cache."),
     cache_dir: Optional[Path] = typer.Option(None, "--cache-dir", help="Where to keep the findings cache (default: .mcp_lint_cache beside the configuration)."),
 ) -> None:
@@ -207,17 +108,19 @@ def check_command(
         extend_exclude=_split(extend_exclude) or [], fix=fix, unsafe_fixes=unsafe_fixes, diff=diff, jobs=jobs,
         quiet=quiet, no_cache=no_cache, cache_dir=cache_dir,
         baseline=baseline, write_baseline=write_baseline, add_noqa=add_noqa, sarif_category=sarif_category,
+        fail_on=fail_on, show_settings=show_settings, show_files=show_files, stdin_filename=stdin_filename,
     )
-    _finish(check(opts))
+    _finish(lambda: check(opts))
 
 
 @app.command("rule")
 def rule_command(
     code: str = typer.Argument(..., help="A rule id (MCP101) or name (sql-string-formatting)."),
+    config: Optional[Path] = typer.Option(None, "--config", help="Settings file whose rule packs to look in (default: the nearest pyproject.toml with [tool.mcp-lint])."),
     rule_pack: Optional[List[Path]] = typer.Option(None, "--rule-pack", help="Also look in this YAML pack."),
 ) -> None:
     """Explain a rule: what it does, why, an example, what to use instead, references."""
-    _finish(explain_rule(code, [str(p) for p in rule_pack or []]))
+    _finish(lambda: explain_rule(code, config, [str(p) for p in rule_pack or []]))
 
 
 @app.command("rules")
@@ -227,7 +130,7 @@ def rules_command(
     rule_pack: Optional[List[Path]] = typer.Option(None, "--rule-pack", help="An extra YAML rule pack (repeatable)."),
 ) -> None:
     """List every rule: id, name, pack, severity, fixable, enabled."""
-    _finish(list_rules(output_format, config, [str(p) for p in rule_pack or []]))
+    _finish(lambda: list_rules(output_format, config, [str(p) for p in rule_pack or []]))
 
 
 @app.command("test-rules")
@@ -235,7 +138,7 @@ def test_rules_command(
     packs: List[Path] = typer.Argument(..., help="YAML rule packs whose embedded examples to run."),
 ) -> None:
     """Run a pack's INVALID examples (must fire on the given lines) and VALID ones (must not)."""
-    _finish(test_packs([str(p) for p in packs]))
+    _finish(lambda: test_packs([str(p) for p in packs]))
 
 
 @app.command("validate-pack")
@@ -243,7 +146,7 @@ def validate_pack_command(
     packs: List[Path] = typer.Argument(..., help="YAML rule packs to validate."),
 ) -> None:
     """Check rule packs strictly: keys, types, primitives and their parameters."""
-    _finish(validate_packs([str(p) for p in packs]))
+    _finish(lambda: validate_packs([str(p) for p in packs]))
 
 
 @app.command("inspect")
@@ -252,7 +155,7 @@ def inspect_command(
     json_output: bool = typer.Option(False, "--json", help="Print the model as JSON."),
 ) -> None:
     """Show what mcp-lint sees: servers, transports, auth, handlers and how each parameter is constrained."""
-    _finish(inspect_files([str(f) for f in files], json_output))
+    _finish(lambda: inspect_files([str(f) for f in files], json_output))
 
 
 def normalise_args(args: list[str]) -> list[str]:
@@ -265,11 +168,7 @@ def normalise_args(args: list[str]) -> list[str]:
 
 def main(argv: list[str] | None = None) -> None:
     args = normalise_args(sys.argv[1:] if argv is None else argv)
-    try:
-        app(args=args, prog_name="mcp-lint", standalone_mode=True)
-    except UsageError as exc:  # pragma: no cover - raised inside commands and handled there
-        print(f"error: {exc}", file=sys.stderr)
-        sys.exit(ExitCode.ERROR)
+    app(args=args, prog_name="mcp-lint", standalone_mode=True)
 
 
 if __name__ == "__main__":  # pragma: no cover

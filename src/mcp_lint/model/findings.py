@@ -93,8 +93,9 @@ class FileError:
 
     path: str
     message: str
-    rule_id: str | None = None
+    rule_id: str | None = None  # an internal error in this rule (or "analysis")
     line: int | None = None
+    fatal: bool = False  # the run cannot be trusted (a path that does not exist): exit 2
 
 
 @dataclass(slots=True)

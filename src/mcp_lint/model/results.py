@@ -13,6 +13,14 @@ class RunResult:
     findings: list[Finding] = field(default_factory=list)
     errors: list[FileError] = field(default_factory=list)
     facts: dict[str, dict[str, object]] = field(default_factory=dict)  # path -> rule id -> facts
+    warnings: list[str] = field(default_factory=list)  # how the run went, for the user (not findings)
+
+    def extend(self, other: RunResult) -> None:
+        self.files.extend(other.files)
+        self.findings.extend(other.findings)
+        self.errors.extend(other.errors)
+        self.facts.update(other.facts)
+        self.warnings.extend(other.warnings)
 
     def sort(self) -> None:
         self.findings.sort(key=Finding.sort_key)

@@ -13,6 +13,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from mcp_lint.model.regex import check_regex
+
 
 class SchemaError(Exception):
     def __init__(self, where: str, message: str, line: int | None = None) -> None:
@@ -20,6 +22,27 @@ class SchemaError(Exception):
         self.where = where
         self.detail = message
         self.line = line
+
+
+class SchemaErrors(SchemaError):
+    """Every problem found in one value: `errors` holds them all, in document order; the
+    message, path and line are the first one's (what a caller wanting one problem shows)."""
+
+    def __init__(self, errors: list[SchemaError]) -> None:
+        first = errors[0]
+        super().__init__(first.where, first.detail, first.line)
+        self.errors = errors
+
+
+def all_errors(exc: SchemaError) -> list[SchemaError]:
+    return list(exc.errors) if isinstance(exc, SchemaErrors) else [exc]
+
+
+def raise_all(errors: list[SchemaError]) -> None:
+    if len(errors) == 1:
+        raise errors[0]
+    if errors:
+        raise SchemaErrors(errors)
 
 
 @dataclass(frozen=True)
@@ -79,6 +102,22 @@ class Str(Field):
         return value
 
 
+class Regex(Str):
+    """A regular expression from a pack: compiled here, and refused when it can backtrack for
+    ever (see `regex.check_regex`); primitives compile it with `regex.pack_regex`."""
+
+    def __init__(self, flags: int = 0) -> None:
+        super().__init__()
+        self.flags = flags
+
+    def validate(self, value: Any, where: Where) -> str:
+        value = super().validate(value, where)
+        problem = check_regex(value, self.flags).problem
+        if problem is not None:
+            raise where.error(problem)
+        return value
+
+
 class Bool(Field):
     def validate(self, value: Any, where: Where) -> bool:
         if not isinstance(value, bool):
@@ -87,14 +126,17 @@ class Bool(Field):
 
 
 class Int(Field):
-    def __init__(self, minimum: int | None = None) -> None:
+    def __init__(self, minimum: int | None = None, maximum: int | None = None) -> None:
         self.minimum = minimum
+        self.maximum = maximum
 
     def validate(self, value: Any, where: Where) -> int:
         if isinstance(value, bool) or not isinstance(value, int):
             raise where.error(f"expected an integer, got {_type_name(value)}")
         if self.minimum is not None and value < self.minimum:
             raise where.error(f"must be at least {self.minimum}")
+        if self.maximum is not None and value > self.maximum:
+            raise where.error(f"must be at most {self.maximum:,}")
         return value
 
 
@@ -136,11 +178,16 @@ class List(Field):
                 raise where.error(f"expected a list, got {_type_name(value)}")
         _, item_lines = _lines_of(value)
         out = []
+        errors: list[SchemaError] = []
         for i, item in enumerate(value):
             line = item_lines[i] if i < len(item_lines) else None
-            out.append(self.item.validate(item, where.index(i, line)))
-        if len(out) < self.min_items:
-            raise where.error(f"needs at least {self.min_items} item(s)")
+            try:
+                out.append(self.item.validate(item, where.index(i, line)))
+            except SchemaError as exc:  # go on: every problem of a value is reported at once
+                errors += all_errors(exc)
+        if len(value) < self.min_items:
+            errors.append(where.error(f"needs at least {self.min_items} item(s)"))
+        raise_all(errors)
         return tuple(out)
 
 
@@ -165,22 +212,29 @@ class Map(Field):
             raise where.error(f"expected a mapping, got {_type_name(value)}")
         key_lines, _ = _lines_of(value)
         out: dict[str, Any] = {}
+        errors: list[SchemaError] = []
+        meant: set[str] = set()  # keys a misspelt key was taken for: not reported missing as well
         for k, v in value.items():
             sub = where.key(str(k), key_lines.get(k))
             spec = self.keys.get(k)
-            if spec is not None:
-                out[k] = spec.field.validate(v, sub)
-            elif self.extra is not None:
-                out[k] = self.extra.validate(v, sub)
-            else:
-                hint = difflib.get_close_matches(str(k), list(self.keys), n=1)
-                suffix = f" (did you mean '{hint[0]}'?)" if hint else f" (expected one of: {', '.join(self.keys)})"
-                raise sub.error(f"unknown key '{k}'{suffix}")
+            try:
+                if spec is not None:
+                    out[k] = spec.field.validate(v, sub)
+                elif self.extra is not None:
+                    out[k] = self.extra.validate(v, sub)
+                else:
+                    hint = difflib.get_close_matches(str(k), list(self.keys), n=1)
+                    meant.update(hint)
+                    suffix = f" (did you mean '{hint[0]}'?)" if hint else f" (expected one of: {', '.join(self.keys)})"
+                    raise sub.error(f"unknown key '{k}'{suffix}")
+            except SchemaError as exc:  # go on: every problem of a value is reported at once
+                errors += all_errors(exc)
         for k, spec in self.keys.items():
-            if k not in out:
-                if spec.required:
-                    raise where.error(f"missing required key '{k}'")
+            if k not in value:
+                if spec.required and k not in meant:
+                    errors.append(where.error(f"missing required key '{k}'"))
                 out[k] = spec.default
+        raise_all(errors)
         if self.check:
             self.check(out, where)
         return out

@@ -36,6 +36,7 @@ class Settings:
     file_timeout: float = DEFAULT_FILE_TIMEOUT  # seconds per file
     fix_timeout: float = DEFAULT_FIX_TIMEOUT  # the timeout fixes add (MCP401)
     force_exclude: bool = False
+    fail_on: str | None = None  # the lowest severity that makes the exit code 1 (None: any finding)
     # Command-line selection: a second layer applied over the configuration's.
     cli_select: tuple[str, ...] | None = None
     cli_extend_select: tuple[str, ...] = ()

@@ -27,10 +27,11 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from mcp_lint.model.errors import BaselineError, OutputError
-from mcp_lint.model.findings import Finding
-from mcp_lint.output.reporters.report import project_path
+from mcp_lint.model.errors import BaselineError
 from mcp_lint.source.write import write_text
+from mcp_lint.model.findings import Finding
+from mcp_lint.model.text import dumps_json
+from mcp_lint.output.reporters.report import project_path
 
 FORMAT = "mcp-lint-baseline"
 VERSION = 1
@@ -56,11 +57,7 @@ def write_baseline(path: Path, findings: list[Finding], root: Path, cwd: Path, v
                         "line": f.span.start_line, "message": f.message})
     entries.sort(key=lambda e: (e["path"], e["line"], e["rule"], e["fingerprint"]))
     doc = {"format": FORMAT, "version": VERSION, "tool_version": version, "findings": entries}
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise OutputError(str(path), f"cannot write: {exc.strerror or exc}") from None
-    write_text(path, json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
+    write_text(path, dumps_json(doc) + "\n", make_parents=True)  # a name that is not UTF-8: \udcXX escapes
     return len(entries)
 
 
@@ -75,6 +72,8 @@ def load_baseline(path: Path) -> Counter[Key]:
         doc = json.loads(text)
     except json.JSONDecodeError as exc:
         raise BaselineError(str(path), exc.lineno, f"not valid JSON: {exc.msg}") from None
+    except RecursionError:  # json nests by recursion; no baseline nests more than three levels
+        raise BaselineError(str(path), None, "not a baseline file (JSON nested too deeply)") from None
     if not isinstance(doc, dict) or doc.get("format") != FORMAT:
         raise BaselineError(str(path), None, f"not an mcp-lint baseline (expected \"format\": \"{FORMAT}\")")
     if doc.get("version") != VERSION:

@@ -9,11 +9,12 @@ others are kept, so `--fix` never leaves a file broken. A second run changes not
 from __future__ import annotations
 
 import difflib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from mcp_lint.check.engine import Engine
 from mcp_lint.check.fixkit import Dropped, apply_fixes, fix_until_stable, fixable
-from mcp_lint.model.findings import FileResult
+from mcp_lint.model.findings import FileResult, Finding
 
 __all__ = ["FixOutcome", "apply_edits", "fix_text", "fixable", "unified_diff"]
 
@@ -35,8 +36,17 @@ def apply_edits(source: str, findings) -> tuple[str, int]:
     return text, len(applied)
 
 
-def fix_text(engine: Engine, text: str, path: str, unsafe: bool) -> FixOutcome:
-    run = fix_until_stable(text, lambda t: engine.lint_text(t, path), unsafe, path)
+def fix_text(engine: Engine, text: str, path: str, unsafe: bool,
+             keep: Callable[[list[Finding]], list[Finding]] | None = None) -> FixOutcome:
+    """Fix `text` to a fixpoint. `keep` filters each pass's findings as the run does (per-file
+    ignores), so what a run would not report is not fixed either."""
+    def lint(t: str) -> FileResult:
+        result = engine.lint_text(t, path)
+        if keep is not None:
+            result.findings = keep(result.findings)
+        return result
+
+    run = fix_until_stable(text, lint, unsafe, path)
     return FixOutcome(path, text, run.text, len(run.applied), run.result, bool(run.dropped), run.dropped,
                       run.converged)
 

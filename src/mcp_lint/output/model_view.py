@@ -31,7 +31,7 @@ def describe_file(path: str, project=None) -> dict[str, Any]:
     except Exception as exc:  # noqa: BLE001 - shown to the user, never raised
         return {"path": path, "error": f"cannot parse: {getattr(exc, 'message', exc)}"}
     index = build_index(module)
-    model = build_model(index, project)
+    model = build_model(index, project, project.context(path) if project else None)
     return {"path": path, **describe_model(module, model, LineTable(text))}
 
 
@@ -71,7 +71,7 @@ def describe_model(module: cst.Module, model: ServerModel, lines: LineTable) -> 
         handlers.append({
             "kind": h.kind, "name": h.name, "function": h.function.name.value, "line": line(h.function),
             "form": h.form, "flavour": h.flavour, "server": h.server.binding if h.server else None,
-            "confidence": h.confidence, "validate_input": h.validate_input,
+            "confidence": h.confidence, "validate_input": h.validate_input, "registered_in": h.via or None,
             "registration": {k: _text(v) for k, v in h.kwargs.items() if k in _REGISTRATION_KEYS},
             "params": [{"name": p.name, "annotation": _text(p.annotation), "controlled": p.controlled,
                         "constraint": p.constraint, "why_not": p.why_not or None,

@@ -68,12 +68,13 @@ def _pack_classes() -> dict[str, type]:
     return {c.__name__: c for c in (Pack, Rule, Docs, Example, Severity, Confidence, Applicability)}
 
 
-def load_pack_cached(path: Path | str, load: Callable[[Path | str], Any]) -> Any:
-    """`load(path)`, answered from the compiled-pack cache when the pack and mcp-lint are unchanged."""
-    try:
-        data = Path(path).read_bytes()
-    except OSError:
-        return load(path)  # reports the problem
+def load_pack_cached(path: Path | str, load: Callable[..., Any]) -> Any:
+    """`load(path, data)`, answered from the compiled-pack cache when the pack and mcp-lint are
+    unchanged. The pack's bytes are read once, with the loader's checks (a regular file, under
+    the size limit); a cached pack is checked again before use (`verify_compiled`)."""
+    from mcp_lint.packs.loader import read_pack_bytes
+
+    data = read_pack_bytes(path)  # a PackError (not a regular file, too large, unreadable) goes up
     where = hashlib.sha256(str(path).encode()).hexdigest()[:16]
     key = hashlib.sha256(json.dumps([__version__, list(sys.version_info[:2]), _source_stamp(), str(path),
                                      file_digest(data)]).encode()).hexdigest()[:24]
@@ -82,21 +83,43 @@ def load_pack_cached(path: Path | str, load: Callable[[Path | str], Any]) -> Any
     try:
         with open(target, encoding="utf-8") as fh:
             pack = from_json(json.load(fh), _pack_classes())
-        if getattr(pack, "path", None) == str(path):
+        if getattr(pack, "path", None) == str(path) and verify_compiled(pack):
             return pack
     except Exception:  # noqa: BLE001 - missing, stale or damaged: compile again
         pass
-    pack = load(path)
+    pack = load(path, data)
     try:
         folder.mkdir(parents=True, exist_ok=True)
         for stale in folder.glob(f"{where}-*"):
             stale.unlink()
         fd, tmp = tempfile.mkstemp(prefix=".pack-", suffix=".tmp", dir=folder)
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(to_json(pack, objects=True), fh, separators=(",", ":"))
+            fh.write(json.dumps(to_json(pack, objects=True), separators=(",", ":")))  # the C encoder
         os.replace(tmp, target)
     except Exception:  # noqa: BLE001 - an unwritable cache only costs time
         pass
     return pack
 
 
+def verify_compiled(pack: Any) -> bool:
+    """Does a pack read back from the cache hold only what validation lets through where it
+    matters for safety? The cache is a file anyone with access to the cache directory can write:
+    messages must be plain templates and example file names relative paths. (Regular expressions
+    are checked again where a primitive compiles them, `regex.pack_regex`.) Cheap, and it needs
+    neither YAML nor the primitives, so a cached run still loads no parser."""
+    from mcp_lint.model.rules import Pack, Rule
+    from mcp_lint.model.schema import Where
+    from mcp_lint.packs.loader import example_path_problem, message_problems
+
+    if not isinstance(pack, Pack) or not isinstance(pack.rules, tuple):
+        return False
+    for rule in pack.rules:
+        if not isinstance(rule, Rule) or not isinstance(rule.message, str):
+            return False
+        if message_problems(rule.message, None, Where()):
+            return False
+        for example in (*rule.invalid, *rule.valid):
+            names = [example.filename, *example.files] + ([example.lines_in] if example.lines_in else [])
+            if any(example_path_problem(n) for n in names):
+                return False
+    return True

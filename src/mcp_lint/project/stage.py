@@ -80,6 +80,10 @@ def check_projects(rules: Iterable[Rule], facts: Mapping[str, Mapping[str, Any]]
                 continue
             for issue in found:
                 issues.setdefault(issue.manifest.path, []).append((rule, issue))
+    for path, (line, problem) in index.problems.items():  # a manifest that could not be read
+        where = f" (line {line})" if line else ""
+        errors.setdefault(path, []).append(FileError(display(path, cwd), f"not read for project rules: {problem}{where}",
+                                                     line=line))
     out = []
     for path in sorted(set(issues) | set(errors)):
         shown = display(path, cwd)

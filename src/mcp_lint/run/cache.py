@@ -8,43 +8,47 @@ filters run on cached and fresh results alike, so changing them never needs a re
 
 The fingerprint covers the mcp-lint version and its installed source (size and mtime of every
 module, so an upgrade or an edited checkout invalidates), the Python version, the enabled rules,
-the severity overrides, the content of every loaded rule pack, and the project model: a file's
-findings depend on servers defined in *other* files (see project.py), so any change to that model
-invalidates every entry.
+the settings that change results, and the content of every loaded rule pack. A file's findings
+also depend on what *other* modules say about it (servers they create, its functions they register
+as tools: project/index.py): each file's entry is keyed by its content and by the digest of that
+context, so a change elsewhere re-lints exactly the files whose context it changes.
 
-The document is read once and written once, by the parent process, atomically (a temporary file
-then `os.replace`). A missing, unreadable, corrupt or foreign cache is treated as empty; a cache
-that cannot be written (read-only directory, full disk) is skipped silently. Cached data is plain
-JSON, never pickle: a cache directory checked into a repository cannot run code.
+The document is read once and written once, by the parent process, atomically. The directory is
+input from whoever wrote the repository (run/cache_dir.py): no link in it is followed, only regular
+files are read, every entry is validated against the file it describes (spans inside it, rule ids
+known) before it is used, and only files mcp-lint names are ever removed. A missing, unreadable,
+corrupt or foreign cache is treated as empty; one that cannot be written (read-only directory,
+full disk) is skipped. Cached data is plain JSON, never pickle: a cache cannot run code.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import os
 import stat
 import sys
-import tempfile
-from collections.abc import Callable, Iterable
+import re
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 from mcp_lint import __version__
 from mcp_lint.model.codec import decode_result, encode_finding, encode_result, to_json
 from mcp_lint.packs.cache import _source_stamp, file_digest
+from mcp_lint.run.cache_dir import CacheDirectory
 from mcp_lint.model.findings import FileResult
 
 DIRNAME = ".mcp_lint_cache"
 ENV_DIR = "MCP_LINT_CACHE_DIR"
-FORMAT = 2
+FORMAT = 3
 # One file per fingerprint, so that runs with different inputs (the whole tree, then a few files
 # passed one by one as pre-commit does, which see a smaller project model) do not evict each other.
 # The least recently written beyond this many are removed.
 KEEP = 8
-_TAG = ("Signature: 8a477f597d28d172789f06886806bc55\n"
-        "# This file is a cache directory tag created by mcp-lint.\n"
-        "# For information about cache directory tags see https://bford.info/cachedir/\n")
+_FINDINGS_FILE = re.compile(r"findings-v\d+-[0-9a-f]{20}\.json")
+_DIGEST_CHUNK = 1 << 20
 
 
 def cache_dir(root: Path, configured: Path | None = None, option: Path | None = None) -> Path:
@@ -57,70 +61,125 @@ def cache_dir(root: Path, configured: Path | None = None, option: Path | None = 
     return configured if configured is not None else root / DIRNAME
 
 
-def _digest_of(path: Path) -> str | None:
-    """The content digest of a regular file (None for anything else: a FIFO named *.py would
-    block the read; the engine reports such paths itself)."""
+def digest_of(path: Path, limit: int | None = None) -> str | None:
+    """The content digest of a regular file, read in chunks (None for anything else: a FIFO named
+    *.py would block the read; the engine reports such paths itself; and None for a file over
+    `limit` bytes, which the engine refuses without reading)."""
     try:
-        if not stat.S_ISREG(os.stat(path).st_mode):
+        st = os.stat(path)
+        if not stat.S_ISREG(st.st_mode) or (limit is not None and st.st_size > limit):
             return None
+        h = hashlib.blake2b(digest_size=16)
         with open(path, "rb") as fh:
-            return file_digest(fh.read())
+            while chunk := fh.read(_DIGEST_CHUNK):
+                h.update(chunk)
+        return h.hexdigest()
     except OSError:
         return None
 
 
-def fingerprint(rules: Iterable[Any], severity: dict, pack_paths: Iterable[str], project: Any) -> str:
-    """Everything except the file itself that decides a file's findings."""
+# Settings that act before or after linting, never on a file's own findings: what is linted
+# (discovery), where the cache lives, and the filters applied to cached and fresh results alike.
+# Every other setting is part of the cache key, so a new one cannot be forgotten.
+_NOT_IN_KEY = frozenset({"root", "config_file", "exclude", "extend_exclude", "respect_gitignore", "force_exclude",
+                         "cache_dir", "per_file_ignores"})
+
+
+def fingerprint(rules: Iterable[Any], settings: Any, pack_paths: Iterable[str]) -> str:
+    """Everything except the file itself and its project context that decides a file's findings."""
     packs = []
     for path in sorted(set(pack_paths)):
         try:
             packs.append((path, file_digest(Path(path).read_bytes())))
         except OSError:
             packs.append((path, None))
-    servers = sorted(getattr(project, "servers", {}).items()) if project is not None else []
-    classes = sorted(getattr(project, "server_classes", {}).items()) if project is not None else []
     data = {
         "format": FORMAT, "version": __version__, "python": list(sys.version_info[:2]),
         "source": _source_stamp(), "rules": sorted(r.id for r in rules),
-        "severity": sorted((k, getattr(v, "value", v)) for k, v in severity.items()),
-        "packs": packs, "project": [servers, classes],
-        "options": sorted((r.id, sorted(r.options.items())) for r in rules if getattr(r, "options", None)),
+        "settings": _settings_key(settings), "packs": packs,
     }
     return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
 
 
+def _settings_key(settings: Any) -> list:
+    """The settings that can change a file's findings, as plain data."""
+    out = []
+    for f in dataclasses.fields(settings):
+        if f.name in _NOT_IN_KEY:
+            continue
+        value = getattr(settings, f.name)
+        if isinstance(value, dict):
+            value = sorted((str(k), getattr(v, "value", v)) for k, v in value.items())
+        out.append((f.name, value))
+    return out
+
+
 class FindingsCache:
-    def __init__(self, directory: Path, key: str) -> None:
+    """A passive store: per shown path, the content digest and the unfiltered result; and the
+    project stage's results under a digest of its inputs. Read once, written once (`save`)."""
+
+    def __init__(self, directory: Path, key: str, known_codes: Iterable[str] = ()) -> None:
         self.directory = directory
+        self.store_dir = CacheDirectory(directory)
+        self.known_codes = frozenset(known_codes)
         self.key = key
-        self.entries: dict[str, list] = {}  # shown path -> [content digest, encoded FileResult]
+        # shown path -> [[digest, encoded findings, encoded facts], ...]: the latest first, and one
+        # earlier variant (the same file seen from a whole-tree run and from a pre-commit run may
+        # have different project contexts, so different digests: neither evicts the other).
+        self.entries: dict[str, list] = {}
         # The project stage's results (findings in manifests) under a digest of its inputs.
         self.project: dict[str, list] = {}
         self.dirty = False
         self.path = directory / f"findings-v{FORMAT}-{key[:20]}.json"
         self._load()
 
+    @property
+    def warnings(self) -> list[str]:
+        return self.store_dir.warnings
+
     def _load(self) -> None:
-        try:
-            with open(self.path, encoding="utf-8") as fh:
-                doc = json.load(fh)
-        except (OSError, ValueError):
-            return
+        doc = self.store_dir.read_json(self.path.name)
         if isinstance(doc, dict) and doc.get("key") == self.key and isinstance(doc.get("files"), dict):
             self.entries = doc["files"]
             if isinstance(doc.get("project"), dict):
                 self.project = doc["project"]
 
-    def lookup(self, shown: str, digest: str | None) -> FileResult | None:
-        entry = self.entries.get(shown)
-        if digest is None or not isinstance(entry, list) or len(entry) != 3 or entry[0] != digest:
+    VARIANTS = 2
+
+    def lookup(self, shown: str, digest: str | None, size: int | None = None) -> FileResult | None:
+        """The cached result for `shown` with this digest; `size` (the file's bytes) bounds the spans
+        an entry may hold. An entry that does not describe the file is dropped."""
+        variants = self.entries.get(shown)
+        if digest is None or not isinstance(variants, list):
             return None
-        try:
-            return decode_result(shown, entry[1], entry[2])
-        except (KeyError, TypeError, ValueError, IndexError, AttributeError):
-            self.entries.pop(shown, None)  # a damaged entry is linted again and rewritten
-            self.dirty = True
+        for entry in variants:
+            if not isinstance(entry, list) or len(entry) != 3 or entry[0] != digest:
+                continue
+            try:
+                result = decode_result(shown, entry[1], entry[2])
+            except (KeyError, TypeError, ValueError, IndexError, AttributeError, RecursionError):
+                break
+            if self._plausible(result, size):
+                return result
+            break
+        else:
             return None
+        self.entries.pop(shown, None)  # a damaged entry is linted again and rewritten
+        self.dirty = True
+        return None
+
+    def _plausible(self, result: FileResult, size: int | None) -> bool:
+        """Does a decoded entry describe a file of `size` bytes, with rules that exist?"""
+        limit = size if size is not None else 1 << 40
+        for f in result.findings:
+            spans = [f.span, *(t.span for t in f.trace), *(e.span for e in (f.fix.edits if f.fix else ()))]
+            if self.known_codes and f.rule_id not in self.known_codes:
+                return False
+            for span in spans:
+                if not (1 <= span.start_line <= span.end_line <= limit + 1 and span.start_col >= 1 and
+                        span.end_col >= 1 and 0 <= span.start_offset <= span.end_offset <= limit):
+                    return False
+        return True
 
     def store(self, digest: str | None, result: FileResult) -> None:
         """Remember an unfiltered result. Results with errors (an unreadable file, a rule that
@@ -135,7 +194,8 @@ class FindingsCache:
             if self.entries.pop(result.path, None) is not None:
                 self.dirty = True
             return
-        self.entries[result.path] = entry
+        earlier = [e for e in self.entries.get(result.path) or () if isinstance(e, list) and e[:1] != [digest]]
+        self.entries[result.path] = [entry, *earlier][: self.VARIANTS]
         self.dirty = True
 
     # -- the project stage ------------------------------------------------------------------------
@@ -151,7 +211,7 @@ class FindingsCache:
         for raw in facts:
             for path in index.governing_paths(Path(raw)):
                 if str(path) not in manifests:
-                    manifests[str(path)] = _digest_of(path)
+                    manifests[str(path)] = digest_of(path)
         try:
             data = json.dumps([str(cwd), to_json(dict(sorted(facts.items()))), sorted(manifests.items())])
         except TypeError:
@@ -163,8 +223,9 @@ class FindingsCache:
         if not isinstance(entry, list):
             return None
         try:
-            return [(Path(path), decode_result(shown, findings, to_json({}))) for path, shown, findings in entry]
-        except (KeyError, TypeError, ValueError, IndexError, AttributeError):
+            out = [(Path(path), decode_result(shown, findings, to_json({}))) for path, shown, findings in entry]
+            return out if all(self._plausible(result, None) for _, result in out) else None
+        except (KeyError, TypeError, ValueError, IndexError, AttributeError, RecursionError):
             self.project.pop(key, None)
             self.dirty = True
             return None
@@ -179,82 +240,57 @@ class FindingsCache:
     def save(self) -> None:
         if not self.dirty:
             return
-        try:
-            self.directory.mkdir(parents=True, exist_ok=True)
-            for name, text in (("CACHEDIR.TAG", _TAG), (".gitignore", "# Created by mcp-lint.\n*\n")):
-                marker = self.directory / name
-                if not marker.exists():
-                    marker.write_text(text, encoding="utf-8")
-            fd, tmp = tempfile.mkstemp(prefix=".findings-", suffix=".tmp", dir=self.directory)
-            try:
-                with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                    json.dump({"key": self.key, "files": self.entries, "project": self.project}, fh,
-                              separators=(",", ":"))
-                os.replace(tmp, self.path)
-            except BaseException:
-                try:
-                    os.unlink(tmp)
-                except OSError:
-                    pass
-                raise
-        except OSError:
-            return  # a cache that cannot be written only costs the next run time
-        self.dirty = False
-        self._prune()
-
-    def _prune(self) -> None:
-        try:
-            others = sorted(self.directory.glob("findings-*.json"), key=lambda p: p.stat().st_mtime, reverse=True)
-            for old in others[KEEP:]:
-                old.unlink()
-        except OSError:
-            pass
+        doc = {"key": self.key, "files": self.entries, "project": self.project}
+        if self.store_dir.write_json(self.path.name, doc):
+            self.dirty = False
+            self.store_dir.prune(_FINDINGS_FILE, KEEP)
 
 
-def run_cached(cache: FindingsCache | None, files: list[Path], cwd: Path, settings: Any,
-               run: Callable[..., Any], on_result: Callable[[str, FileResult], None] | None = None,
-               on_start: Callable[[int], None] | None = None) -> Any:
-    """`run(files, on_result=...)` (runner.run with its other arguments bound) over the files the
-    cache does not answer for, merged with the cached results, in the order and form a full run
-    gives. Per-file-ignores apply to cached results here and to fresh ones in the runner."""
-    if cache is None:
-        if on_start is not None:
-            on_start(len(files))
-        return run(files, on_result=on_result)
-    from mcp_lint.source.discovery import display
-    from mcp_lint.run.filters import PerFileIgnores
+class FactsCache:
+    """Each module's project facts (project/scan.py) by the digest of its content: the project scan
+    reads a module again only when it changed. Plain JSON in the cache directory, version-keyed;
+    written once, atomically; a damaged or foreign file is ignored."""
 
-    digests: dict[str, str | None] = {}
-    hits: list[tuple[Path, FileResult]] = []
-    misses: list[Path] = []
-    for path in files:
-        digest = _digest_of(path)
-        hit = cache.lookup(display(path, cwd), digest)
-        if hit is None:
-            digests[str(path)] = digest
-            misses.append(path)
-        else:
-            hits.append((path, hit))
+    KEEP = 50_000  # entries kept from earlier runs besides this run's
 
-    def record(path: str, result: FileResult) -> None:
-        cache.store(digests.get(path), result)
-        if on_result is not None:
-            on_result(path, result)
+    def __init__(self, directory: Path) -> None:
+        self.store_dir = CacheDirectory(directory)
+        self.name = f"facts-v{FORMAT}.json"
+        doc = self.store_dir.read_json(self.name)
+        self._loaded: dict[str, Any] = {}
+        if isinstance(doc, dict) and doc.get("version") == __version__ and isinstance(doc.get("facts"), dict):
+            self._loaded = doc["facts"]
+        self.facts = _Tracking(self._loaded)
 
-    if on_start is not None:
-        on_start(len(misses))
-    result = run(misses, on_result=record) if misses else None
-    if result is None:
-        from mcp_lint.model.results import RunResult
-        result = RunResult()
-    result.files = [display(path, cwd) for path in files]
-    ignores = PerFileIgnores(settings)
-    for path, hit in hits:
-        result.findings.extend(ignores.filter(path, hit.findings))
-        if hit.facts:
-            result.facts[str(path)] = hit.facts
-    result.sort()
-    cache.save()
-    return result
+    @property
+    def warnings(self) -> list[str]:
+        return self.store_dir.warnings
+
+    def save(self) -> None:
+        used = self.facts.used
+        if not self.facts.added and len(used) == len(self._loaded):
+            return
+        keep = {k: v for k, v in self._loaded.items() if k not in used}
+        keep = dict(list(keep.items())[-self.KEEP:])
+        keep.update(used)
+        self.store_dir.write_json(self.name, {"version": __version__, "facts": keep})
 
 
+class _Tracking(dict):
+    """A dict that remembers which keys this run read or wrote."""
+
+    def __init__(self, loaded: dict) -> None:
+        super().__init__(loaded)
+        self.used: dict[str, Any] = {}
+        self.added = False
+
+    def __contains__(self, key: object) -> bool:
+        found = super().__contains__(key)
+        if found and isinstance(key, str):
+            self.used[key] = super().__getitem__(key)
+        return found
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        super().__setitem__(key, value)
+        self.used[key] = value
+        self.added = True

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pathspec
-
 from mcp_lint.model.findings import Finding
 from mcp_lint.model.settings import Settings
+from mcp_lint.source.globs import GlobSpec
 
 
 class PerFileIgnores:
@@ -15,7 +14,7 @@ class PerFileIgnores:
 
     def __init__(self, settings: Settings) -> None:
         self.root = settings.root
-        self.entries = [(pathspec.GitIgnoreSpec.from_lines([pattern]), codes)
+        self.entries = [(GlobSpec.from_lines([pattern]), codes)
                         for pattern, codes in settings.per_file_ignores]
 
     def filter(self, path: Path, findings: list[Finding]) -> list[Finding]:

@@ -2,8 +2,8 @@
 
 Exclude patterns use .gitignore syntax (a bare name matches at any depth, a pattern with a
 slash is anchored at the configuration's directory). `.gitignore` files are honoured from
-the repository root down, nested ones included (pathspec implements git's matching, which
-is subtle enough not to re-implement). Files given explicitly are always linted, unless
+the repository root down, nested ones included (`globs` matches them as git does, in time
+that no pattern can make exponential). Files given explicitly are always linted, unless
 `--force-exclude` asks for excludes to apply to them too (pre-commit passes every changed
 file explicitly).
 """
@@ -15,9 +15,8 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import pathspec
-
 from mcp_lint.model.settings import Settings
+from mcp_lint.source.globs import GlobSpec
 
 # Larger files are not linted (reported as skipped): generated code, data dumps.
 MAX_FILE_BYTES = 4 * 1024 * 1024
@@ -30,8 +29,8 @@ class Discovery:
     missing: list[str] = field(default_factory=list)  # explicit paths that do not exist
 
 
-def _spec(patterns) -> pathspec.PathSpec:
-    return pathspec.GitIgnoreSpec.from_lines(patterns)
+def _spec(patterns) -> GlobSpec:
+    return GlobSpec.from_lines(patterns)
 
 
 class _Ignores:
@@ -39,7 +38,7 @@ class _Ignores:
         self.root = settings.root
         self.exclude = _spec(list(settings.exclude) + list(settings.extend_exclude))
         self.respect_gitignore = settings.respect_gitignore
-        self.gitignores: dict[Path, pathspec.PathSpec | None] = {}
+        self.gitignores: dict[Path, GlobSpec | None] = {}
         self.chains: dict[Path, list[Path]] = {}
         self.tops: dict[Path, Path | None] = {}
 
@@ -89,15 +88,20 @@ class _Ignores:
                 self.tops[directory] = None if directory.parent == directory else self._top(directory.parent)
         return self.tops[directory]
 
-    def _load(self, directory: Path) -> pathspec.PathSpec | None:
+    def _load(self, directory: Path) -> GlobSpec | None:
         if directory not in self.gitignores:
             spec = None
             gitignore = directory / ".gitignore"
             if gitignore.is_file():
                 try:
-                    spec = pathspec.GitIgnoreSpec.from_lines(gitignore.read_text(encoding="utf-8").splitlines())
-                except (OSError, UnicodeDecodeError):
-                    spec = None
+                    data = gitignore.read_bytes()
+                except OSError:
+                    data = b""
+                # git reads bytes: a name that is not UTF-8 matches as os.walk decodes it
+                # (surrogateescape); a BOM is skipped, as git skips it.
+                text = data.decode("utf-8", "surrogateescape").removeprefix("\ufeff")
+                lines = [line.removesuffix("\r") for line in text.split("\n")]  # git's lines, CRLF too
+                spec = GlobSpec.from_lines(lines) or None
             self.gitignores[directory] = spec
         return self.gitignores[directory]
 

@@ -37,6 +37,7 @@ from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from mcp_lint.model.findings import Span
+from mcp_lint.source import toml
 from mcp_lint.source.lines import LineTable
 
 try:
@@ -86,11 +87,16 @@ class Manifest:
 # -- finding the governing manifests ------------------------------------------------------------
 
 class ManifestIndex:
-    """Governing manifests per directory, each manifest read and parsed once per run."""
+    """Governing manifests per directory, each manifest read and parsed once per run.
+
+    A governing manifest that cannot be read as what it is (invalid TOML, arrays nested
+    thousands deep, larger than MAX_MANIFEST_BYTES) governs nothing and is listed in
+    `problems` (path -> (line or None, what is wrong)), for the run to report."""
 
     def __init__(self) -> None:
         self._dirs: dict[Path, tuple[Path, ...]] = {}
         self._parsed: dict[Path, Manifest | None] = {}
+        self.problems: dict[Path, tuple[int | None, str]] = {}
 
     def governing_paths(self, source: Path) -> tuple[Path, ...]:
         """The manifest files that govern a source file, found but not read."""
@@ -101,7 +107,9 @@ class ManifestIndex:
         out = []
         for path in paths:
             if path not in self._parsed:
-                self._parsed[path] = read_manifest(path)
+                self._parsed[path], problem = load_manifest(path)
+                if problem is not None:
+                    self.problems[path] = problem
             manifest = self._parsed[path]
             if manifest is not None:
                 out.append(manifest)
@@ -153,17 +161,23 @@ def _is_file(path: Path) -> bool:
 
 
 def _read(path: Path) -> str | None:
+    text, _ = _read_text(path)
+    return text
+
+
+def _read_text(path: Path) -> tuple[str | None, str | None]:
+    """(text, None), or (None, why not: None for what is not a regular file)."""
     if not _is_file(path):
-        return None  # a FIFO named like a manifest would block the read
+        return None, None  # a FIFO named like a manifest would block the read
     try:
         with open(path, "rb") as fh:
             data = fh.read(MAX_MANIFEST_BYTES + 1)
-    except OSError:
-        return None
+    except OSError as exc:
+        return None, f"cannot read: {exc.strerror or exc}"
     if len(data) > MAX_MANIFEST_BYTES:
-        return None
+        return None, f"larger than {MAX_MANIFEST_BYTES // 1024 // 1024} MiB"
     text = data.decode("utf-8", "replace")
-    return text[1:] if text.startswith("\ufeff") else text
+    return (text[1:] if text.startswith("\ufeff") else text), None
 
 
 def _declares_project(path: Path) -> bool:
@@ -173,21 +187,35 @@ def _declares_project(path: Path) -> bool:
 
 def read_manifest(path: Path) -> Manifest | None:
     """Parse one manifest; None when it cannot be read or (TOML) is not valid."""
-    text = _read(path)
+    return load_manifest(path)[0]
+
+
+def load_manifest(path: Path) -> tuple[Manifest | None, tuple[int | None, str] | None]:
+    """(manifest, None), or (None, (line or None, why it cannot be read)); (None, None) for
+    what is not a regular file."""
+    text, problem = _read_text(path)
     if text is None:
-        return None
+        return None, (None, problem) if problem else None
     if path.name == PYPROJECT:
-        return parse_pyproject(path, text)
-    return parse_requirements(path, text)
+        try:
+            return _parse_pyproject(path, text), None
+        except toml.TomlError as exc:
+            return None, (exc.line, exc.message)
+    return parse_requirements(path, text), None
 
 
 # -- pyproject.toml -----------------------------------------------------------------------------
 
 def parse_pyproject(path: Path, text: str) -> Manifest | None:
+    """None when the text is not valid TOML (or nests beyond `toml.MAX_DEPTH`)."""
     try:
-        doc = tomllib.loads(text)
-    except tomllib.TOMLDecodeError:
+        return _parse_pyproject(path, text)
+    except toml.TomlError:
         return None
+
+
+def _parse_pyproject(path: Path, text: str) -> Manifest:
+    doc = toml.loads(text)
     scan = _TomlScanner(text)
     scan.run()
     lines = LineTable(text)

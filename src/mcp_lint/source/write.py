@@ -1,14 +1,15 @@
-"""Files mcp-lint changes for the user: read for editing, written back atomically.
+"""Writing a user's file without ever losing it, and reading a source to edit it.
 
-A source edited by `--fix` or `--add-noqa` is read the way Python reads it (a byte-order
-mark, a coding cookie such as `# -*- coding: latin-1 -*-`) and written back the same way: the
-mark stays, the text is encoded in the declared encoding, line endings are never translated.
+Every file mcp-lint writes for the user (a fixed source, `--add-noqa`, a baseline, a report)
+goes to a temporary file in the same directory, is flushed to disk, and then replaces the
+original atomically, keeping its permissions. A write that fails (a full disk, a read-only
+directory, a path that is a directory) leaves the original as it was and is an `OutputError`
+naming the path and the reason. A symbolic link is written through to the file it names, as
+`open()` would: the link stays a link.
 
-Every file mcp-lint writes (fixed sources, noqa comments, baselines, reports) goes to a
-temporary file in the same directory, is flushed and synced, takes the mode of the file it
-replaces, and then replaces it with one `os.replace`: a reader sees the old file or the new
-one, never half of it, and a failed write (a full disk, a read-only directory) leaves the
-original as it was and raises `OutputError` naming the path and the reason.
+A source edited by `--fix` or `--add-noqa` is read the way Python reads it (a byte-order mark,
+a coding cookie such as `# -*- coding: latin-1 -*-`) and written back the same way: the mark
+stays, the text is encoded in the declared encoding, line endings are never translated.
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ class EditableSource:
     def encode(self, text: str) -> bytes:
         """`text` as this file stores it. Raises UnicodeEncodeError when the encoding cannot
         hold a character of it."""
-        data = text.encode(self.encoding)
+        data = text.encode(self.encoding, "surrogateescape" if self.encoding == "utf-8" else "strict")
         return _BOM + data if self.bom else data
 
     def write(self, text: str) -> None:
@@ -48,7 +49,7 @@ class EditableSource:
         except UnicodeEncodeError as exc:
             raise OutputError(self.path, f"cannot write: the new text is not representable in {self.encoding} "
                                          f"({exc.reason})") from None
-        write_bytes(self.path, data)
+        write_bytes(Path(self.path), data)
 
 
 def read_source(path: str | os.PathLike[str]) -> EditableSource:
@@ -73,41 +74,60 @@ def _canonical(encoding: str) -> str:
         return encoding
 
 
-def write_text(path: str | os.PathLike[str], text: str, encoding: str = "utf-8") -> None:
-    """Write `text` atomically (no newline translation)."""
-    write_bytes(path, text.encode(encoding))
-
-
-def write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
-    """Replace `path` with `data` atomically, keeping its mode (a new file gets the mode the
-    umask allows). On failure the original is untouched and OutputError says why."""
-    target = Path(os.path.realpath(path))  # a symlink keeps pointing at the file it names
-    directory = target.parent if str(target.parent) else Path(".")
-    mode = _mode_of(target)
-    tmp_name = None
+def write_text(path: Path, text: str, *, encoding: str = "utf-8", make_parents: bool = False) -> None:
+    """Replace `path` with `text` atomically (newlines written as they are in `text`)."""
     try:
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".mcp-lint-tmp", dir=directory)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp_name, mode)
-        os.replace(tmp_name, target)
-        tmp_name = None
-    except OSError as exc:
-        raise OutputError(str(path), f"cannot write: {exc.strerror or exc}") from None
-    finally:
-        if tmp_name is not None:
+        data = text.encode(encoding, "surrogateescape")
+    except (UnicodeEncodeError, LookupError) as exc:
+        raise OutputError(str(path), f"cannot encode as {encoding}: {exc}") from None
+    write_bytes(path, data, make_parents=make_parents)
+
+
+def write_bytes(path: Path, data: bytes, *, make_parents: bool = False) -> None:
+    shown = str(path)
+    path = Path(path)
+    if path.is_symlink() and path.exists():
+        path = Path(os.path.realpath(path))  # the file the link names; the link stays
+    if path.is_dir():
+        raise OutputError(shown, "is a directory")
+    folder = path.parent
+    try:
+        if make_parents:
+            folder.mkdir(parents=True, exist_ok=True)
+        mode = None
+        try:
+            st = os.stat(path)
+            if not stat.S_ISREG(st.st_mode):
+                _write_special(path, data)  # /dev/stdout, a FIFO: no rename possible
+                return
+            mode = stat.S_IMODE(st.st_mode)
+        except FileNotFoundError:
+            pass
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.chmod(tmp, mode if mode is not None else 0o666 & ~_umask())
+            os.replace(tmp, path)
+        except BaseException:
             try:
-                os.unlink(tmp_name)
+                os.unlink(tmp)
             except OSError:
                 pass
+            raise
+    except OSError as exc:
+        raise OutputError(shown, f"cannot write: {exc.strerror or exc}") from None
 
 
-def _mode_of(target: Path) -> int:
-    try:
-        return stat.S_IMODE(os.stat(target).st_mode)
-    except OSError:
-        umask = os.umask(0)
-        os.umask(umask)
-        return 0o666 & ~umask
+def _write_special(path: Path, data: bytes) -> None:
+    with open(path, "wb") as fh:
+        fh.write(data)
+        fh.flush()
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask

@@ -94,3 +94,5 @@ class HandlerPrimitive(Primitive):
 
 
 HANDLER_KINDS = Key(List(Str(choices=("tool", "resource", "prompt")), min_items=1), default=("tool",))
+# Every kind of handler the server model knows (analysis/mcp_model.py, HandlerInfo.kind).
+ALL_HANDLER_KINDS = ("tool", "resource", "prompt", "tool-dispatcher", "resource-dispatcher", "prompt-dispatcher")

@@ -36,7 +36,8 @@ import libcst as cst
 from mcp_lint.analysis.cst_utils import argument, assign_targets, code, dotted, has_star_args, has_star_kwargs, iter_names, keyword, string_value
 from mcp_lint.analysis.fields import child_nodes
 from mcp_lint.check.context import FileContext
-from mcp_lint.model.schema import Any_, Bool, Int, Key, List, Map, Str
+from mcp_lint.model.regex import pack_regex
+from mcp_lint.model.schema import Any_, Bool, Int, Key, List, Map, Regex, Str
 from mcp_lint.check.primitives.base import Primitive
 from mcp_lint.check.primitives.call_fixes import CALL_FIX, call_fix
 from mcp_lint.check.primitives.common import PATTERNS, CallPatterns
@@ -46,7 +47,7 @@ _VALUE = Map({"keyword": Key(Str(), required=True), "position": Key(Int(minimum=
               "values": Key(List(Any_(), min_items=1)), "key": Key(Str())})
 _CONTAINS = Map({"keyword": Key(Str()), "position": Key(Int(minimum=0)),
                  "values": Key(List(Any_(), min_items=1), required=True)})
-_MENTIONS = Map({"keyword": Key(Str()), "position": Key(Int(minimum=0)), "pattern": Key(Str(), required=True)})
+_MENTIONS = Map({"keyword": Key(Str()), "position": Key(Int(minimum=0)), "pattern": Key(Regex(), required=True)})
 _CALL = Map({
     "call": Key(PATTERNS, required=True),
     "missing": Key(_ARG),
@@ -77,7 +78,7 @@ class CallCheck(Primitive):
 
     def setup(self) -> None:
         self.entries = [(CallPatterns(c["call"]), c) for c in self.params["calls"]]
-        self.patterns = {c["mentions"]["pattern"]: re.compile(c["mentions"]["pattern"])
+        self.patterns = {c["mentions"]["pattern"]: pack_regex(c["mentions"]["pattern"])
                          for c in self.params["calls"] if c["mentions"] is not None}
         self.at_argument = self.params["report-at"] == "argument"
         self.attributes = {a["attribute"]: a for a in self.params["attributes"]}

@@ -29,6 +29,25 @@ SINK = Map({
 })
 SINKS = List(SINK, min_items=1)
 
+# The sanitizer kinds the flow analysis records (analysis/taint.py, analysis/mcp_model.py) and a
+# rule's `sanitizers:` may accept: a value that passed one of them no longer counts as reaching
+# the sink. (`all`, a value from a fixed set, is accepted by every rule.)
+SANITIZER_KINDS = (
+    "ast",      # parsed with ast.parse / ast.literal_eval: data, not code
+    "host",     # its host checked against an allow-list
+    "html",     # escaped for HTML (html.escape, markupsafe.escape)
+    "length",   # a bounded length (Field(max_length=...))
+    "model",    # validated by a pydantic model or a JSON schema
+    "option",   # checked not to start with "-"
+    "path",     # contained: basename, secure_filename, is_relative_to / startswith checks
+    "pattern",  # matched against a pattern (Field(pattern=...), re.fullmatch, isidentifier...)
+    "program",  # a command's program (argv[0]) checked against an allow-list
+    "range",    # a bounded number (Field(ge=..., le=...))
+    "regex",    # escaped for a regular expression (re.escape)
+    "shell",    # quoted for a shell (shlex.quote)
+    "sql",      # quoted or bound for SQL (sql.Identifier, escape_string...)
+)
+
 
 class CallPatterns:
     def __init__(self, patterns: tuple[str, ...] | list[str]) -> None:

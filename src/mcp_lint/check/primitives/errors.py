@@ -9,17 +9,18 @@ import libcst as cst
 from mcp_lint.analysis import sdk
 from mcp_lint.analysis.cst_utils import assign_targets, code, dotted, is_literal, keyword, leading_text, statements, string_value, target_names
 from mcp_lint.analysis.fields import child_nodes
-from mcp_lint.analysis.mcp_model import HandlerInfo
+from mcp_lint.analysis.mcp_model import Form, HandlerInfo
 from mcp_lint.analysis.state import ASSIGN, AUG, OPAQUE, PARAM
 from mcp_lint.check.context import FileContext
-from mcp_lint.model.schema import Key, List, Map, Str
-from mcp_lint.check.primitives.base import Primitive
+from mcp_lint.model.regex import pack_regex
+from mcp_lint.model.schema import Key, List, Map, Regex, Str
+from mcp_lint.check.primitives.base import ALL_HANDLER_KINDS, Primitive
 from mcp_lint.check.primitives.error_fixes import error_result_fix, swallowed_fix
 
 
 def _suggestion(handler: HandlerInfo) -> str:
     """The coded error each SDK flavour offers its tools."""
-    if handler.flavour == sdk.LOWLEVEL2 or handler.form == "T10":
+    if handler.flavour == sdk.LOWLEVEL2 or handler.form == Form.LOWLEVEL_HANDLER:
         return "`MCPError(INVALID_PARAMS, ...)` or return `CallToolResult(is_error=True)`"
     if handler.dispatcher or handler.flavour == sdk.LOWLEVEL1:
         return "`McpError(ErrorData(code=INVALID_PARAMS, ...))` or return `CallToolResult(isError=True)`"
@@ -36,7 +37,7 @@ class GenericRaise(Primitive):
     NAME = "generic-raise"
     PARAMS = Map({
         "exceptions": Key(List(Str(), min_items=1), required=True),
-        "kinds": Key(List(Str()), default=("tool", "tool-dispatcher")),
+        "kinds": Key(List(Str(choices=ALL_HANDLER_KINDS)), default=("tool", "tool-dispatcher")),
     })
     PLACEHOLDERS = frozenset({"exception", "handler", "suggestion"})
 
@@ -113,7 +114,7 @@ class ErrorResult(Primitive):
         "prefixes": Key(List(Str(), min_items=1), required=True),
         "keys": Key(List(Str()), default=tuple(sorted(_ERROR_KEYS))),
         "explicit-error-results": Key(List(Str()), default=tuple(sorted(sdk.EXPLICIT_ERROR_RESULTS))),
-        "kinds": Key(List(Str()), default=("tool", "tool-dispatcher")),
+        "kinds": Key(List(Str(choices=ALL_HANDLER_KINDS)), default=("tool", "tool-dispatcher")),
     })
     PLACEHOLDERS = frozenset({"handler", "returned", "suggestion"})
 
@@ -288,8 +289,8 @@ class SwallowedException(Primitive):
             "shutdown", "disconnect", "stop", "release", "cleanup", "wait", "join", "flush", "detach",
             "unregister", "removeHandler", "dispose", "quit", "logout", "rollback", "send_signal",
             "killpg", "__exit__", "__aexit__")),
-        "fallback-words": Key(Str(), default=r"\b(fail(s|ed|ure)?|fall ?back|best[- ]effort|ignor(e|es|ed|ing)|silently)\b"),
-        "intent-words": Key(Str(), default=(
+        "fallback-words": Key(Regex(re.IGNORECASE), default=r"\b(fail(s|ed|ure)?|fall ?back|best[- ]effort|ignor(e|es|ed|ing)|silently)\b"),
+        "intent-words": Key(Regex(re.IGNORECASE), default=(
             r"\b(ignor\w*|suppress\w*|silent\w*|swallow\w*|fail\w*|best[- ]effort|fall ?back|in case|"
             r"may not|might not|not (be )?(available|supported|installed)|unsupported|optional\w*|harmless|"
             r"expected|on purpose|deliberate\w*|intentional\w*)\b")),
@@ -299,8 +300,8 @@ class SwallowedException(Primitive):
 
     def setup(self) -> None:
         self.cleanup = frozenset(self.params["cleanup-methods"])
-        self.documented = re.compile(self.params["fallback-words"], re.IGNORECASE)
-        self.intent = re.compile(self.params["intent-words"], re.IGNORECASE)
+        self.documented = pack_regex(self.params["fallback-words"], re.IGNORECASE)
+        self.intent = pack_regex(self.params["intent-words"], re.IGNORECASE)
         self.equivalent = re.compile(r"\bnosec\b|\bnoqa\b[^#]*\b(" + "|".join(
             re.escape(c) for c in self.params["equivalent-codes"]) + r")\b", re.IGNORECASE)
 
@@ -456,7 +457,7 @@ class ExceptionLeak(Primitive):
     PARAMS = Map({
         "client-errors": Key(List(Str()), default=tuple(sorted(sdk.CODED_ERRORS))),
         "client-facing": Key(List(Str()), default=tuple(sorted(sdk.CODED_ERRORS | {"ValidationError"}))),
-        "kinds": Key(List(Str()), default=("tool", "tool-dispatcher")),
+        "kinds": Key(List(Str(choices=ALL_HANDLER_KINDS)), default=("tool", "tool-dispatcher")),
     })
     PLACEHOLDERS = frozenset({"handler", "leak", "how"})
 

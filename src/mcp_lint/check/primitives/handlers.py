@@ -6,7 +6,7 @@ import libcst as cst
 
 from mcp_lint.analysis import sdk
 from mcp_lint.analysis.cst_utils import code
-from mcp_lint.analysis.mcp_model import ANY, CONTAINER, NONE, HandlerInfo
+from mcp_lint.analysis.mcp_model import ANY, CONTAINER, Form, HandlerInfo, NONE
 from mcp_lint.analysis.state import ASSIGN, PARAM, Point
 from mcp_lint.analysis.taint import TOOL, Origin
 from mcp_lint.check.context import FileContext
@@ -152,7 +152,7 @@ class UnvalidatedArguments(Primitive):
                     first[dispatcher.function] = (rank, node, statement, dispatcher)
         for _, node, statement, dispatcher in first.values():
             why = ("mcp 2.x low-level servers do not validate tool arguments" if dispatcher.flavour == sdk.LOWLEVEL2
-                   or dispatcher.form == "T10" else "`validate_input=False` turns off the SDK's schema check")
+                   or dispatcher.form == Form.LOWLEVEL_HANDLER else "`validate_input=False` turns off the SDK's schema check")
             ctx.report(self.rule, node, {"handler": dispatcher.function.name.value, "read": code(node, 50),
                                          "why": why}, statement=statement)
 

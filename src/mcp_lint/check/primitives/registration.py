@@ -45,6 +45,8 @@ class MissingDescription(HandlerPrimitive):
                     registration=code(handler.registration, 40))
 
     def _described(self, handler: HandlerInfo) -> bool:
+        if handler.via:
+            return True  # registered in another module (or by list_tools): its description is not visible here
         if _has_text(handler.kwargs.get("description")):
             return True
         if "description" in handler.kwargs:

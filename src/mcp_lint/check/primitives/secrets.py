@@ -27,13 +27,14 @@ import libcst as cst
 from mcp_lint.analysis.cst_utils import argument, string_value
 from mcp_lint.check.context import FileContext
 from mcp_lint.model.findings import Confidence
-from mcp_lint.model.schema import Int, Key, List, Map, Str
+from mcp_lint.model.regex import pack_regex
+from mcp_lint.model.schema import Int, Key, List, Map, Regex, Str
 from mcp_lint.check.primitives.base import Primitive
 from mcp_lint.check.primitives.common import PATTERNS, CallPatterns
 
 _KEY_CALL = Map({"call": Key(PATTERNS, required=True), "position": Key(Int(minimum=0)),
                  "keyword": Key(Str())})
-_FORMAT = Map({"name": Key(Str(), required=True), "pattern": Key(Str(), required=True)})
+_FORMAT = Map({"name": Key(Str(), required=True), "pattern": Key(Regex(), required=True)})
 
 _WORDS = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
 _PLACEHOLDER = re.compile(
@@ -79,7 +80,7 @@ class HardcodedSecret(Primitive):
         self.suffixes = frozenset(p["value-suffixes"])
         self.not_prefixes = frozenset(p["not-prefixes"])
         self.key_calls = [(CallPatterns(c["call"]), c) for c in p["key-calls"]]
-        self.formats = [(f["name"], re.compile(f["pattern"])) for f in p["formats"]]
+        self.formats = [(f["name"], pack_regex(f["pattern"])) for f in p["formats"]]
         self.min_length = p["min-length"]
         self._names: dict[str, bool] = {}
 

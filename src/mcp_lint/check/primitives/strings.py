@@ -22,7 +22,7 @@ from mcp_lint.analysis.taint import TOOL, Step, describe, unsafe_origins
 from mcp_lint.check.context import FileContext
 from mcp_lint.model.schema import Key, List, Map, Str
 from mcp_lint.check.primitives.base import Primitive
-from mcp_lint.check.primitives.common import SINKS, CallPatterns, helper_returns, shown_call, sink_argument, trace
+from mcp_lint.check.primitives.common import SANITIZER_KINDS, SINKS, CallPatterns, helper_returns, shown_call, sink_argument, trace
 from mcp_lint.check.primitives.sql_fixes import sql_fix
 
 _WRAPPERS = frozenset({"strip", "lstrip", "rstrip", "lower", "upper", "replace", "format_map", "encode"})
@@ -36,7 +36,7 @@ class FormattedStringSink(Primitive):
         "sinks": Key(SINKS, required=True),
         "unknown-receiver-methods": Key(List(Str()), default=()),
         "leading-keywords": Key(List(Str()), default=()),
-        "sanitizers": Key(List(Str()), default=()),
+        "sanitizers": Key(List(Str(choices=SANITIZER_KINDS)), default=()),
         # Which origins make a part unsafe: tool input, and parameters (data a caller chose).
         # "opaque" adds everything else that is not known-safe (config, globals, query results).
         "report-origins": Key(List(Str(choices=("tool", "param", "opaque")), min_items=1),

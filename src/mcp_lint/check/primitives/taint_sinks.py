@@ -37,7 +37,7 @@ from mcp_lint.model.findings import Confidence
 from mcp_lint.model.schema import Any_, Bool, Int, Key, List, Map, Str
 from mcp_lint.check.primitives.base import Primitive
 from mcp_lint.check.primitives.call_fixes import CALL_FIX, call_fix
-from mcp_lint.check.primitives.common import PATTERNS, CallPatterns, shown_call, sink_argument, trace
+from mcp_lint.check.primitives.common import PATTERNS, SANITIZER_KINDS, CallPatterns, shown_call, sink_argument, trace
 from mcp_lint.check.primitives.pieces import Item, argv_alternatives, constant_text, positional_alternatives, program_text, starts_with_text, url_head
 
 _CONDITION = Map({
@@ -66,7 +66,7 @@ class TaintedCall(Primitive):
     FIXABLE = True
     PARAMS = Map({
         "sinks": Key(List(TAINT_SINK, min_items=1), required=True),
-        "sanitizers": Key(List(Str()), default=()),
+        "sanitizers": Key(List(Str(choices=SANITIZER_KINDS)), default=()),
         "argv-checks": Key(List(Str(choices=("program", "shell-script", "options"))), default=()),
         "shells": Key(List(Str()), default=("sh", "bash", "zsh", "dash", "ksh", "fish", "ash", "csh", "tcsh",
                                             "cmd", "cmd.exe", "powershell", "powershell.exe", "pwsh",

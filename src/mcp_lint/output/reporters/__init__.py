@@ -11,6 +11,10 @@ __all__ = ["Report", "project_path", "render"]
 
 def render(fmt: str, report: Report, out: TextIO, color: bool | None = None, statistics: bool = False) -> None:
     if statistics:
+        if fmt == "json":
+            from mcp_lint.output.reporters.json import render_statistics_json
+            render_statistics_json(report, out)
+            return
         from mcp_lint.output.reporters.text import render_statistics
         render_statistics(report, out, color)
         return

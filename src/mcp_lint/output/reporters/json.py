@@ -2,14 +2,18 @@
 
 Versioning: `schema_version` is "MAJOR.MINOR". New optional fields bump MINOR; renaming or
 removing a field, or changing its meaning, bumps MAJOR.
+
+Strings are exact (a path is the file's name, a message what the rule said); characters that
+are not printable text are JSON `\\uXXXX` escapes, and a byte of a file name that is not UTF-8
+is its lone surrogate (`\\udcff` for 0xff, Python's `surrogateescape`).
 """
 
 from __future__ import annotations
 
-import json
 from typing import Any, TextIO
 
 from mcp_lint.model.findings import Finding, Span
+from mcp_lint.model.text import dumps_json
 from mcp_lint.output.reporters.report import Report
 
 SCHEMA_VERSION = "1.0"
@@ -53,7 +57,21 @@ def render_json(report: Report, out: TextIO) -> None:
         "files_examined": len(report.files),
         "summary": {"findings": len(report.findings), "by_rule": dict(sorted(by_rule.items()))},
         "findings": [finding_to_dict(f, report) for f in report.findings],
-        "errors": [{"path": e.path, "message": e.message, "rule": e.rule_id, "line": e.line} for e in report.errors],
+        "errors": [{"path": e.path, "message": e.message, "rule": e.rule_id, "line": e.line, "fatal": e.fatal}
+                   for e in report.errors],
     }
-    json.dump(doc, out, indent=2, ensure_ascii=False)
+    out.write(dumps_json(doc))  # control characters and non-UTF-8 bytes of names as \u escapes
+    out.write("\n")
+
+
+def render_statistics_json(report: Report, out: TextIO) -> None:
+    """`--statistics --output-format json`: one object per rule with findings, most frequent first."""
+    counts: dict[str, list] = {}
+    for f in report.findings:
+        entry = counts.setdefault(f.rule_id, [f.rule_name, 0, 0])
+        entry[1] += 1
+        entry[2] += f.fix is not None
+    rows = [{"code": code, "name": name, "count": count, "fixable": fixable}
+            for code, (name, count, fixable) in sorted(counts.items(), key=lambda kv: (-kv[1][1], kv[0]))]
+    out.write(dumps_json(rows))
     out.write("\n")

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from mcp_lint.model.findings import FileError, Finding, Severity, located_fingerprint
 from mcp_lint.model.rules import Rule
+from mcp_lint.model.text import display_bytes
 
 
 @dataclass
@@ -21,9 +22,14 @@ class Report:
     sarif_root: Path | None = None  # the repo root: SARIF URIs, annotations, fingerprints are relative to it
     cwd: Path = field(default_factory=Path.cwd)
     fixable_hint: bool = True
-    unsafe_hint: bool = True  # count the fixes only `--unsafe-fixes` applies
     sarif_category: str | None = None  # SARIF automationDetails.id (the code-scanning category)
     severity: dict[str, Severity] = field(default_factory=dict)  # the configuration's severity overrides
+    quiet: bool = False  # findings only: no summary lines
+
+    @property
+    def execution_successful(self) -> bool:
+        """False when the run cannot be trusted: an internal error, a path that does not exist."""
+        return not any(e.rule_id or e.fatal for e in self.errors)
 
     def project_path(self, path: str) -> str | None:
         """`path` (as shown, relative to cwd) relative to the project root, with forward
@@ -32,7 +38,8 @@ class Report:
 
     def fingerprint(self, finding: Finding) -> str:
         rel = self.project_path(finding.path)
-        return located_fingerprint(finding.fingerprint, rel if rel is not None else Path(finding.path).as_posix())
+        shown = rel if rel is not None else Path(finding.path).as_posix()
+        return located_fingerprint(finding.fingerprint, display_bytes(shown))  # a non-UTF-8 name hashes too
 
 
 def project_path(root: Path, cwd: Path, path: str) -> str | None:

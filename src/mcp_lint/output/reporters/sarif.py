@@ -4,7 +4,10 @@ Choices, following GitHub's ingestion rules:
 - one run; every enabled rule is listed with short/full description, help text and
   markdown, CWE tags, precision, and `security-severity` (security rules) or
   `problem.severity` (the others);
-- URIs are relative to the repository root (git top-level), percent-encoded, no uriBaseId;
+- URIs are relative to the repository root (git top-level), no uriBaseId, percent-encoded from
+  the name's bytes (a byte that is not UTF-8 is `%FF`, as RFC 3986 says);
+- message texts are display text: control characters (but line breaks), bidi controls and
+  bytes that are not UTF-8 are shown escaped (`escape`), so the log is valid, printable Unicode;
 - regions count columns in UTF-16 code units (`columnKind: utf16CodeUnits`);
 - our fingerprint (content and project-relative path, stable when lines move) goes in
   `partialFingerprints["mcp-lint/v1"]`, leaving `primaryLocationLineHash` to the upload action;
@@ -18,7 +21,7 @@ except for fields whose default equals a meaningful value (a result's level).
 
 from __future__ import annotations
 
-import json
+import os
 import re
 import urllib.parse
 from pathlib import Path
@@ -31,6 +34,7 @@ from mcp_lint.model.findings import Confidence, Finding, Severity, Span
 from mcp_lint.source.lines import source_lines, utf16_column
 from mcp_lint.output.docs import rule_markdown
 from mcp_lint.model.rules import Rule
+from mcp_lint.model.text import dumps_json, escape
 from mcp_lint.output.reporters.report import Report, project_path
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -131,8 +135,8 @@ class _Uris:
     def uri(self, path: str) -> str:
         rel = project_path(self.root, self.cwd, path)
         if rel is None:  # outside the repository: an absolute file URI
-            return (self.cwd / path).resolve().as_uri()
-        return urllib.parse.quote(rel, safe="/")
+            return (self.cwd / path).resolve().as_uri()  # quotes the name's bytes
+        return urllib.parse.quote(os.fsencode(rel), safe="/")
 
     def line(self, path: str, n: int) -> str:
         if path not in self.lines:
@@ -153,25 +157,25 @@ def _location(uris: _Uris, path: str, span: Span, message: str | None = None) ->
     loc = so.Location(physical_location=so.PhysicalLocation(
         artifact_location=so.ArtifactLocation(uri=uris.uri(path)), region=_region(uris, path, span)))
     if message:
-        loc.message = so.Message(text=message)
+        loc.message = so.Message(text=escape(message, newlines=True))
     return loc
 
 
 def _result(f: Finding, index: int, uris: _Uris, report: Report) -> so.Result:
     result = so.Result(
-        rule_id=f.rule_id, rule_index=index, level=_LEVEL[f.severity], message=so.Message(text=f.message),
+        rule_id=f.rule_id, rule_index=index, level=_LEVEL[f.severity], message=so.Message(text=escape(f.message, newlines=True)),
         locations=[_location(uris, f.path, f.span)],
         partial_fingerprints={FINGERPRINT_KEY: report.fingerprint(f)},
     )
     if f.trace:
         steps = [so.ThreadFlowLocation(location=_location(uris, f.path, s.span, s.message), nesting_level=0)
                  for s in f.trace[:1000]]
-        result.code_flows = [so.CodeFlow(message=so.Message(text=f.message),
+        result.code_flows = [so.CodeFlow(message=so.Message(text=escape(f.message, newlines=True)),
                                          thread_flows=[so.ThreadFlow(locations=steps)])]
     if f.fix is not None and f.fix.edits:
         kind = "" if f.fix.applicability.value == "safe" else " (unsafe: behaviour may change)"
         result.fixes = [so.Fix(
-            description=so.Message(text=f.fix.description + kind),
+            description=so.Message(text=escape(f.fix.description + kind, newlines=True)),
             artifact_changes=[so.ArtifactChange(
                 artifact_location=so.ArtifactLocation(uri=uris.uri(f.path)),
                 replacements=[_replacement(uris, f.path, e) for e in
@@ -206,7 +210,7 @@ def build_sarif(report: Report) -> dict[str, Any]:
     index = {r.id: i for i, r in enumerate(ordered)}
     severity = {**report.severity, **{f.rule_id: f.severity for f in report.findings}}
     descriptors = [_descriptor(r, severity.get(r.id, r.severity)) for r in ordered]
-    notifications = [so.Notification(level="error", message=so.Message(text=f"{e.path}: {e.message}"))
+    notifications = [so.Notification(level="error", message=so.Message(text=escape(f"{e.path}: {e.message}", newlines=True)))
                      for e in report.errors]
     run = so.Run(
         tool=so.Tool(driver=so.ToolComponent(name="mcp-lint", semantic_version=report.version,
@@ -214,7 +218,7 @@ def build_sarif(report: Report) -> dict[str, Any]:
         results=[_result(f, index[f.rule_id], uris, report) for f in report.findings],
         column_kind="utf16CodeUnits",
         automation_details=so.RunAutomationDetails(id=automation_id(report.sarif_category)),
-        invocations=[so.Invocation(execution_successful=not any(e.rule_id for e in report.errors),
+        invocations=[so.Invocation(execution_successful=report.execution_successful,
                                    tool_execution_notifications=notifications or None)],
     )
     log = so.SarifLog(version="2.1.0", schema_uri=SCHEMA_URI, runs=[run])
@@ -224,5 +228,5 @@ def build_sarif(report: Report) -> dict[str, Any]:
 
 
 def render_sarif(report: Report, out: TextIO) -> None:
-    json.dump(build_sarif(report), out, indent=2, ensure_ascii=False)
+    out.write(dumps_json(build_sarif(report)))
     out.write("\n")

@@ -1,6 +1,8 @@
 """Human output: `full` (code frames, traces, a summary) and `concise` (one line each).
 
-Built on rich; colour only when the stream is a terminal (and NO_COLOR is unset).
+Built on rich; colour only when the stream is a terminal (and NO_COLOR is unset). Paths,
+messages and quoted source lines go through `escape`: a file name or a string literal holding
+a newline or an escape sequence is shown, never obeyed.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from rich.console import Console
 from rich.text import Text
 
 from mcp_lint.model.findings import Finding, Severity
+from mcp_lint.model.text import escape
 from mcp_lint.source.lines import source_lines
 from mcp_lint.output.reporters.report import Report
 from mcp_lint.output.reporters.console import make_console
@@ -24,7 +27,7 @@ def _console(out: TextIO, color: bool | None) -> Console:
 
 
 def _location(f: Finding) -> str:
-    return f"{f.path}:{f.span.start_line}:{f.span.start_col}"
+    return f"{escape(f.path)}:{f.span.start_line}:{f.span.start_col}"
 
 
 class _Sources:
@@ -48,15 +51,15 @@ def render_full(report: Report, out: TextIO, color: bool | None) -> None:
         head.append(": ")
         head.append(f.rule_id, style=_SEVERITY_STYLE.get(f.severity, ""))
         head.append(f" [{f.rule_name}] ", style="dim")
-        head.append(f.message)
+        head.append(escape(f.message))
         console.print(head)
         _frame(console, f, sources.lines(f.path))
         if f.trace:
             console.print(Text("   = flow: ", style="cyan") + Text(
-                " -> ".join(f"{s.message} (line {s.span.start_line})" for s in f.trace)))
+                " -> ".join(f"{escape(s.message)} (line {s.span.start_line})" for s in f.trace)))
         if f.fix is not None:
             label = "fix" if f.fix.applicability.value == "safe" else "unsafe fix"
-            console.print(Text(f"   = {label}: ", style="green") + Text(f.fix.description))
+            console.print(Text(f"   = {label}: ", style="green") + Text(escape(f.fix.description)))
         console.print()
     _summary(console, report)
 
@@ -70,25 +73,32 @@ def _frame(console: Console, f: Finding, lines: list[str]) -> None:
     gutter = " " * width
     console.print(Text(f"{gutter} |", style="blue"))
     for n in range(first, last + 1):
-        text = lines[n - 1].replace("\t", "    ")
+        text = escape(lines[n - 1].replace("\t", "    "))
         console.print(Text(f"{n:>{width}} | ", style="blue") + Text(text))
         if n == f.span.start_line:
             raw = lines[n - 1]
             start = f.span.start_col - 1
             end = f.span.end_col - 1 if f.span.end_line == n else len(raw)
             end = max(end, start + 1)
-            pad = len(raw[:start].replace("\t", "    "))
-            marks = max(1, len(raw[start:end].replace("\t", "    ")))
+            pad = len(escape(raw[:start].replace("\t", "    ")))
+            marks = max(1, len(escape(raw[start:end].replace("\t", "    "))))
             console.print(Text(f"{gutter} | ", style="blue") + Text(" " * pad + "^" * marks,
                                                                    style=_SEVERITY_STYLE.get(f.severity, "")))
     console.print(Text(f"{gutter} |", style="blue"))
 
 
 def _summary(console: Console, report: Report) -> None:
+    if report.quiet:
+        return
     n = len(report.findings)
     files = len(report.files)
     if n == 0:
-        console.print(Text(f"All checks passed ({files} file{'s' if files != 1 else ''} examined).", style="green"))
+        if report.execution_successful:
+            console.print(Text(f"All checks passed ({files} file{'s' if files != 1 else ''} examined).",
+                               style="green"))
+        else:
+            console.print(Text(f"No findings in {files} file{'s' if files != 1 else ''} examined, but the run "
+                               "did not complete: see the errors above.", style="red"))
         return
     counts = Counter(f.rule_id for f in report.findings)
     names = {f.rule_id: f.rule_name for f in report.findings}
@@ -98,14 +108,13 @@ def _summary(console: Console, report: Report) -> None:
     for rule_id, count in sorted(counts.items()):
         console.print(f"  {count:>{width}}  {rule_id}  {names[rule_id]}")
     fixable = sum(1 for f in report.findings if f.fix is not None and f.fix.applicability.value == "safe")
-    hidden = sum(1 for f in report.findings if f.fix is not None and f.fix.applicability.value == "unsafe")
-    if not report.unsafe_hint:  # --unsafe-fixes: `--fix` applies those too
-        fixable, hidden = fixable + hidden, 0
+    hidden = sum(1 for f in report.findings if f.fix is not None and f.fix.applicability.value != "safe")
     if (fixable or hidden) and report.fixable_hint:
-        more = f" ({hidden} hidden fix{'es' if hidden != 1 else ''} can be enabled with `--unsafe-fixes`)" \
-            if hidden else ""
-        head = f"{fixable} fixable with `--fix`" if fixable else "No fixes available"
-        console.print(Text(f"{head}{more}.", style="green"))
+        parts = [f"{fixable} fixable with the `--fix` option."] if fixable else []
+        if hidden:
+            parts.append(f"{hidden} hidden fix{'es' if hidden != 1 else ''} can be enabled with the "
+                         "`--unsafe-fixes` option.")
+        console.print(Text(" ".join(parts), style="green"))
 
 
 def render_concise(report: Report, out: TextIO, color: bool | None) -> None:
@@ -115,10 +124,10 @@ def render_concise(report: Report, out: TextIO, color: bool | None) -> None:
         line.append(_location(f), style="bold")
         line.append(": ")
         line.append(f.rule_id, style=_SEVERITY_STYLE.get(f.severity, ""))
-        line.append(f" [{f.rule_name}] {f.message}")
+        line.append(f" [{f.rule_name}] {escape(f.message)}")
         console.print(line)
     n = len(report.findings)
-    if n:
+    if n and not report.quiet:
         console.print(f"Found {n} finding{'s' if n != 1 else ''}.")
 
 

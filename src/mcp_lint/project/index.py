@@ -1,0 +1,280 @@
+"""The project's modules joined: which module each import names, which servers other modules
+create, and which functions of each module are handlers because another module registers them.
+
+Built before linting from every file's `ModuleFacts` (project/scan.py), each cached by the file's
+content. Each file is then linted with its own `ModuleContext` (the handlers and server
+parameters others give it), and its cached results are keyed by the digest of that context, so
+editing a module re-lints exactly the files whose context changes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import stat
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from mcp_lint.analysis import sdk
+from mcp_lint.project.scan import ModuleFacts, scan
+from mcp_lint.source.read import decode
+
+MAX_SCAN_BYTES = 4 * 1024 * 1024
+_MAX_HOPS = 8  # re-exports followed through __init__ modules
+
+
+@dataclass(frozen=True)
+class HandlerDecl:
+    """A function registered as a handler by another module (or through a wrapper)."""
+
+    kind: str  # tool / resource / prompt
+    form: str  # imported (add_tool/tool()/Tool.from_function of an imported function), wrapper, dispatched
+    flavour: str
+    via: str  # where it is registered (a path as shown)
+
+
+@dataclass
+class ModuleContext:
+    """What the rest of the project says about one module (plain data)."""
+
+    handlers: dict[str, HandlerDecl] = field(default_factory=dict)  # function qualname -> declaration
+    server_params: dict[str, str] = field(default_factory=dict)  # "function qualname:param" -> flavour
+
+    def digest(self) -> str:
+        data = [sorted((k, v.kind, v.form, v.flavour, v.via) for k, v in self.handlers.items()),
+                sorted(self.server_params.items())]
+        return hashlib.sha256(json.dumps(data).encode()).hexdigest()[:16]
+
+    def __bool__(self) -> bool:
+        return bool(self.handlers or self.server_params)
+
+
+def module_names(path: Path) -> list[str]:
+    """Every dotted name the file may be imported as, longest first: `/p/src/pkg/a.py` ->
+    ["src.pkg.a", "pkg.a", "a"] (which of them is right depends on how the project runs)."""
+    parts = list(path.with_suffix("").parts)
+    if parts and parts[-1] == "__init__":
+        parts = parts[:-1]
+    tail: list[str] = []
+    for part in reversed(parts):
+        if not part.isidentifier():
+            break
+        tail.insert(0, part)
+    return [".".join(tail[i:]) for i in range(len(tail))]
+
+
+def package_name(path: Path) -> str:
+    """The module's package as the file's `__init__.py` chain defines it ("" for a top-level script)."""
+    folder = path.parent
+    parts: list[str] = []
+    while (folder / "__init__.py").exists() and folder.name.isidentifier() and folder != folder.parent:
+        parts.insert(0, folder.name)
+        folder = folder.parent
+    return ".".join(parts)
+
+
+class ProjectIndex:
+    def __init__(self, facts: dict[Path, ModuleFacts], shown: Callable[[Path], str] = str) -> None:
+        self.facts = facts
+        self.shown = shown
+        self.modules: dict[str, list[Path]] = {}
+        for path in facts:
+            for name in module_names(path):
+                self.modules.setdefault(name, []).append(path)
+        self.servers: dict[str, tuple[str, str]] = {}
+        self.server_classes: dict[str, tuple[str, str]] = {}
+        for path, f in facts.items():
+            for name in module_names(path):
+                for local, (flavour, ctor) in f.servers.items():
+                    self.servers.setdefault(f"{name}.{local}", (flavour, ctor))
+                for local, (flavour, base) in f.server_classes.items():
+                    self.server_classes.setdefault(f"{name}.{local}", (flavour, base))
+        self.contexts: dict[Path, ModuleContext] = {}
+        self._join()
+
+    # -- lookups the server model makes ---------------------------------------------------------
+    @staticmethod
+    def _lookup(table: dict[str, tuple[str, str]], qualname: str) -> tuple[str, str] | None:
+        name = qualname.lstrip(".")
+        parts = name.split(".")
+        for i in range(len(parts) - 1):  # longest suffix first; at least module + name
+            hit = table.get(".".join(parts[i:]))
+            if hit is not None:
+                return hit
+        return None
+
+    def server(self, qualname: str) -> tuple[str, str] | None:
+        return self._lookup(self.servers, qualname)
+
+    def server_class(self, qualname: str) -> tuple[str, str] | None:
+        return self._lookup(self.server_classes, qualname)
+
+    def context(self, path: str | Path) -> ModuleContext:
+        return self.contexts.get(Path(os.path.abspath(path)), ModuleContext())
+
+    def context_digest(self, path: str | Path) -> str:
+        """A digest of everything other modules tell this file: the servers and server classes
+        it imports, and its context."""
+        path = Path(os.path.abspath(path))
+        facts = self.facts.get(path)
+        seen = []
+        if facts is not None:
+            for qual in sorted(set(facts.aliases.values())):
+                name = self.absolute(qual, path)
+                found = self.server(name) or self.server_class(name)
+                if found is not None:
+                    seen.append([qual, *found])
+        context = self.contexts.get(path)
+        data = [seen, context.digest() if context else ""]
+        return hashlib.sha256(json.dumps(data).encode()).hexdigest()[:16]
+
+    def __bool__(self) -> bool:
+        return bool(self.servers or self.server_classes or self.contexts)
+
+    # -- resolving names to modules -------------------------------------------------------------
+    def absolute(self, qualname: str, importer: Path) -> str:
+        """A relative import (`..tools.search.f`) made absolute from the importing file's package."""
+        if not qualname.startswith("."):
+            return qualname
+        level = len(qualname) - len(qualname.lstrip("."))
+        package = package_name(importer).split(".") if package_name(importer) else []
+        if importer.name == "__init__.py":
+            package = package  # the package itself
+        base = package[: len(package) - (level - 1)] if level > 1 else package
+        rest = qualname.lstrip(".")
+        return ".".join([*base, rest]) if base else rest
+
+    def symbol(self, qualname: str, importer: Path) -> tuple[Path, str] | None:
+        """The (file, qualname within it) an imported name denotes, through re-exports."""
+        name = self.absolute(qualname, importer)
+        for _ in range(_MAX_HOPS):
+            parts = name.split(".")
+            found = None
+            for i in range(len(parts) - 1, 0, -1):
+                candidates = self.modules.get(".".join(parts[:i]))
+                if candidates:
+                    found = (_closest(candidates, importer), ".".join(parts[i:]))
+                    break
+            if found is None:
+                return None
+            path, local = found
+            head = local.split(".")[0]
+            alias = self.facts[path].aliases.get(head)
+            if alias is None or head in _defined_names(self.facts[path]):
+                return found
+            rest = local[len(head):]
+            name = self.absolute(alias + rest, path)  # re-exported: follow the import
+            importer = path
+        return None
+
+    # -- the join ----------------------------------------------------------------------------
+    def _context(self, path: Path) -> ModuleContext:
+        return self.contexts.setdefault(path, ModuleContext())
+
+    def _flavour(self, flavour: str, importer: Path) -> str:
+        if flavour.startswith("?"):
+            found = self.server(self.absolute(flavour[1:], importer)) if len(flavour) > 1 else None
+            return found[0] if found else self.facts[importer].sdk_flavour or sdk.UNKNOWN
+        return flavour or self.facts[importer].sdk_flavour or sdk.UNKNOWN
+
+    def _declare(self, qualname: str, importer: Path, kind: str, form: str, flavour: str) -> None:
+        target = self.symbol(qualname, importer)
+        if target is None:
+            return
+        path, local = target
+        decl = HandlerDecl(kind, form, self._flavour(flavour, importer), self.shown(importer))
+        self._context(path).handlers.setdefault(local, decl)
+
+    def _join(self) -> None:
+        wrappers: dict[tuple[Path, str], tuple[str, str]] = {}
+        for path, f in self.facts.items():
+            for qualname, kind, flavour in f.wrappers:
+                wrappers[(path, qualname)] = (kind, self._flavour(flavour, path))
+        for path, f in self.facts.items():
+            for qual, kind, flavour in f.registrations:
+                self._declare(qual, path, kind, "imported", flavour)
+            for qual in f.dispatched:
+                self._declare(qual, path, "tool", "dispatched", sdk.LOWLEVEL)
+            for decorator, qualname in f.wrapped:
+                target = self.symbol(decorator, path) if "." in decorator or decorator in f.aliases else \
+                    (path, decorator)
+                if target is not None and target in wrappers:
+                    kind, flavour = wrappers[target]
+                    self._context(path).handlers.setdefault(qualname, HandlerDecl(kind, "wrapper", flavour,
+                                                                                   self.shown(target[0])))
+            for qualname, param, _kind in f.server_params:
+                # used as a server, but the flavour is assumed from the module's imports ("~")
+                # until a call that hands it a known server decides it
+                self._context(path).server_params.setdefault(f"{qualname}:{param}",
+                                                             "~" + (f.sdk_flavour or sdk.UNKNOWN))
+        for path, f in self.facts.items():  # a server handed to a function decides its flavour
+            for callee, where, flavour in f.server_passes:
+                target = self.symbol(callee, path) if callee.split(".")[0] in f.aliases or \
+                    callee.startswith(".") else (path, callee)
+                if target is None:
+                    continue
+                callee_path, local = target
+                signature = self.facts[callee_path].signatures.get(local)
+                if signature is None:
+                    continue
+                if isinstance(where, int):
+                    offset = 1 if signature and signature[0] in ("self", "cls") else 0
+                    if where + offset >= len(signature):
+                        continue
+                    param = signature[where + offset]
+                else:
+                    param = where
+                key = f"{local}:{param}"
+                context = self._context(callee_path)
+                if key in context.server_params:
+                    context.server_params[key] = self._flavour(flavour, path)
+        self.contexts = {p: c for p, c in self.contexts.items() if c}
+
+
+def _defined_names(facts: ModuleFacts) -> set[str]:
+    return set(facts.defined)
+
+
+def _closest(candidates: list[Path], importer: Path) -> Path:
+    """Of files that share a module name, the one nearest the importing file."""
+    if len(candidates) == 1:
+        return candidates[0]
+    return max(candidates, key=lambda p: len(os.path.commonpath([str(p), str(importer)])))
+
+
+# -- building it, with the scan cached by content -------------------------------------------------
+
+def read_facts(path: Path, cache: dict | None = None) -> ModuleFacts | None:
+    """The facts of one file: from `cache` (content digest -> plain facts) when it has them."""
+    try:
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            return None  # a FIFO or device named *.py would block the read
+        with open(path, "rb") as fh:
+            data = fh.read(MAX_SCAN_BYTES + 1)
+    except OSError:
+        return None
+    if len(data) > MAX_SCAN_BYTES:
+        return None
+    digest = hashlib.blake2b(data, digest_size=16).hexdigest()
+    if cache is not None and digest in cache:
+        try:
+            return ModuleFacts.from_plain(cache[digest])
+        except (KeyError, TypeError, ValueError):
+            pass
+    text, _, _ = decode(data)
+    facts = scan(text) if text is not None else None
+    if cache is not None and facts is not None:
+        cache[digest] = facts.to_plain()
+    return facts
+
+
+def build(files: Iterable[Path], cache: dict | None = None, shown: Callable[[Path], str] = str) -> ProjectIndex:
+    facts = {}
+    for path in files:
+        path = Path(os.path.abspath(path))
+        found = read_facts(path, cache)
+        if found is not None:
+            facts[path] = found
+    return ProjectIndex(facts, shown)
