@@ -18,6 +18,7 @@ from mcp_lint import __version__
 from mcp_lint.cli.check import CheckOptions, check
 from mcp_lint.cli.commands import explain_rule, inspect_files, list_rules, test_packs, validate_packs
 from mcp_lint.cli.outcome import COMMANDS, guarded
+from mcp_lint.model.errors import UsageError
 
 
 app = typer.Typer(
@@ -98,6 +99,7 @@ def check_command(
     stdin_filename: Optional[str] = typer.Option(None, "--stdin-filename", help="With '-' as the path: the name of the file whose source is on stdin (for its configuration and in reports)."),
     no_cache: bool = typer.Option(False, "--no-cache", help="Neither read nor write the findings cache."),
     cache_dir: Optional[Path] = typer.Option(None, "--cache-dir", help="Where to keep the findings cache (default: .mcp_lint_cache beside the configuration)."),
+    watch: bool = typer.Option(False, "--watch", help="Lint, then lint again as files change and print what changed, until Ctrl-C (needs the `watch` extra)."),
 ) -> None:
     """Lint files and directories (the default command)."""
     opts = CheckOptions(
@@ -110,6 +112,9 @@ def check_command(
         baseline=baseline, write_baseline=write_baseline, add_noqa=add_noqa, sarif_category=sarif_category,
         fail_on=fail_on, show_settings=show_settings, show_files=show_files, stdin_filename=stdin_filename,
     )
+    if watch:
+        from mcp_lint.cli.watch import watch as watch_files
+        _finish(lambda: watch_files(opts))
     _finish(lambda: check(opts))
 
 
@@ -156,6 +161,28 @@ def inspect_command(
 ) -> None:
     """Show what mcp-lint sees: servers, transports, auth, handlers and how each parameter is constrained."""
     _finish(lambda: inspect_files([str(f) for f in files], json_output))
+
+
+@app.command("server")
+def server_command(
+    stdio: bool = typer.Option(True, "--stdio", help="Talk over stdin/stdout (the only transport; accepted for clients that pass it)."),
+    log_file: Optional[Path] = typer.Option(None, "--log-file", help="Write the server's log here instead of stderr."),
+    log_level: str = typer.Option("warning", "--log-level", help="debug, info, warning or error."),
+) -> None:
+    """Run the Language Server Protocol server over stdio (needs the `lsp` extra)."""
+    try:
+        from mcp_lint.cli.lsp import serve
+    except ImportError as exc:
+        missing = (exc.name or "").partition(".")[0]
+        if missing not in ("pygls", "lsprotocol", "cattrs", "attrs"):
+            raise
+        _finish(lambda: _missing_extra("server", "lsp", missing))
+    _finish(lambda: serve(str(log_file) if log_file else None, log_level))
+
+
+def _missing_extra(command: str, extra: str, module: str) -> int:
+    raise UsageError(f"`mcp-lint {command}` needs the {extra} extra ({module} is missing): "
+                     f"pip install 'mcp-lint[{extra}]'")
 
 
 def normalise_args(args: list[str]) -> list[str]:
