@@ -15,6 +15,10 @@ from typer.testing import CliRunner
 
 from mcp_lint.cli import app as cli
 
+# The fixture projects hold test suites of their own (what `mcp-lint audit` looks for): they are
+# data, not tests of mcp-lint.
+collect_ignore_glob = ["fixtures/*"]
+
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures"
 SARIF_SCHEMA = ROOT / "tests" / "data" / "sarif-schema-2.1.0.json"

@@ -1,4 +1,4 @@
-"""What ships: the wheel carries the rule packs and the JSON report schema; the pre-commit
+"""What ships: the wheel carries the rule packs and the JSON report and audit schemas; the pre-commit
 hook definition is what pre-commit needs."""
 
 from __future__ import annotations
@@ -49,6 +49,14 @@ def test_wheel_contains_the_report_schema(wheel):
         assert "mcp_lint/output/reporters/report.schema.json" in names
         schema = json.loads(zf.read("mcp_lint/output/reporters/report.schema.json"))
         assert schema["title"] == "mcp-lint JSON report"
+
+
+def test_wheel_contains_the_audit_package_and_its_schema(wheel):
+    with zipfile.ZipFile(wheel) as zf:
+        names = set(zf.namelist())
+        assert {"mcp_lint/check/primitives/audit_facts.py", "mcp_lint/cli/audit.py"} <= names
+        schema = json.loads(zf.read("mcp_lint/output/audit/audit.schema.json"))
+        assert schema["title"] == "mcp-lint audit scorecard"
 
 
 def test_wheel_has_the_console_script_and_package(wheel):

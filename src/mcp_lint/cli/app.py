@@ -185,6 +185,35 @@ def _missing_extra(command: str, extra: str, module: str) -> int:
                      f"pip install 'mcp-lint[{extra}]'")
 
 
+class AuditFormat(str, Enum):
+    table = "table"
+    markdown = "markdown"
+    json = "json"
+
+
+@app.command("audit")
+def audit_command(
+    path: Optional[Path] = typer.Argument(None, help="The project's root directory (default: .)."),
+    output_format: AuditFormat = typer.Option(AuditFormat.table, "--output-format", help="table (terminal), markdown (a PR comment, $GITHUB_STEP_SUMMARY) or json."),
+    output_file: Optional[Path] = typer.Option(None, "-o", "--output-file", help="Write the scorecard to this file instead of stdout."),
+    fail_under: Optional[int] = typer.Option(None, "--fail-under", min=0, help="Exit 1 when the score (0-100) is below this."),
+    explain: Optional[str] = typer.Option(None, "--explain", metavar="ITEM", help="Print how a checklist item is judged, and its limits."),
+    config: Optional[Path] = typer.Option(None, "--config", help="Read settings from this TOML file."),
+    jobs: int = typer.Option(0, "-j", "--jobs", min=0, help="Worker processes (0: one per CPU; small runs are serial)."),
+    quiet: bool = typer.Option(False, "-q", "--quiet", help="No progress bar, no notices."),
+    no_cache: bool = typer.Option(False, "--no-cache", help="Neither read nor write the findings cache."),
+    cache_dir: Optional[Path] = typer.Option(None, "--cache-dir", help="Where to keep the findings cache."),
+) -> None:
+    """Score a project against the production checklist, with evidence for every item."""
+    from mcp_lint.cli.audit import AuditOptions, explain_item, run_audit
+
+    if explain is not None:
+        _finish(lambda: explain_item(explain))
+    _finish(lambda: run_audit(AuditOptions(
+        path=path or Path("."), output_format=output_format.value, output_file=output_file, fail_under=fail_under,
+        config=config, no_cache=no_cache, cache_dir=cache_dir, jobs=jobs, quiet=quiet)))
+
+
 def normalise_args(args: list[str]) -> list[str]:
     """`mcp-lint src/` and `mcp-lint --select X src/` mean `mcp-lint check ...`."""
     args = list(args)

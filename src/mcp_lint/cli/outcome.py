@@ -19,7 +19,7 @@ from mcp_lint.model.text import escape
 
 ISSUES_URL = "https://github.com/mcp-lint/mcp-lint/issues"
 # The subcommands: any other first argument is a path for `check`.
-COMMANDS = ("check", "rule", "rules", "test-rules", "validate-pack", "inspect", "server")
+COMMANDS = ("check", "rule", "rules", "test-rules", "validate-pack", "inspect", "server", "audit")
 
 
 class ExitCode(IntEnum):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from mcp_lint.check.primitives.audit_facts import AuditFacts
 from mcp_lint.check.primitives.base import Primitive
 from mcp_lint.check.primitives.calls import CallCheck
 from mcp_lint.check.primitives.concurrency import AwaitInLoop
@@ -38,5 +39,6 @@ PRIMITIVES: dict[str, type[Primitive]] = {
         AwaitInLoop,
         StdoutWrite,
         UnboundedDependency,
+        AuditFacts,
     )
 }
