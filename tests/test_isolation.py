@@ -52,12 +52,12 @@ def _inject(monkeypatch, failures: dict) -> None:
     """Files whose name starts with a failure's name fail that way while being analysed."""
     real = engine_module.Engine._analyse
 
-    def analyse(self, module, text, path):
+    def analyse(self, module, text, path, *rest):
         name = os.path.basename(path)
         for key, (fail, _) in failures.items():
             if name.startswith(key):
                 fail()
-        return real(self, module, text, path)
+        return real(self, module, text, path, *rest)
 
     monkeypatch.setattr(engine_module.Engine, "_analyse", analyse)
 

@@ -35,11 +35,13 @@ def test_wheel_contains_the_rule_packs(wheel):
     with zipfile.ZipFile(wheel) as zf:
         names = set(zf.namelist())
         packaged = sorted(n for n in names if n.startswith("mcp_lint/rules/") and n.endswith(".yaml"))
-        expected = sorted(f"mcp_lint/rules/{p.name}" for p in (ROOT / "rules").glob("*.yaml"))
+        expected = sorted(f"mcp_lint/rules/{p.relative_to(ROOT / 'rules').as_posix()}"
+                          for p in (ROOT / "rules").rglob("*.yaml"))
         assert expected, "no built-in packs in the source tree"
+        assert any(n.startswith("mcp_lint/rules/knowledge/") for n in expected), "no built-in knowledge files"
         assert packaged == expected
         for name in packaged:
-            source = (ROOT / "rules" / Path(name).name).read_bytes()
+            source = (ROOT / "rules" / name.removeprefix("mcp_lint/rules/")).read_bytes()
             assert zf.read(name) == source
 
 

@@ -33,7 +33,7 @@ FIXTURE_FILES = sorted(RULE_FIXTURES.glob("*.py"))
 # The rules on by default that a server can trip (MCP001 and MCP900 are about the analysis
 # itself). Each must be expected somewhere in the fixture set.
 COVERED_RULES = ("MCP101", "MCP102", "MCP103", "MCP104", "MCP105", "MCP106", "MCP107", "MCP108", "MCP109", "MCP110",
-                 "MCP111", "MCP112", "MCP201", "MCP202", "MCP203", "MCP204", "MCP205", "MCP301", "MCP302", "MCP303",
+                 "MCP111", "MCP112", "MCP113", "MCP114", "MCP115", "MCP116", "MCP117", "MCP118", "MCP201", "MCP202", "MCP203", "MCP204", "MCP205", "MCP301", "MCP302", "MCP303",
                  "MCP304", "MCP305", "MCP401", "MCP402", "MCP403", "MCP404", "MCP501")
 
 _MARKER = re.compile(r"#\s*expect:\s*(?P<ids>.+?)\s*")

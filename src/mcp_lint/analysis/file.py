@@ -5,6 +5,7 @@ adds the rule API (reporting findings, per-rule state); analyses see only this."
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,6 +17,8 @@ from mcp_lint.analysis.mcp_model import ServerModel
 from mcp_lint.analysis.module_index import ModuleIndex
 from mcp_lint.analysis.state import Point, TraversalState
 from mcp_lint.analysis.taint import FlowRecorder, Flows
+from mcp_lint.model.knowledge import EMPTY, Knowledge
+from mcp_lint.source.manifests import admits_below, only_below
 
 
 @dataclass(eq=False)
@@ -26,6 +29,10 @@ class FileAnalysis:
     index: ModuleIndex
     model: ServerModel
     state: TraversalState
+    knowledge: Knowledge = EMPTY  # what is known of libraries: sinks, sanitizers, types (model/knowledge.py)
+    # what the file's project declares it runs with: distribution -> specifier sets (None: no
+    # manifest governs the file)
+    requirements: Mapping[str, tuple[str, ...]] | None = None
     project: Any = None  # the project index (project/index.py), when the run has one
     context: Any = None  # what the project says about this file (project.index.ModuleContext)
     flows: Flows = field(init=False)
@@ -46,3 +53,20 @@ class FileAnalysis:
 
     def point(self) -> Point:
         return self.state.frame.point()
+
+    def may_run_before(self, package: str, version: str) -> bool:
+        """May the project run `package` older than `version`? Yes unless its declared
+        requirement rules every such version out (unknown: it may)."""
+        if self.requirements is None or package not in self.requirements:
+            return True
+        return admits_below(self.requirements[package], version)
+
+    def runs_before(self, package: str, version: str) -> bool:
+        """Does the project's declared requirement keep `package` below `version` (unknown:
+        no; a fresh install takes the newest release)?"""
+        if self.requirements is None or package not in self.requirements:
+            return False
+        return only_below(self.requirements[package], version)
+
+    def declares(self, package: str) -> bool:
+        return self.requirements is not None and package in self.requirements

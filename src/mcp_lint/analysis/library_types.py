@@ -5,6 +5,9 @@
 `httpx.AsyncClient.get`. Types come from constructor calls bound to names (assignments,
 `with ... as`, awaits), `self.x = Ctor()` in the class, and parameter annotations. Unknown
 stays unknown: rules then fall back to what they can see (a method name, a SQL keyword).
+
+What each library call returns is knowledge (`types:` in rules/knowledge/*.yaml, read into
+`Knowledge.returns` and `Knowledge.aliases`), not code.
 """
 
 from __future__ import annotations
@@ -14,134 +17,9 @@ import libcst as cst
 from mcp_lint.analysis.cst_utils import dotted
 from mcp_lint.analysis.state import ASSIGN, PARAM, WITH, Point
 
-# callable (qualified) -> the type of what it returns
-RETURNS: dict[str, str] = {
-    # sqlite3 / aiosqlite
-    "sqlite3.connect": "sqlite3.Connection",
-    "sqlite3.Connection.cursor": "sqlite3.Cursor",
-    "sqlite3.Connection.execute": "sqlite3.Cursor",
-    "aiosqlite.connect": "aiosqlite.Connection",
-    "aiosqlite.Connection.cursor": "aiosqlite.Cursor",
-    "aiosqlite.Connection.execute": "aiosqlite.Cursor",
-    # psycopg 2 / 3
-    "psycopg2.connect": "psycopg2.Connection",
-    "psycopg2.Connection.cursor": "psycopg2.Cursor",
-    "psycopg2.pool.SimpleConnectionPool": "psycopg2.Pool",
-    "psycopg2.pool.ThreadedConnectionPool": "psycopg2.Pool",
-    "psycopg2.Pool.getconn": "psycopg2.Connection",
-    "psycopg.connect": "psycopg.Connection",
-    "psycopg.Connection.connect": "psycopg.Connection",
-    "psycopg.Connection.cursor": "psycopg.Cursor",
-    "psycopg.AsyncConnection.connect": "psycopg.AsyncConnection",
-    "psycopg.AsyncConnection.cursor": "psycopg.AsyncCursor",
-    "psycopg_pool.ConnectionPool": "psycopg_pool.ConnectionPool",
-    "psycopg_pool.AsyncConnectionPool": "psycopg_pool.AsyncConnectionPool",
-    "psycopg_pool.ConnectionPool.connection": "psycopg.Connection",
-    "psycopg_pool.AsyncConnectionPool.connection": "psycopg.AsyncConnection",
-    # asyncpg
-    "asyncpg.connect": "asyncpg.Connection",
-    "asyncpg.create_pool": "asyncpg.Pool",
-    "asyncpg.Pool.acquire": "asyncpg.Connection",
-    # MySQL
-    "pymysql.connect": "pymysql.Connection",
-    "pymysql.Connection.cursor": "pymysql.Cursor",
-    "pymysql.connections.Connection": "pymysql.Connection",
-    "MySQLdb.connect": "MySQLdb.Connection",
-    "MySQLdb.Connection.cursor": "MySQLdb.Cursor",
-    "mysql.connector.connect": "mysql.connector.Connection",
-    "mysql.connector.Connection.cursor": "mysql.connector.Cursor",
-    "aiomysql.connect": "aiomysql.Connection",
-    "aiomysql.create_pool": "aiomysql.Pool",
-    "aiomysql.Pool.acquire": "aiomysql.Connection",
-    "aiomysql.Connection.cursor": "aiomysql.Cursor",
-    # SQL Server / Oracle / ODBC
-    "pymssql.connect": "pymssql.Connection",
-    "pymssql.Connection.cursor": "pymssql.Cursor",
-    "pyodbc.connect": "pyodbc.Connection",
-    "pyodbc.Connection.cursor": "pyodbc.Cursor",
-    "oracledb.connect": "oracledb.Connection",
-    "oracledb.Connection.cursor": "oracledb.Cursor",
-    "cx_Oracle.connect": "oracledb.Connection",
-    # analytics
-    "duckdb.connect": "duckdb.DuckDBPyConnection",
-    "duckdb.DuckDBPyConnection.cursor": "duckdb.DuckDBPyConnection",
-    "snowflake.connector.connect": "snowflake.Connection",
-    "snowflake.Connection.cursor": "snowflake.Cursor",
-    "clickhouse_connect.get_client": "clickhouse_connect.Client",
-    "clickhouse_connect.get_async_client": "clickhouse_connect.Client",
-    "clickhouse_driver.Client": "clickhouse_driver.Client",
-    "google.cloud.bigquery.Client": "bigquery.Client",
-    # SQLAlchemy
-    "sqlalchemy.create_engine": "sqlalchemy.Engine",
-    "sqlalchemy.ext.asyncio.create_async_engine": "sqlalchemy.Engine",
-    "sqlalchemy.Engine.connect": "sqlalchemy.Connection",
-    "sqlalchemy.Engine.begin": "sqlalchemy.Connection",
-    "sqlalchemy.orm.Session": "sqlalchemy.Session",
-    "sqlalchemy.orm.sessionmaker": "sqlalchemy.sessionmaker",
-    # HTTP
-    "requests.Session": "requests.Session",
-    "requests.session": "requests.Session",
-    "requests.sessions.Session": "requests.Session",
-    "httpx.Client": "httpx.Client",
-    "httpx.AsyncClient": "httpx.AsyncClient",
-    "aiohttp.ClientSession": "aiohttp.ClientSession",
-    "urllib3.PoolManager": "urllib3.PoolManager",
-    # hashing: `h = hashlib.sha256(); h.update(x)` is `hashlib.Hash.update`
-    **{f"hashlib.{_algo}": "hashlib.Hash" for _algo in (
-        "md5", "sha1", "sha224", "sha256", "sha384", "sha512", "sha3_224", "sha3_256", "sha3_384", "sha3_512",
-        "blake2b", "blake2s", "new")},
-    # processes and sockets
-    "subprocess.Popen": "subprocess.Popen",
-    "asyncio.create_subprocess_exec": "asyncio.Process",
-    "asyncio.create_subprocess_shell": "asyncio.Process",
-    "asyncio.subprocess.create_subprocess_exec": "asyncio.Process",
-    "asyncio.subprocess.create_subprocess_shell": "asyncio.Process",
-    "socket.socket": "socket.socket",
-    "socket.create_connection": "socket.socket",
-    "smtplib.SMTP": "smtplib.SMTP",
-    "ftplib.FTP": "ftplib.FTP",
-    "paramiko.SSHClient": "paramiko.SSHClient",
-    # clients created per call (MCP404)
-    "pymongo.MongoClient": "pymongo.MongoClient",
-    "motor.motor_asyncio.AsyncIOMotorClient": "motor.AsyncIOMotorClient",
-    "redis.Redis": "redis.Redis",
-    "redis.Redis.from_url": "redis.Redis",
-    "redis.from_url": "redis.Redis",
-    "redis.asyncio.Redis": "redis.asyncio.Redis",
-    "redis.asyncio.from_url": "redis.asyncio.Redis",
-    "boto3.client": "boto3.Client",
-    "boto3.resource": "boto3.Resource",
-    "boto3.Session": "boto3.Session",
-    "boto3.session.Session": "boto3.Session",
-    "boto3.Session.client": "boto3.Client",
-}
-# Alternative spellings of the same type (driver-specific class paths).
-ALIASES: dict[str, str] = {
-    "psycopg2.extensions.connection": "psycopg2.Connection",
-    "psycopg2.extensions.cursor": "psycopg2.Cursor",
-    "psycopg.connection.Connection": "psycopg.Connection",
-    "psycopg.AsyncConnection": "psycopg.AsyncConnection",
-    "asyncpg.connection.Connection": "asyncpg.Connection",
-    "asyncpg.pool.Pool": "asyncpg.Pool",
-    "sqlite3.dbapi2.Connection": "sqlite3.Connection",
-    "sqlalchemy.engine.Engine": "sqlalchemy.Engine",
-    "sqlalchemy.engine.Connection": "sqlalchemy.Connection",
-    "sqlalchemy.ext.asyncio.AsyncEngine": "sqlalchemy.Engine",
-    "sqlalchemy.ext.asyncio.AsyncSession": "sqlalchemy.Session",
-    "sqlalchemy.ext.asyncio.AsyncConnection": "sqlalchemy.Connection",
-    "requests.sessions.Session": "requests.Session",
-    "asyncio.subprocess.Process": "asyncio.Process",
-}
-# Constructors that are their own type.
-for _name in ("psycopg.Connection", "psycopg.AsyncConnection", "sqlite3.Connection", "asyncpg.Pool",
-              "asyncpg.Connection"):
-    RETURNS.setdefault(_name, _name)
-
-
-def canonical(name: str | None) -> str | None:
-    if name is None:
-        return None
-    return ALIASES.get(name, name)
+# Values whose type the oracle can work out: calls (constructors, factories), awaits of them,
+# and members of typed objects (`client.db`, `client["db"]`).
+_TYPED = (cst.Call, cst.Await, cst.Attribute, cst.Subscript)
 
 
 class TypeOracle:
@@ -149,6 +27,10 @@ class TypeOracle:
 
     def __init__(self, ctx) -> None:
         self.ctx = ctx
+        known = ctx.knowledge
+        self.returns = known.returns
+        self.canonical = known.canonical
+        self.known_types = known.types
         self.memo: dict[int, str | None] = {}
         self.targets: dict[int, str | None] = {}
 
@@ -166,7 +48,7 @@ class TypeOracle:
         func = call.func
         name = self.ctx.imports.resolve(func)
         if name is not None and not self._locally_bound(func, point):
-            return canonical(name)
+            return self.canonical(name)
         if isinstance(func, cst.Attribute):
             recv = self.type_of(func.value, point)
             if recv is not None:
@@ -192,7 +74,7 @@ class TypeOracle:
             return None
         qual = self.ctx.imports.resolve(value)
         if qual is not None:
-            return canonical(qual)
+            return self.canonical(qual)
         if isinstance(value, cst.Attribute):
             recv = self.type_of(value.value, at)
             return f"{recv}.{value.attr.value}" if recv is not None else None
@@ -210,7 +92,7 @@ class TypeOracle:
             target = self.call_target(expr, point)
             if target is None:
                 return self._local_return_type(expr, point)
-            return RETURNS.get(target) or (target if target in ALIASES.values() else None) or self._project_class(target)
+            return self.returns.get(target) or (target if target in self.known_types else None) or self._project_class(target)
         if isinstance(expr, cst.Name):
             bindings = self.ctx.flows.reaching(expr.value, point)
             for b in bindings:
@@ -220,7 +102,7 @@ class TypeOracle:
             if not bindings:  # a module-level object used inside a function
                 module_point = self.ctx.state.module_frame.point()
                 for value in self.ctx.index.module_bindings.get(expr.value) or ():
-                    if isinstance(value, (cst.Call, cst.Await)):
+                    if isinstance(value, _TYPED):
                         found = self.type_of(value, module_point, depth + 1)
                         if found is not None:
                             return found
@@ -230,10 +112,20 @@ class TypeOracle:
             cls = self.ctx.index.classes.get(cls_name) if cls_name else None
             if cls is not None:
                 for value in cls.self_attrs.get(expr.attr.value, ()):
-                    if isinstance(value, (cst.Call, cst.Await)):
+                    if isinstance(value, _TYPED):
                         found = self.type_of(value, self.ctx.state.module_frame.point(), depth + 1)
                         if found is not None:
                             return found
+            return None
+        if isinstance(expr, cst.Attribute):  # `client.mydb`, `repo.git`, `docker_client.containers`
+            recv = self.type_of(expr.value, point, depth + 1)
+            if recv is not None:
+                return self.returns.get(f"{recv}.{expr.attr.value}") or self.returns.get(f"{recv}.__getattr__")
+            return None
+        if isinstance(expr, cst.Subscript):  # `client["db"]["collection"]`
+            recv = self.type_of(expr.value, point, depth + 1)
+            if recv is not None:
+                return self.returns.get(f"{recv}.__getitem__")
         return None
 
     def _project_class(self, qualname: str) -> str | None:
@@ -249,8 +141,8 @@ class TypeOracle:
         if fn is None or fn.returns is None:
             return None
         ann = fn.returns.annotation
-        name = canonical(self.ctx.imports.resolve(ann) or dotted(ann))
-        return name if name in RETURNS.values() else None
+        name = self.canonical(self.ctx.imports.resolve(ann) or dotted(ann))
+        return name if name in self.known_types else None
 
     def _binding_type(self, b, depth: int) -> str | None:
         key = id(b)
@@ -265,7 +157,7 @@ class TypeOracle:
         elif b.kind == PARAM and isinstance(b.node, cst.Param) and b.node.annotation is not None:
             ann = b.node.annotation.annotation
             name = self.ctx.imports.resolve(ann) or dotted(ann)
-            found = canonical(name) if name and (canonical(name) in RETURNS.values()) else None
+            found = self.canonical(name) if name and self.canonical(name) in self.known_types else None
             if found is None and name:
                 found = self._project_class(name)
         self.memo[key] = found

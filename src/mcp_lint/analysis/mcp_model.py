@@ -750,8 +750,8 @@ class _Builder:
             return CONTAINER, frozenset()
         if name in _SCALAR_NAMES:
             return SCALAR, frozenset({"all"})
-        if name in _PLAIN_NAMES:
-            return PLAIN, frozenset()
+        if name in _PLAIN_NAMES:  # text: never an operator object in a query document
+            return PLAIN, frozenset({"query"})
         local = self.index.classes.get(name)
         if local is not None and any(b.rsplit(".", 1)[-1] in ("Enum", "IntEnum", "StrEnum", "Flag", "IntFlag")
                                      for b in local.bases):

@@ -31,13 +31,17 @@ reach the use at all.
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 import libcst as cst
 
-from mcp_lint.analysis.cst_utils import code, dotted, is_constant_collection, is_literal, string_value, target_names, terminates
+from mcp_lint.analysis.cst_utils import (code, dotted, is_constant_collection, is_literal, iter_names, statements,
+                                        string_value, target_names, terminates)
+from mcp_lint.model.knowledge import restricted_kinds
+from mcp_lint.model.regex import only_class, whole_match
 from mcp_lint.analysis.state import (ASSIGN, AUG, CALL_GUARD, COMP, CUT, FOR, MATCH, MUTATE, NARROW, OPAQUE, PARAM,
                                      STORING_METHODS, WITH, Binding, Frame, Point)
 
@@ -47,58 +51,13 @@ OPAQUE_ORIGIN = "opaque"
 
 ALL = "all"  # sanitizer kind: the value is one of a fixed set (cast, allow-list, Literal)
 
-# Calls whose result cannot carry injected text.
-_SAFE_CALLS = frozenset({
-    "builtins.int", "builtins.float", "builtins.bool", "builtins.len", "builtins.abs", "builtins.round",
-    "builtins.ord", "builtins.hash", "builtins.id", "builtins.isinstance", "builtins.callable",
-    "builtins.hasattr", "builtins.issubclass", "builtins.type", "builtins.range", "builtins.chr",
-    "uuid.UUID", "uuid.uuid4", "uuid.uuid1", "decimal.Decimal", "datetime.datetime.fromisoformat",
-    "datetime.date.fromisoformat", "datetime.datetime.now", "datetime.datetime.utcnow", "time.time",
-    "math.floor", "math.ceil", "builtins.any", "builtins.all", "ipaddress.ip_address",
-})
-# Calls that just pass their arguments' origins through (no new unknown).
-_PROPAGATE_CALLS = frozenset({
-    "builtins.str", "builtins.repr", "builtins.format", "builtins.list", "builtins.tuple", "builtins.set",
-    "builtins.frozenset", "builtins.dict", "builtins.sorted", "builtins.reversed", "builtins.min",
-    "builtins.max", "builtins.iter", "builtins.next", "builtins.enumerate", "builtins.zip", "builtins.sum",
-    "builtins.bytes", "builtins.filter", "builtins.map", "textwrap.dedent", "inspect.cleandoc",
-})
-# Calls that sanitise for one kind of sink.
-_SANITIZER_CALLS = {
-    "shlex.quote": "shell", "shlex.join": "shell", "pipes.quote": "shell",
-    "os.path.basename": "path", "werkzeug.utils.secure_filename": "path",
-    "mcp.shared.path_security.safe_join": "path",
-    "psycopg2.sql.Identifier": "sql", "psycopg2.sql.Literal": "sql", "psycopg2.sql.SQL": "sql",
-    "psycopg2.sql.Placeholder": "sql", "psycopg.sql.Identifier": "sql", "psycopg.sql.Literal": "sql",
-    "psycopg.sql.SQL": "sql", "psycopg.sql.Placeholder": "sql", "sqlalchemy.sql.quoted_name": "sql",
-    "sqlalchemy.bindparam": "sql", "sqlalchemy.column": "sql", "sqlalchemy.table": "sql",
-    "html.escape": "html", "markupsafe.escape": "html", "re.escape": "regex",
-    "clickhouse_connect.driver.binding.format_query_value": "sql",
-    "clickhouse_connect.driver.binding.quote_identifier": "sql",
-    "clickhouse_connect.driver.query.quote_identifier": "sql",
-    "clickhouse_connect.driver.query.format_query_value": "sql",
-    "psycopg2.extensions.quote_ident": "sql", "psycopg2.extensions.adapt": "sql",
-    "pymysql.converters.escape_string": "sql", "pymysql.converters.escape_item": "sql",
-    "MySQLdb.escape_string": "sql", "sqlalchemy.sql.expression.literal": "sql",
-}
-# Methods whose name says they quote or escape for SQL, whatever the receiver.
-_SANITIZER_METHODS = {
-    "quote_identifier": "sql", "quote_ident": "sql", "escape_identifier": "sql", "escape_string": "sql",
-    "escape_literal": "sql", "quote_literal": "sql", "literal": "sql", "mogrify": "sql",
-    "format_query_value": "sql", "quote_name": "sql",
-}
-_VALIDATE_METHODS = frozenset({"model_validate", "model_validate_json", "parse_obj", "parse_raw",
-                               "validate_python", "validate_json", "from_dict"})
-_SCHEMA_VALIDATORS = frozenset({"jsonschema.validate", "jsonschema.validators.validate"})
+# Library calls (safe calls, propagators, sanitizers, validators, calls answering with a remote
+# server's response, thread dispatch) are knowledge, not code: `ctx.knowledge`
+# (model/knowledge.py, read from rules/knowledge/*.yaml). What stays here is Python itself.
+# What plain text guarantees and a structure decoded from it does not (sanitizer kinds).
+_TEXT_ONLY = frozenset({"query"})
 _PATH_CHECK_METHODS = frozenset({"is_relative_to", "relative_to"})
 _PATTERN_METHODS = frozenset({"isidentifier", "isalnum", "isdigit", "isdecimal", "isnumeric", "isalpha"})
-# HTTP requests: the result is the remote server's answer, not the request's arguments.
-_HTTP_METHODS = frozenset({"get", "post", "put", "patch", "delete", "head", "options", "request", "stream", "send",
-                           "urlopen"})
-_HTTP_MODULES = frozenset({"requests", "httpx", "urllib.request", "urllib3"})
-_HTTP_CLIENTS = frozenset({"requests.Session", "httpx.Client", "httpx.AsyncClient", "aiohttp.ClientSession",
-                           "urllib3.PoolManager"})
-_DIGEST_METHODS = frozenset({"hexdigest", "digest"})
 _HOST_ATTRS = frozenset({"hostname", "netloc", "host"})
 # Nested evaluations followed at once (assignments, helpers' returns, callers): each costs a
 # few interpreter frames, and the lint thread allows 20,000 (see source.guard). A deeper
@@ -144,6 +103,9 @@ class Origin:
 
     def sanitized(self, kind: str) -> Origin:
         return replace(self, sanitizers=self.sanitizers | {kind})
+
+    def sanitized_by(self, kinds: frozenset[str]) -> Origin:
+        return replace(self, sanitizers=self.sanitizers | kinds)
 
     def honours(self, accepted: frozenset[str]) -> bool:
         """Is this origin neutralised by one of the sanitizer kinds a rule accepts?"""
@@ -240,6 +202,9 @@ class FlowRecorder:
         self.ctx = ctx
         names = {info.name for info in ctx.index.functions}
         self.local_function_names = frozenset(names)
+        # `request.state.user = ...` (a middleware keeping something for the request's handlers):
+        # attribute -> the values stored, with where
+        self.state_stores: dict[str, list[tuple[cst.BaseExpression, Point]]] = {}
 
     def _bind(self, frame: Frame, binding: Binding) -> None:
         frame.bind(binding, self.ctx.state.statement)
@@ -317,9 +282,14 @@ class FlowRecorder:
             self._bind(frame, Binding(func.value.value, MUTATE, call, frame.point()))
 
     def subscript_store(self, node: cst.Assign) -> None:
-        """`d[k] = v`: d now holds v."""
+        """`d[k] = v`: d now holds v. (And `request.state.x = v`: what a middleware keeps for the
+        request's handlers, read back as `<request>.state.x`.)"""
         for t in node.targets:
             target = t.target
+            if isinstance(target, cst.Attribute) and isinstance(target.value, cst.Attribute) and \
+                    target.value.attr.value == "state":
+                frame = self.ctx.state.frame
+                self.state_stores.setdefault(target.attr.value, []).append((node.value, frame.point()))
             if isinstance(target, cst.Subscript) and isinstance(target.value, cst.Name):
                 frame = self.ctx.state.frame
                 self._bind(frame, Binding(target.value.value, MUTATE, node.value, frame.point()))
@@ -331,7 +301,7 @@ class FlowRecorder:
 
     def call(self, node: cst.Call) -> None:
         func = node.func
-        dispatched = _dispatched(node, self.ctx.imports.resolve)
+        dispatched = _dispatched(node, self.ctx.imports.resolve, self.ctx.knowledge.thread_dispatch)
         if dispatched is not None:
             func = dispatched[0]  # `asyncio.to_thread(helper, x)` calls helper(x)
         project = getattr(self.ctx, "project", None)
@@ -378,6 +348,10 @@ class FlowRecorder:
         `tree` (and of the text it was parsed from): sanitizer kind "ast"."""
         if not isinstance(node.target, cst.Name):
             return
+        archive = self._members_of(node.iter)
+        if archive is not None and self._checks_each(node):
+            self._narrow(archive, "path", None, node)  # every member's path checked before extraction
+            return
         tree = self._walked_tree(node.iter)
         if tree is None:
             return
@@ -386,6 +360,33 @@ class FlowRecorder:
                     _isinstance_of(stmt.test, node.target.value, negated=True):
                 self._narrow_tree(tree, node)
                 return
+
+    def _members_of(self, expr: cst.BaseExpression) -> str | None:
+        """`for m in tar.getmembers()` (or `.getnames()`, a zip's `.infolist()` / `.namelist()`):
+        the archive whose members the loop visits."""
+        if isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute) and not expr.args and \
+                expr.func.attr.value in _MEMBER_LISTS and isinstance(expr.func.value, cst.Name):
+            return expr.func.value.value
+        return None
+
+    def _checks_each(self, loop: cst.For) -> bool:
+        """Does the loop's body reject a bad member (`if ...: raise`, or a check helper given
+        the member or what it computed from it)?"""
+        member = loop.target.value  # type: ignore[attr-defined]
+        derived = {member}
+        resolve = self.ctx.imports.resolve
+        for stmt in loop.body.body:
+            if isinstance(stmt, cst.If) and terminates(stmt.body, resolve) and \
+                    not isinstance((statements(stmt.body) or [None])[-1], (cst.Continue, cst.Break)):
+                return True  # `continue` skips a bad member in this loop, not in a later extractall()
+            if isinstance(stmt, cst.SimpleStatementLine):
+                for small in stmt.body:
+                    if isinstance(small, cst.Assign) and any(n.value in derived for n in iter_names(small.value)):
+                        derived |= {n.value for t in small.targets for n in target_names(t.target)}
+                    elif isinstance(small, cst.Expr) and isinstance(small.value, cst.Call) and \
+                            any(n.value in derived for a in small.value.args for n in iter_names(a.value)):
+                        return True
+        return False
 
     def _walked_tree(self, expr: cst.BaseExpression) -> str | None:
         if isinstance(expr, cst.Call) and len(expr.args) == 1 and self.ctx.imports.resolve(expr.func) == "ast.walk":
@@ -438,7 +439,8 @@ class FlowRecorder:
         func = expr.func
         validated: cst.BaseExpression | None = None
         qual = self.ctx.imports.resolve(func) or ""
-        if qual in _SCHEMA_VALIDATORS or (isinstance(func, cst.Attribute) and func.attr.value in _VALIDATE_METHODS):
+        known = self.ctx.knowledge
+        if qual in known.validators or (isinstance(func, cst.Attribute) and func.attr.value in known.validate_methods):
             kw = next((a for a in expr.args if a.keyword is not None and a.keyword.value == "instance"), None)
             positional = [a for a in expr.args if a.keyword is None and not a.star]
             validated = kw.value if kw is not None else positional[0].value if positional else None
@@ -472,6 +474,79 @@ class FlowRecorder:
         self._bind(frame, Binding(name, NARROW, collection if collection is not None else node, frame.point(),
                            sanitizer=kind))
 
+    def _regex_guard(self, call: cst.Call, negated: bool) -> list[tuple[str, str, cst.CSTNode | None]] | None:
+        """`not re.fullmatch(P, x)` / `not PAT.match(x)` (x is one of the values P matches
+        whole), or `re.search(r"[^A-Za-z0-9_]", x)` / `PAT.search(x)` (x holds nothing outside the
+        class), as the test of a terminating `if`: the sanitizer kinds the pattern earns x (a
+        pattern that is not written in the code earns "pattern", as a pattern field does).
+        None: not a regular-expression test."""
+        found = _regex_call(call, self.ctx.imports.resolve, self._compiled)
+        if found is None:
+            return None
+        mode, pattern, flags, subject = found
+        name = _root(subject)
+        if not name:
+            return []
+        if pattern is None:
+            return [(name, "pattern", None)] if negated and mode != "search" else []
+        if negated:
+            whole = whole_match(pattern, flags, mode, need_end=False)
+        elif mode == "search":
+            whole = only_class(pattern, flags)
+        else:
+            return []
+        if whole is None:
+            return []
+        return [(name, kind, None) for kind in restricted_kinds(whole.allows, whole.starts, whole.matches)]
+
+    def _compiled(self, name: str) -> tuple[str | None, int | None] | None:
+        """The pattern and flags of `PAT` bound to `re.compile(P, flags)` (at module level, or the
+        one binding reaching here)."""
+        frame = self.ctx.state.frame
+        bindings = frame.bindings.get(name) or []
+        values = [b.node for b in bindings if b.kind == ASSIGN and not b.index]
+        if not values:
+            values = list(self.ctx.index.module_bindings.get(name) or ())
+        if len(values) != 1 or not isinstance(values[0], cst.Call):
+            return None
+        call = values[0]
+        if self.ctx.imports.resolve(call.func) != "re.compile" or not call.args:
+            return None
+        return _pattern_of(call.args[0].value, self.ctx), (
+            _regex_flags(call.args[1].value, self.ctx.imports.resolve) if len(call.args) > 1 else 0)
+
+    def _address_sources(self, expr: cst.BaseExpression, depth: int) -> list[str]:
+        """The names an address was computed from: `ip` in `ip = ip_address(gethostbyname(host))`,
+        then `host`, then `url` in `host = urlparse(url).hostname`."""
+        if depth > 16:
+            return []
+        if isinstance(expr, cst.Name):
+            out = [expr.value]
+            bindings = self.ctx.state.frame.bindings.get(expr.value) or []
+            if bindings and bindings[-1].kind == ASSIGN and not bindings[-1].index and \
+                    isinstance(bindings[-1].node, cst.BaseExpression):
+                out += [n for n in self._address_sources(bindings[-1].node, depth + 1) if n not in out]
+            return out
+        if isinstance(expr, cst.Attribute):
+            return self._address_sources(expr.value, depth + 1)
+        if isinstance(expr, cst.BooleanOperation):  # `urlparse(url).hostname or ""`
+            return self._address_sources(expr.left, depth + 1)
+        if isinstance(expr, cst.Subscript):
+            return self._address_sources(expr.value, depth + 1)
+        if isinstance(expr, cst.Call):
+            if self.ctx.imports.resolve(expr.func) is not None or isinstance(expr.func, cst.Name):
+                return self._address_sources(expr.args[0].value, depth + 1) if expr.args else []
+            if isinstance(expr.func, cst.Attribute):
+                return self._address_sources(expr.func.value, depth + 1)
+        return []
+
+    def _lookup_guard(self, expr: cst.BaseExpression) -> tuple[str, str, cst.CSTNode | None] | None:
+        """`table.get(x)` where a missing key ends the function: x is one of the table's keys."""
+        if not (isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute) and expr.func.attr.value == "get"
+                and len(expr.args) == 1 and isinstance(expr.args[0].value, cst.Name)):
+            return None
+        return expr.args[0].value.value, ALL, expr.func.value
+
     def _guarded(self, test: cst.BaseExpression) -> list[tuple[str, str, cst.CSTNode | None]]:
         """Names that a terminating `if test:` body rules out bad values of."""
         out: list[tuple[str, str, cst.CSTNode | None]] = []
@@ -479,6 +554,25 @@ class FlowRecorder:
             return self._guarded(test.left) + self._guarded(test.right)
         negated = isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not)
         inner = test.expression if negated else test  # type: ignore[union-attr]
+        if isinstance(inner, cst.Call):
+            checked = self._regex_guard(inner, negated)
+            if checked is not None:
+                return checked
+        if isinstance(inner, cst.Attribute) and (inner.attr.value in _NON_PUBLIC_ADDRESS and not negated or
+                                                 inner.attr.value == "is_global" and negated):
+            # `if ip.is_private: raise` / `if not ipaddress.ip_address(host).is_global: raise`: the
+            # address (and the host and URL it was resolved from) is a public one
+            return [(name, "host", None) for name in self._address_sources(inner.value, 0)]
+        if isinstance(inner, cst.Comparison) and len(inner.comparisons) == 1 and \
+                isinstance(inner.comparisons[0].operator, (cst.Is, cst.Equal)) and \
+                _is_none(inner.comparisons[0].comparator) and not negated:
+            found = self._lookup_guard(inner.left)  # `if HANDLERS.get(name) is None: raise`
+            if found is not None:
+                return [found]
+        if isinstance(inner, cst.Call) and negated:
+            found = self._lookup_guard(inner)  # `if not self.configs.get(name): raise`
+            if found is not None:
+                return [found]
         if isinstance(inner, cst.Comparison) and len(inner.comparisons) == 1:
             op = inner.comparisons[0].operator
             right = inner.comparisons[0].comparator
@@ -516,12 +610,6 @@ class FlowRecorder:
                     tree = self._walked_tree(gen.for_in.iter)  # `all(isinstance(n, OK) for n in ast.walk(t))`
                     if tree:
                         self._narrow_tree(tree, test)
-            elif negated and isinstance(inner, cst.Call):
-                qual = self.ctx.imports.resolve(inner.func) or ""
-                if qual in ("re.match", "re.fullmatch", "re.search") and len(inner.args) >= 2:
-                    name = _root(inner.args[1].value)
-                    if name:
-                        out.append((name, "pattern", None))
             return out
         method = inner.func.attr.value
         if negated and method in _PATH_CHECK_METHODS or negated and method == "startswith" and \
@@ -529,18 +617,21 @@ class FlowRecorder:
             name = _root(inner.func.value)
             if name:
                 out.append((name, "path" if method != "startswith" else "path", None))
-        elif negated and method in ("match", "fullmatch") and inner.args:
-            name = _root(inner.args[0].value)
-            if name:
-                out.append((name, "pattern", None))
         elif negated and method in _PATTERN_METHODS:
             name = _root(inner.func.value)
             if name:
-                out.append((name, "pattern" if method == "isidentifier" else ALL, None))
+                if method == "isidentifier":  # letters, digits and `_`, not starting with a digit
+                    out.extend((name, kind, None) for kind in _IDENTIFIER_KINDS)
+                else:
+                    out.append((name, ALL, None))
         elif not negated and method == "startswith" and _starts_with_dash(inner):
             name = _root(inner.func.value)
             if name:
                 out.append((name, "option", None))
+        elif not negated and method == "startswith" and _starts_with_underscore(inner):
+            name = _root(inner.func.value)  # `if name.startswith("_"): raise`: no private or dunder name
+            if name:
+                out.append((name, "attribute", None))
         return out
 
 
@@ -581,6 +672,116 @@ def _starts_with_dash(call: cst.Call) -> bool:
     if isinstance(value, cst.Tuple):
         return any(string_value(e.value) == "-" for e in value.elements)
     return string_value(value) == "-"
+
+
+_REGEX_FUNCTIONS = {"re.fullmatch": "fullmatch", "re.match": "match", "re.search": "search"}
+_REGEX_FLAGS = {"re.I": re.I, "re.IGNORECASE": re.I, "re.A": re.A, "re.ASCII": re.A, "re.M": re.M,
+                "re.MULTILINE": re.M, "re.S": re.S, "re.DOTALL": re.S, "re.X": re.X, "re.VERBOSE": re.X,
+                "re.U": re.U, "re.UNICODE": re.U}
+# What `str.isidentifier()` leaves: letters, digits and `_`, not a digit first (so not `-` first).
+_IDENTIFIER_KINDS = frozenset({"pattern", "sql", "shell", "path", "html", "option"})
+
+
+def _regex_call(call: cst.Call, resolve, compiled) -> tuple[str, str | None, int, cst.BaseExpression] | None:
+    """(mode, pattern text or None when not written here, flags, subject) of `re.<mode>(P, x)`
+    or `PAT.<mode>(x)` for a `PAT = re.compile(P)`; None for any other call."""
+    func = call.func
+    qual = resolve(func)
+    mode = _REGEX_FUNCTIONS.get(qual or "")
+    if mode is not None:
+        if len(call.args) < 2:
+            return None
+        flags = _regex_flags(call.args[2].value, resolve) if len(call.args) > 2 else 0
+        pattern = string_value(call.args[0].value)
+        if flags is None:
+            pattern = None
+        return mode, pattern, flags or 0, call.args[1].value
+    if isinstance(func, cst.Attribute) and func.attr.value in ("fullmatch", "match", "search") and \
+            isinstance(func.value, cst.Name) and call.args and qual is None:
+        found = compiled(func.value.value)
+        if found is None:
+            return None
+        pattern, flags = found
+        return func.attr.value, pattern if flags is not None else None, flags or 0, call.args[0].value
+    return None
+
+
+def _pattern_of(expr: cst.BaseExpression, ctx) -> str | None:
+    text = string_value(expr)
+    if text is None and isinstance(expr, cst.Name):
+        values = ctx.index.module_bindings.get(expr.value) or ()
+        if len(values) == 1 and values[0] is not None:
+            text = string_value(values[0])
+    return text
+
+
+def _regex_flags(expr: cst.BaseExpression, resolve) -> int | None:
+    """`re.I | re.M` -> the flags; None when not written as flags."""
+    if isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, cst.BitOr):
+        left, right = _regex_flags(expr.left, resolve), _regex_flags(expr.right, resolve)
+        return None if left is None or right is None else left | right
+    if isinstance(expr, cst.Integer):
+        return int(expr.value, 0)
+    return _REGEX_FLAGS.get(resolve(expr) or "")
+
+
+# Methods listing an archive's members (tarfile, zipfile).
+_MEMBER_LISTS = frozenset({"getmembers", "getnames", "infolist", "namelist"})
+# `ipaddress` properties that mark an address a server must not be sent to (the SSRF guard).
+_NON_PUBLIC_ADDRESS = frozenset({"is_private", "is_loopback", "is_link_local", "is_reserved", "is_multicast",
+                                 "is_unspecified", "is_site_local"})
+# SQL identifier quoting: the quote that opens, the one that closes (and is doubled inside).
+_IDENTIFIER_QUOTES = {'"': '"', "`": "`", "[": "]"}
+
+
+def _doubles_quote(expr: cst.BaseExpression) -> str | None:
+    """`x.replace('"', '""')`: the quote character a value is escaped for (None: not such a call)."""
+    if isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute) and expr.func.attr.value == "replace" \
+            and len(expr.args) == 2:
+        old, new = string_value(expr.args[0].value), string_value(expr.args[1].value)
+        if old is not None and len(old) == 1 and new == old * 2 and old in _IDENTIFIER_QUOTES.values():
+            return old
+    return None
+
+
+def _quoted_identifier(expr: cst.BaseExpression, before: str | None, after: str | None) -> bool:
+    """Is `expr` an identifier escaped for its quotes and written between them?"""
+    close = _doubles_quote(expr)
+    if close is None or before is None or after is None:
+        return False
+    return any(before.endswith(o) and after.startswith(c) and c == close for o, c in _IDENTIFIER_QUOTES.items())
+
+
+def _text_at(items, i: int, end: bool) -> str | None:
+    if 0 <= i < len(items) and isinstance(items[i], cst.FormattedStringText):
+        return items[i].value
+    return None
+
+
+def _added(expr: cst.BaseExpression) -> list[cst.BaseExpression]:
+    """The operands of `a + b + c`, left to right."""
+    out: list[cst.BaseExpression] = []
+    stack = [expr]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Add):
+            stack.append(node.right)
+            stack.append(node.left)
+        else:
+            out.append(node)
+    return out
+
+
+def _is_none(expr: cst.BaseExpression) -> bool:
+    return isinstance(expr, cst.Name) and expr.value == "None"
+
+
+def _starts_with_underscore(call: cst.Call) -> bool:
+    if not call.args:
+        return False
+    value = call.args[0].value
+    values = [e.value for e in value.elements] if isinstance(value, cst.Tuple) else [value]
+    return any(string_value(v) == "_" for v in values)
 
 
 def _root(expr: cst.BaseExpression) -> str | None:
@@ -646,6 +847,8 @@ class Flows:
         self.ctx = ctx
         self.index = ctx.index
         self.imports = ctx.imports
+        self.known = ctx.knowledge  # library facts (model/knowledge.py)
+        self._state_flows: dict[tuple[str, str], Flow] = {}
         self.frames: dict[cst.CSTNode, Frame] = {}
         self._memo: dict[int, Flow] = {}
         self._branch: dict[tuple[int, int], bool] = {}
@@ -1066,8 +1269,15 @@ class Flows:
         if t in (cst.SimpleString, cst.Integer, cst.Float, cst.Imaginary, cst.Ellipsis):
             return EMPTY
         if t is cst.FormattedString:
-            parts = [self._expr(p.expression, point, overlay) for p in expr.parts  # type: ignore[attr-defined]
-                     if isinstance(p, cst.FormattedStringExpression)]
+            items = expr.parts  # type: ignore[attr-defined]
+            parts = []
+            for i, p in enumerate(items):
+                if isinstance(p, cst.FormattedStringExpression):
+                    flow = self._expr(p.expression, point, overlay)
+                    if flow and _quoted_identifier(p.expression, _text_at(items, i - 1, end=True),
+                                                   _text_at(items, i + 1, end=False)):
+                        flow = tuple(o.sanitized("sql") for o in flow)  # f'"{x.replace(chr(34), 2 * chr(34))}"'
+                    parts.append(flow)
             return union(*parts) if parts else EMPTY
         if t is cst.ConcatenatedString:
             return union(self._expr(expr.left, point, overlay), self._expr(expr.right, point, overlay))  # type: ignore
@@ -1110,6 +1320,19 @@ class Flows:
         return self._opaque(f"`{code(expr, 40)}`", expr)
 
     def _binary(self, expr: cst.BinaryOperation, point: Point, overlay) -> Flow:
+        if isinstance(expr.operator, cst.Add):
+            operands = _added(expr)
+            if any(_doubles_quote(o) is not None for o in operands):
+                # '"' + name.replace('"', '""') + '"': an identifier quoted for SQL
+                flows = []
+                for i, operand in enumerate(operands):
+                    flow = self._expr(operand, point, overlay)
+                    before = string_value(operands[i - 1]) if i > 0 else None
+                    after = string_value(operands[i + 1]) if i + 1 < len(operands) else None
+                    if flow and _quoted_identifier(operand, before, after):
+                        flow = tuple(o.sanitized("sql") for o in flow)
+                    flows.append(flow)
+                return union(*flows)
         if isinstance(expr.operator, cst.Multiply):
             # "?" * n, ["%s"] * len(xs): repetition of a constant is constant text.
             if is_literal(expr.left) or is_literal(expr.right):
@@ -1128,6 +1351,12 @@ class Flows:
     def _attribute(self, expr: cst.Attribute, point: Point, overlay) -> Flow:
         base = expr.value
         attr = expr.attr.value
+        if attr in self.known.request_attributes and self._is_request(base, point):
+            return (Origin(TOOL, f"HTTP request data `{code(expr, 40)}`", expr),)
+        if isinstance(base, cst.Attribute) and base.attr.value == "state" and attr in self.ctx.recorder.state_stores:
+            stored = self._state_stored(attr)
+            if stored:
+                return stored
         if isinstance(base, cst.Name) and (overlay is None or base.value not in overlay):
             bname = base.value
             if attr == "arguments":
@@ -1157,6 +1386,29 @@ class Flows:
         # config), not data the caller chose; attributes of tool input stay tool input.
         return tuple(o if o.kind != PARAM_ORIGIN else Origin(OPAQUE_ORIGIN, f"`{code(expr, 40)}`", expr)
                      for o in flow)
+
+    def _is_request(self, expr: cst.BaseExpression, point: Point) -> bool:
+        """Is `expr` an HTTP request the server received (`request: Request` in a route,
+        `get_http_request()` in a tool)?"""
+        types = self.known.request_types
+        return bool(types) and self.ctx.types.type_of(expr, point) in types
+
+    def _state_stored(self, attr: str) -> Flow:
+        """What a middleware stored as `request.state.<attr>` from request data, as read back by
+        a handler (in this file)."""
+        key = ("state", attr)
+        cached = self._state_flows.get(key)
+        if cached is not None:
+            return cached
+        self._state_flows[key] = EMPTY
+        out = []
+        for value, at in self.ctx.recorder.state_stores.get(attr, ()):
+            for origin in self._expr(value, at, None):
+                if origin.kind == TOOL:
+                    out.append(replace(origin, label=f"`request.state.{attr}` (stored from {origin.label})"))
+        flow = union(*((o,) for o in out)) if out else EMPTY
+        self._state_flows[key] = flow
+        return flow
 
     def _class_attr(self, attr: str, node: cst.CSTNode, point: Point) -> Flow:
         fn = point.frame.info
@@ -1204,7 +1456,9 @@ class Flows:
         def arg_flows() -> list[Flow]:
             return [self._expr(a.value, point, overlay) for a in args]
 
-        dispatched = _dispatched(call, self.imports.resolve) if qual is not None or isinstance(func, cst.Attribute) \
+        known = self.known
+        dispatched = _dispatched(call, self.imports.resolve, known.thread_dispatch) \
+            if qual is not None or isinstance(func, cst.Attribute) \
             else None
         if dispatched is not None and overlay is None:
             target = self._call_target(call, point.frame, point)
@@ -1213,21 +1467,29 @@ class Flows:
         if self._is_response(call, qual, point):
             # What a remote server answered: not known-safe, but not the text the model wrote either.
             return self._opaque(f"the response of `{code(func, 40)}()`", call)
+        substituted = self._substitution(call, qual, point, overlay)
+        if substituted is not None:
+            return substituted
         if qual is not None:
-            if qual in _SAFE_CALLS:
+            if qual in known.safe_calls:
                 return EMPTY
-            if qual in _PROPAGATE_CALLS:
+            if qual in known.propagators:
                 return union(*arg_flows()) if args else EMPTY
-            kind = _SANITIZER_CALLS.get(qual)
-            if kind is not None:
-                if kind == "sql" and all(is_literal(a.value) for a in args):
-                    return EMPTY
-                return tuple(o.sanitized(kind) for o in union(*arg_flows()))
-        if isinstance(func, cst.Name) and func.value in _SANITIZER_METHODS and qual is None:
-            return tuple(o.sanitized(_SANITIZER_METHODS[func.value]) for o in union(*arg_flows()))
+            if qual in known.decoders:  # `json.loads(text)`: a structure, which text was not
+                return tuple(replace(o, sanitizers=o.sanitizers - _TEXT_ONLY) for o in union(*arg_flows()))
+            kinds = known.sanitizers.get(qual)
+            if kinds is not None:
+                return tuple(o.sanitized_by(kinds) for o in union(*arg_flows()))
+        if isinstance(func, cst.Name) and qual is None and func.value.lstrip("_") in known.sanitizer_methods:
+            return tuple(o.sanitized_by(known.sanitizer_methods[func.value.lstrip("_")]) for o in union(*arg_flows()))
+        # a function of another module of the project: what its body does decides, not its name
         project_target = self.project_target(call, point) if overlay is None else None
         if project_target is not None:
             return self._through_project(project_target, call, point)
+        if qual is not None:  # a helper imported from elsewhere, named for what it does (`_escape_identifier`)
+            kinds = known.sanitizer_methods.get(qual.rsplit(".", 1)[-1].lstrip("_"))
+            if kinds is not None:
+                return tuple(o.sanitized_by(kinds) for o in union(*arg_flows()))
         if isinstance(func, cst.Name):
             target = self.index.find_function(func.value, point.frame.info) if \
                 (overlay is None or func.value not in overlay) and not self.reaching(func.value, point) else None
@@ -1250,24 +1512,66 @@ class Flows:
                 target = self.index.method(self._instance_class(recv, point), method)
                 if target is not None:
                     return self._through_helper(target, call, point, bound=True)
-            if method in _DIGEST_METHODS:
+            if method in known.request_methods and self._is_request(recv, point):
+                return (Origin(TOOL, f"HTTP request data `{code(call, 40)}`", call),)  # `await request.json()`
+            if method in known.safe_methods:
                 return EMPTY  # `hashlib.sha256(x).hexdigest()`: hex digits, whatever x was
-            if method in _VALIDATE_METHODS:
+            if method in known.validate_methods:
                 return tuple(o.sanitized("model") for o in union(*arg_flows()))
-            if method in _SANITIZER_METHODS:
-                return tuple(o.sanitized(_SANITIZER_METHODS[method]) for o in union(*arg_flows()))
+            if method.lstrip("_") in known.sanitizer_methods:
+                return tuple(o.sanitized_by(known.sanitizer_methods[method.lstrip("_")]) for o in union(*arg_flows()))
             if method == "get" and (is_constant_collection(recv) or self._constant_mapping(recv, point)):
                 return EMPTY if len(args) < 2 else self._expr(args[1].value, point, overlay)
             if method == "get" and args:  # `arguments.get("url")` names the argument read
                 recv_flow = tuple(_read_from_arguments(o, f".get({code(args[0].value, 30)})")
                                   for o in self._expr(recv, point, overlay))
                 return union(recv_flow, *arg_flows()[1:])
-            if method == "format" and isinstance(recv, cst.Call) and \
-                    _SANITIZER_CALLS.get(self.imports.resolve(recv.func) or "") == "sql":
-                return tuple(o.sanitized("sql") for o in union(*arg_flows()))
+            if method in ("format", "join") and isinstance(recv, cst.Call):
+                kinds = known.composers.get(self.imports.resolve(recv.func) or "")
+                if kinds is not None:  # `sql.SQL("... {}").format(x)`: x is composed safely
+                    return union(self._expr(recv, point, overlay),
+                                 *(tuple(o.sanitized_by(kinds) for o in f) for f in arg_flows()))
             recv_flow = self._expr(recv, point, overlay)
             return union(recv_flow, *arg_flows())
         return union(self._expr(func, point, overlay), *arg_flows())
+
+    def _substitution(self, call: cst.Call, qual: str | None, point: Point, overlay) -> Flow | None:
+        """`re.sub(r"[^A-Za-z0-9_]", "_", x)` (or `PAT.sub("_", x)`): what is left of x is the
+        class's characters and the replacement's; the kinds that earns (None: not such a call)."""
+        args = call.args
+        if qual == "re.sub" and len(args) >= 3 and all(a.keyword is None for a in args[:3]):
+            pattern, replacement, subject = args[0].value, args[1].value, args[2].value
+            flags = _regex_flags(args[4].value, self.imports.resolve) if len(args) > 4 else 0
+            text = _pattern_of(pattern, self.ctx) if flags is not None else None
+        elif qual is None and isinstance(call.func, cst.Attribute) and call.func.attr.value == "sub" and \
+                isinstance(call.func.value, cst.Name) and len(args) >= 2 and args[0].keyword is None:
+            found = self._compiled_at(call.func.value.value, point)
+            if found is None:
+                return None
+            text, flags = found
+            replacement, subject = args[0].value, args[1].value
+        else:
+            return None
+        kept = only_class(text, flags or 0) if text is not None else None
+        inserted = string_value(replacement)
+        flow = self._expr(subject, point, overlay)
+        if kept is None or inserted is None:
+            return flow
+        kinds = restricted_kinds(kept.plus(inserted).allows, kept.plus(inserted).starts, kept.plus(inserted).matches)
+        return tuple(o.sanitized_by(kinds) for o in flow) if kinds else flow
+
+    def _compiled_at(self, name: str, point: Point) -> tuple[str | None, int | None] | None:
+        bindings = self.reaching(name, point)
+        values = [b.node for b in bindings if b.kind == ASSIGN and not b.index]
+        if not bindings:
+            values = list(self.index.module_bindings.get(name) or ())
+        if len(values) != 1 or not isinstance(values[0], cst.Call):
+            return None
+        found = values[0]
+        if self.imports.resolve(found.func) != "re.compile" or not found.args:
+            return None
+        flags = _regex_flags(found.args[1].value, self.imports.resolve) if len(found.args) > 1 else 0
+        return (_pattern_of(found.args[0].value, self.ctx) if flags is not None else None), flags
 
     # -- calls into other modules of the project ---------------------------------------------------
     def project_target(self, call: cst.Call, point: Point) -> str | None:
@@ -1313,12 +1617,13 @@ class Flows:
         func = call.func
         method = func.attr.value if isinstance(func, cst.Attribute) else \
             func.value if isinstance(func, cst.Name) else ""
-        if method not in _HTTP_METHODS:
+        known = self.known
+        if method not in known.response_methods:
             return False
         if qual is not None:
-            return qual.rsplit(".", 1)[0] in _HTTP_MODULES
+            return qual in known.responses
         target = self.ctx.types.call_target(call, point) if isinstance(func, cst.Attribute) else None
-        return target is not None and target.rsplit(".", 1)[0] in _HTTP_CLIENTS
+        return target is not None and target in known.responses
 
     def _constant_mapping(self, expr: cst.BaseExpression, point: Point) -> bool:
         if isinstance(expr, cst.Name) and not self.reaching(expr.value, point):
@@ -1427,7 +1732,7 @@ class Flows:
 
     def _call_target(self, call: cst.Call, frame: Frame, point: Point | None = None) -> cst.FunctionDef | None:
         func = call.func
-        dispatched = _dispatched(call, self.imports.resolve)
+        dispatched = _dispatched(call, self.imports.resolve, self.known.thread_dispatch)
         if dispatched is not None:
             func = dispatched[0]
         if isinstance(func, cst.Name):
@@ -1468,7 +1773,7 @@ class Flows:
             return None
         names = _param_names(fn)
         args: Sequence[cst.Arg] = call.args
-        dispatched = _dispatched(call, self.imports.resolve)
+        dispatched = _dispatched(call, self.imports.resolve, self.known.thread_dispatch)
         if dispatched is not None:
             args, bound = dispatched[1], isinstance(dispatched[0], cst.Attribute)
         if bound is None:
@@ -1491,21 +1796,15 @@ class Flows:
         return None
 
 
-_THREAD_DISPATCH = frozenset({"asyncio.to_thread", "anyio.to_thread.run_sync",
-                              "starlette.concurrency.run_in_threadpool", "fastapi.concurrency.run_in_threadpool"})
-
-
-def _dispatched(call: cst.Call, resolve) -> tuple[cst.BaseExpression, Sequence[cst.Arg]] | None:
+def _dispatched(call: cst.Call, resolve, dispatch: frozenset[str]) -> tuple[cst.BaseExpression, Sequence[cst.Arg]] | None:
     """`asyncio.to_thread(fn, *args)`, `anyio.to_thread.run_sync(fn, *args)`,
     `loop.run_in_executor(None, fn, *args)`: the function run and the arguments it gets."""
     func = call.func
     last = func.attr.value if isinstance(func, cst.Attribute) else func.value if isinstance(func, cst.Name) else ""
-    if last not in ("to_thread", "run_sync", "run_in_threadpool", "run_in_executor"):
-        return None
     skip = 1
-    if last == "run_in_executor":
+    if last == "run_in_executor":  # the event loop's method, on any loop
         skip = 2
-    elif resolve(func) not in _THREAD_DISPATCH:
+    elif not last or not any(d.endswith("." + last) for d in dispatch) or resolve(func) not in dispatch:
         return None
     positional = [a for a in call.args if a.keyword is None and not a.star]
     if len(positional) < skip:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import stat
+from pathlib import Path
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -29,10 +30,12 @@ from mcp_lint.check.primitives.base import Primitive
 from mcp_lint.check.suppress import SuppressionPass
 from mcp_lint.check.walker import Walker
 from mcp_lint.model.findings import FileError, FileResult, Finding, Severity
+from mcp_lint.model.knowledge import EMPTY, Knowledge
 from mcp_lint.model.rules import Rule
 from mcp_lint.source.discovery import MAX_FILE_BYTES
 from mcp_lint.source.guard import Check, FileTimeout, deep_stack, precheck
 from mcp_lint.source.lines import LineTable
+from mcp_lint.source.manifests import ManifestIndex, declared_requirements
 from mcp_lint.source.read import decode
 
 PARSE_ERROR = "MCP001"
@@ -46,6 +49,7 @@ class Source:
     path: str  # as shown
     text: str
     check: Check
+    origin: str | None = None  # the path it was read from (None: not read from a file)
 
 
 class Engine:
@@ -53,8 +57,12 @@ class Engine:
 
     def __init__(self, rules: Iterable[Rule], severity: dict[str, Severity] | None = None,
                  known_codes: Iterable[str] = (), always_walk: bool = False, project=None,
-                 max_file_bytes: int = MAX_FILE_BYTES, timeout: float | None = None) -> None:
+                 max_file_bytes: int = MAX_FILE_BYTES, timeout: float | None = None,
+                 knowledge: Knowledge | None = None) -> None:
         self.max_file_bytes = max_file_bytes
+        # What the analysis and the primitives know of libraries (packs/knowledge.py builds it).
+        self.knowledge = knowledge if knowledge is not None else EMPTY
+        self._manifests: ManifestIndex | None = None  # the manifests that govern each file, read once
         self.timeout = timeout  # seconds per file, enforced in-process (see guard.deep_stack)
         self.project = project  # servers other modules of the run create (project.ProjectIndex)
         self.always_walk = always_walk  # walk even with no rule hooks (benchmarks of the analysis cost)
@@ -65,7 +73,7 @@ class Engine:
         self.suppression = SuppressionPass(self.rules, known_codes, self.unused_rule)
         # Rules that follow values (their flows across modules are joined by project/flows.py).
         self.taint_rules = any(r.primitive in ("tainted-call", "formatted-string-sink") for r in self.rules)
-        self.primitives: list[Primitive] = [PRIMITIVES[r.primitive](r) for r in self.rules
+        self.primitives: list[Primitive] = [PRIMITIVES[r.primitive](r, self.knowledge) for r in self.rules
                                             if r.primitive not in CORE_PRIMITIVES]
         self.enter: dict[type, list[tuple[Rule, object]]] = {}
         self.leave: dict[type, list[tuple[Rule, object]]] = {}
@@ -96,7 +104,10 @@ class Engine:
         except OSError as exc:
             reason = exc.strerror or str(exc)
             return self.failure(shown, f"cannot read file: {reason}")
-        return self.prepare_data(data, shown)
+        prepared = self.prepare_data(data, shown)
+        if isinstance(prepared, Source):
+            prepared.origin = path
+        return prepared
 
     def prepare_data(self, data: bytes, shown: str) -> FileResult | Source:
         """As `prepare`, for bytes already read (a file, stdin, an editor's buffer)."""
@@ -111,7 +122,7 @@ class Engine:
         return Source(shown, text, check)
 
     def lint_source(self, source: Source) -> FileResult:
-        return self._guarded(source.text, source.path, source.check)
+        return self._guarded(source.text, source.path, source.check, source.origin)
 
     def lint_text(self, text: str, path: str) -> FileResult:
         """Lint one decoded source. Runs on a thread with a large stack: libcst's native
@@ -119,15 +130,15 @@ class Engine:
         no `except` can catch) on inputs that are deep but legal."""
         return self._guarded(text, path, None)
 
-    def _guarded(self, text: str, path: str, check: Check | None) -> FileResult:
+    def _guarded(self, text: str, path: str, check: Check | None, origin: str | None = None) -> FileResult:
         try:
-            return deep_stack(self._lint_text, text, path, check, timeout=self.timeout)
+            return deep_stack(self._lint_text, text, path, check, origin, timeout=self.timeout)
         except FileTimeout:
             result = self.failure(path, timeout_message(self.timeout), text=text)
             result.transient = True
             return result
 
-    def _lint_text(self, text: str, path: str, check: Check | None = None) -> FileResult:
+    def _lint_text(self, text: str, path: str, check: Check | None = None, origin: str | None = None) -> FileResult:
         if check is None:
             check = precheck(text)
         if check.refused is not None:
@@ -144,7 +155,7 @@ class Engine:
         except Exception as exc:  # the native parser's other failures
             return self._parse_failure(path, f"cannot parse: {exc}", 1, 1, text)
         try:
-            return self._analyse(module, text, path)
+            return self._analyse(module, text, path, origin)
         except RecursionError:
             return self._parse_failure(path, "too deeply nested to analyse", 1, 1, text)
         except MemoryError:
@@ -153,6 +164,16 @@ class Engine:
             return FileResult(path, errors=[FileError(
                 path, f"internal error while analysing this file: {type(exc).__name__}: {exc}",
                 rule_id="analysis")])
+
+    def _requirements(self, path: str):
+        """What the manifests governing the file declare (the findings cache keys a file's
+        results by the same: project/index.py `context_digest`)."""
+        if self._manifests is None:
+            self._manifests = ManifestIndex()
+        try:
+            return declared_requirements(self._manifests, Path(path))
+        except (OSError, ValueError):
+            return None
 
     # -- failures -------------------------------------------------------------------------------
     def _parse_failure(self, path: str, message: str, line: int, col: int, text: str) -> FileResult:
@@ -175,12 +196,13 @@ class Engine:
         return result
 
     # -- analysis -------------------------------------------------------------------------------
-    def _analyse(self, module: cst.Module, text: str, path: str) -> FileResult:
+    def _analyse(self, module: cst.Module, text: str, path: str, origin: str | None = None) -> FileResult:
         index = build_index(module, text)
         context = self.project.context(path) if self.project else None
         model = build_model(index, self.project, context)
         state = TraversalState(module)
         ctx = FileContext(path=path, source=text, module=module, index=index, model=model, state=state,
+                          knowledge=self.knowledge, requirements=self._requirements(origin or path),
                           project=self.project or None, context=context)
         ctx.flows.frames[module] = state.module_frame
         result = FileResult(path)

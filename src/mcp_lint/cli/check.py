@@ -202,10 +202,11 @@ def _lint(scopes: list[Scope], project, opts: CheckOptions, cwd: Path, notices: 
         settings, registry = scope.settings, scope.registry
         cache = None
         if not opts.no_cache:
-            key = fingerprint(scope.rules, settings, [p.path for p in registry.packs])
+            key = fingerprint(scope.rules, settings, registry.input_paths)
             cache = FindingsCache(cache_dir(settings.root, settings.cache_dir, opts.cache_dir), key,
                                   registry.all_codes())
-        job = LintJob(scope.rules, settings, registry.all_codes(), project=project, jobs=opts.jobs)
+        job = LintJob(scope.rules, settings, registry.all_codes(), project=project, jobs=opts.jobs,
+                      knowledge=registry.knowledge)
         if bar is None:
             result = pipeline.run(scope.files, job, cwd, cache)
         else:
@@ -253,7 +254,8 @@ def _check_stdin(opts: CheckOptions, cwd: Path) -> int:
     scope = scope_for(settings, opts)
     data = sys.stdin.buffer.read()
     project = project_index([path.resolve()] if path.exists() else [], [name] if path.exists() else [], settings)
-    job = LintJob(scope.rules, settings, scope.registry.all_codes(), project=project)
+    job = LintJob(scope.rules, settings, scope.registry.all_codes(), project=project,
+                  knowledge=scope.registry.knowledge)
     shown = display(path.resolve(), cwd) if path.is_absolute() or path.exists() else name
     result = pipeline.run_source(data, Path(name), shown, job)
     if opts.fix or opts.diff:
@@ -294,7 +296,8 @@ def _apply_fixes(result: RunResult, scopes: list[Scope], project, opts: CheckOpt
                                      opts.quiet):
         scope = scope_of.get(shown, scopes[0])
         if id(scope) not in engines:
-            job = LintJob(scope.rules, scope.settings, scope.registry.all_codes(), project=project)
+            job = LintJob(scope.rules, scope.settings, scope.registry.all_codes(), project=project,
+                          knowledge=scope.registry.knowledge)
             engines[id(scope)] = (make_engine(job), PerFileIgnores(scope.settings))
         engine, ignores = engines[id(scope)]
         outcome = fix_text(engine, source.text, shown, opts.unsafe_fixes,

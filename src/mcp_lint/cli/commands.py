@@ -10,7 +10,7 @@ from pathlib import Path
 from mcp_lint.cli.outcome import ExitCode, error
 from mcp_lint.cli.settings import plain_settings, select
 from mcp_lint.model.errors import PackError, UsageError
-from mcp_lint.packs.loader import load_pack
+from mcp_lint.packs.loader import load_knowledge, load_pack
 from mcp_lint.packs.registry import load_registry
 
 
@@ -18,7 +18,7 @@ from mcp_lint.packs.registry import load_registry
 
 def explain_rule(code: str, config: Path | None, packs: list[str]) -> int:
     settings = plain_settings(config, ["."], packs)
-    rule = load_registry(settings.rule_packs).get(code)
+    rule = load_registry(settings.rule_packs, settings.knowledge_files).get(code)
     if rule is None:
         raise UsageError(f"unknown rule '{code}' (see `mcp-lint rules`)")
     if settings.severity.get(rule.id, rule.severity) != rule.severity:  # as `check` reports it
@@ -41,7 +41,7 @@ def list_rules(output_format: str, config: Path | None, packs: list[str]) -> int
     if output_format not in ("table", "json"):
         raise UsageError(f"--output-format: expected table or json, got {output_format!r}")
     settings = plain_settings(config, ["."], packs)
-    registry = load_registry(settings.rule_packs)
+    registry = load_registry(settings.rule_packs, settings.knowledge_files)
     enabled = {r.id for r in select(registry, settings)}
     rows = [{"id": r.id, "name": r.name, "pack": r.pack,
              "severity": settings.severity.get(r.id, r.severity).value,
@@ -69,6 +69,17 @@ def list_rules(output_format: str, config: Path | None, packs: list[str]) -> int
 def validate_packs(paths: list[str]) -> int:
     status = ExitCode.CLEAN
     for path in paths:
+        if _is_knowledge_file(path):
+            try:
+                knowledge = load_knowledge(path)
+            except PackError as exc:
+                for problem in getattr(exc, "problems", None) or [exc]:
+                    error(problem.located())
+                status = ExitCode.ERROR
+                continue
+            count = len(knowledge.libraries)
+            print(f"{path}: ok (knowledge of {count} librar{'ies' if count != 1 else 'y'})")
+            continue
         try:  # the pack, validated once, and its ids/names checked against the built-in packs
             registry = load_registry([path])
             pack = next((p for p in registry.packs if Path(p.path).resolve() == Path(path).resolve()), None) \
@@ -80,6 +91,23 @@ def validate_packs(paths: list[str]) -> int:
             continue
         print(f"{path}: ok ({len(pack.rules)} rule{'s' if len(pack.rules) != 1 else ''})")
     return status
+
+
+def _is_knowledge_file(path: str) -> bool:
+    """A knowledge file (docs/knowledge.md) rather than a rule pack: its first key is `knowledge:`.
+    Only a regular file is read here (a FIFO or a device is left to the pack loader, which refuses it)."""
+    try:
+        if not Path(path).is_file():
+            return False
+        with open(path, "rb") as fh:
+            head = fh.read(64 * 1024).decode("utf-8", "replace")
+    except OSError:
+        return False
+    for line in head.splitlines():
+        if not line.strip() or line.lstrip().startswith("#") or line.startswith("---"):
+            continue
+        return line.startswith("knowledge:")
+    return False
 
 
 def test_packs(paths: list[str]) -> int:

@@ -67,7 +67,8 @@ class Project:
     @property
     def watched_files(self) -> list[Path]:
         """Files whose change changes the configuration: the settings file and the rule packs."""
-        return ([self.config_file] if self.config_file else []) + list(self.settings.rule_packs)
+        return ([self.config_file] if self.config_file else []) + list(self.settings.rule_packs) + \
+            list(self.settings.knowledge_files)
 
     def forget_index(self) -> None:
         """A Python file changed on disk: servers other modules define may have changed too."""
@@ -113,12 +114,12 @@ def load_project(config_file: Path | None, root: Path, scan_tree: bool = True, *
 
     try:
         settings = load_settings(config_file, root, **overrides)
-        registry = load_registry(settings.rule_packs)
+        registry = load_registry(settings.rule_packs, settings.knowledge_files)
         rules = select(registry, settings)
     except LintError as exc:
         path = exc.path if exc.path is not None else (str(config_file) if config_file else None)
         raise ConfigProblem(exc.message, path, exc.line) from None
-    files = ([config_file] if config_file else []) + list(settings.rule_packs)
+    files = ([config_file] if config_file else []) + list(settings.rule_packs) + list(settings.knowledge_files)
     return Project(settings.root, config_file, settings, registry, rules, _stamp(files), scan_tree)
 
 
@@ -142,7 +143,8 @@ def _engine(project: Project) -> Engine:
     if project._engine is None:
         from mcp_lint.run.scheduler import LintJob, make_engine
 
-        job = LintJob(project.rules, project.settings, project.registry.all_codes(), project=index)
+        job = LintJob(project.rules, project.settings, project.registry.all_codes(), project=index,
+                      knowledge=project.registry.knowledge)
         project._engine = make_engine(job, timeout=project.settings.file_timeout)
     return project._engine
 

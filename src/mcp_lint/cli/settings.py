@@ -57,7 +57,7 @@ def plain_settings(config: Path | None, paths: list[str], rule_packs: list[str] 
 def scope_for(settings: Settings, opts=None):
     from mcp_lint.check.fix_options import configure as configure_fixes
 
-    registry = load_registry(settings.rule_packs)
+    registry = load_registry(settings.rule_packs, settings.knowledge_files)
     return Scope(settings, registry, configure_fixes(select(registry, settings), settings))
 
 

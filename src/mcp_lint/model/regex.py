@@ -47,6 +47,9 @@ class Node:
     max: int | None = 1
     width: int = 1  # atom: 1 for a character, 0 for an assertion (\b, ^, $)
     look: bool = False
+    # atom: what it matches. ("lit", code) / ("not", code) / ("any",) / ("in", negated, items)
+    # with items ("lit", code) / ("range", lo, hi) / ("cat", name); or ("at", name) for an assertion.
+    chars: tuple = ()
 
 
 def _parse(pattern: str, flags: int = 0) -> Node:
@@ -66,12 +69,34 @@ def _parse(pattern: str, flags: int = 0) -> Node:
             raise RegexShapeError(f"expected a list of items, got {type(items).__name__}")
         return Node("seq", tuple(item(op, av) for op, av in getattr(items, "data", items)))
 
+    def cls(items) -> tuple:
+        negated, out = False, []
+        for op, av in items:
+            kind = getattr(op, "name", str(op))
+            if kind == "NEGATE":
+                negated = True
+            elif kind == "LITERAL":
+                out.append(("lit", int(av)))
+            elif kind == "RANGE":
+                out.append(("range", int(av[0]), int(av[1])))
+            elif kind == "CATEGORY":
+                out.append(("cat", getattr(av, "name", str(av))))
+            else:
+                raise RegexShapeError(f"unknown character class item {kind}")
+        return ("in", negated, tuple(out))
+
     def item(op, av) -> Node:
         name = getattr(op, "name", str(op))
-        if name in ("LITERAL", "NOT_LITERAL", "ANY", "IN"):
-            return Node("atom", width=1)
+        if name == "LITERAL":
+            return Node("atom", width=1, chars=("lit", int(av)))
+        if name == "NOT_LITERAL":
+            return Node("atom", width=1, chars=("not", int(av)))
+        if name == "ANY":
+            return Node("atom", width=1, chars=("any",))
+        if name == "IN":
+            return Node("atom", width=1, chars=cls(av))
         if name == "AT":
-            return Node("atom", width=0)
+            return Node("atom", width=0, chars=("at", getattr(av, "name", str(av))))
         if name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"):
             low, high, body = av
             return Node("repeat", (seq(body),), min=int(low), max=UNBOUNDED if high == maxrepeat else int(high))
@@ -290,3 +315,184 @@ class BoundedPattern:
 def pack_regex(pattern: str, flags: int = 0) -> BoundedPattern:
     """A pack's pattern, ready to match (it was accepted at validation)."""
     return BoundedPattern(pattern, flags)
+
+
+# -- what a pattern lets through (validation written in Python code) ----------------------------------
+# A guard such as `if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name): raise` leaves only values
+# the pattern matches whole. Which characters such a value can hold, and which it can start with,
+# says which sinks it is safe for (model/knowledge.py `DANGEROUS_CHARACTERS`). The structure comes
+# from the same parser adapter as above (`_parse`).
+
+_CATEGORIES = {  # re's categories as Python predicates on one character
+    "CATEGORY_DIGIT": lambda c: c.isdecimal(),
+    "CATEGORY_NOT_DIGIT": lambda c: not c.isdecimal(),
+    "CATEGORY_SPACE": lambda c: c in " \t\n\r\f\v" or c.isspace(),
+    "CATEGORY_NOT_SPACE": lambda c: not (c in " \t\n\r\f\v" or c.isspace()),
+    "CATEGORY_WORD": lambda c: c.isalnum() or c == "_",
+    "CATEGORY_NOT_WORD": lambda c: not (c.isalnum() or c == "_"),
+}
+
+
+def _atom_allows(chars: tuple, c: str, flags: int) -> bool:
+    kind = chars[0]
+    if kind == "lit":
+        return _same(chars[1], c, flags)
+    if kind == "not":
+        return not _same(chars[1], c, flags)
+    if kind == "any":
+        return c != "\n" or bool(flags & re.DOTALL)
+    if kind == "in":
+        hit = False
+        for entry in chars[2]:
+            if entry[0] == "lit":
+                hit = _same(entry[1], c, flags)
+            elif entry[0] == "range":
+                hit = entry[1] <= ord(c) <= entry[2] or bool(flags & re.IGNORECASE) and (
+                    entry[1] <= ord(c.lower()) <= entry[2] or entry[1] <= ord(c.upper()) <= entry[2])
+            else:
+                test = _CATEGORIES.get(entry[1])
+                if test is None:
+                    raise RegexShapeError(f"unknown category {entry[1]}")
+                hit = test(c)
+            if hit:
+                break
+        return hit != chars[1]
+    return False
+
+
+def _same(code: int, c: str, flags: int) -> bool:
+    return chr(code) == c or bool(flags & re.IGNORECASE) and chr(code).lower() == c.lower()
+
+
+def _chars_of(node: Node, out: list) -> None:
+    """Every character atom a match can use (lookarounds consume nothing)."""
+    if node.kind == "atom":
+        if node.width:
+            out.append(node.chars)
+    elif node.kind == "backref":
+        raise RegexShapeError("a backreference repeats text the pattern does not describe")
+    elif not (node.kind == "group" and node.look):
+        for child in node.children:
+            _chars_of(child, out)
+
+
+def _first(node: Node, out: list) -> bool:
+    """Add the atoms a match can start with; return whether `node` can match empty text."""
+    if node.kind == "atom":
+        if node.width:
+            out.append(node.chars)
+            return False
+        return True
+    if node.kind == "group":
+        return True if node.look else _first(node.children[0], out)
+    if node.kind == "seq":
+        for child in node.children:
+            if not _first(child, out):
+                return False
+        return True
+    if node.kind == "branch":
+        empty = False
+        for child in node.children:
+            empty = _first(child, out) or empty
+        return empty or not node.children
+    if node.kind == "repeat":
+        return _first(node.children[0], out) or node.min == 0
+    raise RegexShapeError(f"unknown node {node.kind}")
+
+
+@dataclass(frozen=True)
+class Whole:
+    """What a value that a pattern matched whole can be: `allows(c)`, can it hold `c`;
+    `starts(c)`, can it start with `c`; `matches(text)`, is `text` one such value."""
+
+    atoms: tuple
+    first: tuple
+    flags: int
+    compiled: re.Pattern | None = None  # None: any text of allowed characters
+
+    def allows(self, c: str) -> bool:
+        return any(_atom_allows(a, c, self.flags) for a in self.atoms)
+
+    def starts(self, c: str) -> bool:
+        return any(_atom_allows(a, c, self.flags) for a in self.first)
+
+    def matches(self, text: str) -> bool:
+        if self.compiled is None:
+            return all(self.allows(c) for c in text)
+        return self.compiled.fullmatch(text) is not None
+
+    def plus(self, text: str) -> Whole:
+        """The same, with the characters of `text` allowed too (what `re.sub` puts in)."""
+        extra = tuple(("lit", ord(c)) for c in dict.fromkeys(text))
+        return Whole(self.atoms + extra, self.first + extra, self.flags, None)
+
+
+_STARTS = frozenset({"AT_BEGINNING", "AT_BEGINNING_STRING"})
+_ENDS = frozenset({"AT_END", "AT_END_STRING"})
+
+
+def whole_match(pattern: str, flags: int = 0, mode: str = "fullmatch", need_end: bool = True) -> Whole | None:
+    """What values pass `re.<mode>(pattern, value)` as a guard (mode: fullmatch, match or
+    search), when the pattern holds them whole: anchored at both ends by the mode or by
+    `^`/`\\A` and `$`/`\\Z` (not under MULTILINE). None: the pattern can be passed by a value
+    it does not describe, or cannot be read (then nothing is concluded from it). With
+    `need_end=False` a pattern anchored at the start only describes how a value starts (any
+    character may follow)."""
+    if len(pattern) > MAX_PATTERN_LENGTH:
+        return None
+    try:
+        compiled = re.compile(pattern, flags)
+        tree = _parse(pattern, flags)
+        flags = compiled.flags
+        items = tree.children
+        head = items[0] if items else None
+        tail = items[-1] if items else None
+        multiline = bool(flags & re.MULTILINE)
+
+        def anchor(node: Node | None, names: frozenset[str]) -> bool:
+            return node is not None and node.kind == "atom" and not node.width and node.chars[:1] == ("at",) \
+                and node.chars[1] in names and not (multiline and node.chars[1] in ("AT_BEGINNING", "AT_END"))
+
+        if mode == "search" and not anchor(head, _STARTS):
+            return None
+        ended = mode == "fullmatch" or anchor(tail, _ENDS)
+        if not ended and need_end:
+            return None
+        atoms: list = []
+        _chars_of(tree, atoms)
+        first: list = []
+        if _first(tree, first) and not ended:
+            first.append(("any",))  # the pattern may match nothing: what follows comes first
+    except (re.error, RegexShapeError, RecursionError, OverflowError, ValueError, TypeError, AssertionError,
+            IndexError):
+        return None
+    if not ended:  # anything may follow what the pattern describes
+        return Whole((("any",),), tuple(first), flags | re.DOTALL, None)
+    return Whole(tuple(atoms), tuple(first), flags, compiled)
+
+
+def only_class(pattern: str, flags: int = 0) -> Whole | None:
+    """`[^A-Za-z0-9_]` (optionally repeated): the characters it does NOT match are the only
+    ones left in a value after `re.sub(pattern, <one of them or nothing>, value)`, or in a
+    value that `re.search(pattern, value)` found nothing in. None for any other pattern."""
+    try:
+        compiled = re.compile(pattern, flags)
+        tree = _parse(pattern, flags)
+    except (re.error, RegexShapeError, RecursionError, OverflowError, ValueError, TypeError, AssertionError,
+            IndexError):
+        return None
+    node = tree.children[0] if len(tree.children) == 1 else None
+    if node is not None and node.kind == "repeat" and node.min >= 1 and len(node.children[0].children) == 1:
+        node = node.children[0].children[0]
+    if node is None or node.kind != "atom" or not node.width:
+        return None
+    chars = node.chars
+    if chars[0] == "in":
+        left = ("in", not chars[1], chars[2])
+    elif chars[0] == "lit":
+        left = ("not", chars[1])
+    elif chars[0] == "not":
+        left = ("lit", chars[1])
+    else:
+        return None
+    return Whole((left,), (left,), compiled.flags, None)

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any, Mapping
 
 from mcp_lint.model.findings import Applicability, Confidence, Severity
+from mcp_lint.model.knowledge import Knowledge
 
 RULE_ID = r"[A-Z][A-Z0-9]*[0-9]{3}"
 RULE_NAME = r"[a-z][a-z0-9]*(-[a-z0-9]+)*"
@@ -67,3 +68,4 @@ class Pack:
     description: str
     path: str
     rules: tuple[Rule, ...] = field(default=())
+    knowledge: Knowledge | None = None  # what the pack's `knowledge:` section says of libraries

@@ -29,6 +29,7 @@ class Settings:
     exclude: tuple[str, ...] = DEFAULT_EXCLUDES
     extend_exclude: tuple[str, ...] = ()
     rule_packs: tuple[Path, ...] = ()
+    knowledge_files: tuple[Path, ...] = ()  # library knowledge of the project's own (packs/knowledge.py)
     severity: dict[str, Severity] = field(default_factory=dict)
     respect_gitignore: bool = True
     cache_dir: Path | None = None

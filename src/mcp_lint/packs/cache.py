@@ -64,14 +64,24 @@ def user_cache_dir() -> Path:
 
 def _pack_classes() -> dict[str, type]:
     from mcp_lint.model.findings import Applicability, Confidence, Severity
+    from mcp_lint.model.knowledge import Knowledge
     from mcp_lint.model.rules import Docs, Example, Pack, Rule
-    return {c.__name__: c for c in (Pack, Rule, Docs, Example, Severity, Confidence, Applicability)}
+    return {c.__name__: c for c in (Pack, Rule, Docs, Example, Severity, Confidence, Applicability, Knowledge)}
 
 
 def load_pack_cached(path: Path | str, load: Callable[..., Any]) -> Any:
     """`load(path, data)`, answered from the compiled-pack cache when the pack and mcp-lint are
     unchanged. The pack's bytes are read once, with the loader's checks (a regular file, under
     the size limit); a cached pack is checked again before use (`verify_compiled`)."""
+    return load_cached(path, load, _pack_classes(),
+                       lambda pack: getattr(pack, "path", None) == str(path) and verify_compiled(pack))
+
+
+def load_cached(path: Path | str, load: Callable[..., Any], classes: dict[str, type],
+                verify: Callable[[Any], bool]) -> Any:
+    """`load(path, data)` for a rule pack or a knowledge file, answered from the compiled cache
+    when the file and mcp-lint are unchanged; what the cache holds is rebuilt from `classes`
+    only and used only when `verify` accepts it."""
     from mcp_lint.packs.loader import read_pack_bytes
 
     data = read_pack_bytes(path)  # a PackError (not a regular file, too large, unreadable) goes up
@@ -82,23 +92,23 @@ def load_pack_cached(path: Path | str, load: Callable[..., Any]) -> Any:
     target = folder / f"{where}-{key}.json"
     try:
         with open(target, encoding="utf-8") as fh:
-            pack = from_json(json.load(fh), _pack_classes())
-        if getattr(pack, "path", None) == str(path) and verify_compiled(pack):
-            return pack
+            value = from_json(json.load(fh), classes)
+        if verify(value):
+            return value
     except Exception:  # noqa: BLE001 - missing, stale or damaged: compile again
         pass
-    pack = load(path, data)
+    value = load(path, data)
     try:
         folder.mkdir(parents=True, exist_ok=True)
         for stale in folder.glob(f"{where}-*"):
             stale.unlink()
         fd, tmp = tempfile.mkstemp(prefix=".pack-", suffix=".tmp", dir=folder)
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(json.dumps(to_json(pack, objects=True), separators=(",", ":")))  # the C encoder
+            fh.write(json.dumps(to_json(value, objects=True), separators=(",", ":")))  # the C encoder
         os.replace(tmp, target)
     except Exception:  # noqa: BLE001 - an unwritable cache only costs time
         pass
-    return pack
+    return value
 
 
 def verify_compiled(pack: Any) -> bool:
@@ -113,6 +123,10 @@ def verify_compiled(pack: Any) -> bool:
 
     if not isinstance(pack, Pack) or not isinstance(pack.rules, tuple):
         return False
+    if pack.knowledge is not None:
+        from mcp_lint.packs.knowledge import verify_knowledge
+        if not verify_knowledge(pack.knowledge):
+            return False
     for rule in pack.rules:
         if not isinstance(rule, Rule) or not isinstance(rule.message, str):
             return False

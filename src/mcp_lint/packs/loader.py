@@ -165,11 +165,18 @@ _RULE = Map({
         "valid": Key(List(_EXAMPLE_VALID, min_items=1), required=True),
     }), required=True),
 })
+def _rules_or_knowledge(pack: dict, where: Where) -> None:
+    if not pack.get("rules") and pack.get("knowledge") is None:
+        raise where.error("missing required key 'rules' (a pack holds rules, a `knowledge:` section, or both)")
+
+
 _PACK = Map({
     "pack": Key(Str(pattern=RULE_NAME), required=True),
     "description": Key(Str(), required=True),
-    "rules": Key(List(_PassThrough(), min_items=1), required=True),  # each rule: `_RULE`, one by one
-})
+    "rules": Key(List(_PassThrough(), min_items=1), default=()),  # each rule: `_RULE`, one by one
+    # libraries the pack describes (packs/knowledge.py validates them)
+    "knowledge": Key(_PassThrough()),
+}, check=_rules_or_knowledge)
 
 
 class PackErrors(PackError):
@@ -270,6 +277,16 @@ def load_pack(path: Path | str, data: bytes | None = None) -> Pack:
                 rules.append(_build_rule(raw_rule, pack_name, shown, i, item_lines[i] if i < len(item_lines) else None))
             except SchemaError as exc:
                 errors += all_errors(exc)
+    knowledge = None
+    raw_knowledge = raw.get("knowledge") if isinstance(raw, dict) else None
+    if raw_knowledge is not None:
+        from mcp_lint.packs.knowledge import knowledge_from
+
+        try:
+            knowledge = knowledge_from(raw_knowledge, Where("knowledge", getattr(raw, "key_lines", {}).get(
+                "knowledge")), shown)
+        except SchemaError as exc:
+            errors += all_errors(exc)
     seen: set[str] = set()
     for rule in rules:
         for key in (rule.id, rule.name):
@@ -278,7 +295,32 @@ def load_pack(path: Path | str, data: bytes | None = None) -> Pack:
             seen.add(key)
     if errors:
         raise pack_errors(shown, errors)
-    return Pack(name=head["pack"], description=head["description"], path=shown, rules=tuple(rules))
+    return Pack(name=head["pack"], description=head["description"], path=shown, rules=tuple(rules),
+                knowledge=knowledge)
+
+
+def load_knowledge(path: Path | str, data: bytes | None = None) -> Any:
+    """Read (unless `data` holds its bytes) and validate a knowledge file (packs/knowledge.py);
+    a PackError listing every problem otherwise."""
+    from mcp_lint.packs import yaml as yamlload
+    from mcp_lint.packs.knowledge import knowledge_document
+
+    shown = str(path)
+    if data is None:
+        data = read_pack_bytes(path)
+    elif len(data) > MAX_PACK_BYTES:
+        raise _too_large(shown, len(data))
+    text = _decode(data, shown)
+    try:
+        raw = yamlload.load(text)
+    except yamlload.YamlError as exc:
+        raise PackError(shown, exc.line, str(exc)) from None
+    if raw is None:
+        raise PackError(shown, None, "the knowledge file is empty")
+    try:
+        return knowledge_document(raw, shown)
+    except SchemaError as exc:
+        raise pack_errors(shown, all_errors(exc)) from None
 
 
 def pack_errors(shown: str, errors: list[SchemaError]) -> PackError:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
+from mcp_lint.model.knowledge import EMPTY, Knowledge
 from mcp_lint.model.rules import Pack, Rule
 from mcp_lint.model.errors import PackError
 from mcp_lint.packs.loader import load_pack
@@ -46,6 +47,15 @@ def builtin_pack_paths() -> list[Path]:
 @dataclass(frozen=True)
 class Registry:
     packs: tuple[Pack, ...]
+    # What the analysis knows of libraries: the built-in knowledge files, the packs' `knowledge:`
+    # sections and the user's `knowledge-files` (packs/knowledge.py), and the files it came from.
+    knowledge: Knowledge = EMPTY
+    knowledge_paths: tuple[str, ...] = ()
+
+    @property
+    def input_paths(self) -> list[str]:
+        """Every file whose bytes decide the rules and the knowledge (the findings-cache key)."""
+        return [p.path for p in self.packs] + list(self.knowledge_paths)
 
     @functools.cached_property
     def rules(self) -> tuple[Rule, ...]:
@@ -120,7 +130,7 @@ class Registry:
             r.primitive == "parse-error" and r.id not in exact_ignore)]
 
 
-def load_registry(extra_packs: Iterable[str | Path] = ()) -> Registry:
+def load_registry(extra_packs: Iterable[str | Path] = (), knowledge_files: Iterable[str | Path] = ()) -> Registry:
     builtin = builtin_pack_paths()
     packs = [_cached_builtin(str(p)) for p in builtin]
     builtin_names = {p.name for p in packs}
@@ -143,7 +153,42 @@ def load_registry(extra_packs: Iterable[str | Path] = ()) -> Registry:
                     raise PackError(pack.path, rule.source_line,
                                     f"'{key}' is already defined in {seen[key]}")
                 seen[key] = pack.path
-    return Registry(tuple(packs))
+    files = tuple(str(p) for p in knowledge_files)
+    knowledge = knowledge_for(files, tuple(packs))
+    return Registry(tuple(packs), knowledge, tuple(str(p) for p in builtin_knowledge_paths()) + files)
+
+
+def load_knowledge_cached(path: Path | str):
+    """A knowledge file, answered from the compiled cache when it and mcp-lint are unchanged."""
+    from mcp_lint.packs.cache import load_cached
+    from mcp_lint.packs.knowledge import knowledge_classes, verify_knowledge
+    from mcp_lint.packs.loader import load_knowledge
+
+    return load_cached(path, load_knowledge, knowledge_classes(), verify_knowledge)
+
+
+def builtin_knowledge_paths() -> list[Path]:
+    """The knowledge files shipped beside the built-in packs (`rules/knowledge/*.yaml`)."""
+    return sorted((builtin_pack_dir() / "knowledge").glob("*.yaml"))
+
+
+@functools.lru_cache(maxsize=1)
+def builtin_knowledge() -> Knowledge:
+    out = EMPTY
+    for path in builtin_knowledge_paths():
+        out = out.merged(load_knowledge_cached(str(path)))
+    return out
+
+
+def knowledge_for(files: Iterable[str | Path] = (), packs: Iterable[Pack] = ()) -> Knowledge:
+    """The built-in knowledge, plus what packs and the user's files add (in that order)."""
+    out = builtin_knowledge()
+    for pack in packs:
+        if pack.knowledge is not None:
+            out = out.merged(pack.knowledge)
+    for path in files:
+        out = out.merged(load_knowledge_cached(str(path)))
+    return out
 
 
 @functools.lru_cache(maxsize=None)

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from mcp_lint.analysis import sdk
 from mcp_lint.project.scan import ModuleFacts, scan
+from mcp_lint.source.manifests import ManifestIndex, declared_requirements
 from mcp_lint.source.read import decode
 
 MAX_SCAN_BYTES = 4 * 1024 * 1024
@@ -97,6 +98,7 @@ class ProjectIndex:
         # Method names of the project's classes: a call `x.name(...)` may reach one of them.
         self.method_names = frozenset(m for f in facts.values() for methods in f.classes.values() for m in methods)
         self.contexts: dict[Path, ModuleContext] = {}
+        self._manifests: ManifestIndex | None = None
         self._join()
 
     # -- lookups the server model makes ---------------------------------------------------------
@@ -132,8 +134,18 @@ class ProjectIndex:
                 if found is not None:
                     seen.append([qual, *found])
         context = self.contexts.get(path)
-        data = [seen, context.digest() if context else ""]
+        data = [seen, context.digest() if context else "", self.requirements(path)]
         return hashlib.sha256(json.dumps(data).encode()).hexdigest()[:16]
+
+    def requirements(self, path: Path) -> dict[str, tuple[str, ...]] | None:
+        """What the manifests governing the file declare (rules read the versions a project
+        runs with, so a changed manifest changes the file's results)."""
+        if self._manifests is None:
+            self._manifests = ManifestIndex()
+        try:
+            return declared_requirements(self._manifests, path)
+        except (OSError, ValueError):
+            return None
 
     def __bool__(self) -> bool:
         return bool(self.servers or self.server_classes or self.contexts)

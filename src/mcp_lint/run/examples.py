@@ -93,7 +93,8 @@ class ExampleRunner:
         engine = self.engines.get(rule.id)
         if engine is None:
             rules = [r for r in self.defaults if r.id != rule.id] + [rule]
-            engine = Engine(rules, known_codes=self.registry.all_codes(), timeout=EXAMPLE_TIMEOUT)
+            engine = Engine(rules, known_codes=self.registry.all_codes(), timeout=EXAMPLE_TIMEOUT,
+                            knowledge=self.registry.knowledge)
             self.engines[rule.id] = engine
         return engine
 

@@ -36,6 +36,7 @@ class LintJob:
     known_codes: frozenset[str]
     project: Any = None  # what other modules say about each file (project.index.ProjectIndex)
     jobs: int = 0  # worker processes (0: one per CPU)
+    knowledge: Any = None  # what the analysis knows of libraries (model.knowledge.Knowledge; None: nothing)
 
 
 def _tune_gc() -> None:
@@ -50,7 +51,7 @@ def make_engine(job: LintJob, timeout: float | None = None):
     """An engine for `job` (imported here: a run the cache answers needs no parser)."""
     from mcp_lint.check.engine import Engine
 
-    return Engine(job.rules, job.settings.severity, job.known_codes, project=job.project,
+    return Engine(job.rules, job.settings.severity, job.known_codes, project=job.project, knowledge=job.knowledge,
                   max_file_bytes=job.settings.max_file_size, timeout=timeout)
 
 

@@ -7,6 +7,7 @@
     exclude = ["generated/"]           # replaces the default excludes
     extend-exclude = ["legacy/*.py"]
     rule-packs = ["lint/our-rules.yaml"]
+    knowledge-files = ["lint/our-libraries.yaml"]   # what our own libraries do (docs/knowledge.md)
     respect-gitignore = true
     cache-dir = ".mcp_lint_cache"      # where findings are cached (default: beside this file)
     max-file-size = "4 MiB"            # larger files are skipped with a message (or bytes: 4194304), <= 1 GiB
@@ -120,6 +121,7 @@ _SCHEMA = Map({
     "exclude": Key(List(_Glob())),
     "extend-exclude": Key(List(_Glob()), default=()),
     "rule-packs": Key(List(_PathText()), default=()),
+    "knowledge-files": Key(List(_PathText()), default=()),
     "severity": Key(Map({}, extra=Str(choices=tuple(s.value for s in Severity))), default={}),
     "respect-gitignore": Key(Bool(), default=True),
     "cache-dir": Key(_PathText()),
@@ -208,6 +210,7 @@ def load_settings(config_file: Path | None, root: Path, **overrides: Any) -> Set
         exclude=data["exclude"] if data["exclude"] is not None else DEFAULT_EXCLUDES,
         extend_exclude=data["extend-exclude"],
         rule_packs=tuple((root / p).resolve() for p in data["rule-packs"]),
+        knowledge_files=tuple((root / p).resolve() for p in data["knowledge-files"]),
         severity=severity,
         respect_gitignore=data["respect-gitignore"],
         cache_dir=(root / data["cache-dir"]).resolve() if data["cache-dir"] is not None else None,

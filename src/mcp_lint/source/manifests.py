@@ -599,3 +599,57 @@ def bounded(dep: Dependency, major: int) -> str:
     spec = ",".join(sorted(kept) + [f"<{major}"])
     marker = f"; {req.marker}" if req.marker else ""
     return f"{req.name}{extras}{spec}{marker}"
+
+
+# -- what a source file's project declares ------------------------------------------------------
+
+def declared_requirements(index: ManifestIndex, source: Path) -> dict[str, tuple[str, ...]] | None:
+    """The requirements the manifests governing `source` declare: distribution name -> the
+    specifier sets written for it (each alternative of each line, as text). None: no manifest
+    governs the file, so nothing is known of the versions it runs with."""
+    manifests = index.governing(source)
+    if not manifests:
+        return None
+    out: dict[str, tuple[str, ...]] = {}
+    for manifest in manifests:
+        for dep in manifest.dependencies:
+            out[dep.name] = out.get(dep.name, ()) + tuple(str(spec) for spec in dep.alternatives)
+    return out
+
+
+def only_below(specifiers: tuple[str, ...], version: str) -> bool:
+    """Does a requirement written as these specifier sets keep the package below `version`
+    whichever is chosen (every one bounded under it: `redis<8`, `redis==7.4.0`)?"""
+    if not specifiers:
+        return False
+    floor = Version(version)
+    for text in specifiers:
+        try:
+            bound = upper_bound(SpecifierSet(text))
+        except InvalidSpecifier:
+            return False
+        if bound is None or bound[0] > floor or (bound[0] == floor and bound[1]):
+            return False
+    return True
+
+
+def admits_below(specifiers: tuple[str, ...], version: str) -> bool:
+    """Can a requirement written as these specifier sets (any one may be chosen) install a
+    version older than `version`? An empty set, or one without a lower bound, can."""
+    floor = Version(version)
+    for text in specifiers or ("",):
+        lowest = None
+        try:
+            spec = SpecifierSet(text)
+        except InvalidSpecifier:
+            return True
+        for s in spec:
+            if s.operator in (">=", ">", "==", "~=", "==="):
+                try:
+                    found = Version(s.version[:-2] if s.version.endswith(".*") else s.version)
+                except InvalidVersion:
+                    continue
+                lowest = found if lowest is None or found > lowest else lowest
+        if lowest is None or lowest < floor:
+            return True
+    return False

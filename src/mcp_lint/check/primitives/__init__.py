@@ -12,6 +12,7 @@ from mcp_lint.check.primitives.errors import ErrorResult, ExceptionLeak, Generic
 from mcp_lint.check.primitives.handlers import HandlerParameter, UnvalidatedArguments
 from mcp_lint.check.primitives.http_auth import UnauthenticatedHttp
 from mcp_lint.check.primitives.output import StdoutWrite
+from mcp_lint.check.primitives.rebinding import DnsRebinding
 from mcp_lint.check.primitives.registration import AddToolPositional, DecoratorNotCalled, MissingDescription
 from mcp_lint.check.primitives.secrets import HardcodedSecret
 from mcp_lint.check.primitives.strings import FormattedStringSink
@@ -25,6 +26,7 @@ PRIMITIVES: dict[str, type[Primitive]] = {
         TaintedCall,
         HardcodedSecret,
         UnauthenticatedHttp,
+        DnsRebinding,
         HandlerParameter,
         UnvalidatedArguments,
         MissingDescription,

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, ClassVar
 import libcst as cst
 
 from mcp_lint.check.context import FileContext
+from mcp_lint.model.knowledge import EMPTY, Knowledge
 from mcp_lint.model.rules import Rule
 from mcp_lint.model.schema import Key, List, Map, Str
 
@@ -29,9 +30,10 @@ class Primitive:
     PLACEHOLDERS: ClassVar[frozenset[str]] = frozenset()
     FIXABLE: ClassVar[bool] = False
 
-    def __init__(self, rule: Rule) -> None:
+    def __init__(self, rule: Rule, knowledge: Knowledge | None = None) -> None:
         self.rule = rule
         self.params = rule.params
+        self.knowledge = knowledge if knowledge is not None else EMPTY  # library facts (model/knowledge.py)
         self.setup()
 
     def setup(self) -> None:

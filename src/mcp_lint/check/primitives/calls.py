@@ -34,6 +34,7 @@ import re
 import libcst as cst
 
 from mcp_lint.analysis.cst_utils import argument, assign_targets, code, dotted, has_star_args, has_star_kwargs, iter_names, keyword, string_value
+from mcp_lint.model.findings import Confidence
 from mcp_lint.analysis.fields import child_nodes
 from mcp_lint.check.context import FileContext
 from mcp_lint.model.regex import pack_regex
@@ -42,15 +43,25 @@ from mcp_lint.check.primitives.base import Primitive
 from mcp_lint.check.primitives.call_fixes import CALL_FIX, call_fix
 from mcp_lint.check.primitives.common import PATTERNS, CallPatterns
 
-_ARG = Map({"keyword": Key(Str()), "position": Key(Int(minimum=0))})
+# `missing:` also takes other keywords that do the same (`also`), and text that passes it inside
+# a connection string (`in-text`: `timeoutMS=` in a MongoDB URI; a URI that is not constant text
+# may carry it, so it counts as passed)
+_MISSING = Map({"keyword": Key(Str()), "position": Key(Int(minimum=0)), "also": Key(List(Str()), default=()),
+                "in-text": Key(List(Str()), default=())})
 _VALUE = Map({"keyword": Key(Str(), required=True), "position": Key(Int(minimum=0)), "value": Key(Any_()),
-              "values": Key(List(Any_(), min_items=1)), "key": Key(Str())})
+              "values": Key(List(Any_(), min_items=1)), "key": Key(Str()),
+              # also a name or attribute whose default is the value: a parameter's default
+              # (`verify_ssl: bool = False`), a settings field's, a constant's (medium confidence)
+              "through-defaults": Key(Bool(), default=False),
+              # the value is text that matches this pattern (`TrustServerCertificate=yes` in a
+              # connection string), literal or built from literals
+              "text-matches": Key(Regex())})
 _CONTAINS = Map({"keyword": Key(Str()), "position": Key(Int(minimum=0)),
                  "values": Key(List(Any_(), min_items=1), required=True)})
 _MENTIONS = Map({"keyword": Key(Str()), "position": Key(Int(minimum=0)), "pattern": Key(Regex(), required=True)})
 _CALL = Map({
     "call": Key(PATTERNS, required=True),
-    "missing": Key(_ARG),
+    "missing": Key(_MISSING),
     "value-is": Key(_VALUE),
     "contains": Key(_CONTAINS),
     "mentions": Key(_MENTIONS),
@@ -61,11 +72,99 @@ _ATTRIBUTE = Map({"attribute": Key(Str(), required=True), "value": Key(Any_()), 
 _REFERENCE = Map({"name": Key(Str(), required=True), "reason": Key(Str(), default="")})
 
 
+def _in_text(call: cst.Call, needles) -> bool:
+    """Does a connection string passed to the call carry one of `needles`, or may it (a first
+    argument that is not constant text)?"""
+    first = next((a.value for a in call.args if a.keyword is None and not a.star), None)
+    if first is not None and string_value(first) is None:
+        return True
+    texts = [string_value(a.value) for a in call.args]
+    return any(t is not None and any(n in t for n in needles) for t in texts)
+
+
+_BY_DEFAULT = " (by default)"
+
+
+def _default_of(expr: cst.BaseExpression, ctx: FileContext) -> cst.BaseExpression | None:
+    """The value a name or attribute has unless someone changes it: the enclosing function's
+    parameter default (`def connect(verify_ssl: bool = False)`), a name bound once, a settings
+    field (`verify_ssl: bool = False` / `= Field(default=False)` in a class of the file), or an
+    `__init__` parameter's default stored as `self.verify_ssl`."""
+    if isinstance(expr, cst.Name):
+        fn = ctx.state.frame.node
+        if isinstance(fn, cst.FunctionDef):
+            found = _param_default(fn, expr.value)
+            if found is not None:
+                return found
+        return bound_value(ctx, expr.value, ctx.state.frame.info)
+    if not isinstance(expr, cst.Attribute):
+        return None
+    attr = expr.attr.value
+    fields = [cls.constants[attr] for cls in ctx.index.classes.values() if attr in cls.constants]
+    if len(fields) == 1:
+        value = fields[0]
+        if isinstance(value, cst.Call) and (dotted(value.func) or "").rsplit(".", 1)[-1] == "Field":
+            return argument(value, 0, "default")
+        return value
+    if isinstance(expr.value, cst.Name) and expr.value.value == "self":
+        info = ctx.state.frame.info
+        while info is not None and info.class_name is None:
+            info = info.parent
+        cls = ctx.index.classes.get(info.class_name) if info is not None else None
+        init = ctx.index.method(info.class_name, "__init__") if cls is not None else None
+        stored = cls.self_attrs.get(attr, ()) if cls is not None else ()
+        if init is not None and len(stored) == 1 and isinstance(stored[0], cst.Name):
+            return _param_default(init, stored[0].value)
+    return None
+
+
+def _param_default(fn: cst.FunctionDef, name: str) -> cst.BaseExpression | None:
+    for p in (*fn.params.posonly_params, *fn.params.params, *fn.params.kwonly_params):
+        if p.name.value == name:
+            return p.default
+    return None
+
+
+def _text_of(expr: cst.BaseExpression, ctx: FileContext, depth: int = 0) -> str | None:
+    """The literal text of a value built from literals (f-string pieces, `+`, `.format()`,
+    through names bound once); None when none of it is literal."""
+    if depth > 4:
+        return None
+    text = string_value(expr)
+    if text is not None:
+        return text
+    if isinstance(expr, cst.FormattedString):
+        return "".join(p.value if isinstance(p, cst.FormattedStringText) else "{}" for p in expr.parts)
+    if isinstance(expr, cst.ConcatenatedString):
+        parts = [_text_of(expr.left, ctx, depth + 1), _text_of(expr.right, ctx, depth + 1)]
+        return None if all(p is None for p in parts) else "".join(p or "" for p in parts)
+    if isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, (cst.Add, cst.Modulo)):
+        parts = [_text_of(expr.left, ctx, depth + 1), _text_of(expr.right, ctx, depth + 1)]
+        return None if all(p is None for p in parts) else "".join(p or "" for p in parts)
+    if isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute) and expr.func.attr.value in (
+            "format", "join"):
+        return _text_of(expr.func.value, ctx, depth + 1) if expr.func.attr.value == "format" else None
+    if isinstance(expr, cst.Name):
+        bound = bound_value(ctx, expr.value, ctx.state.frame.info)
+        return _text_of(bound, ctx, depth + 1) if bound is not None else None
+    return None
+
+
+def _calls_or_knowledge(params: dict, where) -> None:
+    if not params.get("calls") and not params.get("calls-from") and not params.get("attributes") \
+            and not params.get("references"):
+        raise where.error("missing required key 'calls' (or 'calls-from': entries of the knowledge files)")
+
+
+
 class CallCheck(Primitive):
     NAME = "call-check"
     FIXABLE = True
     PARAMS = Map({
-        "calls": Key(List(_CALL, min_items=1), required=True),
+        "calls": Key(List(_CALL, min_items=1), default=()),
+        # entries from the knowledge files: `blocking` (calls that block an event loop),
+        # `timeouts` (calls that wait forever unless given a timeout)
+        "calls-from": Key(List(Str(choices=("blocking", "timeouts")), min_items=1), default=()),
         "context": Key(Str(choices=("any", "async", "handler", "tool-call")), default="any"),
         "unless-wrapped-by": Key(List(Str()), default=()),
         "unless-handler-keyword": Key(Str()),
@@ -73,13 +172,19 @@ class CallCheck(Primitive):
         "report-at": Key(Str(choices=("call", "argument")), default="call"),
         "attributes": Key(List(_ATTRIBUTE), default=()),
         "references": Key(List(_REFERENCE), default=()),
-    })
+    }, check=_calls_or_knowledge)
     PLACEHOLDERS = frozenset({"call", "reason", "function", "argument", "tool", "via"})
 
     def setup(self) -> None:
-        self.entries = [(CallPatterns(c["call"]), c) for c in self.params["calls"]]
+        calls = list(self.params["calls"])
+        for source in self.params["calls-from"]:
+            calls += getattr(self.knowledge, source)
+        self.entries = [(CallPatterns(c["call"]), c) for c in calls]
         self.patterns = {c["mentions"]["pattern"]: pack_regex(c["mentions"]["pattern"])
-                         for c in self.params["calls"] if c["mentions"] is not None}
+                         for c in calls if c.get("mentions") is not None}
+        self.patterns.update({c["value-is"]["text-matches"]: pack_regex(c["value-is"]["text-matches"])
+                              for c in calls if c.get("value-is") is not None
+                              and c["value-is"].get("text-matches") is not None})
         self.at_argument = self.params["report-at"] == "argument"
         self.attributes = {a["attribute"]: a for a in self.params["attributes"]}
         self.references = {r["name"]: r for r in self.params["references"]}
@@ -158,7 +263,8 @@ class CallCheck(Primitive):
             if name is None:
                 continue
             fired, shown_arg, at = self._condition(node, entry, ctx)
-            if not fired:
+            by_default = shown_arg.endswith(_BY_DEFAULT)
+            if not fired or not _version_applies(entry, ctx):
                 continue  # another entry may hold for the same call
             if self._exempt(node, ctx) or (self.stored and _stored(node, ctx)):
                 return
@@ -179,7 +285,7 @@ class CallCheck(Primitive):
                 ctx.scratch.setdefault(f"{self.rule.id}:pending", []).append(
                     (node, fields, state.statement, function, fix))
                 return
-            ctx.report(self.rule, node, fields, fix=fix)
+            ctx.report(self.rule, node, fields, confidence=Confidence.MEDIUM if by_default else None, fix=fix)
             return
 
     def _note_helper_call(self, node: cst.Call, ctx: FileContext) -> None:
@@ -220,6 +326,10 @@ class CallCheck(Primitive):
             kw, pos = missing["keyword"], missing["position"]
             if argument(node, pos, kw) is not None:
                 return False, "", None
+            if any(keyword(node, other) is not None for other in missing.get("also") or ()):
+                return False, "", None
+            if missing.get("in-text") and _in_text(node, missing["in-text"]):
+                return False, "", None
             if has_star_kwargs(node) or (pos is not None and has_star_args(node)):
                 return False, "", None  # **kwargs / *args may well carry it
             first(kw or f"argument {pos}", node)
@@ -228,10 +338,21 @@ class CallCheck(Primitive):
             value = argument(node, value_is["position"], value_is["keyword"])
             if value is not None and value_is["key"] is not None:
                 value = _dict_entry(_bound_value(value, ctx), value_is["key"])
-            wanted = value_is["values"] if value_is["values"] is not None else (value_is["value"],)
-            if value is None or not any(_literal_equals(value, w) for w in wanted):
-                return False, "", None
-            first(value_is["keyword"], _arg_node(node, value_is["position"], value_is["keyword"]))
+            shown_kw = value_is["keyword"]
+            if value_is.get("text-matches") is not None:
+                text = _text_of(value, ctx) if value is not None else None
+                if text is None or not self.patterns[value_is["text-matches"]].search(text):
+                    return False, "", None
+            else:
+                wanted = value_is["values"] if value_is["values"] is not None else (value_is["value"],)
+                if value is None:
+                    return False, "", None
+                if not any(_literal_equals(value, w) for w in wanted):
+                    default = _default_of(value, ctx) if value_is.get("through-defaults") else None
+                    if default is None or not any(_literal_equals(default, w) for w in wanted):
+                        return False, "", None
+                    shown_kw = f"{shown_kw}={code(value, 30)}{_BY_DEFAULT}"
+            first(shown_kw, _arg_node(node, value_is["position"], value_is["keyword"]))
         contains = entry["contains"]
         if contains is not None:
             value = argument(node, contains["position"], contains["keyword"])
@@ -272,6 +393,16 @@ class CallCheck(Primitive):
                 if isinstance(item.item, cst.Call) and self.wrappers.match(item.item, ctx, point):
                     return True
         return False
+
+
+def _version_applies(entry, ctx: FileContext) -> bool:
+    """A knowledge entry about a default that changed in a version (`before: {package,
+    version}`) holds where the project's declared requirement keeps the package below it: a
+    project that declares nothing, or admits the newer releases, installs the newest one."""
+    before = entry.get("before")
+    if before is None:
+        return True
+    return ctx.runs_before(before["package"], before["version"])
 
 
 _CACHES = frozenset({"cache", "lru_cache", "cached", "cached_property", "alru_cache", "asynccontextmanager",

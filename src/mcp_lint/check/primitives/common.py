@@ -11,7 +11,8 @@ from mcp_lint.analysis.cst_utils import call_name, dotted
 from mcp_lint.analysis.state import ASSIGN, Point
 from mcp_lint.analysis.taint import Origin, Step
 from mcp_lint.check.context import FileContext
-from mcp_lint.model.schema import Int, Key, List, Map, Str
+from mcp_lint.model.knowledge import SANITIZER_KINDS as KNOWN_SANITIZER_KINDS, SINK_KINDS as KNOWN_SINK_KINDS
+from mcp_lint.model.schema import Int, Key, List, Map, Str, Where
 
 # A call pattern, as written in packs:
 #   requests.get              a qualified name (through the file's imports)
@@ -29,24 +30,17 @@ SINK = Map({
 })
 SINKS = List(SINK, min_items=1)
 
-# The sanitizer kinds the flow analysis records (analysis/taint.py, analysis/mcp_model.py) and a
-# rule's `sanitizers:` may accept: a value that passed one of them no longer counts as reaching
-# the sink. (`all`, a value from a fixed set, is accepted by every rule.)
-SANITIZER_KINDS = (
-    "ast",      # parsed with ast.parse / ast.literal_eval: data, not code
-    "host",     # its host checked against an allow-list
-    "html",     # escaped for HTML (html.escape, markupsafe.escape)
-    "length",   # a bounded length (Field(max_length=...))
-    "model",    # validated by a pydantic model or a JSON schema
-    "option",   # checked not to start with "-"
-    "path",     # contained: basename, secure_filename, is_relative_to / startswith checks
-    "pattern",  # matched against a pattern (Field(pattern=...), re.fullmatch, isidentifier...)
-    "program",  # a command's program (argv[0]) checked against an allow-list
-    "range",    # a bounded number (Field(ge=..., le=...))
-    "regex",    # escaped for a regular expression (re.escape)
-    "shell",    # quoted for a shell (shlex.quote)
-    "sql",      # quoted or bound for SQL (sql.Identifier, escape_string...)
-)
+# The sanitizer kinds the flow analysis records and a rule's `sanitizers:` may accept, and the
+# sink kinds a rule may take its sinks from (`sink-kinds:`): the knowledge model's vocabulary.
+SANITIZER_KINDS = tuple(KNOWN_SANITIZER_KINDS)
+SINK_KINDS = tuple(KNOWN_SINK_KINDS)
+
+
+def sinks_or_kinds(params: dict, where: Where) -> None:
+    """A sink rule needs its own `sinks:` or `sink-kinds:` naming those the knowledge lists."""
+    if not params.get("sinks") and not params.get("sink-kinds"):
+        raise where.error("missing required key 'sinks' (or 'sink-kinds': sinks of those kinds from the "
+                          "knowledge files)")
 
 
 class CallPatterns:

@@ -23,7 +23,8 @@ from mcp_lint.check.context import FileContext
 from mcp_lint.model.findings import Confidence
 from mcp_lint.model.schema import Key, List, Map, Str
 from mcp_lint.check.primitives.base import Primitive
-from mcp_lint.check.primitives.common import SANITIZER_KINDS, SINKS, CallPatterns, helper_returns, shown_call, sink_argument, trace
+from mcp_lint.check.primitives.common import (SANITIZER_KINDS, SINK_KINDS, SINKS, CallPatterns, helper_returns,
+                                              shown_call, sink_argument, sinks_or_kinds, trace)
 from mcp_lint.check.primitives.sql_fixes import sql_fix
 
 _WRAPPERS = frozenset({"strip", "lstrip", "rstrip", "lower", "upper", "replace", "format_map", "encode"})
@@ -34,7 +35,8 @@ class FormattedStringSink(Primitive):
     NAME = "formatted-string-sink"
     FIXABLE = True
     PARAMS = Map({
-        "sinks": Key(SINKS, required=True),
+        "sinks": Key(SINKS, default=()),
+        "sink-kinds": Key(List(Str(choices=SINK_KINDS), min_items=1), default=()),
         "unknown-receiver-methods": Key(List(Str()), default=()),
         "leading-keywords": Key(List(Str()), default=()),
         "sanitizers": Key(List(Str(choices=SANITIZER_KINDS)), default=()),
@@ -42,11 +44,12 @@ class FormattedStringSink(Primitive):
         # "opaque" adds everything else that is not known-safe (config, globals, query results).
         "report-origins": Key(List(Str(choices=("tool", "param", "opaque")), min_items=1),
                               default=("tool", "param")),
-    })
+    }, check=sinks_or_kinds)
     PLACEHOLDERS = frozenset({"source", "sink", "how", "value"})
 
     def setup(self) -> None:
-        self.sinks = [(CallPatterns(s["call"]), s) for s in self.params["sinks"]]
+        specs = list(self.params["sinks"]) + list(self.knowledge.sinks_of(self.params["sink-kinds"]))
+        self.sinks = [(CallPatterns(s["call"]), s) for s in specs]
         self.methods = frozenset(self.params["unknown-receiver-methods"])
         self.keywords = frozenset(k.upper() for k in self.params["leading-keywords"])
         self.accepted = frozenset(self.params["sanitizers"]) | {"all"}

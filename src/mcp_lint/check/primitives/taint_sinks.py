@@ -35,17 +35,24 @@ from mcp_lint.analysis.state import Point
 from mcp_lint.analysis.taint import OPAQUE_ORIGIN, PARAM_ORIGIN, TOOL, Origin, unsafe_origins
 from mcp_lint.check.context import FileContext
 from mcp_lint.model.findings import Confidence
-from mcp_lint.model.schema import Any_, Bool, Int, Key, List, Map, Str
+from mcp_lint.model.schema import Any_, Bool, Int, Key, List, Map, OneOf, Str
 from mcp_lint.check.primitives.base import Primitive
 from mcp_lint.check.primitives.call_fixes import CALL_FIX, call_fix
-from mcp_lint.check.primitives.common import PATTERNS, SANITIZER_KINDS, CallPatterns, shown_call, sink_argument, trace
+from mcp_lint.check.primitives.common import (PATTERNS, SANITIZER_KINDS, SINK_KINDS, CallPatterns, shown_call,
+                                              sink_argument, sinks_or_kinds, trace)
 from mcp_lint.check.primitives.pieces import Item, argv_alternatives, constant_text, positional_alternatives, program_text, starts_with_text, url_head
+
+def _is_or_present(cond: dict, where) -> None:
+    if (cond.get("is") is None) == (not cond.get("present")):
+        raise where.error("give exactly one of 'is' (the values it holds) or 'present: true' (passed at all)")
+
 
 _CONDITION = Map({
     "keyword": Key(Str()),
     "position": Key(Int(minimum=0)),
-    "is": Key(List(Any_(), min_items=1, single_ok=True), required=True),
-})
+    "is": Key(List(Any_(), min_items=1, single_ok=True)),
+    "present": Key(Bool(), default=False),
+}, check=_is_or_present)
 TAINT_SINK = Map({
     "call": Key(PATTERNS, required=True),
     "argument": Key(Int(minimum=0)),
@@ -53,8 +60,17 @@ TAINT_SINK = Map({
     "receiver": Key(Bool(), default=False),
     "argv": Key(Str(choices=("list", "positional", "arguments"))),
     "url": Key(Bool(), default=False),
+    # a value that starts with constant text (`f"handle_{x}"`) is not reported
+    "constant-prefix-safe": Key(Bool(), default=False),
+    # only the whole value counts: one the code builds as a dict or list literal is not reported,
+    # whatever it holds (an Elasticsearch body whose values come from the tool)
+    "whole": Key(Bool(), default=False),
+    # only when the call's result is called at once (`getattr(obj, name)(...)`)
+    "called": Key(Bool(), default=False),
     "if-argument": Key(_CONDITION),
-    "unless-argument": Key(_CONDITION),
+    # one condition, or several (the sink does not apply when any holds)
+    "unless-argument": Key(OneOf(_CONDITION, List(_CONDITION, min_items=1),
+                                 description="a condition or a list of conditions")),
     "role": Key(Str(), default="an argument"),
     "fix": Key(CALL_FIX),  # how to fix such a call (see call_fixes.py)
 })
@@ -66,7 +82,8 @@ class TaintedCall(Primitive):
     NAME = "tainted-call"
     FIXABLE = True
     PARAMS = Map({
-        "sinks": Key(List(TAINT_SINK, min_items=1), required=True),
+        "sinks": Key(List(TAINT_SINK, min_items=1), default=()),
+        "sink-kinds": Key(List(Str(choices=SINK_KINDS), min_items=1), default=()),
         "sanitizers": Key(List(Str(choices=SANITIZER_KINDS)), default=()),
         "argv-checks": Key(List(Str(choices=("program", "shell-script", "options"))), default=()),
         "shells": Key(List(Str()), default=("sh", "bash", "zsh", "dash", "ksh", "fish", "ash", "csh", "tcsh",
@@ -76,11 +93,12 @@ class TaintedCall(Primitive):
                                                   "-Command", "-command", "-EncodedCommand")),
         "report-origins": Key(List(Str(choices=("tool", "param", "opaque")), min_items=1), default=("tool",)),
         "describe-restrictions": Key(Bool(), default=False),
-    })
+    }, check=sinks_or_kinds)
     PLACEHOLDERS = frozenset({"source", "sink", "argument", "role", "restrictions"})
 
     def setup(self) -> None:
-        self.sinks = [(CallPatterns(s["call"]), s) for s in self.params["sinks"]]
+        specs = list(self.params["sinks"]) + list(self.knowledge.sinks_of(self.params["sink-kinds"]))
+        self.sinks = [(CallPatterns(s["call"]), s) for s in specs]
         self.accepted = frozenset(self.params["sanitizers"]) | {"all"}
         self.checks = frozenset(self.params["argv-checks"])
         self.shells = frozenset(self.params["shells"])
@@ -94,6 +112,11 @@ class TaintedCall(Primitive):
     def on_call(self, node: cst.Call, ctx: FileContext) -> None:
         point = ctx.point()
         specs = [spec for patterns, spec in self.sinks if patterns.match(node, ctx, point)]
+        if specs and any(s["called"] for s in specs):
+            ancestors = ctx.state.ancestors
+            parent = ancestors[-2] if len(ancestors) > 1 else None
+            called = isinstance(parent, cst.Call) and parent.func is node
+            specs = [s for s in specs if called or not s["called"]]
         if specs:
             statement = ctx.state.statement
             # where the sink is (its enclosing nodes): for the restrictions the message describes, and fixes
@@ -137,6 +160,10 @@ class TaintedCall(Primitive):
             value = sink_argument(sink, spec)
         if value is None or isinstance(value, cst.Call) and any(p.match(value, ctx, point) for p, _ in self.sinks):
             return None  # `eval(compile(src))`: reported once, where the input goes in
+        if spec["constant-prefix-safe"] and starts_with_text(ctx, value, point):
+            return None
+        if spec["whole"] and _built_here(ctx, value, point):
+            return None
         parts = url_head(ctx, value, point) if spec["url"] else [(value, point)]
         for part, at in parts:
             origin = self._origin(ctx, part, at)
@@ -234,7 +261,9 @@ class TaintedCall(Primitive):
         if cond is not None and not _argument_is(ctx, call, cond):
             return False
         cond = spec["unless-argument"]
-        return cond is None or not _argument_is(ctx, call, cond)
+        if cond is None:
+            return True
+        return not any(_argument_is(ctx, call, c) for c in (cond if isinstance(cond, tuple) else (cond,)))
 
     # -- reporting -----------------------------------------------------------------------------
     def _report(self, ctx: FileContext, sink: cst.Call, statement: cst.CSTNode | None,
@@ -268,6 +297,23 @@ class TaintedCall(Primitive):
 _WHOLE_ARGV = ("the command line (program and arguments)", "arguments of")
 
 
+_CONTAINERS = (cst.Dict, cst.List, cst.Tuple, cst.Set, cst.DictComp, cst.ListComp, cst.SetComp)
+
+
+def _built_here(ctx: FileContext, value: cst.BaseExpression, point: Point) -> bool:
+    """Is the value a dict or list the code writes out (itself, or every definition of the name
+    that reaches the sink)?"""
+    if isinstance(value, _CONTAINERS):
+        return True
+    if isinstance(value, cst.Name):
+        bindings = ctx.flows.reaching(value.value, point)
+        values = [b.node for b in bindings if b.kind in ("assign", "mutate")]
+        return bool(bindings) and len(values) == len(bindings) and all(
+            isinstance(v, _CONTAINERS) or isinstance(v, cst.Call) for v in values) and any(
+            isinstance(v, _CONTAINERS) for v in values)
+    return False
+
+
 def _takes_value(option: str | None) -> bool:
     """Is the item after this one most likely its value? `--glob X`, `-C X`, `-o X` (a long
     option or a single-letter one); bundled short flags such as `-la` take none."""
@@ -281,6 +327,8 @@ def _argument_is(ctx: FileContext, call: cst.Call, cond: dict) -> bool:
     value = argument(call, cond["position"], cond["keyword"])
     if value is None:
         return False
+    if cond["present"]:
+        return True
     for wanted in cond["is"]:
         if isinstance(wanted, bool) or wanted is None:
             if isinstance(value, cst.Name) and value.value == str(wanted):
