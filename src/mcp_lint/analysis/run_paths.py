@@ -60,8 +60,11 @@ _EXIT_EXCEPTIONS = frozenset({"builtins.SystemExit", "builtins.KeyboardInterrupt
 
 class RunPaths:
     def __init__(self, module: cst.Module, index: ModuleIndex, model: ServerModel,
-                 entries: Iterable[str] = ()) -> None:
+                 entries: Iterable[str] = (), serves: bool = True) -> None:
+        """`serves`: the module runs the server itself (its own code, handlers and server calls
+        are roots); `entries`: qualnames of functions other modules' stdio handlers reach."""
         self.module = module
+        self.serves = serves
         self.index = index
         self.model = model
         self.resolve = index.imports.resolve
@@ -353,11 +356,13 @@ class RunPaths:
         for info in self.index.functions:
             if info.class_name is not None:
                 methods.setdefault(info.name, []).append(info.node)
-        by_qualname = {f.qualname: f.node for f in self.index.functions}
-        generous: list[cst.CSTNode] = [h.function for h in self.model.handlers]
-        generous.extend(by_qualname[q] for q in entries if q in by_qualname)
-        strict: list[cst.CSTNode] = [self.module]
-        strict.extend(self.units[uid] for uid in self.unit_kinds)
+        wanted = set(entries)
+        generous: list[cst.CSTNode] = [f.node for f in self.index.functions if f.qualname in wanted]
+        strict: list[cst.CSTNode] = []
+        if self.serves:
+            generous.extend(h.function for h in self.model.handlers)
+            strict.append(self.module)
+            strict.extend(self.units[uid] for uid in self.unit_kinds)
         reached_generous: set[int] = set()
         reached: set[int] = set()
         by_class: dict[str, list[cst.FunctionDef]] = {}

@@ -52,6 +52,20 @@ class ModuleFacts:
     defined: list = field(default_factory=list)  # names the module itself binds at top level
     functions: list = field(default_factory=list)  # its module-level functions
     classes: dict = field(default_factory=dict)  # its module-level classes -> their methods
+    # Where stdout matters: servers this module runs over stdio, as server references (a
+    # module-level name, "=" + a qualified import, "param:UNIT:NAME" for a parameter, "" unknown)
+    stdio_runs: list = field(default_factory=list)
+    # Handlers defined here: [unit qualname, server reference]; a unit is a module-level function
+    # or a method (a handler nested in a function belongs to that function)
+    handler_units: list = field(default_factory=list)
+    # Imported callables registered here as handlers: [qualified target, server reference]
+    handler_imports: list = field(default_factory=list)
+    # Calls that hand a server to a function, by reference: [qualified callee, position or keyword, reference]
+    server_pass_refs: list = field(default_factory=list)
+    # What each unit refers to: unit qualname -> ["NAME" (a def or class of this module),
+    # "Class.method" (a method an attribute name may call), "=QUALIFIED" (an import)]
+    unit_refs: dict = field(default_factory=dict)
+    units: list = field(default_factory=list)  # every module-level function and method (qualnames)
 
     def to_plain(self) -> dict:
         return {k: getattr(self, k) for k in self.__dataclass_fields__}
@@ -98,6 +112,7 @@ class _Scanner:
         self.collect_definitions()
         self.collect_servers()
         self.collect_registrations()
+        self.collect_stdio()
 
     # -- names -----------------------------------------------------------------------------
     def collect_imports(self) -> None:
@@ -318,6 +333,7 @@ class _Scanner:
             if flavour not in (None, "param"):
                 self.facts.server_passes.append([callee, i, flavour if flavour != "?" else
                                                  "?" + (self.resolve(arg) or "")])
+                self.facts.server_pass_refs.append([callee, i, self.server_ref(arg)])
         for kw in call.keywords:
             if kw.arg is None:
                 continue
@@ -325,6 +341,125 @@ class _Scanner:
             if flavour not in (None, "param"):
                 self.facts.server_passes.append([callee, kw.arg, flavour if flavour != "?" else
                                                  "?" + (self.resolve(kw.value) or "")])
+                self.facts.server_pass_refs.append([callee, kw.arg, self.server_ref(kw.value)])
+
+    # -- stdio: which servers run over stdio, which units are their handlers, what units call ----
+    def server_ref(self, node: ast.AST, unit: str = "", params: frozenset[str] = frozenset()) -> str:
+        """How a server expression names its server, for the project join (see `stdio_runs`)."""
+        name = _dotted(node)
+        if name is None:
+            return ""
+        if name in self.facts.servers:
+            return name
+        head = name.split(".")[0]
+        if head in params and head not in ("self", "cls") and "." not in name:
+            return f"param:{unit}:{name}"
+        if head in self.facts.aliases and name not in self.defined:
+            return "=" + (self.resolve(node) or "")
+        return ""
+
+    def collect_stdio(self) -> None:
+        units = [("", _module_nodes(self.tree), frozenset())]
+        for qualname, fn in _functions(self.tree):
+            params = frozenset(a.arg for a in (*fn.args.posonlyargs, *fn.args.args, *fn.args.kwonlyargs))
+            units.append((qualname, list(_own_nodes(fn)), params))
+            self.facts.units.append(qualname)
+        methods: dict[str, list[str]] = {}
+        for qualname, _ in _functions(self.tree):
+            if "." in qualname:
+                methods.setdefault(qualname.rsplit(".", 1)[1], []).append(qualname)
+        stdio_server = False
+        lowlevel_runs: list[str] = []
+        bound = set()  # names (last components) assigned a server anywhere: `self.mcp = FastMCP(...)`
+        for node in ast.walk(self.tree):
+            if isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None and \
+                    self.server_ctor(node.value) is not None:
+                for t in (node.targets if isinstance(node, ast.Assign) else [node.target]):
+                    name = _dotted(t)
+                    if name is not None:
+                        bound.add(name.rsplit(".", 1)[-1])
+        for unit, nodes, params in units:
+            for node in nodes:
+                if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                    for dec in node.decorator_list:
+                        target = dec.func if isinstance(dec, ast.Call) else dec
+                        if isinstance(target, ast.Attribute) and (target.attr in _DECORATORS or
+                                                                  target.attr in _SERVER_DECORATORS):
+                            owner = unit or node.name  # a module-level def is its own unit
+                            self.facts.handler_units.append([owner, self.server_ref(target.value, unit, params)])
+                if not isinstance(node, ast.Call):
+                    continue
+                func = node.func
+                qual = self.resolve(func) or ""
+                if qual in _STDIO_SERVER or qual.endswith(".stdio_server"):
+                    stdio_server = True
+                    continue
+                if not isinstance(func, ast.Attribute):
+                    continue
+                if func.attr in _RUN_METHODS:
+                    if len(node.args) >= 2:  # low-level: server.run(read, write, options)
+                        lowlevel_runs.append(self.server_ref(func.value, unit, params))
+                        continue
+                    transport = node.args[0] if node.args else _keyword(node, "transport")
+                    if transport is None or (isinstance(transport, ast.Constant) and transport.value == "stdio"):
+                        ref = self.server_ref(func.value, unit, params)
+                        if ref or (_dotted(func.value) or "").rsplit(".", 1)[-1] in bound:
+                            self.facts.stdio_runs.append(ref)
+                elif func.attr == "run_stdio_async":
+                    self.facts.stdio_runs.append(self.server_ref(func.value, unit, params))
+                else:
+                    registered = self.registration(node, params)
+                    if registered is None:
+                        continue
+                    value = registered[2]
+                    ref = self.server_ref(func.value, unit, params)
+                    target = _dotted(value)
+                    if target is None:
+                        continue
+                    if target.split(".")[0] in self.defined:
+                        self.facts.handler_units.append([target, ref])
+                    elif self.resolve(value) is not None:
+                        self.facts.handler_imports.append([self.resolve(value), ref])
+            for node in nodes:  # S.tool()(fn): the decorator applied by hand
+                if isinstance(node, ast.Call) and isinstance(node.func, ast.Call) and \
+                        isinstance(node.func.func, ast.Attribute) and node.func.func.attr in _DECORATORS and node.args:
+                    ref = self.server_ref(node.func.func.value, unit, params)
+                    target = _dotted(node.args[0])
+                    if target is None:
+                        continue
+                    if target.split(".")[0] in self.defined:
+                        self.facts.handler_units.append([target, ref])
+                    elif self.resolve(node.args[0]) is not None:
+                        self.facts.handler_imports.append([self.resolve(node.args[0]), ref])
+        if stdio_server:
+            self.facts.stdio_runs.extend(lowlevel_runs or [""])
+        self.collect_refs(units, methods)
+
+    def collect_refs(self, units, methods: dict[str, list[str]] | None = None) -> None:
+        """What each unit refers to: this module's defs and classes, the methods an attribute
+        name may call, and imported names (qualified)."""
+        if methods is None:
+            methods = {}
+            for qualname, _ in _functions(self.tree):
+                if "." in qualname:
+                    methods.setdefault(qualname.rsplit(".", 1)[1], []).append(qualname)
+        local = {n.name for n in self.tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))}
+        for unit, nodes, _params in units:
+            found: set[str] = set()
+            for node in nodes:
+                if isinstance(node, ast.Name):
+                    if node.id in local:
+                        found.add(node.id)
+                    elif node.id in self.facts.aliases:
+                        found.add("=" + self.facts.aliases[node.id])
+                elif isinstance(node, ast.Attribute):
+                    found.update(methods.get(node.attr, ()))
+                    name = _dotted(node)
+                    if name is not None and name.split(".")[0] in self.facts.aliases and \
+                            name.split(".")[0] not in local:
+                        found.add("=" + (self.resolve(node) or ""))
+            if found:
+                self.facts.unit_refs[unit] = sorted(found)
 
     def dispatcher(self, fn: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
         """A low-level `call_tool(name, arguments)`: calls that pass the arguments to functions of
@@ -370,6 +505,10 @@ class _Scanner:
                 self.facts.wrapped.append([qual, qualname])
 
 
+_SERVER_DECORATORS = frozenset({"call_tool", "list_tools", "read_resource", "list_resources", "get_prompt",
+                                "list_prompts", "list_resource_templates", "completion"})
+_RUN_METHODS = frozenset({"run", "run_async"})
+_STDIO_SERVER = frozenset({"mcp.server.stdio.stdio_server"})
 _STDLIB_HINTS = frozenset({"json", "asyncio", "os", "sys", "re", "logging", "typing", "functools", "inspect"})
 
 

@@ -76,13 +76,16 @@ class StdoutWrite(Primitive):
         if not candidates:
             return
         stdio = ctx.model.stdio
-        if stdio is None:
+        entries = ctx.model.stdio_entries  # reached from the handlers of a stdio server elsewhere
+        if stdio is None and not entries:
             return
-        paths = RunPaths(ctx.module, ctx.index, ctx.model)
+        paths = RunPaths(ctx.module, ctx.index, ctx.model, entries, serves=stdio is not None)
+        via = stdio.via if stdio is not None else \
+            f"its handlers call this code; it runs in {min(entries.values())}"
         for node, target, shown, statement, ancestors, function in candidates:
             if paths.why_not(node) is not None:
                 continue
-            ctx.report(self.rule, node, {"call": shown, "transport": stdio.via}, statement=statement,
+            ctx.report(self.rule, node, {"call": shown, "transport": via}, statement=statement,
                        fix=self._fix(ctx, node, target))
 
     # -- fix ----------------------------------------------------------------------------------------
