@@ -70,6 +70,13 @@ def update_record(query: str, fields: dict) -> str:
         fields: new values, e.g. {"status": "done", "owner": "me"}
     """
     return db.execute(query, fields)
+
+
+@mcp.tool()
+def set_operator(index: int, params: dict) -> str:
+    """Set properties of an operator."""
+    names = [str(key) for key in params]
+    return bridge.assign(index, names, params)
 '''
 
 
@@ -80,7 +87,7 @@ def test_free_form_parameters_are_reported_at_low_confidence(tmp_path):
     messages = {f["start"]["line"]: f["message"] for f in findings(result, "MCP201")}
     # query bind parameters (also through a value built from the query), a documented
     # free-form payload, a property bag iterated as a mapping
-    assert confidence[16] == confidence[22] == confidence[29] == confidence[35] == "low"
+    assert confidence[16] == confidence[22] == confidence[29] == confidence[35] == confidence[69] == "low"
     assert "deliberately free-form: passed whole with `query`" in messages[16]
     assert "its description says so" in messages[29]
     # fields listed in the description, a value given a model's structure: full confidence

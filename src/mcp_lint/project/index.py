@@ -294,9 +294,9 @@ class ProjectIndex:
             return set(found) if found else None
         if ref.startswith("="):
             target = self.symbol(ref[1:], path)
-            if target is None or target[1] not in self.facts[target[0]].servers:
-                return None
-            return {target}
+            if target is None:
+                return None  # not a module of this project: whatever it is, it is unknown here
+            return {target} if target[1] in self.facts[target[0]].servers else set()
         return {(path, ref)} if ref in self.facts[path].servers else None
 
     def _units_named(self, path: Path, local: str) -> list[str]:
@@ -344,12 +344,15 @@ class ProjectIndex:
                 unknown = unknown or self.shown(path)
             for server in ids or ():
                 stdio.setdefault(server, self.shown(path))
+        if not stdio and not unknown:
+            return
         fallback = unknown or next(iter(stdio.values()), "")
 
         def served(ref: str, path: Path) -> str:
+            """The module that runs the handler's server over stdio ("" if none does)."""
             ids = self._server_ids(ref, path, passed)
             if ids is None:
-                return fallback
+                return fallback  # a server this join cannot name: any stdio run may be it
             return next((stdio[s] for s in sorted(ids, key=str) if s in stdio), "")
 
         work: list[tuple[Path, str, str]] = []

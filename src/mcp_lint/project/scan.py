@@ -222,13 +222,18 @@ class _Scanner:
 
     # -- registrations -----------------------------------------------------------------------
     def collect_registrations(self) -> None:
-        self.unit("", _module_nodes(self.tree), set())
+        module_nodes = _module_nodes(self.tree)
+        self.units: list[tuple[str, list[ast.AST], set[str]]] = [("", module_nodes, set())]
+        self.unit("", module_nodes, set())
         for qualname, fn in _functions(self.tree):
             params = {a.arg for a in (*fn.args.posonlyargs, *fn.args.args, *fn.args.kwonlyargs)}
             if fn.args.vararg:
                 params.add(fn.args.vararg.arg)
             before = len(self.facts.server_params)
-            self.unit(qualname, list(_own_nodes(fn)), params)
+            nodes = list(_own_nodes(fn))
+            self.units.append((qualname, nodes, params))
+            self.facts.units.append(qualname)
+            self.unit(qualname, nodes, params)
             if len(self.facts.server_params) > before:
                 self.facts.signatures[qualname] = [a.arg for a in (*fn.args.posonlyargs, *fn.args.args,
                                                                      *fn.args.kwonlyargs)]
@@ -243,15 +248,21 @@ class _Scanner:
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 for dec in node.decorator_list:
                     target = dec.func if isinstance(dec, ast.Call) else dec
-                    if isinstance(target, ast.Attribute) and target.attr in _DECORATORS and \
-                            _dotted(target.value) in params - {"self", "cls"}:
+                    if not isinstance(target, ast.Attribute):
+                        continue
+                    if target.attr in _DECORATORS and _dotted(target.value) in params - {"self", "cls"}:
                         self.facts.server_params.append([qualname, _dotted(target.value), _DECORATORS[target.attr]])
+                    if target.attr in _DECORATORS or target.attr in _SERVER_DECORATORS:
+                        # a handler: of this unit, or its own unit when defined at module level
+                        self.facts.handler_units.append([qualname or node.name,
+                                                         self.server_ref(target.value, qualname, params)])
             if not isinstance(node, ast.Call):
                 continue
             registered = self.registration(node, params)
             if registered is None:
                 continue
             kind, flavour, value = registered
+            self.handler_ref(node, value, qualname, params)
             if flavour == "param":
                 receiver = _receiver(node)
                 if receiver is not None:
@@ -358,108 +369,79 @@ class _Scanner:
             return "=" + (self.resolve(node) or "")
         return ""
 
+    def handler_ref(self, call: ast.Call, value: ast.AST, unit: str, params) -> None:
+        """A registration call: the registered function (of this module or imported) and the
+        server it is registered on, for the stdio join."""
+        func = call.func
+        receiver = func.func.value if isinstance(func, ast.Call) and isinstance(func.func, ast.Attribute) else \
+            func.value if isinstance(func, ast.Attribute) else None
+        ref = self.server_ref(receiver, unit, params) if receiver is not None else ""
+        target = _dotted(value)
+        if target is None or target.split(".")[0] in params:
+            return
+        if target.split(".")[0] in self.defined:
+            self.facts.handler_units.append([target, ref])
+        elif self.resolve(value) is not None:
+            self.facts.handler_imports.append([self.resolve(value), ref])
+
     def collect_stdio(self) -> None:
-        units = [("", _module_nodes(self.tree), frozenset())]
-        for qualname, fn in _functions(self.tree):
-            params = frozenset(a.arg for a in (*fn.args.posonlyargs, *fn.args.args, *fn.args.kwonlyargs))
-            units.append((qualname, list(_own_nodes(fn)), params))
-            self.facts.units.append(qualname)
+        """The servers this module runs over stdio, and what each unit refers to (one pass over
+        the nodes of each unit)."""
         methods: dict[str, list[str]] = {}
-        for qualname, _ in _functions(self.tree):
+        for qualname in self.facts.units:
             if "." in qualname:
                 methods.setdefault(qualname.rsplit(".", 1)[1], []).append(qualname)
+        local = {n.name for n in self.tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))}
+        aliases = self.facts.aliases
         stdio_server = False
         lowlevel_runs: list[str] = []
-        bound = set()  # names (last components) assigned a server anywhere: `self.mcp = FastMCP(...)`
-        for node in ast.walk(self.tree):
-            if isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None and \
-                    self.server_ctor(node.value) is not None:
-                for t in (node.targets if isinstance(node, ast.Assign) else [node.target]):
-                    name = _dotted(t)
-                    if name is not None:
-                        bound.add(name.rsplit(".", 1)[-1])
-        for unit, nodes, params in units:
-            for node in nodes:
-                if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                    for dec in node.decorator_list:
-                        target = dec.func if isinstance(dec, ast.Call) else dec
-                        if isinstance(target, ast.Attribute) and (target.attr in _DECORATORS or
-                                                                  target.attr in _SERVER_DECORATORS):
-                            owner = unit or node.name  # a module-level def is its own unit
-                            self.facts.handler_units.append([owner, self.server_ref(target.value, unit, params)])
-                if not isinstance(node, ast.Call):
-                    continue
-                func = node.func
-                qual = self.resolve(func) or ""
-                if qual in _STDIO_SERVER or qual.endswith(".stdio_server"):
-                    stdio_server = True
-                    continue
-                if not isinstance(func, ast.Attribute):
-                    continue
-                if func.attr in _RUN_METHODS:
-                    if len(node.args) >= 2:  # low-level: server.run(read, write, options)
-                        lowlevel_runs.append(self.server_ref(func.value, unit, params))
-                        continue
-                    transport = node.args[0] if node.args else _keyword(node, "transport")
-                    if transport is None or (isinstance(transport, ast.Constant) and transport.value == "stdio"):
-                        ref = self.server_ref(func.value, unit, params)
-                        if ref or (_dotted(func.value) or "").rsplit(".", 1)[-1] in bound:
-                            self.facts.stdio_runs.append(ref)
-                elif func.attr == "run_stdio_async":
-                    self.facts.stdio_runs.append(self.server_ref(func.value, unit, params))
-                else:
-                    registered = self.registration(node, params)
-                    if registered is None:
-                        continue
-                    value = registered[2]
-                    ref = self.server_ref(func.value, unit, params)
-                    target = _dotted(value)
-                    if target is None:
-                        continue
-                    if target.split(".")[0] in self.defined:
-                        self.facts.handler_units.append([target, ref])
-                    elif self.resolve(value) is not None:
-                        self.facts.handler_imports.append([self.resolve(value), ref])
-            for node in nodes:  # S.tool()(fn): the decorator applied by hand
-                if isinstance(node, ast.Call) and isinstance(node.func, ast.Call) and \
-                        isinstance(node.func.func, ast.Attribute) and node.func.func.attr in _DECORATORS and node.args:
-                    ref = self.server_ref(node.func.func.value, unit, params)
-                    target = _dotted(node.args[0])
-                    if target is None:
-                        continue
-                    if target.split(".")[0] in self.defined:
-                        self.facts.handler_units.append([target, ref])
-                    elif self.resolve(node.args[0]) is not None:
-                        self.facts.handler_imports.append([self.resolve(node.args[0]), ref])
-        if stdio_server:
-            self.facts.stdio_runs.extend(lowlevel_runs or [""])
-        self.collect_refs(units, methods)
-
-    def collect_refs(self, units, methods: dict[str, list[str]] | None = None) -> None:
-        """What each unit refers to: this module's defs and classes, the methods an attribute
-        name may call, and imported names (qualified)."""
-        if methods is None:
-            methods = {}
-            for qualname, _ in _functions(self.tree):
-                if "." in qualname:
-                    methods.setdefault(qualname.rsplit(".", 1)[1], []).append(qualname)
-        local = {n.name for n in self.tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))}
-        for unit, nodes, _params in units:
+        runs: list[tuple[str, str]] = []  # (reference, last name of the receiver)
+        bound: set[str] = set()  # names (last components) assigned a server: `self.mcp = FastMCP(...)`
+        for unit, nodes, params in self.units:
             found: set[str] = set()
             for node in nodes:
-                if isinstance(node, ast.Name):
+                tp = type(node)
+                if tp is ast.Name:
                     if node.id in local:
                         found.add(node.id)
-                    elif node.id in self.facts.aliases:
-                        found.add("=" + self.facts.aliases[node.id])
-                elif isinstance(node, ast.Attribute):
+                    elif node.id in aliases:
+                        found.add("=" + aliases[node.id])
+                elif tp is ast.Attribute:
                     found.update(methods.get(node.attr, ()))
                     name = _dotted(node)
-                    if name is not None and name.split(".")[0] in self.facts.aliases and \
-                            name.split(".")[0] not in local:
+                    if name is not None and name.split(".")[0] in aliases and name.split(".")[0] not in local:
                         found.add("=" + (self.resolve(node) or ""))
+                elif tp is ast.Assign or tp is ast.AnnAssign:
+                    if node.value is not None and isinstance(node.value, ast.Call) and \
+                            self.server_ctor(node.value) is not None:
+                        for t in (node.targets if tp is ast.Assign else [node.target]):
+                            name = _dotted(t)
+                            if name is not None:
+                                bound.add(name.rsplit(".", 1)[-1])
+                elif tp is ast.Call:
+                    func = node.func
+                    if isinstance(func, ast.Attribute):
+                        if func.attr in _RUN_METHODS:
+                            if len(node.args) >= 2:  # low-level: server.run(read, write, options)
+                                lowlevel_runs.append(self.server_ref(func.value, unit, params))
+                                continue
+                            transport = node.args[0] if node.args else _keyword(node, "transport")
+                            if transport is None or (isinstance(transport, ast.Constant) and
+                                                     transport.value == "stdio"):
+                                runs.append((self.server_ref(func.value, unit, params),
+                                             (_dotted(func.value) or "").rsplit(".", 1)[-1]))
+                        elif func.attr == "run_stdio_async":
+                            runs.append((self.server_ref(func.value, unit, params), ""))
+                    if not stdio_server:
+                        qual = self.resolve(func) or ""
+                        stdio_server = qual in _STDIO_SERVER or qual.endswith(".stdio_server")
             if found:
                 self.facts.unit_refs[unit] = sorted(found)
+        for ref, last in runs:
+            if ref or last in bound or not last:
+                self.facts.stdio_runs.append(ref)
+        if stdio_server:
+            self.facts.stdio_runs.extend(lowlevel_runs or [""])
 
     def dispatcher(self, fn: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
         """A low-level `call_tool(name, arguments)`: calls that pass the arguments to functions of

@@ -98,8 +98,8 @@ class _Uses:
         for n in nodes:
             if isinstance(n, cst.Call):
                 self._call(n)
-            elif isinstance(n, cst.For) and isinstance(n.iter, cst.Name):
-                self.generic.add(n.iter.value)
+            elif isinstance(n, (cst.For, cst.CompFor)) and isinstance(n.iter, cst.Name):
+                self.generic.add(n.iter.value)  # `for key in params`, `[k for k in params]`
 
     def _call(self, call: cst.Call) -> None:
         func = call.func
