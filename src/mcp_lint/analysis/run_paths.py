@@ -54,6 +54,8 @@ _NON_BLOCKING_FUNCTIONS = frozenset({"mcp.server.sse.SseServerTransport",
 _RUNNERS = frozenset({"asyncio.run", "anyio.run", "trio.run", "uvloop.run"})
 # Callables registered here run at interpreter exit, after the server.
 _AT_EXIT = frozenset({"atexit.register"})
+# What building an object runs (and a `with` of it).
+_CONSTRUCTION = ("__new__", "__init__", "__post_init__", "__enter__", "__aenter__")
 _EXITS = frozenset({"sys.exit", "builtins.exit", "builtins.quit", "os._exit", "os.abort"})
 _EXIT_EXCEPTIONS = frozenset({"builtins.SystemExit", "builtins.KeyboardInterrupt"})
 
@@ -151,7 +153,7 @@ class RunPaths:
             if found is not None:
                 return [found]
             cls = self.index.classes.get(func.value)
-            return [m for n, m in cls.methods.items() if n.startswith("__")] if cls is not None else []
+            return [cls.methods[n] for n in _CONSTRUCTION if n in cls.methods] if cls is not None else []
         if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and \
                 func.value.value in ("self", "cls") and scope is not None and scope.class_name is not None:
             found = self.index.method(scope.class_name, func.attr.value)
@@ -351,11 +353,19 @@ class RunPaths:
     # -- reachability ----------------------------------------------------------------------------
     def _reach(self, entries: Iterable[str]) -> set[int]:
         """Units on the server's path: generous from handlers (every reference), strict from code
-        that runs before the server (calls, and callables passed to calls, on its paths)."""
-        methods: dict[str, list[cst.FunctionDef]] = {}  # every def of a class body, redefinitions too
+        that runs before the server (calls, and callables passed to calls, on its paths). Each
+        unit, attribute name and class is expanded once per mode: linear in the references."""
+        self._methods: dict[str, list[cst.FunctionDef]] = {}  # every def of a class body, redefinitions too
+        self._by_class: dict[str, list[cst.FunctionDef]] = {}
+        self._class_of: dict[int, str] = {}
         for info in self.index.functions:
             if info.class_name is not None:
-                methods.setdefault(info.name, []).append(info.node)
+                self._methods.setdefault(info.name, []).append(info.node)
+                self._by_class.setdefault(info.class_name, []).append(info.node)
+                self._class_of[id(info.node)] = info.class_name
+        self._used = set().union(*self.attrs.values()) if self.attrs else set()
+        self._expanded: set[tuple[bool, str]] = set()  # (generous, "." + attribute / class name)
+        self._live: set[str] = set()  # classes whose objects are on the path
         wanted = set(entries)
         generous: list[cst.CSTNode] = [f.node for f in self.index.functions if f.qualname in wanted]
         strict: list[cst.CSTNode] = []
@@ -365,60 +375,80 @@ class RunPaths:
             strict.extend(self.units[uid] for uid in self.unit_kinds)
         reached_generous: set[int] = set()
         reached: set[int] = set()
-        by_class: dict[str, list[cst.FunctionDef]] = {}
-        for info in self.index.functions:
-            if info.class_name is not None:
-                by_class.setdefault(info.class_name, []).append(info.node)
-        used = set().union(*self.attrs.values()) if self.attrs else set()
         while generous or strict:
-            while generous or strict:
-                while generous:
-                    unit = generous.pop()
-                    if id(unit) in reached_generous:
-                        continue
-                    reached_generous.add(id(unit))
-                    reached.add(id(unit))
-                    generous.extend(self._references(unit, methods))
-                while strict and not generous:
-                    unit = strict.pop()
-                    if id(unit) in reached:
-                        continue
-                    reached.add(id(unit))
-                    strict.extend(self._strict_callees(unit, methods))
-            # An object on the server's path may have any method called by code this module
-            # does not show: the methods it never names itself count as reached.
-            names = set().union(*(self.names.get(uid, ()) for uid in reached))
-            for cls, defs in by_class.items():
-                if cls in names or any(id(d) in reached for d in defs):
-                    generous.extend(d for d in defs if id(d) not in reached and d.name.value not in used)
+            if generous:
+                unit = generous.pop()
+                if id(unit) in reached_generous:
+                    continue
+                reached_generous.add(id(unit))
+                reached.add(id(unit))
+                generous.extend(self._references(unit))
+            else:
+                unit = strict.pop()
+                if id(unit) in reached:
+                    continue
+                reached.add(id(unit))
+                strict.extend(self._strict_callees(unit))
+            generous.extend(self._liven(unit))
         return reached
 
-    def _references(self, unit: cst.CSTNode, methods) -> list[cst.CSTNode]:
+    def _liven(self, unit: cst.CSTNode) -> list[cst.CSTNode]:
+        """An object on the server's path may have any method called by code this module does
+        not show: when a class is first reached (one of its methods, or its name), its methods
+        the module never names itself count as reached."""
+        out: list[cst.CSTNode] = []
+        classes = [self._class_of[id(unit)]] if id(unit) in self._class_of else []
+        classes.extend(n for n in self.names.get(id(unit), ()) if n in self._by_class)
+        for cls in classes:
+            if cls not in self._live:
+                self._live.add(cls)
+                out.extend(d for d in self._by_class[cls] if d.name.value not in self._used)
+        return out
+
+    def _once(self, generous: bool, key: str) -> bool:
+        mark = (generous, key)
+        if mark in self._expanded:
+            return False
+        self._expanded.add(mark)
+        return True
+
+    def _special(self, name: str, generous: bool) -> list[cst.CSTNode]:
+        """Constructing or naming a class runs its special methods."""
+        cls = self.index.classes.get(name)
+        if cls is None or not self._once(generous, name):
+            return []
+        return [m for n, m in cls.methods.items() if n.startswith("__")]
+
+    def _named_methods(self, attr: str, generous: bool) -> list[cst.CSTNode]:
+        return self._methods.get(attr, []) if self._once(generous, "." + attr) else []
+
+    def _references(self, unit: cst.CSTNode) -> list[cst.CSTNode]:
         out: list[cst.CSTNode] = []
         scope = self._scope(unit)
         for name in self.names.get(id(unit), ()):
             found = self._find(name, scope)
             if found is not None:
                 out.append(found)
-            cls = self.index.classes.get(name)
-            if cls is not None:
-                out.extend(m for n, m in cls.methods.items() if n.startswith("__"))
+            out.extend(self._special(name, True))
         for attr in self.attrs.get(id(unit), ()):
-            out.extend(methods.get(attr, ()))
+            out.extend(self._named_methods(attr, True))
         out.extend(self.inner.get(id(unit), ()))  # functions defined inside run when it does
         return out
 
-    def _strict_callees(self, unit: cst.CSTNode, methods) -> list[cst.CSTNode]:
+    def _strict_callees(self, unit: cst.CSTNode) -> list[cst.CSTNode]:
         out: list[cst.CSTNode] = []
         scope = self._scope(unit)
         for call in self.calls.get(id(unit), ()):
             if self._off_path(call, unit) is not None:
                 continue
             func = call.func
-            out.extend(self._callee_units(call, unit))
+            if isinstance(func, cst.Name) and func.value in self.index.classes:
+                out.extend(self._special(func.value, False))
+            else:
+                out.extend(self._callee_units(call, unit))
             if isinstance(func, cst.Attribute) and not (isinstance(func.value, cst.Name) and
                                                         func.value.value in ("self", "cls")):
-                out.extend(methods.get(func.attr.value, ()))
+                out.extend(self._named_methods(func.attr.value, False))
             if self.resolve(func) in _AT_EXIT:
                 continue
             for arg in call.args:  # callables handed on: threads, signal handlers, executors
@@ -428,7 +458,7 @@ class RunPaths:
                     if found is not None:
                         out.append(found)
                 elif isinstance(value, cst.Attribute):
-                    out.extend(methods.get(value.attr.value, ()))
+                    out.extend(self._named_methods(value.attr.value, False))
         return out
 
 
