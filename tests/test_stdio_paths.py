@@ -168,3 +168,39 @@ if __name__ == "__main__":
 ''')
     result = run_cli("check", "--select", "MCP501", "--output-format", "json", "--exit-zero", str(tmp_path))
     assert _lines(result, "tools.py") == [6]
+
+
+def test_methods_of_an_object_another_module_builds(tmp_path):
+    write(tmp_path, "api/__init__.py", "")
+    write(tmp_path, "api/client.py", '''
+class Client:
+    def get(self, path: str) -> dict:
+        print(f"GET {path}")
+        return {}
+
+    def close(self) -> None:
+        print("closing")
+
+
+client = Client()
+''')
+    write(tmp_path, "api/server.py", '''
+from mcp.server.fastmcp import FastMCP
+
+from api.client import client
+
+mcp = FastMCP("api")
+
+
+@mcp.tool()
+def fetch(path: str) -> dict:
+    """Fetch a resource."""
+    return client.get(path)
+
+
+if __name__ == "__main__":
+    mcp.run()
+''')
+    result = run_cli("check", "--select", "MCP501", "--output-format", "json", "--exit-zero", str(tmp_path))
+    # the project follows the object to its class: any of its methods may be called
+    assert _lines(result, "client.py") == [4, 8]

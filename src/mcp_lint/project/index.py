@@ -308,10 +308,12 @@ class ProjectIndex:
                 table.setdefault(unit, []).append(unit)
                 if "." in unit:  # a class names its methods
                     table.setdefault(unit.rsplit(".", 1)[0], []).append(unit)
+            for name, cls in self.facts[path].instances.items():  # and so does an object of it
+                table.setdefault(name, []).extend(table.get(cls, ()))
         return table.get(local, [])
 
     def _join_stdio(self) -> None:
-        self._unit_table: dict[Path, set[str]] = {}
+        self._unit_table: dict[Path, dict[str, list[str]]] = {}
         runs = [(path, ref) for path, f in self.facts.items() for ref in f.stdio_runs]
         if not runs:
             return

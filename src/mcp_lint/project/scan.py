@@ -66,6 +66,7 @@ class ModuleFacts:
     # "Class.method" (a method an attribute name may call), "=QUALIFIED" (an import)]
     unit_refs: dict = field(default_factory=dict)
     units: list = field(default_factory=list)  # every module-level function and method (qualnames)
+    instances: dict = field(default_factory=dict)  # module-level name -> the class of this module it is built from
 
     def to_plain(self) -> dict:
         return {k: getattr(self, k) for k in self.__dataclass_fields__}
@@ -165,6 +166,12 @@ class _Scanner:
                 self.facts.classes[node.name] = [n.name for n in node.body
                                                  if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))]
         self.facts.defined = sorted(self.defined)
+        for node in self.tree.body:  # `client = Client(...)`: an object of a class of this module
+            targets, value = _assignment(node)
+            if isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and \
+                    value.func.id in self.facts.classes:
+                for t in targets:
+                    self.facts.instances[t] = value.func.id
 
     # -- servers ---------------------------------------------------------------------------
     def server_ctor(self, call: ast.AST) -> tuple[str, str] | None:
