@@ -257,6 +257,26 @@ def prints(n: int) -> str:
             "    report()\n    mcp.run()\n")
 
 
+def stdio_paths(n: int) -> str:
+    """A stdio server reached through n/4 chained helpers, n/4 classes sharing method names, n/4
+    functions that each start the server through the previous one, and a command line with
+    n/8 branches alternating stdio and HTTP runs."""
+    q = max(n // 4, 1)
+    out = [HEADER]
+    out += [f"def h{i}():\n    print({i})\n    return h{i + 1}()\n" for i in range(q)]
+    out.append(f"def h{q}():\n    return None\n")
+    out += [f"class C{i}:\n    def get(self, o):\n        print({i})\n        return o.get(1)\n" for i in range(q)]
+    out.append("@mcp.tool()\ndef tool() -> str:\n    \"\"\"Doc.\"\"\"\n    return str(h0()) + C0().get(None)\n")
+    out.append("def r0():\n    mcp.run()\n")
+    out += [f"def r{i}():\n    print('start')\n    r{i - 1}()\n    print('stop')\n" for i in range(1, q)]
+    out.append("def main(a):\n    if a is None:\n        print('usage')\n")
+    for i in range(max(n // 8, 1)):
+        run = 'mcp.run(transport="sse")' if i % 2 else f"r{q - 1}()"
+        out.append(f"    elif a == {i}:\n        print({i})\n        {run}\n")
+    out.append("main(1)\n")
+    return "".join(out)
+
+
 def servers(n: int) -> str:
     """n HTTP servers started on all interfaces, with and without auth settings."""
     out = ["from mcp.server.fastmcp import FastMCP\n\n"]
@@ -269,7 +289,7 @@ def servers(n: int) -> str:
 
 SHAPES: dict[str, Callable[[int], str]] = {
     f.__name__: f for f in (sinks, reassign, chain, branches, helpers, dispatch, sql, secrets, literals, data,
-                            calls, tools, errors, awaits, prints, servers)}
+                            calls, tools, errors, awaits, prints, stdio_paths, servers)}
 
 # The shapes each primitive looks at (every rule also runs on `sinks`, a mix of everything).
 BY_PRIMITIVE: dict[str, tuple[str, ...]] = {
@@ -290,7 +310,7 @@ BY_PRIMITIVE: dict[str, tuple[str, ...]] = {
     "retry-without-backoff": ("errors",),
     "error-result": ("errors",),
     "await-in-loop": ("awaits",),
-    "stdout-write": ("prints",),
+    "stdout-write": ("prints", "stdio_paths"),
 }
 NO_SHAPE = {"unbounded-dependency": "reads manifests, not Python", "unused-suppression": "off by default"}
 

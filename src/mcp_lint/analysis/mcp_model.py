@@ -171,6 +171,9 @@ class ServerModel:
     module_transports: list[Transport] = field(default_factory=list)  # not tied to one server
     imports_sdk: bool = False
     handler_of: dict[cst.FunctionDef, HandlerInfo] = field(default_factory=dict)
+    # Functions of this file that a stdio server's handlers in other modules reach (the project
+    # index says so): qualname -> the module that runs that server
+    stdio_entries: dict[str, str] = field(default_factory=dict)
 
     def handler(self, fn: cst.CSTNode | None) -> HandlerInfo | None:
         return self.handler_of.get(fn)  # type: ignore[arg-type]
@@ -216,6 +219,8 @@ class _Builder:
         self.settle_lowlevel_versions()
         for h in self.model.handlers:
             self.model.handler_of.setdefault(h.function, h)
+        if self.context:
+            self.model.stdio_entries = dict(getattr(self.context, "stdio_entries", {}))
         return self.model
 
     # -- servers ---------------------------------------------------------------------------

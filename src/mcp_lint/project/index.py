@@ -45,14 +45,17 @@ class ModuleContext:
     # Functions and methods other modules import (their summaries and conditional sinks are
     # facts the project joins flows across modules with).
     exported: set[str] = field(default_factory=set)
+    # Functions (and methods) of this module that the handlers of a server run over stdio reach,
+    # through calls across modules: qualname -> the module that runs the server (as shown)
+    stdio_entries: dict[str, str] = field(default_factory=dict)
 
     def digest(self) -> str:
         data = [sorted((k, v.kind, v.form, v.flavour, v.via) for k, v in self.handlers.items()),
-                sorted(self.server_params.items()), sorted(self.exported)]
+                sorted(self.server_params.items()), sorted(self.exported), sorted(self.stdio_entries.items())]
         return hashlib.sha256(json.dumps(data).encode()).hexdigest()[:16]
 
     def __bool__(self) -> bool:
-        return bool(self.handlers or self.server_params or self.exported)
+        return bool(self.handlers or self.server_params or self.exported or self.stdio_entries)
 
 
 def module_names(path: Path) -> list[str]:
@@ -289,7 +292,109 @@ class ProjectIndex:
                     self._context(target_path).exported.add(name)
                 elif name in facts.classes:
                     self._context(target_path).exported.update(f"{name}.{m}" for m in facts.classes[name])
+        self._join_stdio()
         self.contexts = {p: c for p, c in self.contexts.items() if c}
+
+    # -- stdio: the code a stdio server's handlers reach, across modules -------------------------
+    def _server_ids(self, ref: str, path: Path, passed: dict) -> set | None:
+        """The servers (file, module-level name) a server reference denotes; None when unknown."""
+        if not ref:
+            return None
+        if ref.startswith("param:"):
+            _, unit, param = ref.split(":", 2)
+            found = passed.get((path, unit, param))
+            return set(found) if found else None
+        if ref.startswith("="):
+            target = self.symbol(ref[1:], path)
+            if target is None:
+                return None  # not a module of this project: whatever it is, it is unknown here
+            return {target} if target[1] in self.facts[target[0]].servers else set()
+        return {(path, ref)} if ref in self.facts[path].servers else None
+
+    def _units_named(self, path: Path, local: str) -> list[str]:
+        """The units of a module a name denotes: a function, or every method of a class."""
+        table = self._unit_table.get(path)
+        if table is None:
+            table = self._unit_table[path] = {}
+            for unit in self.facts[path].units:
+                table.setdefault(unit, []).append(unit)
+                if "." in unit:  # a class names its methods
+                    table.setdefault(unit.rsplit(".", 1)[0], []).append(unit)
+            for name, cls in self.facts[path].instances.items():  # and so does an object of it
+                table.setdefault(name, []).extend(table.get(cls, ()))
+        return table.get(local, [])
+
+    def _join_stdio(self) -> None:
+        self._unit_table: dict[Path, dict[str, list[str]]] = {}
+        runs = [(path, ref) for path, f in self.facts.items() for ref in f.stdio_runs]
+        if not runs:
+            return
+        passed: dict[tuple, set] = {}  # (file, unit, parameter) -> servers handed to it
+        for path, f in self.facts.items():
+            for callee, where, ref in f.server_pass_refs:
+                target = self.symbol(callee, path) if callee.split(".")[0] in f.aliases or \
+                    callee.startswith(".") else (path, callee)
+                if target is None:
+                    continue
+                callee_path, local = target
+                signature = self.facts[callee_path].signatures.get(local)
+                if not signature:
+                    continue
+                if isinstance(where, int):
+                    offset = 1 if signature[0] in ("self", "cls") else 0
+                    if where + offset >= len(signature):
+                        continue
+                    param = signature[where + offset]
+                else:
+                    param = where
+                ids = self._server_ids(ref, path, {})
+                if ids:
+                    passed.setdefault((callee_path, local, param), set()).update(ids)
+        stdio: dict[tuple, str] = {}  # server -> the module that runs it over stdio
+        unknown = ""  # a module that runs some server it does not name over stdio
+        for path, ref in runs:
+            ids = self._server_ids(ref, path, passed)
+            if ids is None:
+                unknown = unknown or self.shown(path)
+            for server in ids or ():
+                stdio.setdefault(server, self.shown(path))
+        if not stdio and not unknown:
+            return
+        fallback = unknown or next(iter(stdio.values()), "")
+
+        def served(ref: str, path: Path) -> str:
+            """The module that runs the handler's server over stdio ("" if none does)."""
+            ids = self._server_ids(ref, path, passed)
+            if ids is None:
+                return fallback  # a server this join cannot name: any stdio run may be it
+            return next((stdio[s] for s in sorted(ids, key=str) if s in stdio), "")
+
+        work: list[tuple[Path, str, str]] = []
+        for path, f in self.facts.items():
+            for unit, ref in f.handler_units:
+                via = served(ref, path)
+                if via:
+                    work.extend((path, u, via) for u in self._units_named(path, unit))
+            for qual, ref in f.handler_imports:
+                via = served(ref, path)
+                target = self.symbol(qual, path) if via else None
+                if target is not None:
+                    work.extend((target[0], u, via) for u in self._units_named(*target))
+        seen: set[tuple[Path, str]] = set()
+        while work:
+            path, unit, via = work.pop()
+            if (path, unit) in seen:
+                continue
+            seen.add((path, unit))
+            self._context(path).stdio_entries.setdefault(unit, via)
+            facts = self.facts[path]
+            for ref in facts.unit_refs.get(unit, ()):
+                if ref.startswith("="):
+                    target = self.symbol(ref[1:], path)
+                    if target is not None and target[0] in self.facts:
+                        work.extend((target[0], u, via) for u in self._units_named(*target))
+                else:
+                    work.extend((path, u, via) for u in self._units_named(path, ref))
 
 
 def _defined_names(facts: ModuleFacts) -> set[str]:

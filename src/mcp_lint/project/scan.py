@@ -52,6 +52,21 @@ class ModuleFacts:
     defined: list = field(default_factory=list)  # names the module itself binds at top level
     functions: list = field(default_factory=list)  # its module-level functions
     classes: dict = field(default_factory=dict)  # its module-level classes -> their methods
+    # Where stdout matters: servers this module runs over stdio, as server references (a
+    # module-level name, "=" + a qualified import, "param:UNIT:NAME" for a parameter, "" unknown)
+    stdio_runs: list = field(default_factory=list)
+    # Handlers defined here: [unit qualname, server reference]; a unit is a module-level function
+    # or a method (a handler nested in a function belongs to that function)
+    handler_units: list = field(default_factory=list)
+    # Imported callables registered here as handlers: [qualified target, server reference]
+    handler_imports: list = field(default_factory=list)
+    # Calls that hand a server to a function, by reference: [qualified callee, position or keyword, reference]
+    server_pass_refs: list = field(default_factory=list)
+    # What each unit refers to: unit qualname -> ["NAME" (a def or class of this module),
+    # "Class.method" (a method an attribute name may call), "=QUALIFIED" (an import)]
+    unit_refs: dict = field(default_factory=dict)
+    units: list = field(default_factory=list)  # every module-level function and method (qualnames)
+    instances: dict = field(default_factory=dict)  # module-level name -> the class of this module it is built from
 
     def to_plain(self) -> dict:
         return {k: getattr(self, k) for k in self.__dataclass_fields__}
@@ -98,6 +113,7 @@ class _Scanner:
         self.collect_definitions()
         self.collect_servers()
         self.collect_registrations()
+        self.collect_stdio()
 
     # -- names -----------------------------------------------------------------------------
     def collect_imports(self) -> None:
@@ -150,6 +166,12 @@ class _Scanner:
                 self.facts.classes[node.name] = [n.name for n in node.body
                                                  if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))]
         self.facts.defined = sorted(self.defined)
+        for node in self.tree.body:  # `client = Client(...)`: an object of a class of this module
+            targets, value = _assignment(node)
+            if isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and \
+                    value.func.id in self.facts.classes:
+                for t in targets:
+                    self.facts.instances[t] = value.func.id
 
     # -- servers ---------------------------------------------------------------------------
     def server_ctor(self, call: ast.AST) -> tuple[str, str] | None:
@@ -207,13 +229,18 @@ class _Scanner:
 
     # -- registrations -----------------------------------------------------------------------
     def collect_registrations(self) -> None:
-        self.unit("", _module_nodes(self.tree), set())
+        module_nodes = _module_nodes(self.tree)
+        self.units: list[tuple[str, list[ast.AST], set[str]]] = [("", module_nodes, set())]
+        self.unit("", module_nodes, set())
         for qualname, fn in _functions(self.tree):
             params = {a.arg for a in (*fn.args.posonlyargs, *fn.args.args, *fn.args.kwonlyargs)}
             if fn.args.vararg:
                 params.add(fn.args.vararg.arg)
             before = len(self.facts.server_params)
-            self.unit(qualname, list(_own_nodes(fn)), params)
+            nodes = list(_own_nodes(fn))
+            self.units.append((qualname, nodes, params))
+            self.facts.units.append(qualname)
+            self.unit(qualname, nodes, params)
             if len(self.facts.server_params) > before:
                 self.facts.signatures[qualname] = [a.arg for a in (*fn.args.posonlyargs, *fn.args.args,
                                                                      *fn.args.kwonlyargs)]
@@ -228,15 +255,21 @@ class _Scanner:
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 for dec in node.decorator_list:
                     target = dec.func if isinstance(dec, ast.Call) else dec
-                    if isinstance(target, ast.Attribute) and target.attr in _DECORATORS and \
-                            _dotted(target.value) in params - {"self", "cls"}:
+                    if not isinstance(target, ast.Attribute):
+                        continue
+                    if target.attr in _DECORATORS and _dotted(target.value) in params - {"self", "cls"}:
                         self.facts.server_params.append([qualname, _dotted(target.value), _DECORATORS[target.attr]])
+                    if target.attr in _DECORATORS or target.attr in _SERVER_DECORATORS:
+                        # a handler: of this unit, or its own unit when defined at module level
+                        self.facts.handler_units.append([qualname or node.name,
+                                                         self.server_ref(target.value, qualname, params)])
             if not isinstance(node, ast.Call):
                 continue
             registered = self.registration(node, params)
             if registered is None:
                 continue
             kind, flavour, value = registered
+            self.handler_ref(node, value, qualname, params)
             if flavour == "param":
                 receiver = _receiver(node)
                 if receiver is not None:
@@ -318,6 +351,7 @@ class _Scanner:
             if flavour not in (None, "param"):
                 self.facts.server_passes.append([callee, i, flavour if flavour != "?" else
                                                  "?" + (self.resolve(arg) or "")])
+                self.facts.server_pass_refs.append([callee, i, self.server_ref(arg)])
         for kw in call.keywords:
             if kw.arg is None:
                 continue
@@ -325,6 +359,96 @@ class _Scanner:
             if flavour not in (None, "param"):
                 self.facts.server_passes.append([callee, kw.arg, flavour if flavour != "?" else
                                                  "?" + (self.resolve(kw.value) or "")])
+                self.facts.server_pass_refs.append([callee, kw.arg, self.server_ref(kw.value)])
+
+    # -- stdio: which servers run over stdio, which units are their handlers, what units call ----
+    def server_ref(self, node: ast.AST, unit: str = "", params: frozenset[str] = frozenset()) -> str:
+        """How a server expression names its server, for the project join (see `stdio_runs`)."""
+        name = _dotted(node)
+        if name is None:
+            return ""
+        if name in self.facts.servers:
+            return name
+        head = name.split(".")[0]
+        if head in params and head not in ("self", "cls") and "." not in name:
+            return f"param:{unit}:{name}"
+        if head in self.facts.aliases and name not in self.defined:
+            return "=" + (self.resolve(node) or "")
+        return ""
+
+    def handler_ref(self, call: ast.Call, value: ast.AST, unit: str, params) -> None:
+        """A registration call: the registered function (of this module or imported) and the
+        server it is registered on, for the stdio join."""
+        func = call.func
+        receiver = func.func.value if isinstance(func, ast.Call) and isinstance(func.func, ast.Attribute) else \
+            func.value if isinstance(func, ast.Attribute) else None
+        ref = self.server_ref(receiver, unit, params) if receiver is not None else ""
+        target = _dotted(value)
+        if target is None or target.split(".")[0] in params:
+            return
+        if target.split(".")[0] in self.defined:
+            self.facts.handler_units.append([target, ref])
+        elif self.resolve(value) is not None:
+            self.facts.handler_imports.append([self.resolve(value), ref])
+
+    def collect_stdio(self) -> None:
+        """The servers this module runs over stdio, and what each unit refers to (one pass over
+        the nodes of each unit)."""
+        methods: dict[str, list[str]] = {}
+        for qualname in self.facts.units:
+            if "." in qualname:
+                methods.setdefault(qualname.rsplit(".", 1)[1], []).append(qualname)
+        local = {n.name for n in self.tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))}
+        aliases = self.facts.aliases
+        stdio_server = False
+        lowlevel_runs: list[str] = []
+        runs: list[tuple[str, str]] = []  # (reference, last name of the receiver)
+        bound: set[str] = set()  # names (last components) assigned a server: `self.mcp = FastMCP(...)`
+        for unit, nodes, params in self.units:
+            found: set[str] = set()
+            for node in nodes:
+                tp = type(node)
+                if tp is ast.Name:
+                    if node.id in local:
+                        found.add(node.id)
+                    elif node.id in aliases:
+                        found.add("=" + aliases[node.id])
+                elif tp is ast.Attribute:
+                    found.update(methods.get(node.attr, ()))
+                    name = _dotted(node)
+                    if name is not None and name.split(".")[0] in aliases and name.split(".")[0] not in local:
+                        found.add("=" + (self.resolve(node) or ""))
+                elif tp is ast.Assign or tp is ast.AnnAssign:
+                    if node.value is not None and isinstance(node.value, ast.Call) and \
+                            self.server_ctor(node.value) is not None:
+                        for t in (node.targets if tp is ast.Assign else [node.target]):
+                            name = _dotted(t)
+                            if name is not None:
+                                bound.add(name.rsplit(".", 1)[-1])
+                elif tp is ast.Call:
+                    func = node.func
+                    if isinstance(func, ast.Attribute):
+                        if func.attr in _RUN_METHODS:
+                            if len(node.args) >= 2:  # low-level: server.run(read, write, options)
+                                lowlevel_runs.append(self.server_ref(func.value, unit, params))
+                                continue
+                            transport = node.args[0] if node.args else _keyword(node, "transport")
+                            if transport is None or (isinstance(transport, ast.Constant) and
+                                                     transport.value == "stdio"):
+                                runs.append((self.server_ref(func.value, unit, params),
+                                             (_dotted(func.value) or "").rsplit(".", 1)[-1]))
+                        elif func.attr == "run_stdio_async":
+                            runs.append((self.server_ref(func.value, unit, params), ""))
+                    if not stdio_server:
+                        qual = self.resolve(func) or ""
+                        stdio_server = qual in _STDIO_SERVER or qual.endswith(".stdio_server")
+            if found:
+                self.facts.unit_refs[unit] = sorted(found)
+        for ref, last in runs:
+            if ref or last in bound or not last:
+                self.facts.stdio_runs.append(ref)
+        if stdio_server:
+            self.facts.stdio_runs.extend(lowlevel_runs or [""])
 
     def dispatcher(self, fn: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
         """A low-level `call_tool(name, arguments)`: calls that pass the arguments to functions of
@@ -370,6 +494,10 @@ class _Scanner:
                 self.facts.wrapped.append([qual, qualname])
 
 
+_SERVER_DECORATORS = frozenset({"call_tool", "list_tools", "read_resource", "list_resources", "get_prompt",
+                                "list_prompts", "list_resource_templates", "completion"})
+_RUN_METHODS = frozenset({"run", "run_async"})
+_STDIO_SERVER = frozenset({"mcp.server.stdio.stdio_server"})
 _STDLIB_HINTS = frozenset({"json", "asyncio", "os", "sys", "re", "logging", "typing", "functools", "inspect"})
 
 

@@ -3,10 +3,10 @@
 Stdout carries the JSON-RPC stream of a stdio server; a stray line corrupts it. Candidates
 (`print` without a file or to sys.stdout, `sys.stdout.write`, logging configured to stdout,
 `pprint`) are collected during the walk and decided at the end of the file, once the server
-model knows whether the file starts a stdio server. Not reported: output on a CLI path that
-exits before the server runs (the block ends in `sys.exit`/`raise`, or in `return` inside the
-function that starts the server), and output after the server call in the same block (the
-server has stopped by then).
+model knows whether the file starts a stdio server. Only output on the server's path is
+reported: `analysis/run_paths.py` decides, per call, whether it is in a branch that runs an
+HTTP transport, in a branch or subcommand that never starts the server, after the server
+stopped, on a command-line path that exits first, or in a function nothing on the path calls.
 
 Fix (safe): `print(...)` gets `file=sys.stderr` (`stream=` for pprint) through the module's
 own import of `sys` (an alias included), adding `import sys` when the name is free; an explicit
@@ -18,6 +18,7 @@ from __future__ import annotations
 import libcst as cst
 
 from mcp_lint.analysis.cst_utils import dotted, keyword
+from mcp_lint.analysis.run_paths import RunPaths
 from mcp_lint.check.context import FileContext, NodeFix
 from mcp_lint.check.fixkit import Fixer, fix_builder
 from mcp_lint.model.findings import Applicability
@@ -68,77 +69,27 @@ class StdoutWrite(Primitive):
             shown = f"{dotted(node.func)}(stream=sys.stdout)" if qual.endswith("basicConfig") else \
                 f"{dotted(node.func)}(sys.stdout)"
         else:
-            self._server_call(node, ctx)
             return
         function = ctx.state.function
         ctx.scratch.setdefault(self.rule.id, []).append(
             (node, target, shown, ctx.state.statement, list(ctx.state.ancestors), function))
-
-    def _server_call(self, node: cst.Call, ctx: FileContext) -> None:
-        """Remember every node that holds a call starting the server (its enclosing nodes
-        during the walk), so `finish` asks "does this block start it?" in constant time."""
-        key = self.rule.id + ":runs"
-        runs = ctx.scratch.get(key)
-        if runs is None:
-            runs = ctx.scratch[key] = ({id(t.node) for t in ctx.model.transports}, set())
-        if id(node) in runs[0]:
-            runs[1].update(map(id, ctx.state.ancestors))
 
     def finish(self, ctx: FileContext) -> None:
         candidates = ctx.scratch.get(self.rule.id)
         if not candidates:
             return
         stdio = ctx.model.stdio
-        if stdio is None:
+        entries = ctx.model.stdio_entries  # reached from the handlers of a stdio server elsewhere
+        if stdio is None and not entries:
             return
-        runs = ctx.scratch.get(self.rule.id + ":runs")
-        starting = runs[1] if runs is not None else set()  # ids of the nodes holding a server call
-        blocks: dict[int, tuple] = {}  # per block: facts computed once, whatever the candidates
+        paths = RunPaths(ctx.module, ctx.index, ctx.model, entries, serves=stdio is not None)
+        via = stdio.via if stdio is not None else \
+            f"its handlers call this code; it runs in {min(entries.values())}"
         for node, target, shown, statement, ancestors, function in candidates:
-            if self._cli_exit(ctx, ancestors, function, starting, blocks):
+            if paths.why_not(node) is not None:
                 continue
-            if self._after_server(statement, ancestors, starting, blocks):
-                continue
-            ctx.report(self.rule, node, {"call": shown, "transport": stdio.via}, statement=statement,
+            ctx.report(self.rule, node, {"call": shown, "transport": via}, statement=statement,
                        fix=self._fix(ctx, node, target, ancestors))
-
-    # -- exemptions ---------------------------------------------------------------------------
-    def _cli_exit(self, ctx, ancestors, function, starting: set[int], blocks: dict) -> bool:
-        """The output is on a command-line path that ends the process (or leaves the function
-        that starts the server) before the server runs: some enclosing block, up to the
-        function, ends in `sys.exit`/`raise SystemExit` (or `return` in that function) and does
-        not itself start the server. Output in a handler is never on such a path."""
-        if function is not None and ctx.model.handler(function) is not None:
-            return False
-        starts_server = function is not None and id(function) in starting
-        for i in range(len(ancestors) - 1, 0, -1):
-            block = ancestors[i]
-            if block is function:
-                break
-            if not isinstance(block, (cst.IndentedBlock, cst.SimpleStatementSuite)) or id(block) in starting:
-                continue
-            key = ("last", id(block))
-            if key not in blocks:
-                last = _last_statement(block)
-                blocks[key] = (last is not None and _exits(last, ctx), isinstance(last, cst.Return))
-            exits, returns = blocks[key]
-            if exits or (returns and starts_server):
-                return True
-        return False
-
-    def _after_server(self, statement, ancestors, starting: set[int], blocks: dict) -> bool:
-        """The output follows the (blocking) server call in the same block."""
-        block = _enclosing_block(statement, ancestors)
-        if not isinstance(block, (cst.IndentedBlock, cst.Module)) or id(block) not in starting:
-            return False
-        key = ("order", id(block))
-        if key not in blocks:
-            positions = {id(stmt): i for i, stmt in enumerate(block.body)}
-            first = next((i for i, stmt in enumerate(block.body) if id(stmt) in starting), len(block.body))
-            blocks[key] = (positions, first)
-        positions, first = blocks[key]
-        at = positions.get(id(statement))
-        return at is not None and at > first
 
     # -- fix ----------------------------------------------------------------------------------------
     @fix_builder
@@ -165,41 +116,6 @@ class StdoutWrite(Primitive):
             word = "stream" if (ctx.resolve(node.func) or "").startswith("pprint.") else "file"
             fixer.add_argument(node, f"{word}={stderr}")
         return fixer.fix("Write to sys.stderr instead of stdout", Applicability.SAFE)
-
-
-_EXITS = frozenset({"sys.exit", "builtins.exit", "builtins.quit", "os._exit", "os.abort"})
-
-
-def _exits(stmt: cst.CSTNode, ctx: FileContext) -> bool:
-    """Ends the process: `sys.exit(...)`, `exit()`, `os._exit(...)`, `raise SystemExit`."""
-    if isinstance(stmt, cst.Raise):
-        exc = stmt.exc.func if isinstance(stmt.exc, cst.Call) else stmt.exc
-        return exc is not None and ctx.resolve(exc) in ("builtins.SystemExit", "builtins.KeyboardInterrupt")
-    return isinstance(stmt, cst.Expr) and isinstance(stmt.value, cst.Call) and ctx.resolve(stmt.value.func) in _EXITS
-
-
-def _enclosing_block(statement, ancestors):
-    """The suite (block) that directly holds `statement`."""
-    if statement is None:
-        return None
-    for i in range(len(ancestors) - 1, 0, -1):
-        if ancestors[i] is statement:
-            parent = ancestors[i - 1]
-            if isinstance(parent, (cst.IndentedBlock, cst.SimpleStatementSuite, cst.Module)):
-                return parent
-            return None
-    return None
-
-
-def _last_statement(block) -> cst.CSTNode | None:
-    """The last statement of a suite (of its last line, for `a; b` lines)."""
-    body = block.body
-    if not body:
-        return None
-    last = body[-1]
-    if isinstance(last, cst.SimpleStatementLine):
-        return last.body[-1] if last.body else None
-    return last
 
 
 def _is_none(expr: cst.BaseExpression) -> bool:

@@ -39,7 +39,7 @@ class MissingDescription(HandlerPrimitive):
         doc = node.get_docstring()
         if doc is not None and doc.strip():
             return
-        if self._described(handler):
+        if self._described(handler) or _copied_docstring(node, ctx) or _assigned_docstring(node, ctx):
             return
         self.report(ctx, node.name, handler=handler.name, kind=handler.kind,
                     registration=code(handler.registration, 40))
@@ -61,6 +61,36 @@ class MissingDescription(HandlerPrimitive):
                 # as a description, whichever field it lands in (that is MCP203's concern)
                 return any(_has_text(v) for v in positional[2:])
         return False
+
+
+def _copied_docstring(node: cst.FunctionDef, ctx: FileContext) -> bool:
+    """`@functools.wraps(fn)` copies `fn.__doc__` onto the wrapper. Described unless `fn` is a
+    function of this file that has no docstring either (a parameter of a decorator factory is
+    whatever it decorates)."""
+    for dec in node.decorators:
+        expr = dec.decorator
+        if not isinstance(expr, cst.Call) or ctx.resolve(expr.func) != "functools.wraps" or not expr.args:
+            continue
+        wrapped = expr.args[0].value
+        if isinstance(wrapped, cst.Name):
+            info = ctx.index.function_of.get(node)
+            target = ctx.index.find_function(wrapped.value, info.parent if info else None)
+            if target is not None and target is not node:
+                doc = target.get_docstring()
+                return doc is not None and bool(doc.strip())
+        return True
+    return False
+
+
+def _assigned_docstring(node: cst.FunctionDef, ctx: FileContext) -> bool:
+    """`fn.__doc__ = "..."` in the scope that defines `fn` (before it is registered)."""
+    info = ctx.index.function_of.get(node)
+    scope = info.parent if info is not None else None
+    wanted = f"{node.name.value}.__doc__"
+    for name, value, where in ctx.index.attribute_assigns:
+        if name == wanted and where is scope and _has_text(value):
+            return True
+    return False
 
 
 # The official SDK's add_tool order (mcp 1.10+ and 2.x): fn, name, title, description, ...
