@@ -182,7 +182,8 @@ class TypeOracle:
             target = self.call_target(expr, point)
             if target is None:
                 return self._local_return_type(expr, point)
-            return RETURNS.get(target) or (target if target in ALIASES.values() else None)
+            return RETURNS.get(target) or (target if target in ALIASES.values() else None) or \
+                self._project_return_type(expr)
         if isinstance(expr, cst.Name):
             bindings = self.ctx.flows.reaching(expr.value, point)
             for b in bindings:
@@ -218,6 +219,14 @@ class TypeOracle:
         ann = fn.returns.annotation
         name = canonical(self.ctx.imports.resolve(ann) or dotted(ann))
         return name if name in RETURNS.values() else None
+
+    def _project_return_type(self, call: cst.Call) -> str | None:
+        """`get_client()` imported from a module of the project whose `get_client` returns
+        `boto3.client(...)` (the project's facts, when the file is linted with them)."""
+        returns = getattr(getattr(self.ctx, "project", None), "returns", None)
+        name = dotted(call.func) if returns else None
+        made = returns.get(name) if name else None
+        return RETURNS.get(canonical(made) or "") if made else None
 
     def _binding_type(self, b, depth: int) -> str | None:
         key = id(b)

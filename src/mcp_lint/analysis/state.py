@@ -96,8 +96,14 @@ class LoopInfo:
     # (sequence number, name, value) of each assignment in the body, in walk order
     assignments: list[tuple[int, str, cst.BaseExpression]] = field(default_factory=list)
     augmented: set[str] = field(default_factory=set)
-    mutated: set[str] = field(default_factory=set)  # `xs.append(v)`, `d[k] = v` in the body
+    # `xs.append(v)`, `d[k] = v`, `state["seen"].add(k)` in the body (the root name; not self/cls),
+    # nested loops of the same function included
+    mutated: set[str] = field(default_factory=set)
+    mutations: list[tuple[int, str]] = field(default_factory=list)  # (sequence number, root name)
     exits: bool = False  # a break/return in the body (not in a nested loop/function)
+    # raises in the body not inside a `try` of the body: (raise, in an `except` handler of the body)
+    raises: list[tuple[cst.Raise, bool]] = field(default_factory=list)
+    try_depth: int = 0  # how many `try` blocks enclose the loop itself
     awaits: list[tuple[cst.Await, int, Any]] = field(default_factory=list)  # (await, seq, statement)
     seq: int = 0
 

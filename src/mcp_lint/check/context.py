@@ -55,6 +55,9 @@ class FileContext(FileAnalysis):
     pending: list[PendingFinding] = field(default_factory=list)
     deferred: list[tuple[Rule, Callable[[], None]]] = field(default_factory=list)
     scratch: dict[str, Any] = field(default_factory=dict)  # per-file, per-rule working data
+    # What the rest of the project says about this module (project.index.ModuleContext: `callees`,
+    # `role`), None when the file is linted without a project.
+    project: Any = None
 
     def report(self, rule: Rule, node: cst.CSTNode, fields: Mapping[str, Any] | None = None, *,
                statement: cst.CSTNode | None = None, trace: tuple[Step, ...] = (),

@@ -176,7 +176,8 @@ class Engine:
         context = self.project.context(path) if self.project else None
         model = build_model(index, self.project, context)
         state = TraversalState(module)
-        ctx = FileContext(path=path, source=text, module=module, index=index, model=model, state=state)
+        ctx = FileContext(path=path, source=text, module=module, index=index, model=model, state=state,
+                          project=context)
         ctx.flows.frames[module] = state.module_frame
         result = FileResult(path)
         failed: set[str] = set()

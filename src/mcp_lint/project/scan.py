@@ -14,10 +14,12 @@ libcst server model's (analysis/mcp_model.py), which also recognises the local f
 from __future__ import annotations
 
 import ast
+import re
 import warnings
 from dataclasses import dataclass, field
 
 from mcp_lint.analysis import sdk
+from mcp_lint.project.functions import scan_functions
 
 _REGISTER_METHODS = {"add_tool": "tool", "add_resource": "resource", "add_template": "resource",
                      "add_prompt": "prompt"}
@@ -50,6 +52,17 @@ class ModuleFacts:
     sdk_flavour: str = ""  # the SDK the module imports, when it imports exactly one
     signatures: dict = field(default_factory=dict)  # function qualname -> parameter names, for server_params
     defined: list = field(default_factory=list)  # names the module itself binds at top level
+    # Per function: qualname -> [flags, awaited-call descriptors] (project/functions.py)
+    functions: dict = field(default_factory=dict)
+    classes: dict = field(default_factory=dict)  # class name -> its bases as written
+    instances: dict = field(default_factory=dict)  # module-level name -> the callee that made it, as written
+    imports: list = field(default_factory=list)  # every module the file imports (relative: leading dots)
+    # The module serves: it creates a server, registers or dispatches handlers, or defines handlers
+    # with a server's decorators. The server path starts at these modules (project/index.py).
+    serves: bool = False
+    # Receivers of `X.run(...)`-like calls on imported names: [qualified]; a module that starts a
+    # server of another module is start-up code, on the server path too.
+    runs: list = field(default_factory=list)
 
     def to_plain(self) -> dict:
         return {k: getattr(self, k) for k in self.__dataclass_fields__}
@@ -66,14 +79,35 @@ class ModuleFacts:
 
 
 def scan(text: str) -> ModuleFacts | None:
-    """The facts of one module's source (None when it does not parse: MCP001 will say so)."""
+    """The facts of one module's source. A module this Python's parser refuses (newer syntax,
+    or an error MCP001 will report) still names what it imports, read line by line, and counts
+    as serving: the server path must not end at a module nobody could read."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             tree = ast.parse(text)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return None
+        return _unparsed(text)
     return _Scanner(tree).facts
+
+
+_IMPORT_LINE = re.compile(r"^[ \t]*(?:from[ \t]+(\.*[\w.]*)[ \t]+import[ \t]+\(?([\w, \t]+)|import[ \t]+([\w., \t]+))",
+                          re.MULTILINE)
+
+
+def _unparsed(text: str) -> ModuleFacts:
+    facts = ModuleFacts(serves=True)
+    imported: set[str] = set()
+    for m in _IMPORT_LINE.finditer(text):
+        module, names, plain = m.groups()
+        if plain is not None:
+            imported.update(part.split()[0] for part in plain.split(",") if part.split())
+            continue
+        imported.add(module)
+        sep = "" if module.endswith(".") else "."
+        imported.update(f"{module}{sep}{part.split()[0]}" for part in names.split(",") if part.split())
+    facts.imports = sorted(imported)
+    return facts
 
 
 def _dotted(node: ast.AST) -> str | None:
@@ -96,24 +130,39 @@ class _Scanner:
         self.collect_definitions()
         self.collect_servers()
         self.collect_registrations()
+        self.collect_functions()
 
     # -- names -----------------------------------------------------------------------------
     def collect_imports(self) -> None:
+        """The module's imports; on the way (one walk of the tree) the nodes `collect_functions`
+        reads: decorated functions and `X.run(...)` calls."""
         aliases = self.facts.aliases
+        imported: set[str] = set()
+        self.decorated: list[ast.AST] = []
+        self.run_calls: list[ast.Call] = []
         for node in ast.walk(self.tree):
             if isinstance(node, ast.Import):
                 for a in node.names:
+                    imported.add(a.name)
                     if a.asname:
                         aliases[a.asname] = a.name
                     else:
                         aliases.setdefault(a.name.split(".")[0], a.name.split(".")[0])
             elif isinstance(node, ast.ImportFrom):
                 module = "." * node.level + (node.module or "")
+                imported.add(module)
                 for a in node.names:
                     if a.name == "*":
                         continue
                     joined = f"{module}.{a.name}" if module and not module.endswith(".") else module + a.name
+                    imported.add(joined)
                     aliases.setdefault(a.asname or a.name, joined)
+            elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.decorator_list:
+                self.decorated.append(node)
+            elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and \
+                    node.func.attr in _RUN_METHODS:
+                self.run_calls.append(node)
+        self.facts.imports = sorted(imported)
         roots = {q.lstrip(".").split(".")[0] for q in aliases.values()}
         flavours = set()
         for qual in aliases.values():
@@ -143,6 +192,39 @@ class _Scanner:
             else:
                 self.defined.update(_assignment(node)[0])
         self.facts.defined = sorted(self.defined)
+
+    def collect_functions(self) -> None:
+        """Per-function facts (project/functions.py), the import graph and whether the module serves."""
+        facts = self.facts
+        facts.functions, facts.classes = scan_functions(self.tree, facts.aliases, self.defined,
+                                                        _functions(self.tree))
+        for node in self.tree.body:
+            targets, value = _assignment(node)
+            if isinstance(value, ast.Call) and _dotted(value.func):
+                for t in targets:
+                    facts.instances[t] = _dotted(value.func)
+        serves = bool(facts.servers or facts.server_classes or facts.registrations or facts.wrappers or
+                      facts.dispatched or facts.server_params)
+        serves = serves or any(self.handler_decorator(d) for fn in self.decorated for d in fn.decorator_list)
+        for node in self.run_calls:
+            receiver = self.resolve(node.func.value)
+            if receiver is not None and receiver not in facts.runs:
+                facts.runs.append(receiver)
+        for node in self.tree.body:  # `REGISTRY.register_tools(HANDLERS, TOOLS)` when imported
+            call = node.value if isinstance(node, ast.Expr) else None
+            func = call.func if isinstance(call, ast.Call) else None
+            name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+            if _REGISTERS.match(name):
+                serves = True
+        facts.serves = serves
+
+    def handler_decorator(self, dec: ast.AST) -> bool:
+        """`@mcp.tool()`, `@server.call_tool()`, fastmcp's standalone `@tool`: a handler."""
+        target = dec.func if isinstance(dec, ast.Call) else dec
+        if isinstance(target, ast.Attribute) and (target.attr in _DECORATORS or
+                                                  target.attr in sdk.LOWLEVEL_V1_ONLY):
+            return True
+        return (self.resolve(target) or "") in sdk.STANDALONE_DECORATORS
 
     # -- servers ---------------------------------------------------------------------------
     def server_ctor(self, call: ast.AST) -> tuple[str, str] | None:
@@ -363,6 +445,11 @@ class _Scanner:
                 self.facts.wrapped.append([qual, qualname])
 
 
+# A module-level call that registers handlers in a registry of the project (`register_tools`,
+# `add_tool`, `register_resources`): the module serves when imported.
+_REGISTERS = re.compile(r"(?i)(register|add)_?\w*(tool|resource|prompt)s?$")
+_RUN_METHODS = frozenset({"run", "run_async", "run_stdio_async", "run_sse_async", "run_streamable_http_async",
+                          "run_http_async"})
 _STDLIB_HINTS = frozenset({"json", "asyncio", "os", "sys", "re", "logging", "typing", "functools", "inspect"})
 
 
