@@ -26,7 +26,8 @@ by the file's content):
   the type oracle can type calls on the result in other modules;
 - the calls it awaits, each as a descriptor the join can resolve: `s:Class:name` for
   `self.name()`/`cls.name()`, `d:a.b` for a dotted callee whose head is an import or a name the
-  module defines at top level, `m:name` for a method on any other receiver.
+  module defines at top level, `m:name` for a method on any other receiver (or a local bound to
+  `getattr(obj, "name")`).
 
 Classes record their bases (as written), so `self.name()` resolves through the project's base
 classes; a method not found there (a mixin's) is looked up by name.
@@ -81,6 +82,14 @@ def describe(call: ast.Call, cls: str | None, known: set[str] | frozenset[str]) 
     return None
 
 
+def _getattr_name(call: ast.Call) -> str | None:
+    """`getattr(obj, "name")` / `getattr(obj, "name", None)`: the attribute's name."""
+    if isinstance(call.func, ast.Name) and call.func.id == "getattr" and len(call.args) >= 2 and \
+            isinstance(call.args[1], ast.Constant) and isinstance(call.args[1].value, str):
+        return call.args[1].value
+    return None
+
+
 class _Body:
     """One function's facts, from a walk of its body."""
 
@@ -100,6 +109,7 @@ class _Body:
         self.calls: list[str] = []
         self.returns = ""  # the imported callable whose result it returns (`return boto3.client("iam")`)
         self.local_calls: set[str] = set()  # names bound to a call's result so far: this call's own objects
+        self.bound_methods: dict[str, str] = {}  # `fn = getattr(obj, "name", None)`: fn -> name
         self.in_async = [isinstance(fn, ast.AsyncFunctionDef)]
         for stmt in fn.body:
             self.walk(stmt, own=True, looping=False)
@@ -123,6 +133,9 @@ class _Body:
             return
         if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call):
             self.local_calls.update(t.id for t in node.targets if isinstance(t, ast.Name))
+            method = _getattr_name(node.value)
+            if method is not None:
+                self.bound_methods.update((t.id, method) for t in node.targets if isinstance(t, ast.Name))
         if isinstance(node, (ast.With, ast.AsyncWith)):
             if own and isinstance(node, ast.With):
                 self.works = True
@@ -181,6 +194,8 @@ class _Body:
         if isinstance(value.func, ast.Attribute) and PACING_NAME.search(dotted(value.func.value) or ""):
             self.paces = True  # `await ARXIV_RATE_LIMITER.run(...)`, `await self._limiter.acquire()`
         desc = describe(value, self.cls, self.known)
+        if desc is None and isinstance(value.func, ast.Name) and value.func.id in self.bound_methods:
+            desc = f"m:{self.bound_methods[value.func.id]}"  # `fn = getattr(store, "save")`, `await fn(x)`
         if desc is None or desc.startswith("m:"):
             self.file_only = False  # a library call, or a method the join can only guess by name
         if desc is not None and desc not in self.calls:

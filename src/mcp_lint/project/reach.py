@@ -2,7 +2,8 @@
 
 - `CalleeFacts`: what the callee of an awaited call does (project/functions.py), resolved across
   modules: `self.m()` through the class and its project bases, `mod.f()`/`f()` through imports,
-  `obj.m()` (an unknown receiver) through every async method of that name in the project.
+  `obj.m()` (an unknown receiver) through every async method of that name in the project; `self.m()`
+  also reaches the overrides of `m` in the project's subclasses (self may be one of them).
   Flags of a descriptor: `l` a callee holds, or reaches through the calls it awaits (three levels,
   leaving out set-up and tear-down calls: `initialize`, `_ensure_*`, `connect`, `close`...), a lock
   shared between calls; `p` a callee paces itself, or reaches a call that does; `i` every
@@ -43,6 +44,14 @@ class CalleeFacts:
                 if "." in qual and "a" in flags:
                     self.by_name.setdefault(qual.rsplit(".", 1)[1], []).append((path, qual))
         self.memo: dict[tuple, object] = {}
+        # (module, class) -> the project classes that name it as a base
+        self.subclasses: dict[tuple[Path, str], list[tuple[Path, str]]] = {}
+        for path, f in self.facts.items():
+            for cls, bases in f.classes.items():
+                for base in bases:
+                    found = self.base_class(path, base)
+                    if found is not None:
+                        self.subclasses.setdefault(found, []).append((path, cls))
 
     # -- resolution ---------------------------------------------------------------------------
     def targets(self, desc: str, path: Path) -> list[tuple[Path, str]]:
@@ -56,7 +65,9 @@ class CalleeFacts:
         if kind == "s":
             cls, _, name = rest.partition(":")
             found = self.method(path, cls, name, 0)
-            return [found] if found is not None else self.by_name.get(name, [])
+            if found is None:
+                return self.by_name.get(name, [])  # a mixin's call to a method another base defines
+            return [found, *self.overrides(path, cls, name)]
         if kind == "m":
             return self.by_name.get(rest, [])
         if kind != "d":
@@ -101,6 +112,33 @@ class CalleeFacts:
                 return target
         return None
 
+    def overrides(self, path: Path, cls: str, name: str) -> list[tuple[Path, str]]:
+        """`self.name()` in a class runs the override of a subclass when self is one."""
+        out: list[tuple[Path, str]] = []
+        seen: set[tuple[Path, str]] = set()
+        stack = list(self.subclasses.get((path, cls), ()))
+        while stack and len(seen) < 64:
+            where, sub = stack.pop()
+            if (where, sub) in seen:
+                continue
+            seen.add((where, sub))
+            if f"{sub}.{name}" in self.facts[where].functions:
+                out.append((where, f"{sub}.{name}"))
+            stack.extend(self.subclasses.get((where, sub), ()))
+        return out
+
+    def base_class(self, path: Path, base: str) -> tuple[Path, str] | None:
+        """The project class a base name (as written in `path`) denotes."""
+        f = self.facts[path]
+        if base in f.classes:
+            return path, base
+        head = base.split(".")[0]
+        if head in f.aliases:
+            target = self.index.symbol(f.aliases[head] + base[len(head):], path)
+            if target is not None and target[1] in self.facts[target[0]].classes:
+                return target
+        return None
+
     def method(self, path: Path, cls: str, name: str, depth: int) -> tuple[Path, str] | None:
         """`cls.name` in `path`, else in its bases (resolved through imports), depth-first."""
         f = self.facts.get(path)
@@ -109,14 +147,8 @@ class CalleeFacts:
         if f"{cls}.{name}" in f.functions:
             return path, f"{cls}.{name}"
         for base in f.classes.get(cls, ()):
-            head = base.split(".")[0]
-            if base in f.classes:
-                found = self.method(path, base, name, depth + 1)
-            elif head in f.aliases:
-                target = self.index.symbol(f.aliases[head] + base[len(head):], path)
-                found = self.method(target[0], target[1], name, depth + 1) if target is not None else None
-            else:
-                found = None
+            target = self.base_class(path, base)
+            found = self.method(target[0], target[1], name, depth + 1) if target is not None else None
             if found is not None:
                 return found
         return None

@@ -8,7 +8,9 @@
   collects a process that was just killed;
 - `launches`: the call starts one of the listed programs (`streamlit`, `uvicorn`) in the foreground
   (argv as a list literal, or a name bound to one in the function), its output not captured: a
-  server or UI the user runs until they stop it.
+  server or UI the user runs until they stop it;
+- `finite_command`: the call runs a local command known to finish promptly (`git add`, `sysctl`,
+  `open -g`), by the first words of its argv.
 """
 
 from __future__ import annotations
@@ -81,6 +83,26 @@ def launches(call: cst.Call, ctx: FileContext, programs: frozenset[str]) -> bool
         return False
     words = {string_value(el.value) for el in argv.elements if isinstance(el, cst.Element)}
     return bool(words & programs)
+
+
+def finite_command(call: cst.Call, ctx: FileContext, patterns: tuple[tuple[str, ...], ...]) -> bool:
+    """The call runs a local command known to finish (`["git", "add", "."]`, `["sysctl", "-n",
+    key]`): argv is a list literal (or a name bound to one in the function) whose first words are
+    one of `patterns` (`*` matches any word; git's `-C <dir>` is skipped)."""
+    if not patterns:
+        return False
+    argv = argument(call, 0, "args")
+    if isinstance(argv, cst.Name):
+        argv = ctx.index.local_values.get((ctx.state.frame.info, argv.value))
+    if not isinstance(argv, (cst.List, cst.Tuple)) or not argv.elements:
+        return False
+    words = [string_value(el.value) if isinstance(el, cst.Element) else None for el in argv.elements]
+    if words[0] == "git" and len(words) > 2 and words[1] == "-C":
+        words = [words[0], *words[3:]]
+    for pattern in patterns:
+        if len(words) >= len(pattern) and all(p == "*" or p == w for p, w in zip(pattern, words)):
+            return True
+    return False
 
 
 def _names(expr: cst.BaseExpression) -> set[str]:

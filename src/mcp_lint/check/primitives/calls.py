@@ -26,7 +26,7 @@ when the condition is about a missing argument. An entry's `except:` names calls
 that it leaves alone (`boto3.Client.*` but not `boto3.Client.get_paginator`).
 Calls meant to wait can be exempted (call_scope.py): inside a `try` that catches KeyboardInterrupt
 (`unless-interrupt-handled`), a process reaped after `kill()` (`unless-reaped`), a foreground launch
-of a listed program (`unless-launches`); and `skip-roles` leaves out modules by their role in the
+of a listed program (`unless-launches`), a local command known to finish (`unless-argv`); and `skip-roles` leaves out modules by their role in the
 project (`test`, `script`, `off-path`: not reached from the server, project/reach.py).
 """
 
@@ -42,7 +42,7 @@ from mcp_lint.check.context import FileContext
 from mcp_lint.model.regex import pack_regex
 from mcp_lint.model.schema import Any_, Bool, Int, Key, List, Map, Regex, Str
 from mcp_lint.check.primitives.base import Primitive
-from mcp_lint.check.primitives.call_scope import interrupt_handled, launches, reaped, role_skipped
+from mcp_lint.check.primitives.call_scope import finite_command, interrupt_handled, launches, reaped, role_skipped
 from mcp_lint.check.primitives.common import PATTERNS, CallPatterns
 
 _ARG = Map({"keyword": Key(Str()), "position": Key(Int(minimum=0))})
@@ -83,6 +83,8 @@ class CallCheck(Primitive):
         "unless-reaped": Key(List(Str()), default=()),
         # A foreground launch (output not captured) of one of these programs runs until stopped.
         "unless-launches": Key(List(Str()), default=()),
+        # Local commands known to finish promptly, by the first words of argv ("git add", "* --version").
+        "unless-argv": Key(List(Str()), default=()),
     })
     PLACEHOLDERS = frozenset({"call", "reason", "function", "argument", "tool", "via"})
 
@@ -93,6 +95,7 @@ class CallCheck(Primitive):
         self.interrupt = self.params["unless-interrupt-handled"]
         self.reaping = frozenset(self.params["unless-reaped"])
         self.launchers = frozenset(self.params["unless-launches"])
+        self.finite = tuple(tuple(p.split()) for p in self.params["unless-argv"])
         self.patterns = {c["mentions"]["pattern"]: pack_regex(c["mentions"]["pattern"])
                          for c in self.params["calls"] if c["mentions"] is not None}
         self.at_argument = self.params["report-at"] == "argument"
@@ -205,7 +208,7 @@ class CallCheck(Primitive):
         """A wait the code wants: until the user interrupts, for a killed process, for a server
         or UI launched in the foreground (call_scope.py)."""
         return (self.interrupt and interrupt_handled(ctx)) or reaped(node, ctx, self.reaping) or \
-            launches(node, ctx, self.launchers)
+            launches(node, ctx, self.launchers) or finite_command(node, ctx, self.finite)
 
     def _note_helper_call(self, node: cst.Call, ctx: FileContext) -> None:
         func = node.func

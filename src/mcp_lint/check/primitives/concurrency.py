@@ -260,6 +260,11 @@ class AwaitInLoop(Primitive):
                 keys.append(f"d:{name}")
             if isinstance(func, cst.Attribute):
                 keys.append(f"m:{func.attr.value}")
+            elif isinstance(func, cst.Name):  # `fn = getattr(store, "save")`, `await fn(x)`
+                bound = ctx.index.local_values.get((ctx.state.frame.info, func.value))
+                method = _getattr_name(bound) if isinstance(bound, cst.Call) else None
+                if method is not None:
+                    keys.append(f"m:{method}")
         for key in keys:
             if key in callees:
                 return callees[key]
@@ -400,6 +405,13 @@ def _local_target(call: cst.Call, ctx: FileContext) -> cst.FunctionDef | None:
         return ctx.index.find_function(func.value, None)
     if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.value.value in ("self", "cls"):
         return ctx.index.unique_method(func.attr.value)
+    return None
+
+
+def _getattr_name(call: cst.Call) -> str | None:
+    """`getattr(obj, "name")` / `getattr(obj, "name", None)`: the attribute's name."""
+    if isinstance(call.func, cst.Name) and call.func.value == "getattr" and len(call.args) >= 2:
+        return string_value(call.args[1].value)
     return None
 
 
