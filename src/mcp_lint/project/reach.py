@@ -40,14 +40,14 @@ class CalleeFacts:
         self.facts = index.facts
         self.by_name: dict[str, list[tuple[Path, str]]] = {}
         for path, f in self.facts.items():
-            for qual, (flags, _calls, _returns) in f.functions.items():
+            for qual, (flags, _calls, _returns) in f.function_facts.items():
                 if "." in qual and "a" in flags:
                     self.by_name.setdefault(qual.rsplit(".", 1)[1], []).append((path, qual))
         self.memo: dict[tuple, object] = {}
         # (module, class) -> the project classes that name it as a base
         self.subclasses: dict[tuple[Path, str], list[tuple[Path, str]]] = {}
         for path, f in self.facts.items():
-            for cls, bases in f.classes.items():
+            for cls, bases in f.class_bases.items():
                 for base in bases:
                     found = self.base_class(path, base)
                     if found is not None:
@@ -78,10 +78,10 @@ class CalleeFacts:
         """What `rest` (`f`, `Class.m`, `instance.m`, `alias.f`) denotes in the module at `path`."""
         f = self.facts[path]
         head, _, tail = rest.partition(".")
-        if head in f.functions and not tail:
+        if head in f.function_facts and not tail:
             return [(path, head)]
         if tail and "." not in tail:
-            cls = (path, head) if head in f.classes else self.instance_class(path, head)
+            cls = (path, head) if head in f.class_bases else self.instance_class(path, head)
             if cls is not None:
                 where, name = cls
                 found = self.method(where, name, tail, 0)
@@ -103,12 +103,12 @@ class CalleeFacts:
         ctor = f.instances.get(name)
         if ctor is None:
             return None
-        if ctor in f.classes:
+        if ctor in f.class_bases:
             return path, ctor
         head = ctor.split(".")[0]
         if head in f.aliases:
             target = self.index.symbol(f.aliases[head] + ctor[len(head):], path)
-            if target is not None and target[1] in self.facts[target[0]].classes:
+            if target is not None and target[1] in self.facts[target[0]].class_bases:
                 return target
         return None
 
@@ -122,7 +122,7 @@ class CalleeFacts:
             if (where, sub) in seen:
                 continue
             seen.add((where, sub))
-            if f"{sub}.{name}" in self.facts[where].functions:
+            if f"{sub}.{name}" in self.facts[where].function_facts:
                 out.append((where, f"{sub}.{name}"))
             stack.extend(self.subclasses.get((where, sub), ()))
         return out
@@ -130,12 +130,12 @@ class CalleeFacts:
     def base_class(self, path: Path, base: str) -> tuple[Path, str] | None:
         """The project class a base name (as written in `path`) denotes."""
         f = self.facts[path]
-        if base in f.classes:
+        if base in f.class_bases:
             return path, base
         head = base.split(".")[0]
         if head in f.aliases:
             target = self.index.symbol(f.aliases[head] + base[len(head):], path)
-            if target is not None and target[1] in self.facts[target[0]].classes:
+            if target is not None and target[1] in self.facts[target[0]].class_bases:
                 return target
         return None
 
@@ -144,9 +144,9 @@ class CalleeFacts:
         f = self.facts.get(path)
         if f is None or depth > 6:
             return None
-        if f"{cls}.{name}" in f.functions:
+        if f"{cls}.{name}" in f.function_facts:
             return path, f"{cls}.{name}"
-        for base in f.classes.get(cls, ()):
+        for base in f.class_bases.get(cls, ()):
             target = self.base_class(path, base)
             found = self.method(target[0], target[1], name, depth + 1) if target is not None else None
             if found is not None:
@@ -159,7 +159,7 @@ class CalleeFacts:
         if key in self.memo:
             return self.memo[key]  # type: ignore[return-value]
         self.memo[key] = ""  # a recursive call adds nothing
-        own, calls, _returns = self.facts[path].functions[qual]
+        own, calls, _returns = self.facts[path].function_facts[qual]
         locks, paces = "l" in own, "p" in own
         files = "s" in own and "F" in own
         for desc in calls:
@@ -198,7 +198,7 @@ class CalleeFacts:
         """Every descriptor the module awaits -> its flags ("" when the callee does none of it, so
         a rule knows which form the project resolved)."""
         out: dict[str, str] = {}
-        for _flags, calls, _returns in facts.functions.values():
+        for _flags, calls, _returns in facts.function_facts.values():
             for desc in calls:
                 if desc not in out:
                     out[desc] = self.flags(desc, path)
@@ -213,13 +213,13 @@ class CalleeFacts:
             if target is None:
                 continue
             where, name = target
-            functions = self.facts[where].functions
+            functions = self.facts[where].function_facts
             if name in functions and functions[name][2]:
                 out[local] = functions[name][2]
         for local, qual in facts.aliases.items():  # `from . import aws` then `aws.get_client()`
             module = self.index.modules.get(self.index.absolute(qual, path))
             if module and len(module) == 1 and module[0] in self.facts:
-                for name, (_f, _c, rtype) in self.facts[module[0]].functions.items():
+                for name, (_f, _c, rtype) in self.facts[module[0]].function_facts.items():
                     if rtype and "." not in name:
                         out[f"{local}.{name}"] = rtype
         return out

@@ -52,9 +52,11 @@ class ModuleFacts:
     sdk_flavour: str = ""  # the SDK the module imports, when it imports exactly one
     signatures: dict = field(default_factory=dict)  # function qualname -> parameter names, for server_params
     defined: list = field(default_factory=list)  # names the module itself binds at top level
+    functions: list = field(default_factory=list)  # its module-level functions
+    classes: dict = field(default_factory=dict)  # its module-level classes -> their methods
     # Per function: qualname -> [flags, awaited-call descriptors] (project/functions.py)
-    functions: dict = field(default_factory=dict)
-    classes: dict = field(default_factory=dict)  # class name -> its bases as written
+    function_facts: dict = field(default_factory=dict)
+    class_bases: dict = field(default_factory=dict)  # class name -> its bases as written
     instances: dict = field(default_factory=dict)  # module-level name -> the callee that made it, as written
     imports: list = field(default_factory=list)  # every module the file imports (relative: leading dots)
     # The module serves: it creates a server, registers or dispatches handlers, or defines handlers
@@ -191,12 +193,17 @@ class _Scanner:
                 self.defined.add(node.name)
             else:
                 self.defined.update(_assignment(node)[0])
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                self.facts.functions.append(node.name)
+            elif isinstance(node, ast.ClassDef):
+                self.facts.classes[node.name] = [n.name for n in node.body
+                                                 if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))]
         self.facts.defined = sorted(self.defined)
 
     def collect_functions(self) -> None:
         """Per-function facts (project/functions.py), the import graph and whether the module serves."""
         facts = self.facts
-        facts.functions, facts.classes = scan_functions(self.tree, facts.aliases, self.defined,
+        facts.function_facts, facts.class_bases = scan_functions(self.tree, facts.aliases, self.defined,
                                                         _functions(self.tree))
         for node in self.tree.body:
             targets, value = _assignment(node)

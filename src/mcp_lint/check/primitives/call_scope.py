@@ -22,7 +22,7 @@ from mcp_lint.check.context import FileContext
 
 
 def role_skipped(ctx: FileContext, roles: frozenset[str]) -> bool:
-    return bool(roles) and ctx.project is not None and getattr(ctx.project, "role", "") in roles
+    return bool(roles) and ctx.context is not None and getattr(ctx.context, "role", "") in roles
 
 
 def interrupt_handled(ctx: FileContext) -> bool:

@@ -38,6 +38,8 @@ from mcp_lint.check.primitives.base import Primitive
 from mcp_lint.check.primitives.common import CallPatterns
 
 _COMPREHENSIONS = (cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)
+# awaits x assignments of one loop body past which carried values are decided once for the loop
+_CARRIED_BUDGET = 20_000
 
 
 class AwaitInLoop(Primitive):
@@ -106,7 +108,7 @@ class AwaitInLoop(Primitive):
 
     # -- where the rule looks -----------------------------------------------------------------
     def _skipped(self, ctx: FileContext) -> bool:
-        project = ctx.project
+        project = ctx.context
         if project is not None and getattr(project, "role", "") in self.skip_roles:
             return True
         function = ctx.state.function
@@ -125,9 +127,21 @@ class AwaitInLoop(Primitive):
             return
         # One await reading a value carried over from the previous iteration makes the
         # iterations a chain (a pipeline, a cursor): the whole loop is sequential.
+        # Each await's carried names take one sweep of the body's assignments; past a bound (a
+        # hostile body) the names carried at the first await stand for every await: linear time.
+        per_await = len(calls) * (len(loop.assignments) + 1) <= _CARRIED_BUDGET
+        shared: set[str] | None = None
         for await_node, seq, _, c in calls:
-            if isinstance(c, cst.Call) and (self._carried({n.value for n in iter_names(c)}, seq, loop, ctx) or
-                                            self._folded(node, await_node, c, seq, loop)):
+            if not isinstance(c, cst.Call):
+                continue
+            if per_await:
+                carried = self._carried_names(seq, loop, ctx)
+            else:
+                if shared is None:
+                    shared = self._carried_names(min(s for _, s, _, _ in calls), loop, ctx)
+                carried = shared
+            if {n.value for n in iter_names(c)} & carried or \
+                    (per_await and self._folded(node, await_node, c, seq, loop)):
                 return
         derived = self._derived_names(loop)
         for await_node, seq, statement, call in calls:
@@ -246,7 +260,7 @@ class AwaitInLoop(Primitive):
 
     def _callee_flags(self, call: cst.Call, ctx: FileContext) -> str:
         """What the project says the callee does (project/reach.py): "l", "p", "i"."""
-        callees = getattr(ctx.project, "callees", None)
+        callees = getattr(ctx.context, "callees", None)
         if not callees:
             return ""
         func = call.func
@@ -329,11 +343,8 @@ class AwaitInLoop(Primitive):
         return self._never_suspends(value, ctx, depth + 1)
 
     # -- values carried from one iteration to the next ----------------------------------------
-    def _carried(self, reads: set[str], seq: int, loop: LoopInfo, ctx: FileContext) -> bool:
-        """Does the awaited call read a value carried over from the previous iteration?"""
-        return bool(reads & self._carried_names(seq, loop, ctx))
-
     def _carried_names(self, seq: int, loop: LoopInfo, ctx: FileContext) -> set[str]:
+        """The names an await at `seq` reads that carry a value over from the previous iteration."""
         carried = set(loop.augmented)
         carried.update(name for s, name, _ in loop.assignments if s > seq)  # the next iteration reads it
         built = {name for name in loop.mutated if loop.last_assigned(name) < 0}  # built up across iterations
@@ -355,8 +366,10 @@ class AwaitInLoop(Primitive):
     def _folded(self, node: cst.For, await_node: cst.Await, call: cst.Call, seq: int, loop: LoopInfo) -> bool:
         """`r = await step(prev=acc)` and then `acc.add(r)`: each call sees the previous results."""
         args = {a.value.value for a in call.args if isinstance(a.value, cst.Name)}
+        if not args:
+            return False
         results = {name for s, name, value in loop.assignments if s > seq and _contains(value, await_node)}
-        if not args or not results:
+        if not results:
             return False
         stack = list(child_nodes(node.body))
         while stack:
