@@ -21,6 +21,8 @@ one database connection or session from outside the loop (its operations cannot 
 from the project's facts (project/functions.py), callees that hold a lock shared between calls
 (directly or through what they await), pace themselves, or never suspend. Rules may also skip
 modules by their role in the project (tests, scripts). Reported at the first qualifying `await`.
+Fix (with `fix:` in the rule): the one shape `for x in xs: out.append(await f(x))` becomes
+`out.extend(await asyncio.gather(*(f(x) for x in xs)))` (see `loop_fixes.py`).
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ from mcp_lint.check.context import FileContext
 from mcp_lint.model.schema import Key, List, Map, Str
 from mcp_lint.check.primitives.base import Primitive
 from mcp_lint.check.primitives.common import CallPatterns
+from mcp_lint.check.primitives.loop_fixes import gather_fix
 
 _COMPREHENSIONS = (cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)
 # awaits x assignments of one loop body past which carried values are decided once for the loop
@@ -44,6 +47,7 @@ _CARRIED_BUDGET = 20_000
 
 class AwaitInLoop(Primitive):
     NAME = "await-in-loop"
+    FIXABLE = True
     PARAMS = Map({
         "exempt-calls": Key(List(Str()), default=()),
         # Method names (`fnmatch` globs: `enqueue*`) sequential by nature on their receiver.
@@ -150,7 +154,7 @@ class AwaitInLoop(Primitive):
             reads = {n.value for n in iter_names(call)}
             if not reads & (loop.targets | derived.get(seq, frozenset())):
                 continue  # not per-item work
-            self.report_at(ctx, await_node, statement, call, loop.targets)
+            self.report_at(ctx, await_node, statement, call, loop.targets, fix=gather_fix(ctx, self.rule, node))
             return
 
     def on_comprehension(self, node, ctx: FileContext) -> None:
@@ -217,13 +221,13 @@ class AwaitInLoop(Primitive):
             return True
         return "p" in self._callee_flags(call, ctx)
 
-    def report_at(self, ctx: FileContext, node: cst.Await, statement, call: cst.Call, targets) -> None:
+    def report_at(self, ctx: FileContext, node: cst.Await, statement, call: cst.Call, targets, fix=None) -> None:
         reported = ctx.scratch.setdefault(f"{self.rule.id}:reported", set())
         if node in reported:
             return  # an await in a comprehension inside a loop: reported once
         reported.add(node)
         ctx.report(self.rule, node, {"call": f"{call_name(call)}()", "loop_var": ", ".join(sorted(targets))},
-                   statement=statement)
+                   statement=statement, fix=fix)
 
     # -- calls that gain nothing from running together ------------------------------------------
     def _exempt(self, call: cst.Call, ctx: FileContext, targets: frozenset[str], loop: LoopInfo | None) -> bool:
