@@ -418,13 +418,14 @@ def test_mcp402_only_the_simple_shape(tmp_path):
     code = textwrap.dedent('''\
         import asyncio
 
+        import httpx
         from fastmcp import FastMCP
 
         mcp = FastMCP("x")
+        http = httpx.AsyncClient(timeout=10)
 
         async def load(u: str) -> dict:
-            await asyncio.sleep(0)
-            return {}
+            return (await http.get(u)).json()  # a callee that only sleeps paces itself: not reported
 
         @mcp.tool
         async def many(urls: list[str]) -> list:

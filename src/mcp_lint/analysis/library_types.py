@@ -92,7 +92,8 @@ class TypeOracle:
             target = self.call_target(expr, point)
             if target is None:
                 return self._local_return_type(expr, point)
-            return self.returns.get(target) or (target if target in self.known_types else None) or self._project_class(target)
+            return self.returns.get(target) or (target if target in self.known_types else None) or \
+                self._project_class(target) or self._project_return_type(expr)
         if isinstance(expr, cst.Name):
             bindings = self.ctx.flows.reaching(expr.value, point)
             for b in bindings:
@@ -143,6 +144,14 @@ class TypeOracle:
         ann = fn.returns.annotation
         name = self.canonical(self.ctx.imports.resolve(ann) or dotted(ann))
         return name if name in self.known_types else None
+
+    def _project_return_type(self, call: cst.Call) -> str | None:
+        """`get_client()` imported from a module of the project whose `get_client` returns
+        `boto3.client(...)` (the project's facts, when the file is linted with them)."""
+        returns = getattr(getattr(self.ctx, "context", None), "returns", None)
+        name = dotted(call.func) if returns else None
+        made = returns.get(name) if name else None
+        return self.returns.get(self.canonical(made) or "") if made else None
 
     def _binding_type(self, b, depth: int) -> str | None:
         key = id(b)

@@ -98,13 +98,28 @@ class LoopInfo:
     # (sequence number, name, value) of each assignment in the body, in walk order
     assignments: list[tuple[int, str, cst.BaseExpression]] = field(default_factory=list)
     augmented: set[str] = field(default_factory=set)
-    mutated: set[str] = field(default_factory=set)  # `xs.append(v)`, `d[k] = v` in the body
+    # `xs.append(v)`, `d[k] = v`, `state["seen"].add(k)` in the body (the root name; not self/cls),
+    # nested loops of the same function included
+    mutated: set[str] = field(default_factory=set)
+    mutations: list[tuple[int, str]] = field(default_factory=list)  # (sequence number, root name)
     exits: bool = False  # a break/return in the body (not in a nested loop/function)
+    # raises in the body not inside a `try` of the body: (raise, in an `except` handler of the body)
+    raises: list[tuple[cst.Raise, bool]] = field(default_factory=list)
+    try_depth: int = 0  # how many `try` blocks enclose the loop itself
     awaits: list[tuple[cst.Await, int, Any]] = field(default_factory=list)  # (await, seq, statement)
     seq: int = 0
 
     def last_assigned(self, name: str) -> int:
-        return max((seq for seq, n, _ in self.assignments if n == name), default=-1)
+        """The sequence number of the last assignment of `name` in the body (-1: none); one sweep
+        of the assignments, redone only when the body has grown since."""
+        cache = self.__dict__.get("_last")
+        if cache is None or cache[0] != len(self.assignments):
+            last: dict[str, int] = {}
+            for seq, n, _ in self.assignments:
+                if seq > last.get(n, -1):
+                    last[n] = seq
+            cache = self.__dict__["_last"] = (len(self.assignments), last)
+        return cache[1].get(name, -1)
 
     @property
     def is_while(self) -> bool:

@@ -50,7 +50,8 @@ class Walker:
             cst.Assign: self._after_assign, cst.AnnAssign: self._after_ann_assign,
             cst.AugAssign: self._after_aug_assign, cst.NamedExpr: self.recorder.named_expr,
             cst.Return: self._after_return, cst.Call: self.recorder.call, cst.Expr: self._after_expr,
-            cst.Break: self._exit_loop, cst.Await: self._after_await, cst.Import: self._after_import,
+            cst.Break: self._exit_loop, cst.Raise: self._after_raise, cst.Await: self._after_await,
+            cst.Import: self._after_import,
             cst.ImportFrom: self._after_import,
         }
 
@@ -189,7 +190,7 @@ class Walker:
         self.recorder.if_done(node)
 
     def _loop(self, node: cst.For | cst.While, targets: frozenset[str]) -> LoopInfo:
-        loop = LoopInfo(node=node, frame=self.state.frame, targets=targets)
+        loop = LoopInfo(node=node, frame=self.state.frame, targets=targets, try_depth=len(self.state.trys))
         self.state.loops.append(loop)
         return loop
 
@@ -316,8 +317,8 @@ class Walker:
         if loop is not None:
             loop.seq += 1
             for t in node.targets:
-                if isinstance(t.target, cst.Subscript) and isinstance(t.target.value, cst.Name):
-                    loop.mutated.add(t.target.value.value)
+                if isinstance(t.target, cst.Subscript):
+                    self._mutated(t.target.value)
             for t in node.targets:
                 for name in target_names(t.target):
                     loop.assignments.append((loop.seq, name.value, node.value))
@@ -338,6 +339,8 @@ class Walker:
             name = dotted(node.target)
             if name is not None:
                 loop.augmented.add(name.split(".")[0])
+            elif isinstance(node.target, cst.Subscript):
+                self._mutated(node.target.value)  # `totals[key] += n`
 
     def _after_return(self, node: cst.Return) -> None:
         self.recorder.returned(node)
@@ -350,14 +353,37 @@ class Walker:
         if loop is not None:
             loop.exits = True
 
+    def _after_raise(self, node: cst.Raise) -> None:
+        """A raise leaves the loop unless a `try` inside the loop's body catches it."""
+        trys = self.state.trys
+        for loop in self.state.loops:
+            if loop.frame is self.state.frame:
+                parts = [part for _, part in trys[loop.try_depth:]]
+                if "body" not in parts:
+                    loop.raises.append((node, "handler" in parts))
+
+    def _mutated(self, receiver: cst.BaseExpression) -> None:
+        """A container changed in place: its root name (`state` of `state["seen"].add(k)`), for the
+        loops of this function that enclose the change."""
+        while isinstance(receiver, (cst.Subscript, cst.Attribute)):
+            receiver = receiver.value
+        if not isinstance(receiver, cst.Name) or receiver.value in ("self", "cls"):
+            return
+        innermost = self.state.loop()
+        for loop in self.state.loops:
+            if loop.frame is self.state.frame:
+                loop.mutated.add(receiver.value)
+                if loop is innermost:
+                    loop.mutations.append((loop.seq, receiver.value))
+
     def _after_expr(self, node: cst.Expr) -> None:
         self.recorder.statement_guard(node.value)
         self.recorder.validation(node.value)
         loop = self.state.loop()
         value = node.value.expression if isinstance(node.value, cst.Await) else node.value
         if loop is not None and isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute) and \
-                isinstance(value.func.value, cst.Name) and value.func.attr.value in MUTATING_METHODS:
-            loop.mutated.add(value.func.value.value)
+                value.func.attr.value in MUTATING_METHODS:
+            self._mutated(value.func.value)
 
     def _after_await(self, node: cst.Await) -> None:
         loop = self.state.loop()

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from mcp_lint.analysis import sdk
+from mcp_lint.project.reach import CalleeFacts, roles
 from mcp_lint.project.scan import ModuleFacts, scan
 from mcp_lint.source.manifests import ManifestIndex, declared_requirements
 from mcp_lint.source.read import decode
@@ -42,6 +43,16 @@ class ModuleContext:
 
     handlers: dict[str, HandlerDecl] = field(default_factory=dict)  # function qualname -> declaration
     server_params: dict[str, str] = field(default_factory=dict)  # "function qualname:param" -> flavour
+    # What the callees of the module's awaited calls do, by descriptor (project/functions.py):
+    # "l" reaches a lock shared between calls, "p" paces itself, "i" never suspends ("" none).
+    callees: dict[str, str] = field(default_factory=dict)
+    # Imported project functions that return the result of an imported callable (a library
+    # constructor: `boto3.client`): the dotted name the module calls them by -> that callable.
+    returns: dict[str, str] = field(default_factory=dict)
+    # Where the module sits: "" on the server path (or the project shows no server), "test" (a
+    # test module), "script" (a script, docs or build helper), "off-path" (no server module reaches
+    # it through imports, and it starts no server).
+    role: str = ""
     # Functions and methods other modules import (their summaries and conditional sinks are
     # facts the project joins flows across modules with).
     exported: set[str] = field(default_factory=set)
@@ -51,11 +62,13 @@ class ModuleContext:
 
     def digest(self) -> str:
         data = [sorted((k, v.kind, v.form, v.flavour, v.via) for k, v in self.handlers.items()),
-                sorted(self.server_params.items()), sorted(self.exported), sorted(self.stdio_entries.items())]
+                sorted(self.server_params.items()), sorted(self.callees.items()), sorted(self.returns.items()),
+                self.role, sorted(self.exported), sorted(self.stdio_entries.items())]
         return hashlib.sha256(json.dumps(data).encode()).hexdigest()[:16]
 
     def __bool__(self) -> bool:
-        return bool(self.handlers or self.server_params or self.exported or self.stdio_entries)
+        return bool(self.handlers or self.server_params or self.callees or self.returns or self.role or
+                    self.exported or self.stdio_entries)
 
 
 def module_names(path: Path) -> list[str]:
@@ -103,6 +116,16 @@ class ProjectIndex:
         self.contexts: dict[Path, ModuleContext] = {}
         self._manifests: ManifestIndex | None = None
         self._join()
+        self.callees = CalleeFacts(self)
+        for path, f in facts.items():
+            found = self.callees.module(path, f)
+            if found:
+                self._context(path).callees = found
+            returned = self.callees.returns(path, f)
+            if returned:
+                self._context(path).returns = returned
+        for path, role in roles(self).items():
+            self._context(path).role = role
 
     # -- lookups the server model makes ---------------------------------------------------------
     @staticmethod

@@ -14,10 +14,12 @@ libcst server model's (analysis/mcp_model.py), which also recognises the local f
 from __future__ import annotations
 
 import ast
+import re
 import warnings
 from dataclasses import dataclass, field
 
 from mcp_lint.analysis import sdk
+from mcp_lint.project.functions import scan_functions
 
 _REGISTER_METHODS = {"add_tool": "tool", "add_resource": "resource", "add_template": "resource",
                      "add_prompt": "prompt"}
@@ -66,7 +68,17 @@ class ModuleFacts:
     # "Class.method" (a method an attribute name may call), "=QUALIFIED" (an import)]
     unit_refs: dict = field(default_factory=dict)
     units: list = field(default_factory=list)  # every module-level function and method (qualnames)
-    instances: dict = field(default_factory=dict)  # module-level name -> the class of this module it is built from
+    # Per function: qualname -> [flags, awaited-call descriptors] (project/functions.py)
+    function_facts: dict = field(default_factory=dict)
+    class_bases: dict = field(default_factory=dict)  # class name -> its bases as written
+    instances: dict = field(default_factory=dict)  # module-level name -> the callee that made it, as written
+    imports: list = field(default_factory=list)  # every module the file imports (relative: leading dots)
+    # The module serves: it creates a server, registers or dispatches handlers, or defines handlers
+    # with a server's decorators. The server path starts at these modules (project/index.py).
+    serves: bool = False
+    # Receivers of `X.run(...)`-like calls on imported names: [qualified]; a module that starts a
+    # server of another module is start-up code, on the server path too.
+    runs: list = field(default_factory=list)
 
     def to_plain(self) -> dict:
         return {k: getattr(self, k) for k in self.__dataclass_fields__}
@@ -83,14 +95,35 @@ class ModuleFacts:
 
 
 def scan(text: str) -> ModuleFacts | None:
-    """The facts of one module's source (None when it does not parse: MCP001 will say so)."""
+    """The facts of one module's source. A module this Python's parser refuses (newer syntax,
+    or an error MCP001 will report) still names what it imports, read line by line, and counts
+    as serving: the server path must not end at a module nobody could read."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             tree = ast.parse(text)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return None
+        return _unparsed(text)
     return _Scanner(tree).facts
+
+
+_IMPORT_LINE = re.compile(r"^[ \t]*(?:from[ \t]+(\.*[\w.]*)[ \t]+import[ \t]+\(?([\w, \t]+)|import[ \t]+([\w., \t]+))",
+                          re.MULTILINE)
+
+
+def _unparsed(text: str) -> ModuleFacts:
+    facts = ModuleFacts(serves=True)
+    imported: set[str] = set()
+    for m in _IMPORT_LINE.finditer(text):
+        module, names, plain = m.groups()
+        if plain is not None:
+            imported.update(part.split()[0] for part in plain.split(",") if part.split())
+            continue
+        imported.add(module)
+        sep = "" if module.endswith(".") else "."
+        imported.update(f"{module}{sep}{part.split()[0]}" for part in names.split(",") if part.split())
+    facts.imports = sorted(imported)
+    return facts
 
 
 def _dotted(node: ast.AST) -> str | None:
@@ -114,24 +147,39 @@ class _Scanner:
         self.collect_servers()
         self.collect_registrations()
         self.collect_stdio()
+        self.collect_functions()
 
     # -- names -----------------------------------------------------------------------------
     def collect_imports(self) -> None:
+        """The module's imports; on the way (one walk of the tree) the nodes `collect_functions`
+        reads: decorated functions and `X.run(...)` calls."""
         aliases = self.facts.aliases
+        imported: set[str] = set()
+        self.decorated: list[ast.AST] = []
+        self.run_calls: list[ast.Call] = []
         for node in ast.walk(self.tree):
             if isinstance(node, ast.Import):
                 for a in node.names:
+                    imported.add(a.name)
                     if a.asname:
                         aliases[a.asname] = a.name
                     else:
                         aliases.setdefault(a.name.split(".")[0], a.name.split(".")[0])
             elif isinstance(node, ast.ImportFrom):
                 module = "." * node.level + (node.module or "")
+                imported.add(module)
                 for a in node.names:
                     if a.name == "*":
                         continue
                     joined = f"{module}.{a.name}" if module and not module.endswith(".") else module + a.name
+                    imported.add(joined)
                     aliases.setdefault(a.asname or a.name, joined)
+            elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.decorator_list:
+                self.decorated.append(node)
+            elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and \
+                    node.func.attr in _RUN_METHODS:
+                self.run_calls.append(node)
+        self.facts.imports = sorted(imported)
         roots = {q.lstrip(".").split(".")[0] for q in aliases.values()}
         flavours = set()
         for qual in aliases.values():
@@ -166,12 +214,39 @@ class _Scanner:
                 self.facts.classes[node.name] = [n.name for n in node.body
                                                  if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))]
         self.facts.defined = sorted(self.defined)
-        for node in self.tree.body:  # `client = Client(...)`: an object of a class of this module
+        for node in self.tree.body:  # `client = Client(...)`: a module-level object and what made it
             targets, value = _assignment(node)
-            if isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and \
-                    value.func.id in self.facts.classes:
+            if isinstance(value, ast.Call) and _dotted(value.func):
                 for t in targets:
-                    self.facts.instances[t] = value.func.id
+                    self.facts.instances[t] = _dotted(value.func)
+
+    def collect_functions(self) -> None:
+        """Per-function facts (project/functions.py), the import graph and whether the module serves."""
+        facts = self.facts
+        facts.function_facts, facts.class_bases = scan_functions(self.tree, facts.aliases, self.defined,
+                                                        _functions(self.tree))
+        serves = bool(facts.servers or facts.server_classes or facts.registrations or facts.wrappers or
+                      facts.dispatched or facts.server_params)
+        serves = serves or any(self.handler_decorator(d) for fn in self.decorated for d in fn.decorator_list)
+        for node in self.run_calls:
+            receiver = self.resolve(node.func.value)
+            if receiver is not None and receiver not in facts.runs:
+                facts.runs.append(receiver)
+        for node in self.tree.body:  # `REGISTRY.register_tools(HANDLERS, TOOLS)` when imported
+            call = node.value if isinstance(node, ast.Expr) else None
+            func = call.func if isinstance(call, ast.Call) else None
+            name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+            if _REGISTERS.match(name):
+                serves = True
+        facts.serves = serves
+
+    def handler_decorator(self, dec: ast.AST) -> bool:
+        """`@mcp.tool()`, `@server.call_tool()`, fastmcp's standalone `@tool`: a handler."""
+        target = dec.func if isinstance(dec, ast.Call) else dec
+        if isinstance(target, ast.Attribute) and (target.attr in _DECORATORS or
+                                                  target.attr in sdk.LOWLEVEL_V1_ONLY):
+            return True
+        return (self.resolve(target) or "") in sdk.STANDALONE_DECORATORS
 
     # -- servers ---------------------------------------------------------------------------
     def server_ctor(self, call: ast.AST) -> tuple[str, str] | None:
@@ -428,7 +503,7 @@ class _Scanner:
                 elif tp is ast.Call:
                     func = node.func
                     if isinstance(func, ast.Attribute):
-                        if func.attr in _RUN_METHODS:
+                        if func.attr in _STDIO_RUN_METHODS:
                             if len(node.args) >= 2:  # low-level: server.run(read, write, options)
                                 lowlevel_runs.append(self.server_ref(func.value, unit, params))
                                 continue
@@ -496,8 +571,13 @@ class _Scanner:
 
 _SERVER_DECORATORS = frozenset({"call_tool", "list_tools", "read_resource", "list_resources", "get_prompt",
                                 "list_prompts", "list_resource_templates", "completion"})
-_RUN_METHODS = frozenset({"run", "run_async"})
+_STDIO_RUN_METHODS = frozenset({"run", "run_async"})  # with no transport argument: stdio
 _STDIO_SERVER = frozenset({"mcp.server.stdio.stdio_server"})
+# A module-level call that registers handlers in a registry of the project (`register_tools`,
+# `add_tool`, `register_resources`): the module serves when imported.
+_REGISTERS = re.compile(r"(?i)(register|add)_?\w*(tool|resource|prompt)s?$")
+_RUN_METHODS = frozenset({"run", "run_async", "run_stdio_async", "run_sse_async", "run_streamable_http_async",
+                          "run_http_async"})
 _STDLIB_HINTS = frozenset({"json", "asyncio", "os", "sys", "re", "logging", "typing", "functools", "inspect"})
 
 

@@ -22,7 +22,13 @@ call), exempt calls wrapped by a timeout (`asyncio.wait_for(...)`,
 fastmcp's `@mcp.tool(timeout=...)`, and (`unless-stored`) exempt calls whose result is kept
 beyond the call: assigned to an attribute, a subscript or a `global`, or returned from a
 cached function (`functools.cache`/`lru_cache`). A call with `**kwargs` may pass anything: it is skipped
-when the condition is about a missing argument. An entry's `fix:` says how such a call is
+when the condition is about a missing argument. An entry's `except:` names calls its patterns match
+that it leaves alone (`boto3.Client.*` but not `boto3.Client.get_paginator`).
+Calls meant to wait can be exempted (call_scope.py): inside a `try` that catches KeyboardInterrupt
+(`unless-interrupt-handled`), a process reaped after `kill()` (`unless-reaped`), a foreground launch
+of a listed program (`unless-launches`), a local command known to finish (`unless-argv`); and `skip-roles` leaves out modules by their role in the
+project (`test`, `script`, `off-path`: not reached from the server, project/reach.py).
+An entry's `fix:` says how such a call is
 fixed (a keyword added or set, the argument removed, `await`/`asyncio.to_thread`/`wait_for`,
 see `call_fixes.py`); the rule's `fix: safe|unsafe` says how safe that is.
 """
@@ -40,6 +46,7 @@ from mcp_lint.check.context import FileContext
 from mcp_lint.model.regex import pack_regex
 from mcp_lint.model.schema import Any_, Bool, Int, Key, List, Map, Regex, Str
 from mcp_lint.check.primitives.base import Primitive
+from mcp_lint.check.primitives.call_scope import finite_command, interrupt_handled, launches, reaped, role_skipped
 from mcp_lint.check.primitives.call_fixes import CALL_FIX, call_fix
 from mcp_lint.check.primitives.common import PATTERNS, CallPatterns
 
@@ -61,6 +68,7 @@ _CONTAINS = Map({"keyword": Key(Str()), "position": Key(Int(minimum=0)),
 _MENTIONS = Map({"keyword": Key(Str()), "position": Key(Int(minimum=0)), "pattern": Key(Regex(), required=True)})
 _CALL = Map({
     "call": Key(PATTERNS, required=True),
+    "except": Key(PATTERNS),  # calls the patterns above match that this entry leaves alone
     "missing": Key(_MISSING),
     "value-is": Key(_VALUE),
     "contains": Key(_CONTAINS),
@@ -172,6 +180,16 @@ class CallCheck(Primitive):
         "report-at": Key(Str(choices=("call", "argument")), default="call"),
         "attributes": Key(List(_ATTRIBUTE), default=()),
         "references": Key(List(_REFERENCE), default=()),
+        # Module roles (project/index.py: test, script, off-path) where the rule does not report.
+        "skip-roles": Key(List(Str()), default=()),
+        # Calls inside a `try` that catches KeyboardInterrupt wait for the user on purpose.
+        "unless-interrupt-handled": Key(Bool(), default=False),
+        # `p.communicate()` after `p.kill()` (one of these methods) in the same block only reaps.
+        "unless-reaped": Key(List(Str()), default=()),
+        # A foreground launch (output not captured) of one of these programs runs until stopped.
+        "unless-launches": Key(List(Str()), default=()),
+        # Local commands known to finish promptly, by the first words of argv ("git add", "* --version").
+        "unless-argv": Key(List(Str()), default=()),
     }, check=_calls_or_knowledge)
     PLACEHOLDERS = frozenset({"call", "reason", "function", "argument", "tool", "via"})
 
@@ -180,6 +198,12 @@ class CallCheck(Primitive):
         for source in self.params["calls-from"]:
             calls += getattr(self.knowledge, source)
         self.entries = [(CallPatterns(c["call"]), c) for c in calls]
+        self.excepted = {id(c): CallPatterns(c["except"]) for c in calls if c.get("except")}
+        self.skip_roles = frozenset(self.params["skip-roles"])
+        self.interrupt = self.params["unless-interrupt-handled"]
+        self.reaping = frozenset(self.params["unless-reaped"])
+        self.launchers = frozenset(self.params["unless-launches"])
+        self.finite = tuple(tuple(p.split()) for p in self.params["unless-argv"])
         self.patterns = {c["mentions"]["pattern"]: pack_regex(c["mentions"]["pattern"])
                          for c in calls if c.get("mentions") is not None}
         self.patterns.update({c["value-is"]["text-matches"]: pack_regex(c["value-is"]["text-matches"])
@@ -250,6 +274,8 @@ class CallCheck(Primitive):
         state = ctx.state
         if self.wrappers is not None:
             self._note_helper_call(node, ctx)
+        if role_skipped(ctx, self.skip_roles):
+            return
         if self.context == "async" and not state.in_async:
             return
         if self.context == "handler" and state.handler is None:
@@ -262,11 +288,14 @@ class CallCheck(Primitive):
             name = patterns.match(node, ctx, point)
             if name is None:
                 continue
+            excepted = self.excepted.get(id(entry))
+            if excepted is not None and excepted.match(node, ctx, point) is not None:
+                continue
             fired, shown_arg, at = self._condition(node, entry, ctx)
             by_default = shown_arg.endswith(_BY_DEFAULT)
             if not fired or not _version_applies(entry, ctx):
                 continue  # another entry may hold for the same call
-            if self._exempt(node, ctx) or (self.stored and _stored(node, ctx)):
+            if self._exempt(node, ctx) or (self.stored and _stored(node, ctx)) or self._meant_to_wait(node, ctx):
                 return
             function = state.function
             fields = {"call": f"{name}()", "reason": entry["reason"], "argument": shown_arg,
@@ -287,6 +316,12 @@ class CallCheck(Primitive):
                 return
             ctx.report(self.rule, node, fields, confidence=Confidence.MEDIUM if by_default else None, fix=fix)
             return
+
+    def _meant_to_wait(self, node: cst.Call, ctx: FileContext) -> bool:
+        """A wait the code wants: until the user interrupts, for a killed process, for a server
+        or UI launched in the foreground (call_scope.py)."""
+        return (self.interrupt and interrupt_handled(ctx)) or reaped(node, ctx, self.reaping) or \
+            launches(node, ctx, self.launchers) or finite_command(node, ctx, self.finite)
 
     def _note_helper_call(self, node: cst.Call, ctx: FileContext) -> None:
         func = node.func
