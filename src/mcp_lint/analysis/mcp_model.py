@@ -143,6 +143,9 @@ class HandlerInfo:
     confidence: str = "high"
     validate_input: bool | None = None  # low-level dispatchers: schema-validated by the SDK?
     via: str = ""  # registered in another module: where (a path as shown)
+    # dispatched: the dispatcher examines what this returns and raises on an error payload, so an
+    # error it returns reaches the client as an error
+    result_checked: bool = False
 
     @property
     def is_tool(self) -> bool:
@@ -171,6 +174,9 @@ class ServerModel:
     module_transports: list[Transport] = field(default_factory=list)  # not tied to one server
     imports_sdk: bool = False
     handler_of: dict[cst.FunctionDef, HandlerInfo] = field(default_factory=dict)
+    # The project's exception classes this file names -> "client" / "own" / "wraps" (what the
+    # project index says about them: project/index.py), for the rules about tools' errors
+    project_exceptions: dict[str, str] = field(default_factory=dict)
 
     def handler(self, fn: cst.CSTNode | None) -> HandlerInfo | None:
         return self.handler_of.get(fn)  # type: ignore[arg-type]
@@ -201,7 +207,8 @@ class _Builder:
         self.project = project
         self.context = context
         self.imports = index.imports
-        self.model = ServerModel(imports_sdk=index.imports.imports_any(("mcp", "fastmcp")))
+        self.model = ServerModel(imports_sdk=index.imports.imports_any(("mcp", "fastmcp")),
+                                 project_exceptions=dict(getattr(context, "exceptions", None) or {}))
         self.by_binding: dict[str, ServerInfo] = {}
         self.by_call: dict[cst.Call, ServerInfo] = {}
         self._subclasses: dict[str, tuple[str, str]] | None = None
@@ -321,6 +328,9 @@ class _Builder:
             confidence = "medium" if decl.form == Form.DISPATCHED else "high"
             self.add_handler(fn, decl.kind, decl.form, fn.node, None, decl.flavour, None, confidence=confidence,
                              via=decl.via)
+            added = self.model.handler_of.get(fn.node)
+            if added is not None and getattr(decl, "checked", False):
+                added.result_checked = True
 
     def note_auth(self, server: ServerInfo, kwargs: dict[str, cst.BaseExpression], site: CallSite) -> None:
         for name in sdk.AUTH_KWARGS:
