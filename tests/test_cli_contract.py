@@ -274,3 +274,25 @@ def test_the_sarif_category_default_is_documented_once(tmp_path):
     named = json.loads(run_cli("--output-format", "sarif", "--sarif-category", "mcp/api", "s.py",
                                cwd=tmp_path).stdout)
     assert named["runs"][0]["automationDetails"]["id"] == "mcp/api/"
+
+
+def test_min_confidence_filters_findings_by_how_they_were_reached(tmp_path):
+    write(tmp_path, "s.py", SERVER + '''
+
+@mcp.tool()
+def notify(channel: str) -> str:
+    """Notify a channel."""
+    try:
+        send(channel)
+    except Exception:
+        pass
+    return "sent"
+''')
+    every = {f["id"] for f in run_cli("--output-format", "json", "s.py", cwd=tmp_path).json()["findings"]}
+    assert {"MCP101", "MCP302"} <= every
+    high = run_cli("--output-format", "json", "--min-confidence", "high", "s.py", cwd=tmp_path).json()["findings"]
+    assert {f["confidence"] for f in high} == {"high"} and "MCP101" in {f["id"] for f in high}
+    write(tmp_path, "pyproject.toml", '[tool.mcp-lint]\nmin-confidence = "high"\n')
+    configured = run_cli("--output-format", "json", "s.py", cwd=tmp_path).json()["findings"]
+    assert {f["id"] for f in configured} == {f["id"] for f in high}
+    _one_line_error(run_cli("--min-confidence", "certain", "s.py", cwd=tmp_path), "--min-confidence")

@@ -144,3 +144,34 @@ def test_inspect_shows_a_hostile_path_escaped(tmp_path):
     result = _lint("inspect", str(path), cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert _raw_controls(result.stdout) == [] and b"ins\\x1b]0;t\\x07pect.py" in result.stdout
+
+
+def test_a_link_to_a_file_outside_the_linted_tree_is_skipped_and_said(tmp_path):
+    from conftest import SERVER, run_cli, write
+
+    secret = tmp_path / "outside" / "secret.py"
+    write(secret.parent, "secret.py", "ROOT_PASSWORD_LINE = 'root:x:0:0'\n" + SERVER)
+    project = tmp_path / "project"
+    write(project, "server.py", SERVER)
+    (project / "leak.py").symlink_to(secret)
+    result = run_cli("--output-format", "concise", ".", cwd=project)
+    assert "root:x:0:0" not in result.stdout
+    assert "leak.py" not in result.stdout
+    assert "leak.py: skipped: a symbolic link to a file outside the linted paths" in result.stderr
+    explicit = run_cli("--output-format", "concise", "leak.py", cwd=project)
+    assert "leak.py" not in explicit.stdout and "outside the linted paths" in explicit.stderr
+
+
+def test_fixes_never_write_through_a_link(tmp_path):
+    from conftest import run_cli, write
+
+    project = tmp_path / "project"
+    stdio = ('from mcp.server.fastmcp import FastMCP\n\nmcp = FastMCP("x")\n\n\n@mcp.tool()\n'
+             'def echo(value: str) -> str:\n    """Echo."""\n    print("called")\n    return value\n\n\nmcp.run()\n')
+    write(project, "real/server.py", stdio)
+    (project / "alias.py").symlink_to(project / "real" / "server.py")
+    before = (project / "real" / "server.py").read_text(encoding="utf-8")
+    result = run_cli("--fix", "--select", "MCP501", "alias.py", cwd=project)
+    assert "a symbolic link is not edited" in result.stderr
+    assert (project / "real" / "server.py").read_text(encoding="utf-8") == before
+    assert (project / "alias.py").is_symlink()

@@ -9,12 +9,28 @@ module within one file is rare enough not to be worth scope tracking.
 from __future__ import annotations
 
 import builtins
+import re
 
 import libcst as cst
 
-from mcp_lint.analysis.cst_utils import dotted
+from mcp_lint.analysis.cst_utils import dotted, string_value
 
 _BUILTINS = frozenset(dir(builtins))
+_IMPORTERS = frozenset({"builtins.__import__", "importlib.import_module", "importlib.__import__"})
+_MODULE_NAME = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*")
+
+
+def _from_list(call: cst.Call) -> bool:
+    """`__import__(name, globals, locals, fromlist)`: a non-empty fromlist returns the
+    submodule itself rather than its top-level package."""
+    value = next((a.value for a in call.args if a.keyword is not None and a.keyword.value == "fromlist"), None)
+    if value is None:
+        positional = [a for a in call.args if a.keyword is None]
+        value = positional[3].value if len(positional) > 3 else None
+    if value is None:
+        return False
+    return not (isinstance(value, (cst.List, cst.Tuple)) and not value.elements) and not (
+        isinstance(value, cst.Name) and value.value == "None")
 
 
 def _module_name(node: cst.BaseExpression | None) -> str:
@@ -72,8 +88,38 @@ class ImportTable:
         return f"{target}.{rest}" if rest else target
 
     def resolve(self, expr: cst.BaseExpression) -> str | None:
+        """The qualified name an expression denotes: a name or attribute chain through the
+        imports, and also the same object reached dynamically, through a constant module name
+        (`__import__("os")`, `importlib.import_module("subprocess")`) or a constant attribute
+        (`getattr(os, "system")`): `__import__("os").system` is `os.system`."""
+        return self._qualify(expr, 0)
+
+    def _qualify(self, expr: cst.BaseExpression, depth: int) -> str | None:
         name = dotted(expr)
-        return None if name is None else self.resolve_dotted(name)
+        if name is not None:
+            return self.resolve_dotted(name)
+        if depth > 16:
+            return None
+        if type(expr) is cst.Attribute:
+            base = self._qualify(expr.value, depth + 1)
+            return f"{base}.{expr.attr.value}" if base is not None else None
+        if type(expr) is not cst.Call or not expr.args or any(a.star for a in expr.args):
+            return None
+        func = self._qualify(expr.func, depth + 1)
+        if func in _IMPORTERS:
+            module = string_value(expr.args[0].value) if expr.args[0].keyword is None else None
+            if not module or not _MODULE_NAME.fullmatch(module):
+                return None  # computed or relative: unknown
+            if func.endswith("__import__") and not _from_list(expr):
+                return module.split(".")[0]  # `__import__("os.path")` returns the package `os`
+            return module
+        if func == "builtins.getattr" and len(expr.args) in (2, 3) and all(a.keyword is None for a in expr.args):
+            attr = string_value(expr.args[1].value)
+            if attr is None or not attr.isidentifier():
+                return None
+            base = self._qualify(expr.args[0].value, depth + 1)
+            return f"{base}.{attr}" if base is not None else None
+        return None
 
     def imports_any(self, prefixes: tuple[str, ...]) -> bool:
         return any(m == p or m.startswith(p + ".") for m in self.modules for p in prefixes)

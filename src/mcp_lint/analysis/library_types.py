@@ -171,6 +171,31 @@ class TypeOracle:
             recv = self.type_of(func.value, point)
             if recv is not None:
                 return f"{recv}.{func.attr.value}"
+        if isinstance(func, cst.Name):
+            return self._alias(func, point)
+        return None
+
+    def _alias(self, name: cst.Name, point: Point) -> str | None:
+        """`run = subprocess.run` (or `= getattr(subprocess, "run")`, `= cur.execute`) and
+        then `run(...)`: the one value the name is bound to, when that names a callable."""
+        bindings = self.ctx.flows.reaching(name.value, point)
+        if bindings:
+            if len(bindings) != 1 or bindings[0].kind != ASSIGN or bindings[0].index:
+                return None
+            value, at = bindings[0].node, bindings[0].point
+        else:
+            values = self.ctx.index.module_bindings.get(name.value) or ()
+            if len(values) != 1 or values[0] is None:
+                return None
+            value, at = values[0], self.ctx.state.module_frame.point()
+        if not isinstance(value, (cst.Attribute, cst.Call)):
+            return None
+        qual = self.ctx.imports.resolve(value)
+        if qual is not None:
+            return canonical(qual)
+        if isinstance(value, cst.Attribute):
+            recv = self.type_of(value.value, at)
+            return f"{recv}.{value.attr.value}" if recv is not None else None
         return None
 
     def type_of(self, expr: cst.BaseExpression, point: Point, depth: int = 0) -> str | None:
@@ -179,10 +204,13 @@ class TypeOracle:
         if isinstance(expr, cst.Await):
             return self.type_of(expr.expression, point, depth + 1)
         if isinstance(expr, cst.Call):
+            module = self.ctx.imports.resolve(expr)  # `importlib.import_module("subprocess")`: the module
+            if module is not None:
+                return module
             target = self.call_target(expr, point)
             if target is None:
                 return self._local_return_type(expr, point)
-            return RETURNS.get(target) or (target if target in ALIASES.values() else None)
+            return RETURNS.get(target) or (target if target in ALIASES.values() else None) or self._project_class(target)
         if isinstance(expr, cst.Name):
             bindings = self.ctx.flows.reaching(expr.value, point)
             for b in bindings:
@@ -207,6 +235,11 @@ class TypeOracle:
                         if found is not None:
                             return found
         return None
+
+    def _project_class(self, qualname: str) -> str | None:
+        """An instance of a class another module of the project defines (`db = Database(path)`)."""
+        project = getattr(self.ctx, "project", None)
+        return project.class_name(qualname, self.ctx.path) if project is not None else None
 
     def _local_return_type(self, call: cst.Call, point: Point) -> str | None:
         """`make_client(...)` where the same-file `def make_client(...) -> httpx.AsyncClient`."""
@@ -233,6 +266,8 @@ class TypeOracle:
             ann = b.node.annotation.annotation
             name = self.ctx.imports.resolve(ann) or dotted(ann)
             found = canonical(name) if name and (canonical(name) in RETURNS.values()) else None
+            if found is None and name:
+                found = self._project_class(name)
         self.memo[key] = found
         return found
 

@@ -555,8 +555,7 @@ class _Builder:
     def add_handler(self, fn: FunctionInfo, kind: str, form: str, registration: cst.CSTNode,
                     server: ServerInfo | None, flavour: str, call: cst.Call | None,
                     confidence: str = "high", via: str = "") -> None:
-        if fn.node in self.model.handler_of or any(h.function is fn.node and h.kind == kind
-                                                   for h in self.model.handlers):
+        if fn.node in self.model.handler_of:  # every handler added is in it: one per function
             return
         if server is not None and server.assumed and confidence == "high":
             confidence = "medium"

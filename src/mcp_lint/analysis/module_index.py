@@ -14,6 +14,7 @@ import libcst as cst
 
 from mcp_lint.analysis.cst_utils import dotted, target_names
 from mcp_lint.analysis.imports import ImportTable
+from mcp_lint.analysis.names import normalize_names
 
 
 @dataclass(eq=False)
@@ -63,14 +64,23 @@ class ModuleIndex:
     # local NAME -> value, per function (first assignment wins), for resolving registrations
     local_values: dict[tuple[FunctionInfo | None, str], cst.BaseExpression] = field(default_factory=dict)
 
+    _nested: dict[tuple[int, str], cst.FunctionDef] | None = field(default=None, init=False, repr=False)
+
     def find_function(self, name: str, scope: FunctionInfo | None) -> cst.FunctionDef | None:
         """A def called `name` visible from `scope`: nested in an enclosing function first,
         then at module level."""
-        while scope is not None:
-            for info in self.functions:
-                if info.parent is scope and info.name == name and info.class_name is None:
-                    return info.node
-            scope = scope.parent
+        if scope is not None:
+            nested = self._nested
+            if nested is None:
+                nested = self._nested = {}
+                for info in self.functions:
+                    if info.parent is not None and info.class_name is None:
+                        nested.setdefault((id(info.parent), info.name), info.node)
+            while scope is not None:
+                found = nested.get((id(scope), name))
+                if found is not None:
+                    return found
+                scope = scope.parent
         return self.module_functions.get(name)
 
     def method(self, class_name: str | None, name: str) -> cst.FunctionDef | None:
@@ -84,12 +94,24 @@ class ModuleIndex:
                     return base_info.methods[name]
         return None
 
+    _methods: dict[str, list[cst.FunctionDef]] | None = field(default=None, init=False, repr=False)
+
     def unique_method(self, name: str) -> cst.FunctionDef | None:
-        found = [c.methods[name] for c in self.classes.values() if name in c.methods]
+        methods = self._methods
+        if methods is None:
+            methods = self._methods = {}
+            for c in self.classes.values():
+                for method_name, node in c.methods.items():
+                    methods.setdefault(method_name, []).append(node)
+        found = methods.get(name, ())
         return found[0] if len(found) == 1 else None
 
 
-def build_index(module: cst.Module) -> ModuleIndex:
+def build_index(module: cst.Module, source: str | None = None) -> ModuleIndex:
+    """The index of a parsed module. With its `source`, identifiers are first normalised as
+    Python reads them (see `names`), so that everything after sees Python's names."""
+    if source is not None:
+        normalize_names(module, source)
     index = ModuleIndex(module=module)
     _Indexer(index).block(module.body, None, None, top=True)
     return index

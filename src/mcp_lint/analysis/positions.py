@@ -15,6 +15,7 @@ from contextlib import contextmanager
 
 import libcst as cst
 
+from mcp_lint.analysis.names import original_names
 from mcp_lint.model.findings import Span
 from mcp_lint.source.lines import LineTable
 
@@ -80,6 +81,23 @@ if _CodegenState is not None:
             self.ranges[node] = (start, end)
 
 
+    class _RenamedOffsetState(_OffsetState):
+        """Offsets in a module whose identifiers were normalised (`names`): a rewritten
+        name takes the length of its spelling in the source."""
+
+        __slots__ = ("renamed",)
+
+        def __init__(self, module: cst.Module, wanted: set[cst.CSTNode], renamed: dict[cst.Name, str]) -> None:
+            super().__init__(module, wanted)
+            self.renamed = renamed
+
+        def after_codegen(self, node: cst.CSTNode) -> None:
+            spelled = self.renamed.get(node)  # type: ignore[call-overload]
+            if spelled is not None:
+                self.offset += len(spelled) - len(node.value)  # type: ignore[attr-defined]
+            super().after_codegen(node)
+
+
 def resolve_spans(module: cst.Module, nodes: Iterable[cst.CSTNode], lines: LineTable) -> dict[cst.CSTNode, Span]:
     wanted = set(nodes)
     if not wanted:
@@ -95,7 +113,8 @@ def resolve_spans(module: cst.Module, nodes: Iterable[cst.CSTNode], lines: LineT
                 end = lines.offset(r.end.line, r.end.column + 1)
                 out[node] = lines.span(start, end)
         return out
-    state = _OffsetState(module, set(wanted))
+    renamed = original_names(module)
+    state = _RenamedOffsetState(module, set(wanted), renamed) if renamed else _OffsetState(module, set(wanted))
     try:
         module._codegen(state)
     except _AllPlaced:

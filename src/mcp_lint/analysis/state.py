@@ -28,6 +28,7 @@ CALL_GUARD = "call-guard"  # `validate(x)` where a same-module helper may narrow
 COMP = "comp"  # comprehension variable
 MATCH = "match"  # match-case capture
 MUTATE = "mutate"  # `xs.append(v)`, `d[k] = v`: the container now also holds v
+CUT = "cut"  # stands for the definitions of a name the flow analysis did not look at (a bound)
 
 # Methods of the built-in containers (list, set, dict, deque) by what they do to the container:
 # STORING_METHODS put their argument in it (so a value flows in); MUTATING_METHODS change it in
@@ -71,6 +72,7 @@ class Frame:
     returns: list[tuple[cst.BaseExpression, Point]] = field(default_factory=list)
     # Calls to functions of this file (by simple name or self/cls method), for summaries.
     local_calls: list[tuple[cst.Call, Point]] = field(default_factory=list)
+    project_calls: list[tuple[cst.Call, Point]] = field(default_factory=list)  # may call another module
     defined_at: Point | None = None  # where a nested def/lambda was defined in its parent
 
     def point(self) -> Point:

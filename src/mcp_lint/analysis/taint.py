@@ -13,6 +13,16 @@ file, once every helper has been walked), `Flows.of(expr, point)` computes its *
 No origins means the value is *known-safe*. Each origin carries the sanitizers applied to
 it on the way and the steps it took, which become the finding's trace.
 
+Every answer is memoised (per binding, per helper's returns, per helper parameter), so a
+file costs time in proportion to its size whatever its shape. A question that needs more
+than `MAX_DEPTH` nested evaluations (a chain of assignments or helpers that long) answers
+the deepest value first, as a question of its own, then asks again: chains of any length
+are followed. What the analysis does not follow it says so: past `MAX_RESTARTS` such
+restarts, or past `MAX_REACHING` definitions of one name reaching one use, the value gets
+a *cut* origin: tool input as far as rules are concerned, marked `cut`, so that a sink
+reports it at low confidence, saying the flow was not followed to its source. A bound is
+never silence.
+
 Reaching definitions are approximated from block paths: walking a name's earlier bindings
 backwards, a binding in an enclosing block (or in a branch whose siblings all terminate)
 dominates and ends the search; bindings in other branches of the same `if`/`match` cannot
@@ -21,12 +31,14 @@ reach the use at all.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+
 import libcst as cst
 
 from mcp_lint.analysis.cst_utils import code, dotted, is_constant_collection, is_literal, string_value, target_names, terminates
-from mcp_lint.analysis.state import (ASSIGN, AUG, CALL_GUARD, COMP, FOR, MATCH, MUTATE, NARROW, OPAQUE, PARAM,
+from mcp_lint.analysis.state import (ASSIGN, AUG, CALL_GUARD, COMP, CUT, FOR, MATCH, MUTATE, NARROW, OPAQUE, PARAM,
                                      STORING_METHODS, WITH, Binding, Frame, Point)
 
 TOOL = "tool"
@@ -88,8 +100,15 @@ _HTTP_CLIENTS = frozenset({"requests.Session", "httpx.Client", "httpx.AsyncClien
                            "urllib3.PoolManager"})
 _DIGEST_METHODS = frozenset({"hexdigest", "digest"})
 _HOST_ATTRS = frozenset({"hostname", "netloc", "host"})
-_MAX_DEPTH = 60
-_MAX_RESOLVE_DEPTH = 4
+# Nested evaluations followed at once (assignments, helpers' returns, callers): each costs a
+# few interpreter frames, and the lint thread allows 20,000 (see source.guard). A deeper
+# value is first answered as a question of its own, then the question that reached it is
+# asked again (so chains of any length are followed, in linear time), up to MAX_RESTARTS
+# times per question.
+MAX_DEPTH = 200
+MAX_RESTARTS = 100
+# Definitions of one name that may reach one use (sequential `if c: x = ...` blocks).
+MAX_REACHING = 200
 
 
 @dataclass(frozen=True, eq=False)
@@ -107,15 +126,21 @@ class Origin:
     param: str = ""  # PARAM/TOOL: the parameter name
     sanitizers: frozenset[str] = frozenset()
     steps: tuple[Step, ...] = ()
+    cut: bool = False  # not followed to its source (a bound of the analysis): treated as tool input
+    # Calls into other modules of the project the value went through, unsanitized as far as this
+    # file can tell: ("path::qualname", argument position or keyword, "return" | "guard"). The
+    # project join (project/flows.py) drops a finding whose every origin went through a call the
+    # other module's summary shows to sanitize (its return) or validate (it raises) that argument.
+    through: tuple[tuple[str, int | str, str], ...] = ()
 
     @property
     def key(self) -> tuple:
-        return (self.kind, self.label, id(self.function), self.sanitizers)
+        return (self.kind, self.label, id(self.function), self.sanitizers, self.through)
 
-    def step(self, node: cst.CSTNode, text: str) -> Origin:
-        if self.steps and self.steps[-1].node is node:
+    def step(self, node: cst.CSTNode, text: str, force: bool = False) -> Origin:
+        if not force and self.steps and self.steps[-1].node is node:
             return self
-        return replace(self, steps=self.steps + (Step(node, text),))
+        return replace(self, steps=join_steps(self.steps, (Step(node, text),)))
 
     def sanitized(self, kind: str) -> Origin:
         return replace(self, sanitizers=self.sanitizers | {kind})
@@ -128,6 +153,27 @@ class Origin:
 Flow = tuple[Origin, ...]
 EMPTY: Flow = ()
 
+# A trace keeps its first and its last steps: a flow through thousands of assignments is
+# followed whole, but shown with the middle left out (so each step costs constant time).
+MAX_STEPS = 48
+_HEAD = MAX_STEPS // 2
+ELIDED = "..."
+
+
+def join_steps(a: tuple[Step, ...], b: tuple[Step, ...]) -> tuple[Step, ...]:
+    steps = a + b
+    if len(steps) <= MAX_STEPS:
+        return steps
+    marker = steps[_HEAD] if steps[_HEAD].text == ELIDED else Step(steps[_HEAD].node, ELIDED)
+    return steps[:_HEAD] + (marker,) + steps[len(steps) - (MAX_STEPS - _HEAD - 1):]
+
+
+# Origins that only their label or function tells apart (tool input of 300 different tools
+# reaching one helper) are all the same to a rule: a flow keeps MAX_ALIKE of each kind and
+# set of sanitizers, so flows stay small however many callers a function has. Helper
+# parameters are all kept: each resolves to its own callers.
+MAX_ALIKE = 8
+
 
 def union(*flows: Flow) -> Flow:
     if len(flows) == 1:
@@ -136,7 +182,19 @@ def union(*flows: Flow) -> Flow:
     for flow in flows:
         for origin in flow:
             seen.setdefault(origin.key, origin)
-    return tuple(seen.values())
+    if len(seen) <= MAX_ALIKE:
+        return tuple(seen.values())
+    counts: dict[tuple, int] = {}
+    out = []
+    for origin in seen.values():
+        if origin.kind != PARAM_ORIGIN:
+            alike = (origin.kind, origin.sanitizers, origin.cut)
+            n = counts.get(alike, 0)
+            if n >= MAX_ALIKE:
+                continue
+            counts[alike] = n + 1
+        out.append(origin)
+    return tuple(out)
 
 
 def tool_origins(flow: Flow, accepted: frozenset[str] = frozenset()) -> list[Origin]:
@@ -276,6 +334,11 @@ class FlowRecorder:
         dispatched = _dispatched(node, self.ctx.imports.resolve)
         if dispatched is not None:
             func = dispatched[0]  # `asyncio.to_thread(helper, x)` calls helper(x)
+        project = getattr(self.ctx, "project", None)
+        if project is not None and (self._imported_project(func) or (
+                isinstance(func, cst.Attribute) and func.attr.value in project.method_names)):
+            frame = self.ctx.state.frame
+            frame.project_calls.append((node, frame.point()))  # resolved later (project_target)
         if isinstance(func, cst.Name):
             if func.value not in self.local_function_names:
                 return
@@ -351,11 +414,19 @@ class FlowRecorder:
             if name:
                 self._narrow(name, "path", None, expr)
             return
-        if isinstance(func, cst.Name) and func.value in self.local_function_names:
+        if (isinstance(func, cst.Name) and func.value in self.local_function_names) or self._imported_project(func):
             frame = self.ctx.state.frame
             for arg in expr.args:
                 if isinstance(arg.value, cst.Name):
                     self._bind(frame, Binding(arg.value.value, CALL_GUARD, expr, frame.point()))
+
+    def _imported_project(self, func: cst.BaseExpression) -> bool:
+        """`validate_name(x)` with `validate_name` imported from another module of the project."""
+        project = getattr(self.ctx, "project", None)
+        if project is None:
+            return False
+        qual = self.ctx.imports.resolve(func)
+        return qual is not None and project.callable_key(qual, self.ctx.path) is not None
 
     def validation(self, expr: cst.BaseExpression | None) -> None:
         """`Model(**args)`, `Model.model_validate(args)`, `jsonschema.validate(args, schema)`:
@@ -580,53 +651,148 @@ class Flows:
         self._branch: dict[tuple[int, int], bool] = {}
         self._returns: dict[cst.CSTNode, Flow] = {}
         self._narrows: dict[cst.CSTNode, dict[str, frozenset[str]]] = {}
+        self._project_targets: dict[int, str | None] = {}
         self._callers: dict[cst.CSTNode, list[tuple[cst.Call, Point]]] | None = None
         self._in_progress: set[int] = set()
         self._depth = 0
         self._entry: frozenset[cst.CSTNode] | None = None
+        # helper parameter -> what the file's callers pass for it (None: no caller)
+        self._params: dict[tuple[cst.CSTNode, str], Flow | None] = {}
+        self._resolving: set[tuple[cst.CSTNode, str]] = set()
+        # (frame, name) -> the binding that stands for definitions past MAX_REACHING (kept
+        # alive here: memo tables are keyed by the binding's id)
+        self._cuts: dict[tuple[int, str], Binding] = {}
+        # Answers that met the depth bound hold only for the question being asked: they live in
+        # `_partial` until it is answered. `_deep` lists what was left unanswered, `_cut_count`
+        # tells a computation whether anything it used met the bound.
+        self._asking = False
+        self._partial: dict[object, Flow | None] = {}
+        self._deep: list[tuple[str, object]] = []
+        self._cut_count = 0
 
     # -- public API ---------------------------------------------------------------------------
     def of(self, expr: cst.BaseExpression, point: Point) -> Flow:
         """The origins of `expr` evaluated at `point` (parameters of helpers unresolved)."""
-        return self._expr(expr, point, None)
+        return self._ask(lambda: self._expr(expr, point, None))
 
     def resolved(self, expr: cst.BaseExpression, point: Point) -> Flow:
         """Origins with helper parameters replaced by what the file's callers pass."""
-        return self.resolve(self.of(expr, point))
+        return self._ask(lambda: self._resolve(self._expr(expr, point, None)))
+
+    def _ask(self, compute) -> Flow:
+        """Answer one question. Values deeper than MAX_DEPTH are answered first, deepest first,
+        each as a question of its own (then memoised), and the question is asked again."""
+        if self._asking:
+            return compute()
+        self._asking = True
+        try:
+            pending: list[tuple[str, object] | None] = [None]
+            restarts = 0
+            while True:
+                self._deep = []
+                self._partial.clear()
+                top = pending[-1]
+                flow = compute() if top is None else self._answer(top)
+                if not self._deep or restarts >= MAX_RESTARTS:
+                    if top is None:
+                        return flow  # cut origins, if any, say where the analysis stopped
+                    pending.pop()
+                    continue
+                restarts += 1
+                pending.append(self._deep[-1])
+        finally:
+            self._asking = False
+            self._deep = []
+            self._partial.clear()
+
+    def _answer(self, item: tuple[str, object]) -> Flow:
+        kind, what = item
+        if kind == "binding":
+            return self._binding(what)  # type: ignore[arg-type]
+        if kind == "returns":
+            return self.returns_of(what)  # type: ignore[arg-type]
+        fn, param = what  # type: ignore[misc]
+        return self._passed(fn, param) or EMPTY
+
+    def _too_deep(self, item: tuple[str, object], what: str, node: cst.CSTNode | None) -> Flow:
+        self._deep.append(item)
+        self._cut_count += 1
+        return self._cut(what, node, "depth")
 
     def is_known_safe(self, expr: cst.BaseExpression, point: Point,
                       accepted: frozenset[str] = frozenset()) -> bool:
         return not unsafe_origins(self.resolved(expr, point), accepted)
 
-    def resolve(self, flow: Flow, depth: int = 0) -> Flow:
+    def resolve(self, flow: Flow) -> Flow:
+        """`flow` with helper parameters replaced by what the file's callers pass."""
+        return self._ask(lambda: self._resolve(flow))
+
+    def _resolve(self, flow: Flow) -> Flow:
         if not any(o.kind == PARAM_ORIGIN for o in flow):
             return flow
         out: list[Flow] = []
         for origin in flow:
-            if origin.kind != PARAM_ORIGIN or depth >= _MAX_RESOLVE_DEPTH:
+            if origin.kind != PARAM_ORIGIN:
                 out.append((origin,))
                 continue
-            sites = self.callers(origin.function)
-            if not sites:
-                if origin.function in self.entry_functions:
+            passed = self._passed(origin.function, origin.param)
+            if passed is None:  # no caller in this file (or a recursive call being resolved)
+                if origin.function in self.entry_functions and not self.callers(origin.function):
                     # the function that starts the server takes configuration, not requests
                     out.append((Origin(OPAQUE_ORIGIN, origin.label, origin.node),))
                 else:
                     out.append((origin,))
                 continue
-            name = _function_name(origin.function)
+            if not origin.sanitizers and not origin.steps:
+                out.append(passed)
+            else:
+                out.append(tuple(replace(a, sanitizers=a.sanitizers | origin.sanitizers,
+                                         steps=join_steps(a.steps, origin.steps)) for a in passed))
+        return union(*out) if out else EMPTY
+
+    def _passed(self, fn: cst.CSTNode | None, param: str) -> Flow | None:
+        """What the file's callers pass for parameter `param` of `fn`, resolved in turn (once
+        per parameter); None when nothing calls `fn` or the question is already being asked."""
+        key = (fn, param)
+        if key in self._params:
+            return self._params[key]
+        if key in self._partial:
+            self._cut_count += 1
+            return self._partial[key]
+        if key in self._resolving:
+            return None
+        sites = self.callers(fn)
+        if not sites:
+            self._params[key] = None
+            return None
+        if self._depth > MAX_DEPTH:
+            return self._too_deep(("param", key), f"`{param}`", fn)
+        name = _function_name(fn)
+        self._resolving.add(key)
+        self._depth += 1
+        cuts = self._cut_count
+        try:
+            out: list[Flow] = []
             for call, point in sites:
-                arg = self._argument_for(origin.function, call, origin.param)
+                arg = self._argument_for(fn, call, param)
                 if arg is None:
                     continue
-                arg_flow = self.of(arg, point)
-                arg_flow = tuple(
-                    replace(a, sanitizers=a.sanitizers | origin.sanitizers,
-                            steps=a.steps + (Step(call, f"passed to `{name}()` as `{origin.param}`"),)
-                            + origin.steps)
-                    for a in arg_flow)
-                out.append(self.resolve(arg_flow, depth + 1))
-        return union(*out) if out else EMPTY
+                step = Step(call, f"passed to `{name}()` as `{param}`")
+                out.append(self._resolve(tuple(a.step(step.node, step.text, force=True)
+                                               for a in self._expr(arg, point, None))))
+            flow = union(*out) if out else EMPTY
+        finally:
+            self._depth -= 1
+            self._resolving.discard(key)
+        (self._params if cuts == self._cut_count else self._partial)[key] = flow
+        return flow
+
+    def _cut(self, what: str, node: cst.CSTNode | None, why: str) -> Flow:
+        """A value the analysis stopped following: reported as possible tool input."""
+        reason = {"depth": f"a flow of more than {MAX_DEPTH * MAX_RESTARTS} steps",
+                  "reaching": f"more than {MAX_REACHING} definitions reach it"}[why]
+        return (Origin(TOOL, f"{what} (not followed to its source: {reason})", node or self.ctx.module,
+                       cut=True),)
 
     @property
     def entry_functions(self) -> frozenset[cst.CSTNode]:
@@ -688,20 +854,45 @@ class Flows:
             return []
         out: list[Binding] = []
         upath = point.path
-        for b in reversed(bindings):
-            if b.point.order >= point.order and frame is point.frame:
-                if b.kind not in (NARROW, CALL_GUARD) and _same_loop(b.point.path, upath):
-                    out.append(b)  # assigned later in the loop body: reaches the next iteration
-                continue
+        same = frame is point.frame
+        k = len(bindings)
+        if same:
+            # A frame's bindings are in walk order: those made after the point reach it only
+            # through a loop both are in, and they come first, right after it.
+            k = bisect_left(bindings, point.order, key=_order)
+            if k < len(bindings) and _in_loop(upath):
+                later = []
+                for b in bindings[k:]:
+                    if not _same_loop(b.point.path, upath):
+                        break
+                    if b.kind not in (NARROW, CALL_GUARD):
+                        later.append(b)  # assigned later in the loop body: reaches the next iteration
+                out.extend(reversed(later))
+        k -= 1
+        while k >= 0:
+            b = bindings[k]
             if b.scope is not None and not any(n is b.scope for n, _ in upath):
+                k -= 1
                 continue
-            relation = self._relation(b.point.path, upath) if frame is point.frame else _DOMINATES
+            relation = self._relation(b.point.path, upath) if same else _DOMINATES
             if relation == _EXCLUSIVE:
+                k = _before_block(bindings, k, upath) - 1  # the rest of that if/match is exclusive too
                 continue
             out.append(b)
             if relation == _DOMINATES:
                 break
+            if len(out) >= MAX_REACHING and k > 0:
+                out.append(self._cut_binding(frame, name, b))
+                break
+            k -= 1
         return out
+
+    def _cut_binding(self, frame: Frame, name: str, last: Binding) -> Binding:
+        key = (id(frame), name)
+        cut = self._cuts.get(key)
+        if cut is None:
+            cut = self._cuts[key] = Binding(name, CUT, last.node, last.point)
+        return cut
 
     def _name(self, name: str, node: cst.CSTNode, point: Point) -> Flow:
         if name in ("None", "True", "False", "__name__", "__file__"):
@@ -728,7 +919,7 @@ class Flows:
         point = self.ctx.state.module_frame.point()
         self._depth += 1
         try:
-            if self._depth > _MAX_DEPTH:
+            if self._depth > MAX_DEPTH:
                 return False
             return not self._expr(value, point, None)
         finally:
@@ -739,22 +930,31 @@ class Flows:
         cached = self._memo.get(key)
         if cached is not None:
             return cached
-        if key in self._in_progress or self._depth > _MAX_DEPTH:
-            return EMPTY
+        cached = self._partial.get(key)
+        if cached is not None:
+            self._cut_count += 1
+            return cached
+        if key in self._in_progress:
+            return EMPTY  # a cycle adds nothing new
+        if self._depth > MAX_DEPTH:
+            return self._too_deep(("binding", b), f"`{b.name}`", b.node)
         self._in_progress.add(key)
         self._depth += 1
+        cuts = self._cut_count
         try:
             flow = self._compute_binding(b)
         finally:
             self._depth -= 1
             self._in_progress.discard(key)
-        self._memo[key] = flow
+        (self._memo if cuts == self._cut_count else self._partial)[key] = flow
         return flow
 
     def _compute_binding(self, b: Binding) -> Flow:
         kind = b.kind
         if kind == PARAM:
             return self._param(b)
+        if kind == CUT:
+            return self._cut(f"`{b.name}`", b.node, "reaching")
         if kind == OPAQUE:
             return self._opaque(f"`{b.name}`", b.node)
         if kind in (ASSIGN, FOR, WITH, COMP, MATCH):
@@ -805,6 +1005,13 @@ class Flows:
             before = self._name(b.name, b.node, b.point)  # type: ignore[arg-type]
             call: cst.Call = b.node  # type: ignore[assignment]
             target = self.index.find_function(call.func.value, None) if isinstance(call.func, cst.Name) else None
+            if target is None and before:
+                remote = self.project_target(call, b.point)
+                if remote is not None:  # a validator of another module: the project join decides
+                    pos = next((i for i, a in enumerate(call.args) if isinstance(a.value, cst.Name)
+                                and a.value.value == b.name and a.keyword is None), None)
+                    if pos is not None:
+                        return tuple(replace(o, through=o.through + ((remote, pos, "guard"),)) for o in before)
             if target is None or not before:
                 return before
             pos = next((i for i, a in enumerate(call.args) if isinstance(a.value, cst.Name)
@@ -1018,6 +1225,9 @@ class Flows:
                 return tuple(o.sanitized(kind) for o in union(*arg_flows()))
         if isinstance(func, cst.Name) and func.value in _SANITIZER_METHODS and qual is None:
             return tuple(o.sanitized(_SANITIZER_METHODS[func.value]) for o in union(*arg_flows()))
+        project_target = self.project_target(call, point) if overlay is None else None
+        if project_target is not None:
+            return self._through_project(project_target, call, point)
         if isinstance(func, cst.Name):
             target = self.index.find_function(func.value, point.frame.info) if \
                 (overlay is None or func.value not in overlay) and not self.reaching(func.value, point) else None
@@ -1059,6 +1269,46 @@ class Flows:
             return union(recv_flow, *arg_flows())
         return union(self._expr(func, point, overlay), *arg_flows())
 
+    # -- calls into other modules of the project ---------------------------------------------------
+    def project_target(self, call: cst.Call, point: Point) -> str | None:
+        """`path::qualname` of the function or method of another module of the project that `call`
+        calls (an imported function, `module.function`, a method of an instance of an imported
+        project class), or None."""
+        project = getattr(self.ctx, "project", None)
+        if project is None:
+            return None
+        key = id(call)
+        if key in self._project_targets:
+            return self._project_targets[key]
+        found = None
+        func = call.func
+        qual = self.imports.resolve(func)
+        if qual is not None and not (isinstance(func, cst.Name) and self.reaching(func.value, point)):
+            found = project.callable_key(qual, self.ctx.path)
+        if found is None and isinstance(func, cst.Attribute):
+            cls = self.ctx.types.type_of(func.value, point)
+            if cls is not None:
+                found = project.callable_key(f"{cls}.{func.attr.value}", self.ctx.path)
+        self._project_targets[key] = found
+        return found
+
+    def _through_project(self, target: str, call: cst.Call, point: Point) -> Flow:
+        """What a call into another module returns: its arguments' origins, each marked with the
+        call it went through, so the project join can tell when that module sanitizes them."""
+        name = target.rpartition("::")[2]
+        out: list[Flow] = [self._opaque(f"`{name}()`", call)]
+        position = 0
+        for arg in call.args:
+            if arg.star:
+                out.append(self._expr(arg.value, point, None))
+                continue
+            where: int | str = arg.keyword.value if arg.keyword is not None else position
+            if arg.keyword is None:
+                position += 1
+            out.append(tuple(replace(o, through=o.through + ((target, where, "return"),))
+                             for o in self._expr(arg.value, point, None)))
+        return union(*out)
+
     def _is_response(self, call: cst.Call, qual: str | None, point: Point) -> bool:
         func = call.func
         method = func.attr.value if isinstance(func, cst.Attribute) else \
@@ -1090,7 +1340,7 @@ class Flows:
                     continue
                 flow = self._expr(arg, point, None)
                 out.append(tuple(replace(a, sanitizers=a.sanitizers | origin.sanitizers,
-                                         steps=a.steps + (Step(call, f"passed through `{name}()`"),))
+                                         steps=join_steps(a.steps, (Step(call, f"passed through `{name}()`"),)))
                                  for a in flow))
             else:
                 out.append((origin,))
@@ -1100,16 +1350,26 @@ class Flows:
         cached = self._returns.get(fn)
         if cached is not None:
             return cached
+        cached = self._partial.get(fn)
+        if cached is not None:
+            self._cut_count += 1
+            return cached
         frame = self.frames.get(fn)
         if frame is None or id(fn) in self._in_progress:
             return EMPTY
+        if self._depth > MAX_DEPTH:
+            return self._too_deep(("returns", fn), f"`{_function_name(fn)}()`", fn)
         self._in_progress.add(id(fn))
         self._returns[fn] = EMPTY
+        self._depth += 1
+        cuts = self._cut_count
         try:
             flow = union(*(self._expr(v, p, None) for v, p in frame.returns)) if frame.returns else EMPTY
         finally:
+            self._depth -= 1
             self._in_progress.discard(id(fn))
-        self._returns[fn] = flow
+            del self._returns[fn]
+        (self._returns if cuts == self._cut_count else self._partial)[fn] = flow
         return flow
 
     def _narrowed_params(self, fn: cst.FunctionDef) -> dict[str, frozenset[str]]:
@@ -1119,6 +1379,7 @@ class Flows:
             return cached
         out: dict[str, frozenset[str]] = {}
         frame = self.frames.get(fn)
+        cuts = self._cut_count
         if frame is not None:
             params = set(_param_names(fn))
             for name, bindings in frame.bindings.items():
@@ -1134,7 +1395,8 @@ class Flows:
                     if b.kind == NARROW and not b.point.path:
                         for src in self._sources_of(frame, name):
                             out[src] = out.get(src, frozenset()) | {b.sanitizer}
-        self._narrows[fn] = out
+        if cuts == self._cut_count:
+            self._narrows[fn] = out
         return out
 
     def _sources_of(self, frame: Frame, name: str) -> set[str]:
@@ -1252,6 +1514,37 @@ def _dispatched(call: cst.Call, resolve) -> tuple[cst.BaseExpression, Sequence[c
     if last == "run_sync":  # anyio's own keywords (cancellable, limiter) are not the function's
         rest = [a for a in rest if a.keyword is None]
     return positional[skip - 1].value, rest
+
+
+def _order(b: Binding) -> int:
+    return b.point.order
+
+
+def _in_loop(path: tuple) -> bool:
+    return any(branch == 0 and isinstance(node, (cst.For, cst.While)) for node, branch in path)
+
+
+def _before_block(bindings: list[Binding], k: int, upath: tuple) -> int:
+    """The index of the first binding inside the if/match that makes `bindings[k]` exclusive
+    with a use at `upath` (the bindings inside one block are consecutive)."""
+    bpath = bindings[k].point.path
+    c = 0
+    while bpath[c][0] is upath[c][0] and bpath[c][1] == upath[c][1]:
+        c += 1
+    block = bpath[c][0]
+
+    def inside(b: Binding) -> bool:
+        path = b.point.path
+        return len(path) > c and path[c][0] is block
+
+    lo, hi = 0, k
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if inside(bindings[mid]):
+            hi = mid
+        else:
+            lo = mid + 1
+    return lo
 
 
 def _same_loop(a: tuple, b: tuple) -> bool:

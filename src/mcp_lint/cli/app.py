@@ -94,6 +94,7 @@ def check_command(
     add_noqa: bool = typer.Option(False, "--add-noqa", help="Add `# noqa: CODE` comments that silence every current finding."),
     sarif_category: Optional[str] = typer.Option(None, "--sarif-category", help="The code-scanning category, SARIF automationDetails.id (default: mcp-lint, written `mcp-lint/`)."),
     fail_on: Optional[str] = typer.Option(None, "--fail-on", help="Exit 1 only for findings at or above this severity: error, warning or info (default: info, any finding)."),
+    min_confidence: Optional[str] = typer.Option(None, "--min-confidence", help="Report only findings reached with at least this confidence: high, medium or low (default: all)."),
     show_settings: bool = typer.Option(False, "--show-settings", help="Print the resolved settings (which file they come from, the enabled rules) and exit."),
     show_files: bool = typer.Option(False, "--show-files", help="Print the files that would be linted (and why others are skipped) and exit."),
     stdin_filename: Optional[str] = typer.Option(None, "--stdin-filename", help="With '-' as the path: the name of the file whose source is on stdin (for its configuration and in reports)."),
@@ -110,7 +111,7 @@ def check_command(
         extend_exclude=_split(extend_exclude) or [], fix=fix, unsafe_fixes=unsafe_fixes, diff=diff, jobs=jobs,
         quiet=quiet, no_cache=no_cache, cache_dir=cache_dir,
         baseline=baseline, write_baseline=write_baseline, add_noqa=add_noqa, sarif_category=sarif_category,
-        fail_on=fail_on, show_settings=show_settings, show_files=show_files, stdin_filename=stdin_filename,
+        fail_on=fail_on, min_confidence=min_confidence, show_settings=show_settings, show_files=show_files, stdin_filename=stdin_filename,
     )
     if watch:
         from mcp_lint.cli.watch import watch as watch_files

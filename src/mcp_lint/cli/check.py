@@ -8,6 +8,7 @@ apply fixes, then lint the fixed tree again; the baseline; the report; the exit 
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from dataclasses import dataclass, field, replace
@@ -55,6 +56,7 @@ class CheckOptions:
     add_noqa: bool = False
     sarif_category: str | None = None
     fail_on: str | None = None
+    min_confidence: str | None = None
     # Inspecting the configuration, and editors.
     show_settings: bool = False
     show_files: bool = False
@@ -122,6 +124,8 @@ def _check_options(opts: CheckOptions) -> None:
         raise UsageError("--stdin-filename needs '-' as the path: mcp-lint check - --stdin-filename PATH")
     if opts.paths == [STDIN] and (opts.add_noqa or opts.write_baseline is not None):
         raise UsageError("--add-noqa and --write-baseline need files, not stdin")
+    if opts.min_confidence is not None and opts.min_confidence not in ("high", "medium", "low"):
+        raise UsageError(f"--min-confidence: expected one of high, medium, low, got {opts.min_confidence!r}")
     if opts.fail_on is not None and opts.fail_on not in {s.value for s in Severity}:
         raise UsageError(f"--fail-on: expected one of error, warning, info, got {opts.fail_on!r}")
     if opts.unsafe_fixes and not (opts.fix or opts.diff):
@@ -166,12 +170,16 @@ def project_index(files: list[Path], paths: list[str], settings: Settings, cache
     from mcp_lint.project.index import build
 
     extra: set[Path] = set()
+    scanned: set[Path] = set()  # each package (or script folder) once, however many of its files are passed
     for raw in paths:
         path = Path(raw)
         if path.is_file():
             top = path.resolve().parent
             while (top.parent / "__init__.py").exists():
                 top = top.parent
+            if top in scanned:
+                continue
+            scanned.add(top)
             if (top / "__init__.py").exists() and top != Path(top.anchor):
                 extra.update(discover([str(top)], settings).files)
             elif not (top / "__init__.py").exists():  # a script: its sibling modules
@@ -300,7 +308,7 @@ def _apply_fixes(result: RunResult, scopes: list[Scope], project, opts: CheckOpt
         if opts.diff:
             diffs.append(unified_diff(outcome))
         else:
-            write_text(Path(shown), outcome.fixed)
+            write_text(Path(shown), outcome.fixed, through_links=False)
     hidden = _hidden_fixes(result, opts)
     if opts.diff:
         sys.stdout.write("".join(diffs))
@@ -326,6 +334,9 @@ def _sources(found: list[Finding], problem: str, quiet: bool):
     for f in found:
         by_path.setdefault(f.path, []).append(f)
     for shown in sorted(by_path):
+        if os.path.islink(shown):  # edited only through the file it points to, never through a link
+            warning(f"{shown}: {problem}: a symbolic link is not edited", quiet)
+            continue
         try:
             with open(shown, encoding="utf-8", newline="") as fh:
                 text = fh.read()
@@ -374,7 +385,7 @@ def _add_noqa(result: RunResult, opts: CheckOptions) -> int:
         for line, reason in outcome.skipped:
             warning(f"{shown}:{line}: no noqa comment added: {reason}", opts.quiet)
         if outcome.added:
-            write_text(Path(shown), outcome.text)
+            write_text(Path(shown), outcome.text, through_links=False)
             added += outcome.added
     note(f"Added {added} noqa directive{'s' if added != 1 else ''}.", opts.quiet)
     return ExitCode.ERROR if _fatal(result) else ExitCode.CLEAN

@@ -26,7 +26,8 @@ class Scope:
 
 def _overrides(opts) -> dict:
     return dict(select=opts.select, extend_select=opts.extend_select, ignore=opts.ignore,
-                rule_packs=opts.rule_packs, force_exclude=opts.force_exclude, extend_exclude=opts.extend_exclude)
+                rule_packs=opts.rule_packs, force_exclude=opts.force_exclude, extend_exclude=opts.extend_exclude,
+                min_confidence=getattr(opts, "min_confidence", None))
 
 
 def config_file_for(config: Path | None, paths: list[str]) -> Path | None:

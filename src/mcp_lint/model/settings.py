@@ -35,6 +35,7 @@ class Settings:
     file_timeout: float = DEFAULT_FILE_TIMEOUT  # seconds per file
     force_exclude: bool = False
     fail_on: str | None = None  # the lowest severity that makes the exit code 1 (None: any finding)
+    min_confidence: str | None = None  # findings below this confidence are not reported (None: all)
     # Command-line selection: a second layer applied over the configuration's.
     cli_select: tuple[str, ...] | None = None
     cli_extend_select: tuple[str, ...] = ()

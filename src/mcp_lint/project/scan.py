@@ -60,6 +60,8 @@ class ModuleFacts:
     # their arguments (`raise DBError(f"query failed: {e}")`): [callee, [caught classes]], names
     # qualified through the imports or as written ("BaseException" for a bare `except:`)
     wraps_caught: list = field(default_factory=list)
+    functions: list = field(default_factory=list)  # its module-level functions
+    classes: dict = field(default_factory=dict)  # its module-level classes -> their methods
 
     def to_plain(self) -> dict:
         return {k: getattr(self, k) for k in self.__dataclass_fields__}
@@ -153,6 +155,11 @@ class _Scanner:
                 self.defined.add(node.name)
             else:
                 self.defined.update(_assignment(node)[0])
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                self.facts.functions.append(node.name)
+            elif isinstance(node, ast.ClassDef):
+                self.facts.classes[node.name] = [n.name for n in node.body
+                                                 if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))]
         self.facts.defined = sorted(self.defined)
 
     # -- servers ---------------------------------------------------------------------------

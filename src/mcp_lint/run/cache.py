@@ -82,7 +82,7 @@ def digest_of(path: Path, limit: int | None = None) -> str | None:
 # (discovery), where the cache lives, and the filters applied to cached and fresh results alike.
 # Every other setting is part of the cache key, so a new one cannot be forgotten.
 _NOT_IN_KEY = frozenset({"root", "config_file", "exclude", "extend_exclude", "respect_gitignore", "force_exclude",
-                         "cache_dir", "per_file_ignores"})
+                         "cache_dir", "per_file_ignores", "min_confidence", "fail_on"})
 
 
 def fingerprint(rules: Iterable[Any], settings: Any, pack_paths: Iterable[str]) -> str:

@@ -33,3 +33,13 @@ class PerFileIgnores:
 def _matches(code: str, finding: Finding) -> bool:
     return code in ("ALL", finding.rule_id, finding.rule_name) or (
         code.upper().startswith("MCP") and finding.rule_id.startswith(code.upper()))
+
+
+def confident_enough(findings: list[Finding], minimum: str | None) -> list[Finding]:
+    """`min-confidence`: drop findings reached with less confidence than `minimum`."""
+    if minimum is None:
+        return findings
+    from mcp_lint.model.findings import Confidence
+
+    floor = Confidence(minimum).rank
+    return [f for f in findings if f.confidence.rank >= floor]

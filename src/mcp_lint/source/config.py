@@ -33,7 +33,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from mcp_lint.model.findings import Severity
+from mcp_lint.model.findings import Confidence, Severity
 from mcp_lint.model.errors import ConfigError, UsageError
 from mcp_lint.model.settings import DEFAULT_EXCLUDES, DEFAULT_FILE_TIMEOUT, DEFAULT_MAX_FILE_SIZE, Settings
 from mcp_lint.model.schema import Bool, Field, Key, List, Map, SchemaError, Str, Where, _type_name
@@ -125,6 +125,7 @@ _SCHEMA = Map({
     "max-file-size": Key(_Size(), default=DEFAULT_MAX_FILE_SIZE),
     "file-timeout": Key(_Seconds(), default=DEFAULT_FILE_TIMEOUT),
     "fail-on": Key(Str(choices=tuple(s.value for s in Severity))),
+    "min-confidence": Key(Str(choices=tuple(c.value for c in Confidence))),
 })
 
 
@@ -211,6 +212,7 @@ def load_settings(config_file: Path | None, root: Path, **overrides: Any) -> Set
         max_file_size=data["max-file-size"],
         file_timeout=data["file-timeout"],
         fail_on=data["fail-on"],
+        min_confidence=data["min-confidence"],
     )
     return _apply_overrides(settings, overrides)
 
@@ -228,6 +230,8 @@ def _apply_overrides(settings: Settings, o: dict[str, Any]) -> Settings:
         changes["rule_packs"] = settings.rule_packs + tuple(Path(p).resolve() for p in o["rule_packs"])
     if o.get("force_exclude"):
         changes["force_exclude"] = True
+    if o.get("min_confidence"):
+        changes["min_confidence"] = o["min_confidence"]
     if o.get("extend_exclude"):
         for pattern in o["extend_exclude"]:
             try:

@@ -107,9 +107,19 @@ class _Ignores:
 
 
 def discover(paths: list[str], settings: Settings) -> Discovery:
+    """The Python files under `paths`. A symbolic link to a file is followed only when its
+    target lies inside one of the linted paths (or the configuration's root): a link that
+    leaves them (`leak.py -> /etc/passwd`) is skipped and said, as ruff does."""
     out = Discovery()
     ignores = _Ignores(settings)
     seen: set[Path] = set()
+    roots = [Path(os.path.realpath(p if os.path.isdir(p) and not os.path.islink(p) else
+                                   os.path.dirname(os.path.abspath(p))))
+             for p in paths if os.path.lexists(p)] + [Path(os.path.realpath(settings.root))]
+
+    def leaves(link: Path) -> bool:
+        target = Path(os.path.realpath(link))
+        return not any(target == r or r in target.parents for r in roots)
 
     def add(p: Path) -> None:
         if p not in seen:
@@ -127,6 +137,9 @@ def discover(paths: list[str], settings: Settings) -> Discovery:
             continue
         if path.is_file() or not path.is_dir():
             if settings.force_exclude and ignores.excluded(absolute, False, absolute.parent):
+                continue
+            if path.is_symlink() and leaves(path):
+                out.errors.append((raw, "skipped: a symbolic link to a file outside the linted paths"))
                 continue
             add(absolute)
             continue
@@ -151,6 +164,9 @@ def discover(paths: list[str], settings: Settings) -> Discovery:
                     continue
                 if full.is_symlink() and not full.exists():
                     out.errors.append((display(full), _dangling(full)))
+                    continue
+                if full.is_symlink() and leaves(full):
+                    out.errors.append((display(full), "skipped: a symbolic link to a file outside the linted paths"))
                     continue
                 add(full)
     out.files.sort()

@@ -10,6 +10,13 @@ implicit string concatenation (one `Constant` in the AST, one nested node per te
 Only expressions whose source extent could hide a deep tree are walked, which keeps the
 measurement to a few percent of libcst's parse.
 
+The tree's size is measured too, because libcst's tree is where a file's memory goes:
+measured at 2.6-3.2 KB per CPython AST node on real servers (about 250 MB per MB of source)
+and up to 5.1 KB per node on dense literal data (a dict or list of constants: about 1.2 GB
+per MB), while everything mcp-lint computes on top of it adds 1-10% of that, and the AST
+measured here 0.9-1.2 KB per node (dropped before libcst runs). Sources of more than
+MAX_NODES nodes are refused before libcst runs, larger than RISKY_NODES risky.
+
 The verdict is one of: refused (an MCP001 finding, libcst never runs), risky (lint it in an
 isolated worker process with a time budget, see `workers`), or ordinary.
 
@@ -41,6 +48,11 @@ RISKY_NESTING = 300
 RISKY_BYTES = 512 * 1024
 RISKY_BROKEN_BYTES = 64 * 1024  # a source CPython rejects could not be measured
 LONG_LINE = 2000
+# CPython AST nodes (`ast.walk`, contexts included). libcst needs up to TREE_BYTES_PER_NODE
+# per node (see above): MAX_NODES is at most about 750 MB of tree, RISKY_NODES 200 MB.
+TREE_BYTES_PER_NODE = 5 * 1024
+MAX_NODES = 150_000
+RISKY_NODES = 40_000
 
 # CPython's refusals that say "too big for a parser", not "a mistake": libcst is not tried.
 _LIMIT_ERRORS = re.compile(r"too many nested|too many levels|too many statically nested|too complex|"
@@ -71,8 +83,10 @@ def precheck(text: str) -> Check:
         with warnings.catch_warnings():  # SyntaxWarnings about the linted code are not ours to print
             warnings.simplefilter("ignore")
             tree = compile(text, "<source>", "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
-    except (RecursionError, MemoryError):
+    except RecursionError:
         return Check(refused=("too deeply nested to analyse (Python's own parser refuses it too)", 1, 1))
+    except MemoryError:
+        return Check(refused=("ran out of memory while analysing this file (the memory budget of a worker)", 1, 1))
     except SyntaxError as err:
         where = (f"syntax error: {err.msg or 'invalid syntax'}", err.lineno or 1, err.offset or 1)
         if err.msg and _LIMIT_ERRORS.search(err.msg):
@@ -101,6 +115,14 @@ def _measure(tree: ast.AST, text: str) -> Check:
 
     deepest = 0
     risk = f"larger than {RISKY_BYTES // 1024} KiB" if len(data) > RISKY_BYTES else None
+    if len(data) > RISKY_NODES:  # a node takes at least one byte of source: smaller files cannot be
+        nodes = _count_nodes(tree, MAX_NODES)
+        if nodes > MAX_NODES:
+            return Check(refused=(
+                f"too large to analyse: more than {MAX_NODES:,} syntax nodes, whose syntax tree would "
+                f"take more than {MAX_NODES * TREE_BYTES_PER_NODE // (1 << 20)} MB of memory", 1, 1))
+        if nodes > RISKY_NODES:
+            risk = risk or f"{nodes:,} syntax nodes"
     stack: list[tuple[ast.AST, int]] = [(tree, 0)]
     expr = ast.expr
     while stack:
@@ -127,6 +149,16 @@ def _measure(tree: ast.AST, text: str) -> Check:
     if deepest > RISKY_NESTING:
         risk = risk or f"nested {deepest} levels deep"
     return Check(risk=risk)
+
+
+def _count_nodes(tree: ast.AST, limit: int) -> int:
+    """The nodes of the tree, counting stopped past `limit`."""
+    count = 0
+    for _ in ast.walk(tree):
+        count += 1
+        if count > limit:
+            break
+    return count
 
 
 def _line_starts(data: bytes) -> list[int]:

@@ -18,8 +18,12 @@ from pathlib import Path
 from mcp_lint.model.errors import OutputError
 
 
-def write_text(path: Path, text: str, *, encoding: str = "utf-8", make_parents: bool = False) -> None:
-    """Replace `path` with `text` atomically (newlines written as they are in `text`)."""
+def write_text(path: Path, text: str, *, encoding: str = "utf-8", make_parents: bool = False,
+               through_links: bool = True) -> None:
+    """Replace `path` with `text` atomically (newlines written as they are in `text`). With
+    `through_links=False` (fixes, noqa comments) a symbolic link is refused, never written through."""
+    if not through_links and os.path.islink(path):
+        raise OutputError(str(path), "is a symbolic link: not edited (edit the file it points to)")
     try:
         data = text.encode(encoding, "surrogateescape")
     except (UnicodeEncodeError, LookupError) as exc:

@@ -8,7 +8,7 @@ import re
 import libcst as cst
 
 from mcp_lint.analysis.cst_utils import call_name, dotted
-from mcp_lint.analysis.state import Point
+from mcp_lint.analysis.state import ASSIGN, Point
 from mcp_lint.analysis.taint import Origin, Step
 from mcp_lint.check.context import FileContext
 from mcp_lint.model.schema import Int, Key, List, Map, Str
@@ -78,13 +78,21 @@ class CallPatterns:
 
     def match(self, call: cst.Call, ctx: FileContext, point: Point) -> str | None:
         """The pattern-level name of the call if it matches (e.g. `requests.get`)."""
+        func = call.func
+        tf = type(func)
+        if tf is cst.Attribute:
+            last = func.attr.value
+        elif tf is cst.Name:
+            last = func.value
+        else:  # `getattr(os, "system")(...)`, `__import__("os").system(...)`: what the imports make of it
+            qual = ctx.resolve(func) if tf is cst.Call else None
+            last = qual.rsplit(".", 1)[-1] if qual is not None else None
         if self.last_names is not None:
-            func = call.func
-            last = func.attr.value if type(func) is cst.Attribute else func.value if type(func) is cst.Name else None
-            if last is None or last not in self.last_names and not self._alias_possible(last, ctx):
+            if last is None or last not in self.last_names and not self._alias_possible(last, ctx) and not (
+                    tf is cst.Name and _assigned(call, last, ctx, point)):
                 return None
-        if self.methods and type(call.func) is cst.Attribute and call.func.attr.value in self.methods:
-            return call.func.attr.value
+        if self.methods and last in self.methods and (tf is cst.Attribute or tf is cst.Call):
+            return last
         target = ctx.types.call_target(call, point)
         if target is not None:
             if target in self.exact:
@@ -108,6 +116,21 @@ class CallPatterns:
         """`from requests import get as fetch`: the local name differs from the pattern's."""
         qual = ctx.imports.aliases.get(last)
         return qual is not None and qual.rsplit(".", 1)[-1] in self.last_names  # type: ignore[operator]
+
+
+def _assigned(call: cst.Call, name: str, ctx: FileContext, point: Point) -> bool:
+    """Is the callee `name` a variable (`run = subprocess.run`), whose value the type oracle
+    may name? (Asked once per call, whichever patterns ask.)"""
+    known = ctx.scratch.setdefault("callee-is-variable", {})
+    answer = known.get(id(call))
+    if answer is None:
+        bindings = ctx.flows.reaching(name, point)
+        if bindings:
+            answer = any(b.kind == ASSIGN for b in bindings)
+        else:
+            answer = any(v is not None for v in ctx.index.module_bindings.get(name, ()))
+        known[id(call)] = answer
+    return answer
 
 
 def sink_argument(call: cst.Call, spec: dict) -> cst.BaseExpression | None:

@@ -57,15 +57,27 @@ class AwaitInLoop(Primitive):
             return
         # One await reading a value carried over from the previous iteration makes the
         # iterations a chain (a pipeline, a cursor): the whole loop is sequential.
-        if any(isinstance(c, cst.Call) and self._carried({n.value for n in iter_names(c)}, seq, loop)
-               for _, seq, _, c in calls):
+        last: dict[str, int] = {}  # name -> its last assignment in the body
+        for seq, name, _ in loop.assignments:
+            if seq > last.get(name, -1):
+                last[name] = seq
+        reads = [{n.value for n in iter_names(c)} if isinstance(c, cst.Call) else set() for _, _, _, c in calls]
+        if any(isinstance(c, cst.Call) and self._carried(r, seq, loop, last)
+               for (_, seq, _, c), r in zip(calls, reads)):
             return
-        derived = self._derived_names(node, loop)
-        for await_node, seq, statement, call in calls:
+        # The names computed from the loop variable before each await, in one sweep of the body.
+        derived: set[str] = set()
+        events = sorted(loop.assignments, key=lambda e: e[0])
+        i = 0
+        for (await_node, seq, statement, call), read in sorted(zip(calls, reads), key=lambda c: c[0][1]):
+            while i < len(events) and events[i][0] < seq:
+                _, name, value = events[i]
+                if {n.value for n in iter_names(value)} & (loop.targets | derived):
+                    derived.add(name)
+                i += 1
             if not isinstance(call, cst.Call) or self._exempt(call, ctx, loop):
                 continue
-            reads = {n.value for n in iter_names(call)}
-            if not reads & (loop.targets | derived.get(seq, frozenset())):
+            if read.isdisjoint(loop.targets) and read.isdisjoint(derived):
                 continue  # not per-item work
             self.report_at(ctx, await_node, statement, call, loop.targets)
             return
@@ -112,31 +124,16 @@ class AwaitInLoop(Primitive):
             cache[target] = _suspends(target.body)
         return not cache[target]
 
-    def _carried(self, reads: set[str], seq: int, loop: LoopInfo) -> bool:
+    def _carried(self, reads: set[str], seq: int, loop: LoopInfo, last: dict[str, int]) -> bool:
         """Does the awaited call read a value carried over from the previous iteration?"""
         for name in reads:
             if name in loop.targets:
                 continue
-            if name in loop.augmented or loop.last_assigned(name) > seq:
+            if name in loop.augmented or last.get(name, -1) > seq:
                 return True  # assigned after this await: the next iteration reads it
-            if name in loop.mutated and loop.last_assigned(name) < 0:
+            if name in loop.mutated and name not in last:
                 return True  # a collection built up across iterations
         return False
-
-    def _derived_names(self, node: cst.For, loop: LoopInfo) -> dict[int, frozenset[str]]:
-        """For each await, the names computed from the loop variable before it in the body."""
-        derived: set[str] = set()
-        out: dict[int, frozenset[str]] = {}
-        events = sorted(loop.assignments, key=lambda e: e[0])
-        i = 0
-        for seq in sorted(seq for _, seq, _ in loop.awaits):
-            while i < len(events) and events[i][0] < seq:
-                _, name, value = events[i]
-                if {n.value for n in iter_names(value)} & (loop.targets | derived):
-                    derived.add(name)
-                i += 1
-            out[seq] = frozenset(derived)
-        return out
 
 
 def _suspends(body: cst.CSTNode) -> bool:

@@ -16,8 +16,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from mcp_lint.analysis.cst_utils import dotted, keyword, statements
-from mcp_lint.analysis.fields import descendants
+from mcp_lint.analysis.cst_utils import dotted, keyword
 from mcp_lint.check.context import FileContext, NodeEdit, NodeFix
 from mcp_lint.model.schema import Key, List, Map, Str
 from mcp_lint.check.primitives.base import Primitive
@@ -48,7 +47,8 @@ class StdoutWrite(Primitive):
         if qual in self.prints:
             stream = keyword(node, "file") or keyword(node, "stream")
             if stream is not None:
-                if ctx.resolve(stream.value) not in _STDOUT:
+                # `file=None` is the default: print() and pprint() write to sys.stdout
+                if ctx.resolve(stream.value) not in _STDOUT and not _is_none(stream.value):
                     return
                 target = stream.value
             shown = f"{dotted(node.func) or 'print'}()"
@@ -65,10 +65,21 @@ class StdoutWrite(Primitive):
             shown = f"{dotted(node.func)}(stream=sys.stdout)" if qual.endswith("basicConfig") else \
                 f"{dotted(node.func)}(sys.stdout)"
         else:
+            self._server_call(node, ctx)
             return
         function = ctx.state.function
         ctx.scratch.setdefault(self.rule.id, []).append(
             (node, target, shown, ctx.state.statement, list(ctx.state.ancestors), function))
+
+    def _server_call(self, node: cst.Call, ctx: FileContext) -> None:
+        """Remember every node that holds a call starting the server (its enclosing nodes
+        during the walk), so `finish` asks "does this block start it?" in constant time."""
+        key = self.rule.id + ":runs"
+        runs = ctx.scratch.get(key)
+        if runs is None:
+            runs = ctx.scratch[key] = ({id(t.node) for t in ctx.model.transports}, set())
+        if id(node) in runs[0]:
+            runs[1].update(map(id, ctx.state.ancestors))
 
     def finish(self, ctx: FileContext) -> None:
         candidates = ctx.scratch.get(self.rule.id)
@@ -77,50 +88,54 @@ class StdoutWrite(Primitive):
         stdio = ctx.model.stdio
         if stdio is None:
             return
-        run_nodes = [t.node for t in ctx.model.transports]
+        runs = ctx.scratch.get(self.rule.id + ":runs")
+        starting = runs[1] if runs is not None else set()  # ids of the nodes holding a server call
+        blocks: dict[int, tuple] = {}  # per block: facts computed once, whatever the candidates
         for node, target, shown, statement, ancestors, function in candidates:
-            if self._cli_exit(ctx, statement, ancestors, function, run_nodes):
+            if self._cli_exit(ctx, ancestors, function, starting, blocks):
                 continue
-            if self._after_server(statement, ancestors, run_nodes):
+            if self._after_server(statement, ancestors, starting, blocks):
                 continue
             ctx.report(self.rule, node, {"call": shown, "transport": stdio.via}, statement=statement,
                        fix=self._fix(ctx, node, target))
 
     # -- exemptions ---------------------------------------------------------------------------
-    def _cli_exit(self, ctx, statement, ancestors, function, run_nodes) -> bool:
+    def _cli_exit(self, ctx, ancestors, function, starting: set[int], blocks: dict) -> bool:
         """The output is on a command-line path that ends the process (or leaves the function
         that starts the server) before the server runs: some enclosing block, up to the
         function, ends in `sys.exit`/`raise SystemExit` (or `return` in that function) and does
         not itself start the server. Output in a handler is never on such a path."""
         if function is not None and ctx.model.handler(function) is not None:
             return False
-        starts_server = function is not None and _contains_any(function, run_nodes)
+        starts_server = function is not None and id(function) in starting
         for i in range(len(ancestors) - 1, 0, -1):
             block = ancestors[i]
             if block is function:
                 break
-            if not isinstance(block, (cst.IndentedBlock, cst.SimpleStatementSuite)):
+            if not isinstance(block, (cst.IndentedBlock, cst.SimpleStatementSuite)) or id(block) in starting:
                 continue
-            stmts = statements(block)
-            if not stmts or _contains_any_list(stmts, run_nodes):
-                continue
-            last = stmts[-1]
-            if _exits(last, ctx) or (isinstance(last, cst.Return) and starts_server):
+            key = ("last", id(block))
+            if key not in blocks:
+                last = _last_statement(block)
+                blocks[key] = (last is not None and _exits(last, ctx), isinstance(last, cst.Return))
+            exits, returns = blocks[key]
+            if exits or (returns and starts_server):
                 return True
         return False
 
-    def _after_server(self, statement, ancestors, run_nodes) -> bool:
+    def _after_server(self, statement, ancestors, starting: set[int], blocks: dict) -> bool:
         """The output follows the (blocking) server call in the same block."""
         block = _enclosing_block(statement, ancestors)
-        if not isinstance(block, (cst.IndentedBlock, cst.Module)):
+        if not isinstance(block, (cst.IndentedBlock, cst.Module)) or id(block) not in starting:
             return False
-        seen_run = False
-        for stmt in block.body:
-            if stmt is statement:
-                return seen_run
-            if _contains_any(stmt, run_nodes):
-                seen_run = True
-        return False
+        key = ("order", id(block))
+        if key not in blocks:
+            positions = {id(stmt): i for i, stmt in enumerate(block.body)}
+            first = next((i for i, stmt in enumerate(block.body) if id(stmt) in starting), len(block.body))
+            blocks[key] = (positions, first)
+        positions, first = blocks[key]
+        at = positions.get(id(statement))
+        return at is not None and at > first
 
     # -- fix ----------------------------------------------------------------------------------------
     def _fix(self, ctx: FileContext, node: cst.Call, target: cst.BaseExpression | None) -> NodeFix:
@@ -167,15 +182,19 @@ def _enclosing_block(statement, ancestors):
     return None
 
 
-def _contains_any(node: cst.CSTNode, targets: list[cst.CSTNode]) -> bool:
-    if not targets:
-        return False
-    wanted = set(map(id, targets))
-    return any(id(n) in wanted for n in descendants(node))
+def _last_statement(block) -> cst.CSTNode | None:
+    """The last statement of a suite (of its last line, for `a; b` lines)."""
+    body = block.body
+    if not body:
+        return None
+    last = body[-1]
+    if isinstance(last, cst.SimpleStatementLine):
+        return last.body[-1] if last.body else None
+    return last
 
 
-def _contains_any_list(stmts, targets) -> bool:
-    return any(_contains_any(s, targets) for s in stmts)
+def _is_none(expr: cst.BaseExpression) -> bool:
+    return isinstance(expr, cst.Name) and expr.value == "None"
 
 
 def _import_anchor(module: cst.Module) -> cst.CSTNode | None:

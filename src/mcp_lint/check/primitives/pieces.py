@@ -7,7 +7,9 @@
   interpolated values, so a rule can tell the scheme and host from the path.
 
 Both follow a name through its reaching assignments (and list mutations) in the same
-function; anything else is one opaque piece, judged by its flow as a whole.
+function; anything else is one opaque piece, judged by its flow as a whole. So is an argv
+with more than `_MAX_ALTERNATIVES` possible item lists (assigned in many branches): the flow
+analysis sees all its definitions, where splitting them all would take exponential time.
 """
 
 from __future__ import annotations
@@ -77,16 +79,18 @@ def argv_alternatives(ctx: FileContext, expr: cst.BaseExpression, point: Point,
     if depth > _MAX_DEPTH:
         return [[Item(expr, point, splat=True)]]
     if isinstance(expr, (cst.List, cst.Tuple)):
-        items: list[list[Item]] = [[]]
+        items: list[list[Item]] | None = [[]]
         for el in expr.elements:
             if isinstance(el, cst.StarredElement):
-                items = _extend(items, argv_alternatives(ctx, el.value, point, depth + 1))
+                items = _extend(items, argv_alternatives(ctx, el.value, point, depth + 1))  # type: ignore[arg-type]
+                if items is None:
+                    return _whole(expr, point)
             else:
-                items = [alt + [Item(el.value, point)] for alt in items]
-        return items
+                items = [alt + [Item(el.value, point)] for alt in items]  # type: ignore[union-attr]
+        return items  # type: ignore[return-value]
     if isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, cst.Add):
         return _extend(argv_alternatives(ctx, expr.left, point, depth + 1),
-                       argv_alternatives(ctx, expr.right, point, depth + 1))
+                       argv_alternatives(ctx, expr.right, point, depth + 1)) or _whole(expr, point)
     if isinstance(expr, cst.Call) and ctx.resolve(expr.func) in ("builtins.list", "builtins.tuple") and \
             len(expr.args) == 1:
         return argv_alternatives(ctx, expr.args[0].value, point, depth + 1)
@@ -96,7 +100,7 @@ def argv_alternatives(ctx: FileContext, expr: cst.BaseExpression, point: Point,
             out: list[list[Item]] = []
             for value, at in returned:
                 out.extend(argv_alternatives(ctx, value, at, depth + 1))
-            return out[:_MAX_ALTERNATIVES]
+            return out if len(out) <= _MAX_ALTERNATIVES else _whole(expr, point)
     if isinstance(expr, cst.Name):
         bindings = ctx.flows.reaching(expr.value, point)
         if not bindings:
@@ -107,7 +111,9 @@ def argv_alternatives(ctx: FileContext, expr: cst.BaseExpression, point: Point,
         out: list[list[Item]] = []
         for b in bindings:
             out.extend(_binding_items(ctx, expr, point, b, depth))
-        return out[:_MAX_ALTERNATIVES]
+            if len(out) > _MAX_ALTERNATIVES:
+                return _whole(expr, point)
+        return out
     return [[Item(expr, point, splat=True)]]
 
 
@@ -120,14 +126,14 @@ def _binding_items(ctx: FileContext, name: cst.Name, point: Point, b, depth: int
             return [[Item(name, point, splat=True)]]  # opaque as a whole: judged where it is used (guards)
         return alternatives
     if b.kind == AUG and isinstance(b.node, cst.AugAssign) and isinstance(b.node.operator, cst.AddAssign):
-        return _extend(before(), argv_alternatives(ctx, b.node.value, b.point, depth + 1))
+        return _extend(before(), argv_alternatives(ctx, b.node.value, b.point, depth + 1)) or _whole(name, point)
     if b.kind == MUTATE and isinstance(b.node, cst.Call) and isinstance(b.node.func, cst.Attribute):
         method = b.node.func.attr.value
         args = b.node.args
         if method == "append" and args:
             return [alt + [Item(args[0].value, b.point)] for alt in before()]
         if method == "extend" and args:
-            return _extend(before(), argv_alternatives(ctx, args[0].value, b.point, depth + 1))
+            return _extend(before(), argv_alternatives(ctx, args[0].value, b.point, depth + 1)) or _whole(name, point)
         if method == "insert" and len(args) == 2:
             at = args[0].value
             new = Item(args[1].value, b.point)
@@ -154,21 +160,33 @@ def _star_arguments(ctx: FileContext, fn: cst.FunctionDef, depth: int) -> list[l
         named -= 1
     out: list[list[Item]] = []
     for call, at in ctx.flows.callers(fn):
-        items: list[list[Item]] = [[]]
+        items: list[list[Item]] | None = [[]]
         positional = [a for a in call.args if a.keyword is None and a.star != "**"]
         if any(a.star == "*" for a in positional[:named]):
             return []
         for arg in positional[named:]:
             if arg.star == "*":
-                items = _extend(items, argv_alternatives(ctx, arg.value, at, depth + 1))
+                items = _extend(items, argv_alternatives(ctx, arg.value, at, depth + 1))  # type: ignore[arg-type]
+                if items is None:
+                    return []  # too many: `args` is judged as a whole
             else:
-                items = [alt + [Item(arg.value, at)] for alt in items]
-        out.extend(items)
-    return out[:_MAX_ALTERNATIVES]
+                items = [alt + [Item(arg.value, at)] for alt in items]  # type: ignore[union-attr]
+        out.extend(items)  # type: ignore[arg-type]
+        if len(out) > _MAX_ALTERNATIVES:
+            return []
+    return out
 
 
-def _extend(heads: list[list[Item]], tails: list[list[Item]]) -> list[list[Item]]:
-    return [h + t for h in heads for t in tails][:_MAX_ALTERNATIVES]
+def _extend(heads: list[list[Item]], tails: list[list[Item]]) -> list[list[Item]] | None:
+    """Every head followed by every tail; None when that is more than _MAX_ALTERNATIVES."""
+    if len(heads) * len(tails) > _MAX_ALTERNATIVES:
+        return None
+    return [h + t for h in heads for t in tails]
+
+
+def _whole(expr: cst.BaseExpression, point: Point) -> list[list[Item]]:
+    """The value as one item of unknown extent, judged by its flow as a whole."""
+    return [[Item(expr, point, splat=True)]]
 
 
 def positional_argv(call: cst.Call) -> list[cst.Arg] | None:
@@ -178,13 +196,16 @@ def positional_argv(call: cst.Call) -> list[cst.Arg] | None:
 
 
 def positional_alternatives(ctx: FileContext, call: cst.Call, point: Point) -> list[list[Item]]:
-    items: list[list[Item]] = [[]]
-    for arg in positional_argv(call) or ():
+    args = positional_argv(call) or []
+    items: list[list[Item]] | None = [[]]
+    for arg in args:
         if arg.star == "*":
-            items = _extend(items, argv_alternatives(ctx, arg.value, point))
+            items = _extend(items, argv_alternatives(ctx, arg.value, point))  # type: ignore[arg-type]
+            if items is None:  # too many: each argument is judged as a whole
+                return [[Item(a.value, point, splat=a.star == "*") for a in args]]
         else:
-            items = [alt + [Item(arg.value, point)] for alt in items]
-    return items
+            items = [alt + [Item(arg.value, point)] for alt in items]  # type: ignore[union-attr]
+    return items  # type: ignore[return-value]
 
 
 def starts_with_text(ctx: FileContext, expr: cst.BaseExpression, point: Point, depth: int = 0) -> bool:
@@ -218,8 +239,9 @@ def starts_with_text(ctx: FileContext, expr: cst.BaseExpression, point: Point, d
 # ---------------------------------------------------------------------------------------------
 
 _REQUEST_OBJECTS = frozenset({"urllib.request.Request", "requests.Request", "httpx.Request"})
-_FORMAT_FIELD = re.compile(r"\{([^{}!:]*)[^{}]*\}")
-_PERCENT_FIELD = re.compile(r"%(?:\([^)]*\))?[-#0 +]*\d*(?:\.\d+)?[sdrif]")
+# Linear on any text: no two adjacent repeats can match the same character.
+_FORMAT_FIELD = re.compile(r"\{([^{}!:]*)(?:[!:][^{}]*)?\}")
+_PERCENT_FIELD = re.compile(r"%(?:\([^()]*\))?[-#0 +]*(?:[1-9]\d*)?(?:\.\d+)?[sdrif]")
 
 
 def _url_parts(ctx: FileContext, expr: cst.BaseExpression, point: Point,

@@ -40,15 +40,16 @@ _WORDS = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
 _PLACEHOLDER = re.compile(
     r"change[-_ ]?me|change[-_ ]?(it|this)|xxx|placeholder|example|dummy|fake|sample|redacted|"
     r"your[-_ ]?[a-z]|_here\b|-here\b|\bhere$|replace|insert|todo|fixme|not[-_ ]?a[-_ ]?real|"
-    r"(^|[-_])(test|mock|demo)([-_]|$)|<[^>]*>|\$\{|\{\{|\*\*\*|\.\.\.", re.IGNORECASE)
+    r"(^|[-_])(test|mock|demo)([-_]|$)|<[^<>]*>|\$\{|\{\{|\*\*\*|\.\.\.", re.IGNORECASE)
 _ENUM_LIKE = re.compile(r"[a-z]+\d?(?:[-_.:/][a-z]+\d?)*|[A-Za-z][a-z]+(?:[A-Z][a-z]+)*")
 _ENV_NAME = re.compile(r"[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)*")
 _NOT_VALUE = re.compile(  # URLs, paths, file names, regular expressions, templates
     r"://|^[./~\\]|\\[wdsWDSb]|\[\^|\(\?|\.(pem|key|crt|json|txt|ya?ml|env|toml|ini|cfg)$|"
-    r"\{[^}]*\}|%\(?\w*\)?[sd]|\$\w",
+    r"\{[^{}]*\}|%\(?\w*\)?[sd]|\$\w",
     re.IGNORECASE)
 _UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 _AUTH_SCHEME = re.compile(r"(?i)(bearer|basic|token|bot|apikey)\s+(\S+)$")
+_TEMPLATE = re.compile(r"<[^<>]*>|\$\{|\{\{")
 _PRIVATE_PEM = re.compile(r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----\s*[A-Za-z0-9+/=\s:,-]{40,}")
 
 
@@ -250,7 +251,7 @@ def _literal(expr: cst.BaseExpression | None) -> str | None:
 
 
 def _template(text: str) -> bool:
-    return bool(re.search(r"<[^>]*>|\$\{|\{\{", text))
+    return bool(_TEMPLATE.search(text))
 
 
 def _string_parts(node: cst.CSTNode):

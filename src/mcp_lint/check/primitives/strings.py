@@ -17,8 +17,9 @@ import libcst as cst
 
 from mcp_lint.analysis.cst_utils import code, leading_text, string_value
 from mcp_lint.analysis.state import ASSIGN, AUG, Point
-from mcp_lint.analysis.taint import TOOL, Step, describe, unsafe_origins
+from mcp_lint.analysis.taint import PARAM_ORIGIN, TOOL, Step, describe, unsafe_origins
 from mcp_lint.check.context import FileContext
+from mcp_lint.model.findings import Confidence
 from mcp_lint.model.schema import Key, List, Map, Str
 from mcp_lint.check.primitives.base import Primitive
 from mcp_lint.check.primitives.common import SANITIZER_KINDS, SINKS, CallPatterns, helper_returns, shown_call, sink_argument, trace
@@ -78,7 +79,7 @@ class FormattedStringSink(Primitive):
         if needs_keyword and not self.looks_like_sql(ctx, arg, point, 0):
             return
         reported = ctx.scratch.setdefault(self.rule.id, set())
-        for build, build_point, build_stmt, direct in self.builds(ctx, arg, point, 0):
+        for build, build_point, build_stmt, direct in self.builds(ctx, arg, point):
             unsafe = []
             for part in _parts(build):
                 flow = ctx.flows.resolved(part, build_point)
@@ -105,35 +106,50 @@ class FormattedStringSink(Primitive):
                 steps = trace(tool, sink, f"`{sink_name}`")
                 if not direct:  # show where the SQL was built, just before the sink
                     steps = steps[:-1] + (Step(build, f"SQL built with {fields['how']}"),) + steps[-1:]
-            ctx.report(self.rule, location, fields, statement=statement if direct else build_stmt, trace=steps)
+            if tool is None:  # parameters of functions other modules call: a finding per unsafe caller too
+                for o in origins:
+                    if o.kind == PARAM_ORIGIN and ctx.exported(o.function):
+                        ctx.conditional_sink(self.rule, location, fields, o,
+                                             statement=statement if direct else build_stmt,
+                                             trace=trace(o, sink, f"`{sink_name}`"))
+            ctx.report(self.rule, location, fields, statement=statement if direct else build_stmt, trace=steps,
+                       confidence=Confidence.LOW if tool is not None and tool.cut else None,
+                       origins=[o for _, bad in unsafe for o in bad])
 
-    def builds(self, ctx: FileContext, arg: cst.BaseExpression, point: Point, depth: int):
-        """The formatting expressions whose result reaches `arg`."""
-        if depth > 6:
-            return []
-        arg = _unwrap(arg)
-        if _is_formatting(arg, ctx, point):
-            return [(arg, point, None, depth == 0)]
-        if isinstance(arg, cst.Call):  # `execute(build_sql(x))`: the SQL a same-file helper returns
-            out = []
-            for value, returned_at in helper_returns(ctx, arg, point):
-                out.extend(self.builds(ctx, value, returned_at, depth + 1))
-            return out
-        if not isinstance(arg, cst.Name):
-            return []
+    def builds(self, ctx: FileContext, arg: cst.BaseExpression, point: Point):
+        """The formatting expressions whose result reaches `arg`: the argument itself, the
+        values of the assignments that reach it (through aliases, `+=` steps and same-file
+        helpers' returns, however many). A definition or return that an earlier sink of the
+        file already followed is not followed again: what it leads to was judged then."""
+        followed = ctx.scratch.setdefault(self.rule.id + ":followed", set())
         out = []
-        for b in ctx.flows.reaching(arg.value, point):
-            if b.kind == ASSIGN and isinstance(b.node, cst.BaseExpression) and not b.index:
-                value = _unwrap(b.node)
-                if _is_formatting(value, ctx, b.point):
-                    out.append((value, b.point, b.statement, False))
-                elif isinstance(value, cst.Name):
-                    out.extend(self.builds(ctx, value, b.point, depth + 1))
-            elif b.kind == AUG and isinstance(b.node, cst.AugAssign):
-                value = _unwrap(b.node.value)
-                if not (isinstance(value, cst.SimpleString) or string_value(value) is not None):
-                    out.append((b.node, b.point, b.statement, False))
-                out.extend(self.builds(ctx, cst.Name(b.name), b.point, depth + 1))
+        work: list[tuple[cst.BaseExpression, Point, bool]] = [(arg, point, True)]
+        while work:
+            expr, at, direct = work.pop()
+            expr = _unwrap(expr)
+            if _is_formatting(expr, ctx, at):
+                out.append((expr, at, None, direct))
+            elif isinstance(expr, cst.Call):  # `execute(build_sql(x))`: the SQL a same-file helper returns
+                for value, returned_at in helper_returns(ctx, expr, at):
+                    if id(value) not in followed:
+                        followed.add(id(value))
+                        work.append((value, returned_at, False))
+            elif isinstance(expr, cst.Name):
+                for b in ctx.flows.reaching(expr.value, at):
+                    if id(b) in followed:
+                        continue
+                    followed.add(id(b))
+                    if b.kind == ASSIGN and isinstance(b.node, cst.BaseExpression) and not b.index:
+                        value = _unwrap(b.node)
+                        if _is_formatting(value, ctx, b.point):
+                            out.append((value, b.point, b.statement, False))
+                        elif isinstance(value, cst.Name):
+                            work.append((value, b.point, False))
+                    elif b.kind == AUG and isinstance(b.node, cst.AugAssign):
+                        value = _unwrap(b.node.value)
+                        if not (isinstance(value, cst.SimpleString) or string_value(value) is not None):
+                            out.append((b.node, b.point, b.statement, False))
+                        work.append((cst.Name(b.name), b.point, False))
         return out
 
     def looks_like_sql(self, ctx: FileContext, arg: cst.BaseExpression, point: Point, depth: int) -> bool:

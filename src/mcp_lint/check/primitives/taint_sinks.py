@@ -29,6 +29,7 @@ import os
 import libcst as cst
 
 from mcp_lint.analysis.cst_utils import code, iter_names, keyword, string_value, target_names, terminates
+from mcp_lint.analysis.fields import descendants
 from mcp_lint.analysis.state import Point
 from mcp_lint.analysis.taint import OPAQUE_ORIGIN, PARAM_ORIGIN, TOOL, Origin, unsafe_origins
 from mcp_lint.check.context import FileContext
@@ -91,17 +92,19 @@ class TaintedCall(Primitive):
         specs = [spec for patterns, spec in self.sinks if patterns.match(node, ctx, point)]
         if specs:
             statement = ctx.state.statement
-            ctx.defer(self.rule, lambda: self.check(ctx, node, specs, point, statement))
+            # where the sink is (its enclosing nodes), for the restrictions the message describes
+            ancestors = tuple(ctx.state.ancestors) if self.params["describe-restrictions"] else ()
+            ctx.defer(self.rule, lambda: self.check(ctx, node, specs, point, statement, ancestors))
 
     # -- deciding -----------------------------------------------------------------------------
     def check(self, ctx: FileContext, sink: cst.Call, specs: list[dict], point: Point,
-              statement: cst.CSTNode | None) -> None:
+              statement: cst.CSTNode | None, ancestors: tuple[cst.CSTNode, ...] = ()) -> None:
         for spec in specs:
             if not self._applies(ctx, sink, spec):
                 continue
             hit = self._hit(ctx, sink, spec, point)
             if hit is not None:
-                self._report(ctx, sink, statement, *hit)
+                self._report(ctx, sink, statement, ancestors, *hit)
                 return
 
     def _hit(self, ctx: FileContext, sink: cst.Call, spec: dict,
@@ -137,8 +140,10 @@ class TaintedCall(Primitive):
 
     def _origin(self, ctx: FileContext, expr: cst.BaseExpression, point: Point,
                 accepted: frozenset[str] | None = None) -> Origin | None:
-        found = [o for o in unsafe_origins(ctx.flows.resolved(expr, point), accepted or self.accepted)
-                 if o.kind in self.origins]
+        unsafe = unsafe_origins(ctx.flows.resolved(expr, point), accepted or self.accepted)
+        found = [o for o in unsafe if o.kind in self.origins]
+        if not found:  # a parameter of a function other modules call: their callers decide
+            found = [o for o in unsafe if o.kind == PARAM_ORIGIN and ctx.exported(o.function)]
         found.sort(key=lambda o: o.kind != TOOL)
         return found[0] if found else None
 
@@ -226,22 +231,33 @@ class TaintedCall(Primitive):
         return cond is None or not _argument_is(ctx, call, cond)
 
     # -- reporting -----------------------------------------------------------------------------
-    def _report(self, ctx: FileContext, sink: cst.Call, statement: cst.CSTNode | None, origin: Origin,
-                value: cst.BaseExpression, role: str) -> None:
+    def _report(self, ctx: FileContext, sink: cst.Call, statement: cst.CSTNode | None,
+                ancestors: tuple[cst.CSTNode, ...], origin: Origin, value: cst.BaseExpression, role: str) -> None:
         name = shown_call(sink)
         fields = {"source": origin.label, "sink": name, "argument": code(value, 40), "role": role,
                   "restrictions": ""}
-        confidence = None if origin.kind == TOOL else Confidence.MEDIUM
+        confidence = Confidence.LOW if origin.cut else None if origin.kind == TOOL else Confidence.MEDIUM
         if self.params["describe-restrictions"]:
-            present = _restrictions(ctx, sink, origin)
+            present = _restrictions(ctx, sink, origin, ancestors)
             if present:
-                confidence = Confidence.MEDIUM
+                confidence = confidence or Confidence.MEDIUM
                 listed = ", ".join(present[:-1]) + " and " + present[-1] if len(present) > 1 else present[0]
                 fields["restrictions"] = f"; restricted by {listed} (the input still reaches it)"
             else:
                 fields["restrictions"] = "; no allow-list check, timeout or working-directory restriction"
+        if origin.kind == PARAM_ORIGIN and PARAM_ORIGIN not in self.origins:
+            if not role.startswith(_WHOLE_ARGV):  # a whole argv judged by its items, which callers build
+                ctx.conditional_sink(self.rule, sink, fields, origin, statement=statement,
+                                     trace=trace(origin, sink, f"`{name}`"))
+            return
         steps = trace(origin, sink, f"`{name}`") if origin.kind == TOOL else ()
-        ctx.report(self.rule, sink, fields, statement=statement, trace=steps, confidence=confidence)
+        ctx.report(self.rule, sink, fields, statement=statement, trace=steps, confidence=confidence, origins=[origin])
+
+
+# Roles of a value that is a whole argv list or its splatted arguments: when that value is a
+# parameter, which item is which is decided where the list is built (the caller's module), which
+# a conditional sink cannot see; so no finding is made across modules for it.
+_WHOLE_ARGV = ("the command line (program and arguments)", "arguments of")
 
 
 def _takes_value(option: str | None) -> bool:
@@ -269,12 +285,14 @@ def _argument_is(ctx: FileContext, call: cst.Call, cond: dict) -> bool:
     return False
 
 
-def _restrictions(ctx: FileContext, sink: cst.Call, origin: Origin) -> list[str]:
+def _restrictions(ctx: FileContext, sink: cst.Call, origin: Origin,
+                  ancestors: tuple[cst.CSTNode, ...]) -> list[str]:
     """What limits a by-design command runner: an allow-list check on the input (in the tool,
     in the function that runs the command, or in a same-file helper the value passes), a
-    timeout, a working directory the model does not choose."""
+    timeout, a working directory the model does not choose. Each function is indexed once
+    (`_Facts`), so a function with many sinks costs time in proportion to its size."""
     out = []
-    sink_fn = _enclosing_function(ctx, sink)
+    sink_fn = next((n for n in reversed(ancestors) if isinstance(n, cst.FunctionDef)), None)
     scopes: list[tuple[cst.FunctionDef, set[str]]] = []
     if isinstance(origin.function, cst.FunctionDef):
         scopes.append((origin.function, {origin.param}))
@@ -283,12 +301,13 @@ def _restrictions(ctx: FileContext, sink: cst.Call, origin: Origin) -> list[str]
     helpers = [_local_target(ctx, s.node) for s in origin.steps if isinstance(s.node, cst.Call)]
     for helper in list(helpers):
         if helper is not None:
-            helpers += [_local_target(ctx, n) for n in _walk(helper.body) if isinstance(n, cst.Call)]
+            helpers += _facts(ctx, helper).callees
     scopes += [(h, set(_param_names(h))) for h in dict.fromkeys(helpers) if h is not None]
-    if any(_has_allow_list(fn, names, sink) for fn, names in scopes):
+    enclosing = {id(n) for n in ancestors}
+    if any(_facts(ctx, fn).allow_listed(names, enclosing) for fn, names in scopes):
         out.append("an allow-list check")
     functions = [fn for fn, _ in scopes[:2]]
-    if keyword(sink, "timeout") is not None or any(_has_timeout(ctx, fn) for fn in functions):
+    if keyword(sink, "timeout") is not None or any(_facts(ctx, fn).timeout for fn in functions):
         out.append("a timeout")
     cwd = keyword(sink, "cwd")
     if cwd is not None and sink_fn is not None and \
@@ -317,100 +336,180 @@ def _param_names(fn: cst.FunctionDef) -> list[str]:
             if x.name.value not in ("self", "cls")]
 
 
-def _enclosing_function(ctx: FileContext, node: cst.CSTNode) -> cst.FunctionDef | None:
-    for info in ctx.index.functions:
-        fn = info.node
-        if fn.body is not None and _contains(fn, node):
-            inner = [i.node for i in ctx.index.functions if i.parent is info and _contains(i.node, node)]
-            if not inner:
-                return fn
+def _facts(ctx: FileContext, fn: cst.FunctionDef) -> _Facts:
+    table = ctx.scratch.setdefault("tainted-call:functions", {})
+    facts = table.get(fn)
+    if facts is None:
+        facts = table[fn] = _Facts(ctx, fn)
+    return facts
+
+
+class _Facts:
+    """One function's body (nested code included), read once for `_restrictions`:
+
+    - `callees`: same-file functions it calls;
+    - `timeout`: whether it sets one (`asyncio.wait_for(...)`, `communicate(timeout=...)`);
+    - allow-list tests: every conjunct of an `if` test that is a membership or prefix test
+      (`x not in ALLOWED`, `not x.startswith(OK)`), as bit `i` of integer masks, and for each
+      name the tests whose tested side (or list side) reads a value derived from that name.
+      "Derived" follows assignments and loop targets (`y = f(x)`, `for y in x`) to a fixpoint,
+      computed once for all names over the strongly connected components of that graph.
+    """
+
+    def __init__(self, ctx: FileContext, fn: cst.FunctionDef) -> None:
+        self.callees: list[cst.FunctionDef | None] = []
+        self.timeout = False
+        edges: dict[str, set[str]] = {}
+        own: dict[str, list[int]] = {}  # name -> [tested-side mask, list-side mask]
+        self.unlisted_rejected = 0  # tests passing for unlisted values whose branch leaves
+        self.listed = 0  # tests passing for listed values
+        self.bodies: dict[int, int] = {}  # id(if body) -> its tests
+        bit = 1
+        for n in descendants(fn.body):
+            t = type(n)
+            if t is cst.Call:
+                self.callees.append(_local_target(ctx, n))
+                if not self.timeout and _sets_timeout(ctx, n):
+                    self.timeout = True
+            elif t is cst.Assign:
+                sources = {x.value for x in iter_names(n.value)}
+                if sources:
+                    targets = {name.value for tg in n.targets for name in target_names(tg.target)}
+                    for src in sources:
+                        edges.setdefault(src, set()).update(targets)
+            elif t is cst.For:
+                sources = {x.value for x in iter_names(n.iter)}
+                targets = {name.value for name in target_names(n.target)}
+                for src in sources:
+                    edges.setdefault(src, set()).update(targets)
+            elif t is cst.If:
+                rejects = terminates(n.body)
+                for part in _conjuncts(n.test):
+                    test = _membership(part)
+                    if test is None:
+                        continue
+                    tested, listed, unlisted = test
+                    for name in tested:
+                        own.setdefault(name, [0, 0])[0] |= bit
+                    for name in listed:
+                        own.setdefault(name, [0, 0])[1] |= bit
+                    if unlisted:
+                        if rejects:
+                            self.unlisted_rejected |= bit
+                    else:
+                        self.listed |= bit
+                    self.bodies[id(n.body)] = self.bodies.get(id(n.body), 0) | bit
+                    bit <<= 1
+        self.callees = [c for c in self.callees if c is not None]
+        self.reach = _closure(edges, own) if bit > 1 else {}
+
+    def allow_listed(self, names: set[str], enclosing: set[int]) -> bool:
+        """An allow-list test on a value derived from `names`: one whose branch rejects
+        unlisted values and does not hold the sink, or one passing for listed values whose
+        branch holds it (`enclosing`: the ids of the sink's enclosing nodes)."""
+        if not self.reach:
+            return False
+        tested = listed = 0
+        for name in names:
+            masks = self.reach.get(name)
+            if masks is not None:
+                tested |= masks[0]
+                listed |= masks[1]
+        valid = tested & ~listed  # the list side must not be derived from the input itself
+        if not valid:
+            return False
+        around = 0
+        for key in enclosing.intersection(self.bodies):
+            around |= self.bodies[key]
+        return bool(valid & self.unlisted_rejected & ~around or valid & self.listed & around)
+
+
+def _closure(edges: dict[str, set[str]], own: dict[str, list[int]]) -> dict[str, tuple[int, int]]:
+    """For each name: the OR of `own` masks over every name derived from it (itself included),
+    by Tarjan's strongly connected components (iterative), each component once."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    out: dict[str, tuple[int, int]] = {}
+    counter = 0
+    for root in list(edges) + list(own):
+        if root in index:
+            continue
+        index[root] = low[root] = counter
+        counter += 1
+        stack.append(root)
+        on_stack.add(root)
+        work = [(root, iter(edges.get(root, ())))]
+        while work:
+            v, successors = work[-1]
+            for w in successors:
+                if w not in index:
+                    index[w] = low[w] = counter
+                    counter += 1
+                    stack.append(w)
+                    on_stack.add(w)
+                    work.append((w, iter(edges.get(w, ()))))
+                    break
+                if w in on_stack and index[w] < low[v]:
+                    low[v] = index[w]
+            else:
+                work.pop()
+                if work and low[v] < low[work[-1][0]]:
+                    low[work[-1][0]] = low[v]
+                if low[v] == index[v]:
+                    component = []
+                    while True:
+                        w = stack.pop()
+                        on_stack.discard(w)
+                        component.append(w)
+                        if w == v:
+                            break
+                    members = set(component)
+                    tested = listed = 0
+                    for w in component:
+                        masks = own.get(w)
+                        if masks is not None:
+                            tested |= masks[0]
+                            listed |= masks[1]
+                        for x in edges.get(w, ()):
+                            if x not in members:
+                                tested |= out[x][0]
+                                listed |= out[x][1]
+                    for w in component:
+                        out[w] = (tested, listed)
+    return out
+
+
+def _membership(test: cst.BaseExpression) -> tuple[set[str], set[str], bool] | None:
+    """A membership or prefix test: (names on the tested side, names on the list side,
+    whether the test passes for values NOT on the list); None for any other test.
+    `x not in L` and `not x.startswith(L)` pass for unlisted values, `x in L` for listed ones."""
+    negated = isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not)
+    inner = test.expression if negated else test  # type: ignore[union-attr]
+    if isinstance(inner, cst.Comparison) and len(inner.comparisons) == 1 and \
+            isinstance(inner.comparisons[0].operator, (cst.In, cst.NotIn)):
+        tested = {x.value for x in iter_names(inner.left)}
+        if not tested:
+            return None
+        return tested, {x.value for x in iter_names(inner.comparisons[0].comparator)}, \
+            isinstance(inner.comparisons[0].operator, cst.NotIn) != negated
+    if isinstance(inner, cst.Call) and isinstance(inner.func, cst.Attribute) and \
+            inner.func.attr.value == "startswith" and inner.args and string_value(inner.args[0].value) != "-":
+        tested = {x.value for x in iter_names(inner.func.value)}
+        return (tested, set(), negated) if tested else None
     return None
 
 
-def _contains(root: cst.CSTNode, node: cst.CSTNode) -> bool:
-    stack = [root]
-    while stack:
-        n = stack.pop()
-        if n is node:
-            return True
-        stack.extend(n.children)
-    return False
-
-
-def _walk(root: cst.CSTNode):
-    stack = [root]
-    while stack:
-        n = stack.pop()
-        yield n
-        stack.extend(n.children)
-
-
-def _has_allow_list(fn: cst.FunctionDef, derived: set[str], sink: cst.Call) -> bool:
-    """An allow-list test on a value derived from the input: a membership or prefix test
-    (`cmd.split()[0] not in SAFE`, `not cmd.startswith(("git ", "ls "))`) whose branch rejects
-    unlisted values, or a positive test (`if x in ALLOWED:`) whose branch holds the sink."""
-    derived = set(derived)
-    nodes = list(_walk(fn))
-    changed = True
-    while changed:
-        changed = False
-        for n in nodes:
-            if isinstance(n, cst.Assign) and any(x.value in derived for x in iter_names(n.value)):
-                for t in n.targets:
-                    for name in target_names(t.target):
-                        if name.value not in derived:
-                            derived.add(name.value)
-                            changed = True
-            elif isinstance(n, cst.For) and any(x.value in derived for x in iter_names(n.iter)):
-                for name in target_names(n.target):
-                    if name.value not in derived:
-                        derived.add(name.value)
-                        changed = True
-    for n in nodes:
-        if not isinstance(n, cst.If):
-            continue
-        # `if x not in ALLOWED: raise` / `if not x.startswith(OK): return` reject what is not
-        # listed; `if x in ALLOWED: run(x)` runs only what is. `if x in BLOCKED: raise` is a
-        # blocklist, not an allow-list.
-        rejects = terminates(n.body) and not _contains(n.body, sink)
-        for part in _conjuncts(n.test):
-            negated = isinstance(part, cst.UnaryOperation) and isinstance(part.operator, cst.Not)
-            unlisted = _listed(part.expression if negated else part, derived, negated)  # type: ignore[union-attr]
-            if unlisted is True and rejects or unlisted is False and _contains(n.body, sink):
-                return True
-    return False
+def _sets_timeout(ctx: FileContext, call: cst.Call) -> bool:
+    """`asyncio.wait_for(...)`, `async with asyncio.timeout(...)`, `proc.communicate(timeout=...)`."""
+    if ctx.resolve(call.func) in _TIMEOUT_CALLS:
+        return True
+    return isinstance(call.func, cst.Attribute) and call.func.attr.value in ("communicate", "wait") and \
+        keyword(call, "timeout") is not None
 
 
 def _conjuncts(test: cst.BaseExpression) -> list[cst.BaseExpression]:
     if isinstance(test, cst.BooleanOperation):
         return _conjuncts(test.left) + _conjuncts(test.right)
     return [test]
-
-
-def _listed(test: cst.BaseExpression, derived: set[str], negated: bool) -> bool | None:
-    """For a membership or prefix test on a derived value: True when the test passes for
-    values NOT on the list (`x not in L`, `not x.startswith(L)`), False when it passes for
-    listed values, None when it is not such a test."""
-    if isinstance(test, cst.Comparison) and len(test.comparisons) == 1 and \
-            isinstance(test.comparisons[0].operator, (cst.In, cst.NotIn)) and \
-            any(x.value in derived for x in iter_names(test.left)) and \
-            not any(x.value in derived for x in iter_names(test.comparisons[0].comparator)):
-        return isinstance(test.comparisons[0].operator, cst.NotIn) != negated
-    if isinstance(test, cst.Call) and isinstance(test.func, cst.Attribute) and test.func.attr.value == "startswith" \
-            and test.args and any(x.value in derived for x in iter_names(test.func.value)) and \
-            string_value(test.args[0].value) != "-":
-        return negated
-    return None
-
-
-def _has_timeout(ctx: FileContext, fn: cst.FunctionDef) -> bool:
-    """`asyncio.wait_for(...)`, `async with asyncio.timeout(...)`, `proc.communicate(timeout=...)`."""
-    for n in _walk(fn.body):
-        if not isinstance(n, cst.Call):
-            continue
-        if ctx.resolve(n.func) in _TIMEOUT_CALLS:
-            return True
-        if isinstance(n.func, cst.Attribute) and n.func.attr.value in ("communicate", "wait") and \
-                keyword(n, "timeout") is not None:
-            return True
-    return False
