@@ -257,14 +257,14 @@ CASES: list[tuple[str, dict[str, str], dict[str, str]]] = [
             """Double."""
             return 2 * parse(text)
         ''')}, {"error-handling": "partial"}),
-    ("generic raise only", {"server.py": server('''
+    ("generic raise only, masked", {"server.py": server('''
         @mcp.tool
         def get(key: int) -> str:
             """Get."""
             if key < 0:
                 raise ValueError("bad key")
             return "v"
-        ''')}, {"error-handling": "fail"}),
+        ''', ctor='FastMCP("t", mask_error_details=True)')}, {"error-handling": "fail"}),
     # -- tests
     ("tests call one tool of two", {
         "calc/__init__.py": "",

@@ -143,6 +143,9 @@ class HandlerInfo:
     confidence: str = "high"
     validate_input: bool | None = None  # low-level dispatchers: schema-validated by the SDK?
     via: str = ""  # registered in another module: where (a path as shown)
+    # dispatched: the dispatcher examines what this returns and raises on an error payload, so an
+    # error it returns reaches the client as an error
+    result_checked: bool = False
 
     @property
     def is_tool(self) -> bool:
@@ -174,6 +177,9 @@ class ServerModel:
     # Functions of this file that a stdio server's handlers in other modules reach (the project
     # index says so): qualname -> the module that runs that server
     stdio_entries: dict[str, str] = field(default_factory=dict)
+    # The project's exception classes this file names -> "client" / "own" / "wraps" (what the
+    # project index says about them: project/index.py), for the rules about tools' errors
+    project_exceptions: dict[str, str] = field(default_factory=dict)
 
     def handler(self, fn: cst.CSTNode | None) -> HandlerInfo | None:
         return self.handler_of.get(fn)  # type: ignore[arg-type]
@@ -204,7 +210,8 @@ class _Builder:
         self.project = project
         self.context = context
         self.imports = index.imports
-        self.model = ServerModel(imports_sdk=index.imports.imports_any(("mcp", "fastmcp")))
+        self.model = ServerModel(imports_sdk=index.imports.imports_any(("mcp", "fastmcp")),
+                                 project_exceptions=dict(getattr(context, "exceptions", None) or {}))
         self.by_binding: dict[str, ServerInfo] = {}
         self.by_call: dict[cst.Call, ServerInfo] = {}
         self._subclasses: dict[str, tuple[str, str]] | None = None
@@ -326,6 +333,9 @@ class _Builder:
             confidence = "medium" if decl.form == Form.DISPATCHED else "high"
             self.add_handler(fn, decl.kind, decl.form, fn.node, None, decl.flavour, None, confidence=confidence,
                              via=decl.via)
+            added = self.model.handler_of.get(fn.node)
+            if added is not None and getattr(decl, "checked", False):
+                added.result_checked = True
 
     def note_auth(self, server: ServerInfo, kwargs: dict[str, cst.BaseExpression], site: CallSite) -> None:
         for name in sdk.AUTH_KWARGS:

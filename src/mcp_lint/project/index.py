@@ -35,6 +35,7 @@ class HandlerDecl:
     form: str  # imported (add_tool/tool()/Tool.from_function of an imported function), wrapper, dispatched
     flavour: str
     via: str  # where it is registered (a path as shown)
+    checked: bool = False  # dispatched: the dispatcher examines the result and raises on an error payload
 
 
 @dataclass
@@ -53,6 +54,9 @@ class ModuleContext:
     # test module), "script" (a script, docs or build helper), "off-path" (no server module reaches
     # it through imports, and it starts no server).
     role: str = ""
+    # The project's exception classes this module names (as it names them: `LedgerError`,
+    # `errors.LedgerError`) -> CLIENT, OWN or WRAPS (see `ProjectIndex._exception_kinds`)
+    exceptions: dict[str, str] = field(default_factory=dict)
     # Functions and methods other modules import (their summaries and conditional sinks are
     # facts the project joins flows across modules with).
     exported: set[str] = field(default_factory=set)
@@ -61,14 +65,20 @@ class ModuleContext:
     stdio_entries: dict[str, str] = field(default_factory=dict)
 
     def digest(self) -> str:
-        data = [sorted((k, v.kind, v.form, v.flavour, v.via) for k, v in self.handlers.items()),
+        data = [sorted((k, v.kind, v.form, v.flavour, v.via, v.checked) for k, v in self.handlers.items()),
                 sorted(self.server_params.items()), sorted(self.callees.items()), sorted(self.returns.items()),
-                self.role, sorted(self.exported), sorted(self.stdio_entries.items())]
+                self.role, sorted(self.exported), sorted(self.stdio_entries.items()), sorted(self.exceptions.items())]
         return hashlib.sha256(json.dumps(data).encode()).hexdigest()[:16]
 
     def __bool__(self) -> bool:
         return bool(self.handlers or self.server_params or self.callees or self.returns or self.role or
-                    self.exported or self.stdio_entries)
+                    self.exported or self.stdio_entries or self.exceptions)
+
+
+# What a project exception class is, for the rules about what a tool's errors tell the client.
+CLIENT = "client"  # derives from an SDK error meant for the client (ToolError, MCPError, ...)
+OWN = "own"  # the project's own class, never built from a caught exception's text
+WRAPS = "wraps"  # the project's own class, built somewhere (itself or a subclass) from a caught exception's text
 
 
 def module_names(path: Path) -> list[str]:
@@ -244,12 +254,13 @@ class ProjectIndex:
             return found[0] if found else self.facts[importer].sdk_flavour or sdk.UNKNOWN
         return flavour or self.facts[importer].sdk_flavour or sdk.UNKNOWN
 
-    def _declare(self, qualname: str, importer: Path, kind: str, form: str, flavour: str) -> None:
+    def _declare(self, qualname: str, importer: Path, kind: str, form: str, flavour: str,
+                 checked: bool = False) -> None:
         target = self.symbol(qualname, importer)
         if target is None:
             return
         path, local = target
-        decl = HandlerDecl(kind, form, self._flavour(flavour, importer), self.shown(importer))
+        decl = HandlerDecl(kind, form, self._flavour(flavour, importer), self.shown(importer), checked)
         self._context(path).handlers.setdefault(local, decl)
 
     def _join(self) -> None:
@@ -261,7 +272,7 @@ class ProjectIndex:
             for qual, kind, flavour in f.registrations:
                 self._declare(qual, path, kind, "imported", flavour)
             for qual in f.dispatched:
-                self._declare(qual, path, "tool", "dispatched", sdk.LOWLEVEL)
+                self._declare(qual, path, "tool", "dispatched", sdk.LOWLEVEL, checked=qual in f.checked_results)
             for decorator, qualname in f.wrapped:
                 target = self.symbol(decorator, path) if "." in decorator or decorator in f.aliases else \
                     (path, decorator)
@@ -316,6 +327,7 @@ class ProjectIndex:
                 elif name in facts.classes:
                     self._context(target_path).exported.update(f"{name}.{m}" for m in facts.classes[name])
         self._join_stdio()
+        self._join_exceptions()
         self.contexts = {p: c for p, c in self.contexts.items() if c}
 
     # -- stdio: the code a stdio server's handlers reach, across modules -------------------------
@@ -418,6 +430,105 @@ class ProjectIndex:
                         work.extend((target[0], u, via) for u in self._units_named(*target))
                 else:
                     work.extend((path, u, via) for u in self._units_named(path, ref))
+
+
+    def _class(self, name: str, path: Path) -> tuple[Path, str] | None:
+        """The project exception class a name recorded by the scan of `path` denotes: a class of
+        that module (as written), or one of another module (qualified through the imports)."""
+        if name in self.facts[path].exception_classes:
+            return path, name
+        found = self.symbol(name, path)
+        if found is not None and found[1] in self.facts[found[0]].exception_classes:
+            return found
+        return None
+
+    def _module(self, qualname: str, importer: Path) -> Path | None:
+        """The project module an imported name denotes, when it is a module (`from . import errors`)."""
+        candidates = self.modules.get(self.absolute(qualname, importer))
+        return _closest(candidates, importer) if candidates else None
+
+    def _exception_kinds(self) -> dict[tuple[Path, str], str]:
+        """Every exception class of the project: CLIENT when it derives from an SDK error class,
+        else WRAPS when a construction of it or of a subclass anywhere in the project carries a
+        caught exception's text, else OWN (its messages are the project's own)."""
+        bases: dict[tuple[Path, str], list] = {}
+        for path, f in self.facts.items():
+            for name, written in f.exception_classes.items():
+                bases[(path, name)] = [self._class(b, path) or b for b in written]
+        kinds: dict[tuple[Path, str], str] = {}
+
+        def client(key, seen=()) -> bool:
+            for b in bases.get(key, ()):
+                if isinstance(b, str):
+                    if b.rsplit(".", 1)[-1] in sdk.CODED_ERRORS:
+                        return True
+                elif b not in seen and client(b, (*seen, key)):
+                    return True
+            return False
+
+        # A construction wraps when the exception it carries the text of may be a library's or
+        # Python's: not a value error (whose text describes a value) nor the project's own class
+        # that wraps nothing itself. Subclasses count for their bases (`except Base` catches
+        # them), so a class is wrapped when it or any subclass is; repeat until nothing changes.
+        sites = [(found, [(c, path) for c in caught]) for path, f in self.facts.items()
+                 for callee, caught in f.wraps_caught if (found := self._class(callee, path)) is not None]
+        wrapped: set[tuple[Path, str]] = set()
+        changed = True
+        while changed:
+            changed = False
+            for target, caught in sites:
+                if target in wrapped or not any(self._foreign_text(c, path, wrapped, client) for c, path in caught):
+                    continue
+                pending = [target]
+                while pending:
+                    key = pending.pop()
+                    if key in wrapped:
+                        continue
+                    wrapped.add(key)
+                    changed = True
+                    pending += [b for b in bases.get(key, ()) if not isinstance(b, str)]
+        for key in bases:
+            kinds[key] = CLIENT if client(key) else WRAPS if key in wrapped else OWN
+        return kinds
+
+    def _foreign_text(self, caught: str, path: Path, wrapped: set, client: Callable) -> bool:
+        """May an exception caught as `caught` (a name recorded in `path`) carry text the
+        project did not write?"""
+        if caught.rsplit(".", 1)[-1] in _VALUE_ERRORS:
+            return False
+        found = self._class(caught, path)
+        return found is None or (found in wrapped and not client(found))
+
+    def _join_exceptions(self) -> None:
+        kinds = self._exception_kinds()
+        if not kinds:
+            return
+        by_module: dict[Path, list[str]] = {}
+        for path, name in kinds:
+            by_module.setdefault(path, []).append(name)
+        for path, f in self.facts.items():
+            seen: dict[str, str] = {}
+            for name in f.exception_classes:
+                seen[name] = kinds[(path, name)]
+            for alias, qual in f.aliases.items():
+                if alias in f.exception_classes:
+                    continue
+                module = self._module(qual, path)
+                if module is not None:  # `from . import errors`: errors.LedgerError
+                    for name in by_module.get(module, ()):
+                        seen[f"{alias}.{name}"] = kinds[(module, name)]
+                    continue
+                found = self.symbol(qual, path)
+                if found is not None and found in kinds:
+                    seen[alias] = kinds[found]
+            if seen:
+                self._context(path).exceptions.update(seen)
+
+
+# Exceptions about a bad value: their text describes the value (as MCP303 reads them).
+_VALUE_ERRORS = frozenset({"ValueError", "TypeError", "KeyError", "IndexError", "LookupError", "JSONDecodeError",
+                           "UnicodeDecodeError", "UnicodeEncodeError", "UnicodeError", "ArithmeticError",
+                           "ZeroDivisionError", "OverflowError", "ValidationError"})
 
 
 def _defined_names(facts: ModuleFacts) -> set[str]:

@@ -49,9 +49,19 @@ class ModuleFacts:
     wrapped: list = field(default_factory=list)
     # Functions of other modules a low-level dispatcher hands the tool's arguments to: [qualified]
     dispatched: list = field(default_factory=list)
+    # Of those, the ones whose dispatcher examines the result and raises on an error payload
+    # (`if is_error(result): raise ...`): what they return as an error reaches the client as one
+    checked_results: list = field(default_factory=list)
     sdk_flavour: str = ""  # the SDK the module imports, when it imports exactly one
     signatures: dict = field(default_factory=dict)  # function qualname -> parameter names, for server_params
     defined: list = field(default_factory=list)  # names the module itself binds at top level
+    # Module-level classes that look like exceptions (the name or a base ends in Error/Exception):
+    # class name -> its bases (qualified through the imports, else as written)
+    exception_classes: dict = field(default_factory=dict)
+    # Classes constructed, inside an `except ... as e` body, with the caught exception's text among
+    # their arguments (`raise DBError(f"query failed: {e}")`): [callee, [caught classes]], names
+    # qualified through the imports or as written ("BaseException" for a bare `except:`)
+    wraps_caught: list = field(default_factory=list)
     functions: list = field(default_factory=list)  # its module-level functions
     classes: dict = field(default_factory=dict)  # its module-level classes -> their methods
     # Where stdout matters: servers this module runs over stdio, as server references (a
@@ -148,6 +158,7 @@ class _Scanner:
         self.collect_registrations()
         self.collect_stdio()
         self.collect_functions()
+        self.collect_exceptions()
 
     # -- names -----------------------------------------------------------------------------
     def collect_imports(self) -> None:
@@ -532,6 +543,7 @@ class _Scanner:
         raw = {p for p in params if p in ("arguments", "args", "params", "tool_args", "tool_input")} or \
             set(params[1:2])
         tables = _module_tables(self.tree)
+        checked = _checks_results(fn, raw)
         for node in _own_nodes(fn):
             if not isinstance(node, ast.Call):
                 continue
@@ -540,16 +552,16 @@ class _Scanner:
             func = node.func
             if isinstance(func, ast.Subscript) and _dotted(func.value) in tables:  # HANDLERS[name](arguments)
                 for target in tables[_dotted(func.value)]:
-                    self.dispatch_target(target)
+                    self.dispatch_target(target, checked)
                 continue
-            self.dispatch_target(func)
+            self.dispatch_target(func, checked)
         for node in _own_nodes(fn):  # handler = HANDLERS.get(name); handler(arguments)
             if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "get" and \
                     _dotted(node.func.value) in tables:
                 for target in tables[_dotted(node.func.value)]:
-                    self.dispatch_target(target)
+                    self.dispatch_target(target, checked)
 
-    def dispatch_target(self, func: ast.AST) -> None:
+    def dispatch_target(self, func: ast.AST, checked: bool = False) -> None:
         name = _dotted(func)
         if name is None or name.split(".")[0] in self.defined:
             return
@@ -557,6 +569,8 @@ class _Scanner:
         if qual is not None and not qual.startswith(("mcp.", "fastmcp.", "builtins.")) and \
                 qual.split(".")[0] not in _STDLIB_HINTS:
             self.facts.dispatched.append(qual)
+            if checked:
+                self.facts.checked_results.append(qual)
 
     def wrapped_by(self, fn: ast.FunctionDef | ast.AsyncFunctionDef, qualname: str) -> None:
         for dec in fn.decorator_list:
@@ -569,6 +583,33 @@ class _Scanner:
                 self.facts.wrapped.append([qual, qualname])
 
 
+    # -- exception classes -------------------------------------------------------------------
+    def collect_exceptions(self) -> None:
+        """The exception classes this module defines, and the classes it builds from a caught
+        exception's text: what tells a project's own client-facing errors from wrapped ones."""
+        classes = self.facts.exception_classes
+        changed = True
+        while changed:  # a class whose base is an exception class of this module is one too
+            changed = False
+            for node in self.tree.body:
+                if not isinstance(node, ast.ClassDef) or node.name in classes or not node.bases:
+                    continue
+                bases = [b for b in (self.resolve(b) or _dotted(b) for b in node.bases) if b]
+                if _exception_name(node.name) or any(_exception_name(b) or b in classes for b in bases):
+                    classes[node.name] = bases
+                    changed = True
+        wraps = set()
+        for node in ast.walk(self.tree):
+            if isinstance(node, ast.ExceptHandler) and node.name:
+                types = node.type.elts if isinstance(node.type, ast.Tuple) else [node.type]
+                caught = tuple(sorted({self.resolve(t) or _dotted(t) or "?" for t in types if t is not None}))
+                for call in _calls_with_caught_text(node):
+                    name = _dotted(call.func)
+                    if name is not None and name.rsplit(".", 1)[-1][:1].isupper():
+                        wraps.add((self.resolve(call.func) or name, caught or ("BaseException",)))
+        self.facts.wraps_caught = [[callee, list(caught)] for callee, caught in sorted(wraps)]
+
+
 _SERVER_DECORATORS = frozenset({"call_tool", "list_tools", "read_resource", "list_resources", "get_prompt",
                                 "list_prompts", "list_resource_templates", "completion"})
 _STDIO_RUN_METHODS = frozenset({"run", "run_async"})  # with no transport argument: stdio
@@ -578,6 +619,58 @@ _STDIO_SERVER = frozenset({"mcp.server.stdio.stdio_server"})
 _REGISTERS = re.compile(r"(?i)(register|add)_?\w*(tool|resource|prompt)s?$")
 _RUN_METHODS = frozenset({"run", "run_async", "run_stdio_async", "run_sse_async", "run_streamable_http_async",
                           "run_http_async"})
+
+_EXCEPTION_SUFFIXES = ("Error", "Exception", "Exc", "Failure", "Fault", "Warning")
+# Attributes of an exception that name the kind of failure, not its detail (as MCP303 reads them).
+_HARMLESS_ATTRS = frozenset({"__class__", "__name__", "__qualname__", "code", "status_code", "status", "errno",
+                             "returncode", "error_code", "http_status", "reason_code", "reason_phrase", "reason"})
+
+
+def _exception_name(name: str) -> bool:
+    return name.rsplit(".", 1)[-1].endswith(_EXCEPTION_SUFFIXES) or name.rsplit(".", 1)[-1] == "BaseException"
+
+
+def _calls_with_caught_text(clause: ast.ExceptHandler):
+    """Calls in an `except ... as e` body whose arguments carry `e`'s text: `e` itself, `str(e)`,
+    an f-string of it, `e.args`, or a local variable assigned from one of those in the body."""
+    tainted = {clause.name}
+    body = [n for stmt in clause.body for n in _walk_local(stmt)]
+    for node in body:  # one pass in order: `msg = f"...{e}"` then `raise X(msg)`
+        targets, value = _assignment(node)
+        if value is not None and _carries(value, tainted):
+            tainted.update(targets)
+    for node in body:
+        if isinstance(node, ast.Call) and any(
+                _carries(a, tainted) for a in (*node.args, *(k.value for k in node.keywords))):
+            yield node
+
+
+def _carries(node: ast.AST, names: set[str]) -> bool:
+    if isinstance(node, ast.Name):
+        return node.id in names
+    if isinstance(node, ast.Attribute):
+        return node.attr not in _HARMLESS_ATTRS and _carries(node.value, names)
+    if isinstance(node, ast.Call):
+        if isinstance(node.func, ast.Name) and node.func.id == "type":
+            return False
+        return any(_carries(a, names) for a in (*node.args, *(k.value for k in node.keywords))) or (
+            isinstance(node.func, ast.Attribute) and _carries(node.func.value, names))
+    if isinstance(node, (ast.Lambda, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        return False
+    return any(_carries(c, names) for c in ast.iter_child_nodes(node))
+
+
+def _walk_local(node: ast.AST):
+    """`node` and what it contains, not descending into nested functions or classes."""
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        yield n
+        if n is not node and isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+            continue
+        stack.extend(reversed(list(ast.iter_child_nodes(n))))
+
+
 _STDLIB_HINTS = frozenset({"json", "asyncio", "os", "sys", "re", "logging", "typing", "functools", "inspect"})
 
 
@@ -606,6 +699,21 @@ def _receiver(call: ast.Call) -> str | None:
 def _is_dispatcher_decorator(dec: ast.AST) -> bool:
     target = dec.func if isinstance(dec, ast.Call) else dec
     return isinstance(target, ast.Attribute) and target.attr == "call_tool"
+
+
+def _checks_results(fn: ast.AST, raw: set[str]) -> bool:
+    """Does a dispatcher examine what its handlers return and raise on it: `result = await
+    handler(arguments)` then `if error := error_text(result): raise RuntimeError(error)`?"""
+    results = set()
+    for node in _own_nodes(fn):
+        targets, value = _assignment(node)
+        if value is not None and any(isinstance(c, ast.Call) and any(
+                _mentions(a, raw) for a in [*c.args, *(k.value for k in c.keywords)]) for c in ast.walk(value)):
+            results.update(targets)
+    return bool(results) and any(
+        isinstance(node, ast.If) and _mentions(node.test, results) and
+        any(isinstance(n, ast.Raise) for stmt in node.body for n in ast.walk(stmt))
+        for node in _own_nodes(fn))
 
 
 def _mentions(node: ast.AST, names: set[str]) -> bool:
