@@ -25,7 +25,7 @@ import pytest
 hypothesis = pytest.importorskip("hypothesis")
 
 import yaml  # noqa: E402
-from hypothesis import HealthCheck, given, seed, settings, strategies as st  # noqa: E402
+from hypothesis import HealthCheck, Phase, given, seed, settings, strategies as st  # noqa: E402
 
 from conftest import PROBE_SOURCE, SERVER, run_cli  # noqa: E402
 from test_hostile_packs import tree_digest  # noqa: E402
@@ -39,6 +39,8 @@ SEED = os.environ.get("MCP_LINT_FUZZ_SEED")
 WATCHDOG_SECONDS = 120  # a hang detector, not a timing bound
 
 _SETTINGS = settings(
+    # no explain phase: it traces every line mcp-lint runs while shrinking, so a failure would look like a hang
+    phases=[Phase.explicit, Phase.reuse, Phase.generate, Phase.target, Phase.shrink],
     max_examples=EXAMPLES, deadline=None, database=None, derandomize=SEED is None and EXAMPLES <= 100,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much,
                            HealthCheck.function_scoped_fixture],
@@ -179,6 +181,28 @@ def packs(draw) -> str:
         laughs = "".join(f"l{i}: &l{i} [" + ", ".join([f"*l{i - 1}" if i else "x"] * 10) + "]\n" for i in range(7))
         lines.insert(0, laughs)
     return "\n".join(lines)
+
+
+def _choices(field, seen=None):
+    """Every `choices` value a schema field (and the fields inside it) allows."""
+    seen = set() if seen is None else seen
+    if id(field) in seen:
+        return
+    seen.add(id(field))
+    if isinstance(field, schema.Str) and field.choices:
+        yield from field.choices
+    for child in (getattr(field, "item", None), getattr(field, "extra", None),
+                  *(spec.field for spec in getattr(field, "keys", {}).values()),
+                  *getattr(field, "alternatives", ())):
+        if isinstance(child, schema.Field):
+            yield from _choices(child, seen)
+
+
+@pytest.mark.parametrize("name", sorted(PRIMITIVES))
+def test_every_choice_a_pack_may_write_is_a_plain_string(name):
+    """A pack is YAML: each allowed value must be one a YAML document can hold and a message can list."""
+    odd = [c for c in _choices(PRIMITIVES[name].PARAMS) if type(c) is not str]
+    assert not odd, odd
 
 
 @contextlib.contextmanager

@@ -42,7 +42,8 @@ from mcp_lint.check.primitives.base import ProjectPrimitive
 if TYPE_CHECKING:
     from mcp_lint.check.project_api import Project, ProjectIssue
 
-_FLAVOURS = (sdk.MCP1, sdk.MCP2, sdk.FASTMCP, sdk.LOWLEVEL, sdk.LOWLEVEL1, sdk.LOWLEVEL2)
+# Plain strings: a pack's schema holds plain data (its values are listed in messages and docs).
+_FLAVOURS = tuple(f.value for f in (sdk.MCP1, sdk.MCP2, sdk.FASTMCP, sdk.LOWLEVEL, sdk.LOWLEVEL1, sdk.LOWLEVEL2))
 _IMPORT_ERRORS = frozenset({"ImportError", "ModuleNotFoundError", "Exception", "BaseException"})
 
 
