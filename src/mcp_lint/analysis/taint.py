@@ -37,6 +37,7 @@ from dataclasses import dataclass, replace
 
 import libcst as cst
 
+from mcp_lint.analysis.fields import descendants
 from mcp_lint.analysis.cst_utils import code, dotted, is_constant_collection, is_literal, string_value, target_names, terminates
 from mcp_lint.analysis.state import (ASSIGN, AUG, CALL_GUARD, COMP, CUT, FOR, MATCH, MUTATE, NARROW, OPAQUE, PARAM,
                                      STORING_METHODS, WITH, Binding, Frame, Point)
@@ -63,6 +64,8 @@ _PROPAGATE_CALLS = frozenset({
     "builtins.max", "builtins.iter", "builtins.next", "builtins.enumerate", "builtins.zip", "builtins.sum",
     "builtins.bytes", "builtins.filter", "builtins.map", "textwrap.dedent", "inspect.cleandoc",
 })
+_ORDERING_CALLS = frozenset({"builtins.sorted", "builtins.list", "builtins.tuple", "builtins.set", "builtins.reversed",
+                             "builtins.iter", "builtins.frozenset"})
 # Calls that sanitise for one kind of sink.
 _SANITIZER_CALLS = {
     "shlex.quote": "shell", "shlex.join": "shell", "pipes.quote": "shell",
@@ -511,8 +514,13 @@ class FlowRecorder:
             name = _root(inner.func.value)
             if name:
                 out.append((name, "path" if method != "startswith" else "path", None))
-        elif negated and method in ("match", "fullmatch") and inner.args:
-            name = _root(inner.args[0].value)
+        elif negated and method in ("match", "fullmatch", "search") and inner.args:
+            # `re.match(PATTERN, x)` checks its second argument; `compiled.match(x)` its first
+            qual = self.ctx.imports.resolve(inner.func) or ""
+            module_function = qual.rsplit(".", 1)[0] in ("re", "regex")
+            checked = inner.args[1] if module_function and len(inner.args) >= 2 else \
+                None if module_function or method == "search" else inner.args[0]
+            name = _root(checked.value) if checked is not None else None
             if name:
                 out.append((name, "pattern", None))
         elif negated and method in _PATTERN_METHODS:
@@ -524,6 +532,16 @@ class FlowRecorder:
             if name:
                 out.append((name, "option", None))
         return out
+
+
+def _memberships(test: cst.BaseExpression) -> list[tuple[str, cst.BaseExpression]]:
+    """`k in ALLOWED` (also as a conjunct of `and`): (name, collection) pairs."""
+    if isinstance(test, cst.BooleanOperation) and isinstance(test.operator, cst.And):
+        return _memberships(test.left) + _memberships(test.right)
+    if isinstance(test, cst.Comparison) and len(test.comparisons) == 1 and \
+            isinstance(test.comparisons[0].operator, cst.In) and isinstance(test.left, cst.Name):
+        return [(test.left.value, test.comparisons[0].comparator)]
+    return []
 
 
 def _first_index(sub: cst.Subscript) -> bool:
@@ -640,6 +658,8 @@ class Flows:
         # helper parameter -> what the file's callers pass for it (None: no caller)
         self._params: dict[tuple[cst.CSTNode, str], Flow | None] = {}
         self._resolving: set[tuple[cst.CSTNode, str]] = set()
+        self._handed_over: dict[cst.CSTNode, bool] = {}
+        self._keys_memo: dict[int, Flow | None] = {}
         # (frame, name) -> the binding that stands for definitions past MAX_REACHING (kept
         # alive here: memo tables are keyed by the binding's id)
         self._cuts: dict[tuple[int, str], Binding] = {}
@@ -743,7 +763,8 @@ class Flows:
         if key in self._resolving:
             return None
         sites = self.callers(fn)
-        if not sites:
+        default = self._callback_default(fn, param) if not sites else None
+        if not sites and default is None:
             self._params[key] = None
             return None
         if self._depth > MAX_DEPTH:
@@ -754,12 +775,15 @@ class Flows:
         cuts = self._cut_count
         try:
             out: list[Flow] = []
-            for call, point in sites:
-                arg = self._argument_for(fn, call, param)
+            passed: list[tuple[cst.BaseExpression | None, Point, cst.CSTNode, str]] = [
+                (self._argument_for(fn, call, param), point, call, f"passed to `{name}()` as `{param}`")
+                for call, point in sites]
+            if default is not None:  # a callback: it runs with the values its definition captured
+                passed.append((default[0], default[1], default[0], f"the default of `{param}` of `{name}()`"))
+            for arg, point, node, text in passed:
                 if arg is None:
                     continue
-                step = Step(call, f"passed to `{name}()` as `{param}`")
-                out.append(self._resolve(tuple(a.step(step.node, step.text, force=True)
+                out.append(self._resolve(tuple(a.step(node, text, force=True)
                                                for a in self._expr(arg, point, None))))
             flow = union(*out) if out else EMPTY
         finally:
@@ -767,6 +791,42 @@ class Flows:
             self._resolving.discard(key)
         (self._params if cuts == self._cut_count else self._partial)[key] = flow
         return flow
+
+    def _callback_default(self, fn: cst.CSTNode | None, param: str) -> tuple[cst.BaseExpression, Point] | None:
+        """A nested function that its enclosing function only hands over as a callback
+        (`run(fetch)`, `Thread(target=fetch)`: the function is the call's only positional
+        argument) and never calls: `def fetch(ph=ph)` is the late-binding idiom, the parameter
+        keeps the value its default captured where the function was defined. A function also
+        given other positional arguments (`map(f, xs)`, `pool.submit(f, x)`) may receive them."""
+        frame = self.frames.get(fn) if isinstance(fn, cst.FunctionDef) else None
+        if frame is None or frame.defined_at is None or frame.parent is None or \
+                not isinstance(frame.parent.node, cst.FunctionDef):
+            return None
+        p = fn.params  # type: ignore[union-attr]
+        default = next((x.default for x in list(p.posonly_params) + list(p.params) + list(p.kwonly_params)
+                        if x.name.value == param and x.default is not None), None)
+        if default is None or not self._only_handed_over(fn, frame.parent.node):  # type: ignore[arg-type]
+            return None
+        return default, frame.defined_at
+
+    def _only_handed_over(self, fn: cst.FunctionDef, parent: cst.FunctionDef) -> bool:
+        cached = self._handed_over.get(fn)
+        if cached is not None:
+            return cached
+        name = fn.name.value
+        uses = handed = 0
+        for node in descendants(parent.body):
+            if isinstance(node, cst.Name) and node.value == name and node is not fn.name:
+                uses += 1
+            elif isinstance(node, cst.Call):
+                positional = [a for a in node.args if a.keyword is None]
+                for a in node.args:
+                    if isinstance(a.value, cst.Name) and a.value.value == name and not a.star and (
+                            a.keyword is None and len(positional) == 1 or
+                            a.keyword is not None and a.keyword.value not in ("args", "kwargs")):
+                        handed += 1
+        result = self._handed_over[fn] = uses > 0 and uses == handed
+        return result
 
     def _cut(self, what: str, node: cst.CSTNode | None, why: str) -> Flow:
         """A value the analysis stopped following: reported as possible tool input."""
@@ -940,6 +1000,10 @@ class Flows:
             return self._opaque(f"`{b.name}`", b.node)
         if kind in (ASSIGN, FOR, WITH, COMP, MATCH):
             value = b.node
+            keys = self._iterated_keys(value, b.index, b.point, None) if kind in (FOR, COMP) else None  # type: ignore
+            if keys is not None:  # `for k in d`: the dict's keys, not its values
+                return tuple(o.step(value, f"`{b.name}` iterates over the keys of {describe(value)}")  # type: ignore
+                             for o in keys)
             if kind in (FOR, COMP) and b.index and isinstance(value, cst.Call):
                 picked = self._iterated_position(value, b.index[0])
                 if picked is None:
@@ -1156,19 +1220,117 @@ class Flows:
         key = code(expr.slice[0].slice.value, 30) if expr.slice and isinstance(expr.slice[0].slice, cst.Index) else ""
         return tuple(_read_from_arguments(o, f"[{key}]") for o in flow)
 
-    def _comprehension(self, expr, point: Point, overlay) -> Flow:
+    def _comprehension(self, expr, point: Point, overlay, keys_only: bool = False) -> Flow:
         scope = dict(overlay) if overlay else {}
         comp = expr.for_in
-        conds: list[Flow] = []
         while comp is not None:
             iter_flow = self._expr(comp.iter, point, scope)
-            for name in target_names(comp.target):
-                scope[name.value] = iter_flow
+            names = target_names(comp.target)
+            for i, name in enumerate(names):
+                index = (i,) if isinstance(comp.target, (cst.Tuple, cst.List)) else ()
+                keys = self._iterated_keys(comp.iter, index, point, scope) if len(names) <= 2 else None
+                scope[name.value] = keys if keys is not None else iter_flow
+            for cond in comp.ifs:  # `... for k in d if k in ALLOWED`: only allow-listed values get through
+                for name, collection in _memberships(cond.test):
+                    if name in scope and not tool_origins(self._expr(collection, point, scope)):
+                        scope[name] = EMPTY
             comp = comp.inner_for_in
-        del conds
         if isinstance(expr, cst.DictComp):
+            if keys_only:
+                return self._expr(expr.key, point, scope)
             return union(self._expr(expr.key, point, scope), self._expr(expr.value, point, scope))
         return self._expr(expr.elt, point, scope)
+
+    # -- the keys of a dict -----------------------------------------------------------------------
+    def _iterated_keys(self, it: cst.BaseExpression, index: tuple[int, ...], point: Point,
+                       overlay) -> Flow | None:
+        """What `for k in d`, `for k in d.keys()` and the `k` of `for k, v in d.items()` take:
+        the keys of `d`, when every definition of `d` that reaches here makes a dict whose keys
+        can be followed (None otherwise: the value is judged as a whole)."""
+        while isinstance(it, cst.Call) and not index and len(it.args) == 1 and not it.args[0].keyword and \
+                not it.args[0].star and self.imports.resolve(it.func) in _ORDERING_CALLS:
+            it = it.args[0].value  # `sorted(d)`, `list(d)`: the same keys
+        if isinstance(it, cst.Call) and isinstance(it.func, cst.Attribute) and not it.args and (
+                it.func.attr.value == "keys" and not index or it.func.attr.value == "items" and index == (0,)):
+            it = it.func.value
+        elif index:
+            return None
+        if not isinstance(it, cst.Name) or overlay and it.value in overlay:
+            return None
+        return self._dict_keys(it.value, point, 0)
+
+    def _dict_keys(self, name: str, point: Point, depth: int) -> Flow | None:
+        bindings = self.reaching(name, point)
+        if not bindings or depth > MAX_DEPTH // 2:
+            return None
+        flows = []
+        for b in bindings:
+            key = id(b)
+            if key in self._keys_memo:
+                flow = self._keys_memo[key]
+            else:
+                cuts = self._cut_count
+                flow = self._binding_keys(b, depth)
+                if cuts == self._cut_count:
+                    self._keys_memo[key] = flow
+            if flow is None:
+                return None
+            flows.append(flow)
+        return union(*flows)
+
+    def _binding_keys(self, b: Binding, depth: int) -> Flow | None:
+        value = b.node
+        if b.kind == ASSIGN and not b.index:
+            if isinstance(value, cst.Dict):
+                flows = []
+                for e in value.elements:
+                    if not isinstance(e, cst.DictElement):
+                        return None  # `{**other}`
+                    flows.append(self._expr(e.key, b.point, None))
+                return union(*flows) if flows else EMPTY
+            if isinstance(value, cst.DictComp):
+                return self._comprehension(value, b.point, None, keys_only=True)
+            if isinstance(value, cst.Call) and self.imports.resolve(value.func) == "builtins.dict":
+                if any(a.keyword is None for a in value.args):
+                    return None
+                return EMPTY  # `dict(a=1)`: keyword names
+            return None
+        if b.kind in (NARROW, CALL_GUARD):
+            return self._dict_keys(b.name, b.point, depth + 1)
+        if b.kind == MUTATE:
+            added = self._stored_keys(b)
+            if added is None:
+                return None
+            before = self._dict_keys(b.name, b.point, depth + 1)
+            return None if before is None else union(before, *(self._expr(k, b.point, None) for k in added))
+        return None
+
+    def _stored_keys(self, b: Binding) -> list[cst.BaseExpression] | None:
+        """The keys a mutation of dict `b.name` stores: `d[k] = v`, `d.setdefault(k, v)`,
+        `d.update({k: v}, name=v)` (None: not known)."""
+        node = b.node
+        func = node.func if isinstance(node, cst.Call) else None
+        if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.value.value == b.name and \
+                func.attr.value in STORING_METHODS:  # a method call, not the value of `d[k] = f(...)`
+            args = node.args  # type: ignore[union-attr]
+            if func.attr.value == "setdefault" and args and args[0].keyword is None:
+                return [args[0].value]
+            if func.attr.value == "update" and all(a.keyword is not None or isinstance(a.value, cst.Dict) and
+                                                   not a.star for a in args):
+                keys = [e.key for a in args if isinstance(a.value, cst.Dict) for e in a.value.elements]
+                return None if any(not isinstance(e, cst.DictElement) for a in args if isinstance(a.value, cst.Dict)
+                                   for e in a.value.elements) else keys
+            return None
+        stmt = b.statement
+        for small in stmt.body if isinstance(stmt, cst.SimpleStatementLine) else ():
+            if isinstance(small, cst.Assign) and small.value is node:
+                for t in small.targets:
+                    target = t.target
+                    if isinstance(target, cst.Subscript) and isinstance(target.value, cst.Name) and \
+                            target.value.value == b.name and len(target.slice) == 1 and \
+                            isinstance(target.slice[0].slice, cst.Index):
+                        return [target.slice[0].slice.value]
+        return None
 
     def _call(self, call: cst.Call, point: Point, overlay) -> Flow:
         func = call.func
