@@ -127,3 +127,122 @@ def test_re_match_checks_its_second_argument(tmp_path):
                 return []
             return conn.execute(f"SELECT * FROM t WHERE x LIKE '{pattern}'").fetchall()  # expect
         ''', "MCP101")
+
+
+# -- MCP112: absolute paths, switches -----------------------------------------------------------
+
+def test_resolved_paths_are_not_options_and_switches_take_no_value(tmp_path):
+    # `Path.resolve()`/`absolute()`, `os.path.abspath`/`realpath` (also returned by a helper)
+    # start with "/": never an option. `--ignore-case` is a switch, so the pattern after it is
+    # an argument of its own; `--author` takes the item after it as its value.
+    check(tmp_path, '''\
+        import os
+        import subprocess
+        from pathlib import Path
+        from mcp.server.fastmcp import FastMCP
+
+        mcp = FastMCP("search")
+
+        def validate_path(requested: str) -> Path:
+            p = Path(requested).expanduser()
+            try:
+                return p.resolve()
+            except OSError:
+                return p.absolute()
+
+        @mcp.tool()
+        def grep(pattern: str, path: str, ignore_case: bool = False, author: str = "") -> str:
+            """Search files."""
+            where = validate_path(path)
+            command = ["rg", "--json", "--max-count=100"]
+            if ignore_case:
+                command.append("--ignore-case")
+            command.extend([pattern, str(where)])
+            subprocess.run(command, capture_output=True, timeout=30)  # expect
+            subprocess.run(["wc", "-l", os.path.abspath(path), os.path.realpath(path)], timeout=5)
+            subprocess.run(["git", "log", "--author", author], timeout=5)
+            subprocess.run(["git", "log", "--no-merges", author], timeout=5)  # expect
+            return subprocess.run(["ls", path], timeout=5).stdout  # expect
+        ''', "MCP112")
+
+
+# -- MCP103: file names with fixed text around the input, containment checks --------------------
+
+def test_input_inside_a_fixed_file_name_pattern(tmp_path):
+    # `base / f"_wb_{x}_{ts}.pp3"` can only leave `base` through a directory named `_wb_...`,
+    # which a name ending in a file extension is not; `Path(x).stem`/`.name` have no separator.
+    # Still reported: no text before the input (`f"{x}.pp3"`), a prefix of dots, no extension
+    # (`job-{x}` may name the server's own directories), a separator before the input, and a
+    # call that creates directories (it creates the one the prefix needs).
+    check(tmp_path, '''\
+        import os
+        import time
+        from pathlib import Path
+        from mcp.server.fastmcp import FastMCP
+
+        mcp = FastMCP("photos")
+        PREVIEWS = Path("/srv/previews")
+        TEMPLATES = Path("/srv/templates")
+
+        @mcp.tool()
+        def preview(label: str, files: list[str], name: str, job: str, where: str) -> str:
+            """Render a preview."""
+            ts = int(time.time())
+            pp3 = PREVIEWS / f"_wb_{label}_{ts}.pp3"
+            pp3.write_text("x")
+            report = os.path.join(str(PREVIEWS), "report-" + label + ".html")
+            with open(report, "w") as fh:
+                fh.write("x")
+            for fp in files:
+                raw = Path(fp)
+                (PREVIEWS / f"{raw.stem}.jpg").unlink()
+                (PREVIEWS / raw.name).unlink()
+            (TEMPLATES / f"{name}.pp3").unlink()  # expect
+            (PREVIEWS / f"job-{job}").rmdir()  # expect
+            (PREVIEWS / f"..{job}.json").unlink()  # expect
+            (PREVIEWS / f"sub/{job}.json").unlink()  # expect
+            out = PREVIEWS / f"export-{where}.tif"
+            out.parent.mkdir(parents=True, exist_ok=True)  # expect
+            out.write_text("x")
+            return str(pp3)
+        ''', "MCP103")
+
+
+def test_startswith_contains_a_path_only_when_normalised_and_with_a_separator(tmp_path):
+    # `/tmp/../etc` starts with `/tmp`, and so does `/tmpfoo`: the path must be normalised
+    # (realpath, abspath, resolve) and the prefix end with a separator.
+    check(tmp_path, '''\
+        import os
+        from mcp.server.fastmcp import FastMCP
+
+        mcp = FastMCP("files")
+        BASE_DIR = os.environ.get("BASE_DIR", "/tmp")
+
+        @mcp.tool()
+        def read(path: str) -> str:
+            """Read a file under the base directory."""
+            target = os.path.normpath(os.path.join(BASE_DIR, path))
+            if not target.startswith(BASE_DIR):
+                raise PermissionError(path)
+            with open(target) as fh:  # expect
+                return fh.read()
+
+        @mcp.tool()
+        def delete(path: str) -> str:
+            """Delete a file under the base directory."""
+            target = os.path.join(BASE_DIR, path)
+            if not target.startswith(BASE_DIR + os.sep):
+                raise PermissionError(path)
+            os.remove(target)  # expect
+            return "deleted"
+
+        @mcp.tool()
+        def write(path: str, text: str) -> str:
+            """Write a file under the base directory."""
+            target = os.path.realpath(os.path.join(BASE_DIR, path))
+            if not target.startswith(os.path.realpath(BASE_DIR) + os.sep):
+                raise PermissionError(path)
+            with open(target, "w") as fh:
+                fh.write(text)
+            return "written"
+        ''', "MCP103")

@@ -31,6 +31,7 @@ reach the use at all.
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -83,7 +84,18 @@ _SANITIZER_CALLS = {
     "psycopg2.extensions.quote_ident": "sql", "psycopg2.extensions.adapt": "sql",
     "pymysql.converters.escape_string": "sql", "pymysql.converters.escape_item": "sql",
     "MySQLdb.escape_string": "sql", "sqlalchemy.sql.expression.literal": "sql",
+    # an absolute path starts with "/" (or a drive): never an option
+    "os.path.abspath": "option", "os.path.realpath": "option", "posixpath.abspath": "option",
+    "posixpath.realpath": "option",
 }
+# `Path(x).name` / `.stem`: one path component (like os.path.basename).
+_FILE_NAME_ATTRS = frozenset({"name", "stem"})
+_PATH_TYPES = frozenset({"pathlib.Path", "pathlib.PurePath", "pathlib.PosixPath", "pathlib.PurePosixPath",
+                         "pathlib.WindowsPath", "pathlib.PureWindowsPath", "anyio.Path", "aiopath.AsyncPath"})
+_PATH_RETURNING = frozenset({"resolve", "absolute", "expanduser", "joinpath", "with_name", "with_suffix",
+                             "with_stem", "relative_to"})
+# `Path.resolve()` / `Path.absolute()`: an absolute path, never an option.
+_ABSOLUTE_METHODS = frozenset({"resolve", "absolute"})
 # Methods whose name says they quote or escape for SQL, whatever the receiver.
 _SANITIZER_METHODS = {
     "quote_identifier": "sql", "quote_ident": "sql", "escape_identifier": "sql", "escape_string": "sql",
@@ -94,6 +106,12 @@ _VALIDATE_METHODS = frozenset({"model_validate", "model_validate_json", "parse_o
                                "validate_python", "validate_json", "from_dict"})
 _SCHEMA_VALIDATORS = frozenset({"jsonschema.validate", "jsonschema.validators.validate"})
 _PATH_CHECK_METHODS = frozenset({"is_relative_to", "relative_to"})
+# Calls whose result is a normalised path (no `..` parts left), and wrappers that keep one.
+_NORMALISERS = frozenset({"os.path.realpath", "os.path.abspath", "os.path.normpath", "posixpath.realpath",
+                          "posixpath.abspath", "posixpath.normpath", "ntpath.realpath", "ntpath.abspath",
+                          "ntpath.normpath"})
+_PATH_WRAPPERS = frozenset({"builtins.str", "os.fspath", "pathlib.Path", "pathlib.PurePath", "pathlib.PosixPath",
+                            "pathlib.PurePosixPath", "os.path.normcase", "os.fsdecode"})
 _PATTERN_METHODS = frozenset({"isidentifier", "isalnum", "isdigit", "isdecimal", "isnumeric", "isalpha"})
 # HTTP requests: the result is the remote server's answer, not the request's arguments.
 _HTTP_METHODS = frozenset({"get", "post", "put", "patch", "delete", "head", "options", "request", "stream", "send",
@@ -355,9 +373,9 @@ class FlowRecorder:
                     self._narrow(name.value, ALL, test.comparisons[0].comparator, node)
             for name in self._host_checked(test.left):
                 self._narrow(name, "host", None, node)
-        name = _contained(test)  # `if p.is_relative_to(base):`, `if any(str(p).startswith(d) for d in dirs):`
-        if name:
-            self._narrow(name, "path", None, node)
+        found = _contained(test)  # `if p.is_relative_to(base):`, `if any(str(p).startswith(d) for d in dirs):`
+        if found:
+            self._narrow(found[0], self._containment(found[1]), None, node)
 
     def if_done(self, node: cst.If) -> None:
         """`if <x is bad>: raise/return` narrows x after the if."""
@@ -405,7 +423,7 @@ class FlowRecorder:
         if isinstance(func, cst.Attribute) and func.attr.value == "relative_to":
             name = _root(func.value)
             if name:
-                self._narrow(name, "path", None, expr)
+                self._narrow(name, self._containment(expr), None, expr)
             return
         if isinstance(func, cst.Name) and func.value in self.local_function_names:
             frame = self.ctx.state.frame
@@ -452,6 +470,94 @@ class FlowRecorder:
                 out.append(source)
         return out
 
+    def _containment(self, check: cst.Call) -> str:
+        """What `p.startswith(base)`, `p.is_relative_to(base)` or `p.relative_to(base)` proves.
+        These compare text (or path parts) as written: `/srv/data/../../etc` starts with
+        `/srv/data`, and `/srv/database` starts with `/srv/data`. Only when `p` was normalised
+        first (`realpath`, `abspath`, `normpath`, `Path.resolve()`) and, for a string prefix, the
+        prefix ends with a separator (`base + os.sep`) is `p` inside base: sanitizer kind "path".
+        Otherwise the test only proves that `p` starts with the prefix: "prefix" (enough for a URL's
+        host or for an argument that must not start with a dash, not for containment)."""
+        func = check.func
+        if not isinstance(func, cst.Attribute) or not self._normalised(func.value, 0):
+            return "prefix"
+        if func.attr.value == "startswith" and not (check.args and self._ends_with_separator(check.args[0].value, 0)):
+            return "prefix"
+        return "path"
+
+    def _last_binding(self, name: str) -> Binding | cst.BaseExpression | None:
+        """The binding `name` last got in the function walked so far (or its only module-level value)."""
+        for b in reversed(self.ctx.state.frame.bindings.get(name, ())):
+            if b.kind not in (NARROW, CALL_GUARD):
+                return b
+        values = self.ctx.index.module_bindings.get(name) or ()
+        return values[0] if len(values) == 1 else None
+
+    def _last_value(self, name: str) -> cst.BaseExpression | None:
+        b = self._last_binding(name)
+        if isinstance(b, Binding):
+            return b.node if b.kind == ASSIGN and not b.index and isinstance(b.node, cst.BaseExpression) else None
+        return b
+
+    def _normalised(self, expr: cst.BaseExpression, depth: int) -> bool:
+        resolve = self.ctx.imports.resolve
+        while depth < 8:
+            depth += 1
+            if isinstance(expr, cst.Await):
+                expr = expr.expression
+            elif isinstance(expr, cst.Call):
+                qual = resolve(expr.func) or ""
+                if qual in _NORMALISERS or isinstance(expr.func, cst.Attribute) and expr.func.attr.value == "resolve":
+                    return True
+                if qual in _PATH_WRAPPERS and expr.args:
+                    expr = expr.args[0].value
+                elif isinstance(expr.func, cst.Attribute) and expr.func.attr.value in ("lower", "casefold", "as_posix"):
+                    expr = expr.func.value
+                else:
+                    return False
+            elif isinstance(expr, cst.Name):
+                b = self._last_binding(expr.value)
+                if isinstance(b, Binding) and b.kind == PARAM:
+                    # a helper's parameter: whether its callers normalise it is theirs to say
+                    return self.ctx.state.frame.handler is None
+                value = self._last_value(expr.value)
+                if value is None:
+                    return False
+                expr = value
+            else:
+                return False
+        return False
+
+    def _ends_with_separator(self, expr: cst.BaseExpression, depth: int) -> bool:
+        """`base + os.sep`, `f"{base}/"`, `os.path.join(base, "")`, `"/srv/data/"` (more than a
+        separator: `startswith("/")` is a test for an absolute path), or a tuple of such."""
+        if depth > 6:
+            return False
+        text = string_value(expr)
+        if text is not None:
+            return text.endswith(("/", "\\")) and bool(text.rstrip("/\\"))
+        if isinstance(expr, (cst.Tuple, cst.List)):
+            return bool(expr.elements) and all(self._ends_with_separator(e.value, depth + 1) for e in expr.elements)
+        if isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, cst.Add):
+            return self._is_separator(expr.right) or self._ends_with_separator(expr.right, depth + 1)
+        if isinstance(expr, cst.FormattedString) and len(expr.parts) > 1:
+            last = expr.parts[-1]
+            return isinstance(last, cst.FormattedStringText) and last.value.endswith(("/", "\\")) or \
+                isinstance(last, cst.FormattedStringExpression) and self._is_separator(last.expression)
+        if isinstance(expr, cst.ConcatenatedString):
+            return self._ends_with_separator(expr.right, depth + 1)
+        if isinstance(expr, cst.Call) and (self.ctx.imports.resolve(expr.func) or "").endswith("path.join") and \
+                len(expr.args) >= 2:
+            return string_value(expr.args[-1].value) == ""
+        if isinstance(expr, cst.Name):
+            value = self._last_value(expr.value)
+            return value is not None and self._ends_with_separator(value, depth + 1)
+        return False
+
+    def _is_separator(self, expr: cst.BaseExpression) -> bool:
+        return string_value(expr) in ("/", "\\") or self.ctx.imports.resolve(expr) in ("os.sep", "os.path.sep",
+                                                                                      "os.altsep")
+
     def _narrow(self, name: str, kind: str, collection: cst.CSTNode | None, node: cst.CSTNode) -> None:
         frame = self.ctx.state.frame
         self._bind(frame, Binding(name, NARROW, collection if collection is not None else node, frame.point(),
@@ -491,9 +597,9 @@ class FlowRecorder:
         if not isinstance(inner, cst.Call) or not isinstance(inner.func, cst.Attribute):
             if negated and isinstance(inner, cst.Call) and isinstance(inner.func, cst.Name) and \
                     inner.func.value in ("any", "all"):
-                name = _contained(inner)
-                if name:
-                    out.append((name, "path", None))
+                found = _contained(inner)
+                if found:
+                    out.append((found[0], self._containment(found[1]), None))
                 gen = inner.args[0].value if len(inner.args) == 1 else None
                 if inner.func.value == "all" and isinstance(gen, cst.GeneratorExp) and gen.for_in.inner_for_in is None \
                         and isinstance(gen.for_in.target, cst.Name) and \
@@ -513,7 +619,7 @@ class FlowRecorder:
                 _root(inner.func.value) and not _starts_with_dash(inner):
             name = _root(inner.func.value)
             if name:
-                out.append((name, "path" if method != "startswith" else "path", None))
+                out.append((name, self._containment(inner), None))
         elif negated and method in ("match", "fullmatch", "search") and inner.args:
             # `re.match(PATTERN, x)` checks its second argument; `compiled.match(x)` its first
             qual = self.ctx.imports.resolve(inner.func) or ""
@@ -532,6 +638,53 @@ class FlowRecorder:
             if name:
                 out.append((name, "option", None))
         return out
+
+
+def _text_pieces(expr: cst.BaseExpression) -> list:
+    """The literal text (str) and values (expressions) an f-string or a `+` chain of text is
+    made of, in order."""
+    out: list = []
+    stack = [expr]
+    while stack:
+        e = stack.pop()
+        if isinstance(e, cst.FormattedString):
+            for part in reversed(e.parts):
+                stack.append(part)  # type: ignore[arg-type]
+        elif isinstance(e, cst.FormattedStringText):
+            out.append(e.value)
+        elif isinstance(e, cst.FormattedStringExpression):
+            out.append(e.expression)
+        elif isinstance(e, cst.ConcatenatedString):
+            stack.extend((e.right, e.left))
+        elif isinstance(e, cst.BinaryOperation) and isinstance(e.operator, cst.Add):
+            stack.extend((e.right, e.left))
+        else:
+            text = string_value(e)
+            out.append(text if text is not None else e)
+    return out
+
+
+_EXTENSION = re.compile(r"\.[A-Za-z0-9]{1,10}$")
+
+
+def _in_file_name(pieces: list, i: int) -> bool:
+    """Is value `i` inside a file name whose text the code fixes on both sides: literal text
+    right before it in the same path component (`report-`), and the component ending with a
+    literal extension (`.html`)? `base / f"report-{x}.html"` can only leave `base` through a
+    directory whose name starts with `report-`: `..` must be a whole component, a leading `/`
+    the first character (pathlib and the OS resolve each component in turn). Names made to this
+    pattern are the server's files, not directories. A prefix of dots or `~` (which complete
+    `..` or a home directory) or a lone letter (a Windows drive, `C` + `:/x`) fixes nothing."""
+    before = pieces[i - 1] if i > 0 else None
+    if not isinstance(before, str):
+        return False
+    component = re.split(r"[/\\]", before)[-1]
+    if not component.strip(".~") or len(component) == 1 and component.isalpha() and component == before:
+        return False
+    after = pieces[i + 1:]
+    if not after or not isinstance(after[-1], str) or not _EXTENSION.search(after[-1]):
+        return False
+    return not any(isinstance(p, str) and ("/" in p or "\\" in p) for p in after)
 
 
 def _memberships(test: cst.BaseExpression) -> list[tuple[str, cst.BaseExpression]]:
@@ -559,8 +712,8 @@ def _isinstance_of(test: cst.BaseExpression, name: str, negated: bool) -> bool:
         len(test.args) == 2 and isinstance(test.args[0].value, cst.Name) and test.args[0].value.value == name
 
 
-def _contained(test: cst.BaseExpression) -> str | None:
-    """The path a containment test is about: `p` in `p.is_relative_to(base)`,
+def _contained(test: cst.BaseExpression) -> tuple[str, cst.Call] | None:
+    """The path a containment test is about, and the test: `p` in `p.is_relative_to(base)`,
     `str(p).startswith(base)`, `any(p.is_relative_to(d) for d in allowed)`."""
     if not isinstance(test, cst.Call):
         return None
@@ -570,7 +723,8 @@ def _contained(test: cst.BaseExpression) -> str | None:
         return _contained(test.args[0].value.elt)
     if isinstance(func, cst.Attribute) and (func.attr.value in _PATH_CHECK_METHODS or
                                             func.attr.value == "startswith" and not _starts_with_dash(test)):
-        return _root(func.value)
+        name = _root(func.value)
+        return (name, test) if name else None
     return None
 
 
@@ -1104,9 +1258,7 @@ class Flows:
         if t in (cst.SimpleString, cst.Integer, cst.Float, cst.Imaginary, cst.Ellipsis):
             return EMPTY
         if t is cst.FormattedString:
-            parts = [self._expr(p.expression, point, overlay) for p in expr.parts  # type: ignore[attr-defined]
-                     if isinstance(p, cst.FormattedStringExpression)]
-            return union(*parts) if parts else EMPTY
+            return self._pieces(_text_pieces(expr), point, overlay)
         if t is cst.ConcatenatedString:
             return union(self._expr(expr.left, point, overlay), self._expr(expr.right, point, overlay))  # type: ignore
         if t is cst.BinaryOperation:
@@ -1154,6 +1306,10 @@ class Flows:
                 const = expr.left if is_literal(expr.left) else expr.right
                 if isinstance(const, (cst.SimpleString, cst.List, cst.Tuple, cst.ConcatenatedString)):
                     return EMPTY
+        if isinstance(expr.operator, cst.Add):
+            pieces = _text_pieces(expr)
+            if any(isinstance(p, str) for p in pieces):  # text put together: `"log-" + x + ".txt"`
+                return self._pieces(pieces, point, overlay)
         left = self._expr(expr.left, point, overlay)
         right = self._expr(expr.right, point, overlay)
         if not isinstance(expr.operator, (cst.Add, cst.Modulo, cst.MatrixMultiply)) and (
@@ -1162,6 +1318,19 @@ class Flows:
             # `/`, `|`, `-` and `&` on other operands may be path joins, dict merges or set algebra.
             return tuple(o for o in union(left, right) if o.kind != TOOL)
         return union(left, right)
+
+    def _pieces(self, pieces: list, point: Point, overlay) -> Flow:
+        """Text put together from literal text and values (an f-string, `+`): the values'
+        origins, each marked "component" when it sits inside a file name (see `_in_file_name`)."""
+        flows = []
+        for i, piece in enumerate(pieces):
+            if isinstance(piece, str):
+                continue
+            flow = self._expr(piece, point, overlay)
+            if flow and _in_file_name(pieces, i):
+                flow = tuple(o.sanitized("component") for o in flow)
+            flows.append(flow)
+        return union(*flows) if flows else EMPTY
 
     def _attribute(self, expr: cst.Attribute, point: Point, overlay) -> Flow:
         base = expr.value
@@ -1190,11 +1359,36 @@ class Flows:
         if isinstance(base, cst.Attribute) and attr in ("value", "name") and \
                 isinstance(base.value, cst.Name) and base.attr.value.isupper():
             return self._attribute(base, point, overlay)  # Status.ACTIVE.value
+        if attr in _FILE_NAME_ATTRS and self._is_path(base, point, overlay, 0):
+            # `Path(x).name` / `.stem`: the last component, with no separator (as `os.path.basename`)
+            return tuple(o.sanitized("path") for o in self._expr(base, point, overlay))
         flow = self._expr(base, point, overlay)
         # `db.config["name"]` on a helper's `db` parameter is the object's state (a client, a
         # config), not data the caller chose; attributes of tool input stay tool input.
         return tuple(o if o.kind != PARAM_ORIGIN else Origin(OPAQUE_ORIGIN, f"`{code(expr, 40)}`", expr)
                      for o in flow)
+
+    def _is_path(self, expr: cst.BaseExpression, point: Point, overlay, depth: int) -> bool:
+        """A `pathlib` path: `Path(...)`, `p / x` or `p.parent`-like derivations of one, or a
+        name every reaching definition of which is one."""
+        if depth > 6:
+            return False
+        if isinstance(expr, cst.Call):
+            if self.imports.resolve(expr.func) in _PATH_TYPES:
+                return True
+            func = expr.func
+            return isinstance(func, cst.Attribute) and func.attr.value in _PATH_RETURNING and \
+                self._is_path(func.value, point, overlay, depth + 1)
+        if isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, cst.Divide):
+            return self._is_path(expr.left, point, overlay, depth + 1)
+        if isinstance(expr, cst.Attribute) and expr.attr.value == "parent":
+            return self._is_path(expr.value, point, overlay, depth + 1)
+        if isinstance(expr, cst.Name) and not (overlay and expr.value in overlay):
+            bindings = [b for b in self.reaching(expr.value, point) if b.kind not in (NARROW, CALL_GUARD)]
+            return bool(bindings) and all(
+                b.kind == ASSIGN and not b.index and isinstance(b.node, cst.BaseExpression) and
+                self._is_path(b.node, b.point, None, depth + 1) for b in bindings)
+        return False
 
     def _class_attr(self, attr: str, node: cst.CSTNode, point: Point) -> Flow:
         fn = point.frame.info
@@ -1385,6 +1579,8 @@ class Flows:
                     return self._through_helper(target, call, point, bound=True)
             if method in _DIGEST_METHODS:
                 return EMPTY  # `hashlib.sha256(x).hexdigest()`: hex digits, whatever x was
+            if method in _ABSOLUTE_METHODS and not any(a.keyword is None for a in args):
+                return tuple(o.sanitized("option") for o in self._expr(recv, point, overlay))
             if method in _VALIDATE_METHODS:
                 return tuple(o.sanitized("model") for o in union(*arg_flows()))
             if method in _SANITIZER_METHODS:

@@ -39,8 +39,10 @@ SANITIZER_KINDS = (
     "length",   # a bounded length (Field(max_length=...))
     "model",    # validated by a pydantic model or a JSON schema
     "option",   # checked not to start with "-"
-    "path",     # contained: basename, secure_filename, is_relative_to / startswith checks
+    "component",  # inside a file name after literal text, before a literal extension (`f"log-{x}.txt"`)
+    "path",     # contained: basename, secure_filename, checks of a normalised path (is_relative_to, startswith)
     "pattern",  # matched against a pattern (Field(pattern=...), re.fullmatch, isidentifier...)
+    "prefix",   # checked to start with a given text (startswith, is_relative_to of a path not normalised)
     "program",  # a command's program (argv[0]) checked against an allow-list
     "range",    # a bounded number (Field(ge=..., le=...))
     "regex",    # escaped for a regular expression (re.escape)

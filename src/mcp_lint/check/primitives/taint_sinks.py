@@ -54,6 +54,8 @@ TAINT_SINK = Map({
     "if-argument": Key(_CONDITION),
     "unless-argument": Key(_CONDITION),
     "role": Key(Str(), default="an argument"),
+    # sanitizer kinds of the rule that do not clear this sink (`component` for calls that create directories)
+    "ignore-sanitizers": Key(List(Str(choices=SANITIZER_KINDS)), default=()),
 })
 _TIMEOUT_CALLS = frozenset({"asyncio.wait_for", "asyncio.timeout", "anyio.fail_after", "anyio.move_on_after",
                             "asyncio.timeout_at"})
@@ -132,8 +134,9 @@ class TaintedCall(Primitive):
         if value is None or isinstance(value, cst.Call) and any(p.match(value, ctx, point) for p, _ in self.sinks):
             return None  # `eval(compile(src))`: reported once, where the input goes in
         parts = url_head(ctx, value, point) if spec["url"] else [(value, point)]
+        accepted = self.accepted - frozenset(spec["ignore-sanitizers"]) if spec["ignore-sanitizers"] else None
         for part, at in parts:
-            origin = self._origin(ctx, part, at)
+            origin = self._origin(ctx, part, at, accepted)
             if origin is not None:
                 return origin, value, spec["role"]
         return None
@@ -249,10 +252,28 @@ class TaintedCall(Primitive):
 
 def _takes_value(option: str | None) -> bool:
     """Is the item after this one most likely its value? `--glob X`, `-C X`, `-o X` (a long
-    option or a single-letter one); bundled short flags such as `-la` take none."""
+    option or a single-letter one); bundled short flags such as `-la` take none, and neither
+    do the switches that mean the same to every program that has them (`--ignore-case`,
+    `--json`, `--verbose`, any `--no-...`): the item after one of those is checked."""
     if option is None or not option.startswith("-") or option == "-" or "=" in option:
         return False
-    return option.startswith("--") or len(option) == 2
+    if option.startswith("--"):
+        name = option[2:]
+        return not (name in _SWITCHES or name.startswith("no-"))
+    return len(option) == 2
+
+
+# Long options that are switches (take no value) in every common command-line program that has
+# them; options whose value is optional (`--color[=WHEN]`) take it only after `=`.
+_SWITCHES = frozenset({
+    "help", "version", "verbose", "quiet", "silent", "json", "raw", "all", "force", "recursive", "dry-run", "yes",
+    "assume-yes", "interactive", "ignore-case", "case-sensitive", "smart-case", "fixed-strings", "word-regexp",
+    "line-regexp", "invert-match", "count", "files-with-matches", "files-without-match", "line-number",
+    "with-filename", "hidden", "follow", "null", "multiline", "pcre2", "vimgrep", "heading", "oneline", "stat",
+    "shortstat", "numstat", "name-only", "name-status", "porcelain", "cached", "staged", "ff-only", "amend",
+    "signoff", "insecure", "fail", "show-error", "parents", "human-readable", "summarize", "checksum", "color",
+    "colour", "debug", "offline", "detach", "privileged", "tty",
+})
 
 
 def _argument_is(ctx: FileContext, call: cst.Call, cond: dict) -> bool:
