@@ -246,3 +246,106 @@ def test_startswith_contains_a_path_only_when_normalised_and_with_a_separator(tm
                 fh.write(text)
             return "written"
         ''', "MCP103")
+
+
+# -- MCP106: fixtures, documented formats, public identifiers ------------------------------------
+
+SECRETS = '''\
+    import httpx
+
+    API_KEY = "ghandroid_Ujtwar5s9e3RYiSNV31X41y2hsK6Kh1Uv7JDrkpS"
+    CLIENT_TOKEN = "Zx81kQm2Lp0rT7vW4yN6bC3d"  # expect
+    PATTERNS = {
+        "gemini": dict(name="Gemini", example="AIzaSyD1234567890abcdefghijklmnopqrstuv"),
+        "google": {"examples": ["AIzaSyQ9xK2mL8vN4bR7tW1zC5yH3dF6gJ0pE2s"]},
+    }
+    TYPES = {"secret": "org.jenkinsci.plugins.plaincredentials.impl.StringCredentialsImpl"}
+    GOOGLE = "AIzaSyQ9xK2mL8vN4bR7tW1zC5yH3dF6gJ0pE2s"  # expect
+    SEQUENTIAL = "AIzaSyD1234567890abcdefghijklmnopqrstuv"
+
+    def login(user: str) -> dict:
+        httpx.post("https://api.example.org/auth", json={"client_id": API_KEY, "user": user})
+        return httpx.post("https://api.example.org/auth", headers={"X-Token": CLIENT_TOKEN},
+                          json={"client_id": CLIENT_TOKEN}).json()
+    '''
+
+
+def test_secrets_that_are_formats_identifiers_or_public(tmp_path):
+    # A key format shown in an `example=`/`examples=` field or typed as a run of consecutive
+    # characters documents the format; a dotted class name is code; a secret-named variable
+    # read only as an OAuth `client_id` is a public identifier (CLIENT_TOKEN is also a header).
+    check(tmp_path, SECRETS, "MCP106")
+
+
+def test_secrets_in_test_files_are_fixtures_unless_a_key_format(tmp_path):
+    code = '''\
+        CONFIG = {"pg_password": "s3cr3t-Passw0rd!", "token": "Zx81kQm2Lp0rT7vW4yN6bC3d"}
+        HEADERS = {"Authorization": "Basic dGVzdEBleGFtcGxlLmNvbS90b2tlbjp0ZXN0"}
+        AWS = "AKIAZ7Q4M2XK9TBW3RLN"  # expect
+        '''
+    check(tmp_path, code, "MCP106", name="tests/test_config.py")
+    check(tmp_path, code, "MCP106", name="pkg/conftest.py")
+    assert _reported(tmp_path, code, "MCP106", name="pkg/config.py") == [1, 1, 2, 3]
+
+
+# -- MCP107: a peek at a claim, then verification ------------------------------------------------
+
+def test_unverified_peek_followed_by_verification(tmp_path):
+    # Reading `sub`/`kid` to pick the key, then verifying the same token with it, is how key
+    # selection works; a helper named for an unverified decode is reported at low confidence
+    # (its callers must verify).
+    code = '''\
+        import jwt
+        from .keys import lookup_key, verify_agent_token
+
+        def authenticate(token: str) -> dict:
+            unverified = jwt.decode(token, options={"verify_signature": False})
+            key = lookup_key(unverified["sub"])
+            return jwt.decode(token, key, algorithms=["EdDSA"], audience="agents")
+
+        def authenticate_helper(token: str) -> dict:
+            claims = jwt.decode(token, options={"verify_signature": False})
+            verify_agent_token(token, lookup_key(claims["sub"]))
+            return claims
+
+        def decode_unverified(token: str) -> dict:
+            return jwt.decode(token, options={"verify_signature": False})  # expect
+
+        def trusting(token: str, other: str) -> dict:
+            claims = jwt.decode(token, options={"verify_signature": False})  # expect
+            jwt.decode(token, options={"verify_signature": False})  # expect
+            decode_unverified(token)
+            jwt.decode(other, "k", algorithms=["HS256"])
+            return claims
+        '''
+    check(tmp_path, code, "MCP107")
+    got = findings(run_cli(tmp_path / "server.py", "--select", "MCP107", "--output-format", "json", "--exit-zero"))
+    assert [f["confidence"] for f in sorted(got, key=lambda f: f["start"]["line"])] == ["low", "high", "high"]
+
+
+# -- MCP109: one SSL context, one finding --------------------------------------------------------
+
+def test_one_finding_per_ssl_context(tmp_path):
+    check(tmp_path, '''\
+        import ssl
+
+        def make():
+            ctx = ssl.create_default_context()
+            ctx.check_hostname = False  # expect
+            ctx.verify_mode = ssl.CERT_NONE
+            other = ssl.create_default_context()
+            other.verify_mode = ssl.CERT_NONE  # expect
+            return ctx, other
+
+        class Client:
+            def __init__(self):
+                self.ssl_context = ssl.create_default_context()
+                self.ssl_context.check_hostname = False  # expect
+                self.ssl_context.verify_mode = ssl.CERT_NONE
+
+        def again():
+            ctx = ssl.create_default_context()
+            ctx.check_hostname = False  # expect
+            ctx.verify_mode = ssl.CERT_NONE
+            return ctx
+        ''', "MCP109")
