@@ -349,3 +349,62 @@ def test_one_finding_per_ssl_context(tmp_path):
             ctx.verify_mode = ssl.CERT_NONE
             return ctx
         ''', "MCP109")
+
+
+# -- MCP104 / MCP105 ----------------------------------------------------------------------------
+
+def test_code_built_from_a_pattern_checked_name(tmp_path):
+    # `^[A-Za-z0-9][A-Za-z0-9._-]*$` leaves no room for code around an import
+    check(tmp_path, '''\
+        import re
+        from mcp.server.fastmcp import FastMCP
+
+        mcp = FastMCP("repl")
+
+        @mcp.tool()
+        def load(package: str, expression: str) -> str:
+            """Import an installed package."""
+            if not re.match(r"^[A-Za-z0-9][A-Za-z0-9._-]*$", package):
+                return "invalid package name"
+            exec(f"import {package}")
+            return str(eval(expression))  # expect
+        ''', "MCP104")
+
+
+def test_request_urls_whose_host_the_tool_cannot_choose(tmp_path):
+    # A URL that starts with a path (`/x/{id}`, `x/{id}`) is relative to the client's base URL;
+    # a helper's URL parameter is what its callers pass; a configured template with its slots
+    # filled keeps the template's host. `"ht" + url` can still become `http://...`.
+    check(tmp_path, '''\
+        import os
+        import httpx
+        from mcp.server.fastmcp import FastMCP
+
+        mcp = FastMCP("api")
+        _client = httpx.Client(base_url=os.environ.get("API_BASE", "https://api.example.com"), timeout=10)
+
+        def _request(method: str, path: str) -> dict:
+            return _client.request(method, path).json()  # expect
+
+        class Api:
+            def __init__(self):
+                self.client = httpx.Client(base_url="https://apis.example.com/puzzle")
+
+            def get(self, endpoint: str) -> httpx.Response:
+                return self.client.get(endpoint)
+
+        api = Api()
+        TOOLS = {"x": {"url": "https://gw.example.com/items/{{args.id}}"}}
+
+        @mcp.tool()
+        def scenario(scenario_id: str, host: str, url: str) -> dict:
+            """A scenario."""
+            _request("GET", f"/scenarios/{scenario_id}/")
+            api.get(f"academy/ranking/{scenario_id}")
+            template = TOOLS["x"]["url"]
+            for k, v in {"id": scenario_id}.items():
+                template = template.replace("{{args." + k + "}}", v)
+            httpx.get(template)
+            httpx.get("ht" + url)  # expect
+            return _request("GET", f"https://{host}/x")
+        ''', "MCP105")

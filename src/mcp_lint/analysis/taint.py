@@ -687,6 +687,27 @@ def _in_file_name(pieces: list, i: int) -> bool:
     return not any(isinstance(p, str) and ("/" in p or "\\" in p) for p in after)
 
 
+_SCRIPT_FLAG = re.compile(r"(?:^|\s)(?:-[A-Za-z]*c|/[cCkK]|-Command|-command)\s+$")
+_SHELL_WORD = re.compile(r"(?:^|[\s;&|(/])(?:sh|bash|zsh|dash|ksh|fish|ash|csh|tcsh|cmd|cmd\.exe|powershell|"
+                         r"powershell\.exe|pwsh|python|python3)\s+\S*\s*$")
+
+
+def _shell_script(pieces: list, i: int) -> bool:
+    """Is value `i` of a command line the script of a shell (`bash -c {x}`, `{shell} -lc {x}`)?
+    Quoting it for the outer shell makes it one word, which the inner shell then runs."""
+    before = pieces[i - 1] if i > 0 else None
+    if not isinstance(before, str) or not _SCRIPT_FLAG.search(before):
+        return False
+    flag_at = _SCRIPT_FLAG.search(before).start()  # type: ignore[union-attr]
+    words = before[:flag_at]
+    if words.strip():
+        return bool(_SHELL_WORD.search(before))
+    program = pieces[i - 2] if i > 1 else None  # `f"{shell} -c {x}"`: a value named for a shell
+    name = program.attr.value if isinstance(program, cst.Attribute) else \
+        program.value if isinstance(program, cst.Name) else ""
+    return "shell" in name.lower()
+
+
 def _memberships(test: cst.BaseExpression) -> list[tuple[str, cst.BaseExpression]]:
     """`k in ALLOWED` (also as a conjunct of `and`): (name, collection) pairs."""
     if isinstance(test, cst.BooleanOperation) and isinstance(test.operator, cst.And):
@@ -945,6 +966,15 @@ class Flows:
             self._resolving.discard(key)
         (self._params if cuts == self._cut_count else self._partial)[key] = flow
         return flow
+
+    def passed_for(self, fn: cst.CSTNode, param: str) -> list[tuple[cst.BaseExpression, Point]]:
+        """What each call of `fn` in this file passes for its parameter `param`, and where."""
+        out = []
+        for call, point in self.callers(fn):
+            arg = self._argument_for(fn, call, param)
+            if arg is not None:
+                out.append((arg, point))
+        return out
 
     def _callback_default(self, fn: cst.CSTNode | None, param: str) -> tuple[cst.BaseExpression, Point] | None:
         """A nested function that its enclosing function only hands over as a callback
@@ -1329,6 +1359,8 @@ class Flows:
             flow = self._expr(piece, point, overlay)
             if flow and _in_file_name(pieces, i):
                 flow = tuple(o.sanitized("component") for o in flow)
+            if flow and _shell_script(pieces, i):  # `sh -c {shlex.quote(x)}`: quoted, then run as a script
+                flow = tuple(replace(o, sanitizers=o.sanitizers - {"shell"}) for o in flow)
             flows.append(flow)
         return union(*flows) if flows else EMPTY
 

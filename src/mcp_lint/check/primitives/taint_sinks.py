@@ -254,12 +254,12 @@ def _takes_value(option: str | None) -> bool:
     """Is the item after this one most likely its value? `--glob X`, `-C X`, `-o X` (a long
     option or a single-letter one); bundled short flags such as `-la` take none, and neither
     do the switches that mean the same to every program that has them (`--ignore-case`,
-    `--json`, `--verbose`, any `--no-...`): the item after one of those is checked."""
+    `--json`, `--verbose`, `--no-merges`): the item after one of those is checked."""
     if option is None or not option.startswith("-") or option == "-" or "=" in option:
         return False
     if option.startswith("--"):
         name = option[2:]
-        return not (name in _SWITCHES or name.startswith("no-"))
+        return name not in _SWITCHES
     return len(option) == 2
 
 
@@ -272,7 +272,8 @@ _SWITCHES = frozenset({
     "with-filename", "hidden", "follow", "null", "multiline", "pcre2", "vimgrep", "heading", "oneline", "stat",
     "shortstat", "numstat", "name-only", "name-status", "porcelain", "cached", "staged", "ff-only", "amend",
     "signoff", "insecure", "fail", "show-error", "parents", "human-readable", "summarize", "checksum", "color",
-    "colour", "debug", "offline", "detach", "privileged", "tty",
+    "colour", "debug", "offline", "detach", "privileged", "tty", "no-color", "no-pager", "no-merges", "no-edit",
+    "no-verify", "no-ff",
 })
 
 
