@@ -408,3 +408,76 @@ def test_request_urls_whose_host_the_tool_cannot_choose(tmp_path):
             httpx.get("ht" + url)  # expect
             return _request("GET", f"https://{host}/x")
         ''', "MCP105")
+
+
+def test_a_path_that_is_the_tools_input_as_a_whole(tmp_path):
+    # A tool taking "any path" (no directory of the server joined before it, no containment check
+    # anywhere in the file): listing and creating directories is reported at low confidence,
+    # reading at medium; writing, deleting and anything under a base directory at high.
+    code = '''\
+        import os
+        from pathlib import Path
+        from mcp.server.fastmcp import FastMCP
+
+        mcp = FastMCP("files")
+        ROOT = Path("/srv/data")
+
+        @mcp.tool()
+        def scan(folder: str, file_path: str, out: str, name: str, files: list[str]) -> str:
+            """Scan a folder."""
+            p = Path(folder).expanduser().resolve()
+            for f in p.glob("*.csv"):
+                print(f)
+            os.listdir(folder)
+            with open(file_path) as fh:
+                fh.read()
+            with open(out, "w") as fh:
+                fh.write("x")
+            Path(out).parent.mkdir(parents=True, exist_ok=True)
+            (ROOT / name).read_text()
+            for fp in files:
+                Path(fp).read_text()
+            os.remove(file_path)
+            return "ok"
+        '''
+    path = write(tmp_path, "server.py", code)
+    got = findings(run_cli(path, "--select", "MCP103", "--output-format", "json", "--exit-zero"), "MCP103")
+    assert sorted((f["start"]["line"], f["confidence"]) for f in got) == [
+        (12, "low"), (14, "low"), (15, "medium"), (17, "high"), (19, "low"), (20, "high"), (22, "medium"),
+        (23, "high")]
+    # with a containment check elsewhere in the file the server has a boundary in mind: all high
+    confined = code + '''
+        @mcp.tool()
+        def read(name: str) -> str:
+            """Read a data file."""
+            p = (ROOT / name).resolve()
+            if not p.is_relative_to(ROOT):
+                raise ValueError(name)
+            return p.read_text()
+        '''
+    path = write(tmp_path, "server.py", confined)
+    got = findings(run_cli(path, "--select", "MCP103", "--output-format", "json", "--exit-zero"), "MCP103")
+    assert {f["confidence"] for f in got} == {"high"} and len(got) == 8
+
+
+# -- MCP102 ---------------------------------------------------------------------------------------
+
+def test_a_quoted_script_of_a_shell_is_still_run(tmp_path):
+    # `sh -c {shlex.quote(x)}`: the outer shell sees one word, which the inner shell runs
+    check(tmp_path, '''\
+        import os
+        import shlex
+        import subprocess
+        from mcp.server.fastmcp import FastMCP
+
+        mcp = FastMCP("jobs")
+
+        @mcp.tool()
+        def run(command: str, pattern: str) -> str:
+            """Run in the background."""
+            shell = os.environ.get("SHELL", "/bin/sh")
+            subprocess.run(f"nohup {shell} -c {shlex.quote(command)} > /tmp/log 2>&1 &", shell=True)  # expect
+            subprocess.run(f"ssh host bash -lc {shlex.quote(command)}", shell=True)  # expect
+            subprocess.run(f"grep -c {shlex.quote(pattern)} /var/log/app.log", shell=True)
+            return subprocess.run(f"echo {shlex.quote(command)}", shell=True).stdout
+        ''', "MCP102")

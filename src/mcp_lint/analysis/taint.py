@@ -667,10 +667,10 @@ def _text_pieces(expr: cst.BaseExpression) -> list:
 _EXTENSION = re.compile(r"\.[A-Za-z0-9]{1,10}$")
 
 
-def _in_file_name(pieces: list, i: int) -> bool:
+def _in_file_name(pieces: list, i: int, constant: set[int]) -> bool:
     """Is value `i` inside a file name whose text the code fixes on both sides: literal text
     right before it in the same path component (`report-`), and the component ending with a
-    literal extension (`.html`)? `base / f"report-{x}.html"` can only leave `base` through a
+    literal extension (`.html`, or `.` and a known-safe value: `.{suffix}`)? `base / f"report-{x}.html"` can only leave `base` through a
     directory whose name starts with `report-`: `..` must be a whole component, a leading `/`
     the first character (pathlib and the OS resolve each component in turn). Names made to this
     pattern are the server's files, not directories. A prefix of dots or `~` (which complete
@@ -682,7 +682,10 @@ def _in_file_name(pieces: list, i: int) -> bool:
     if not component.strip(".~") or len(component) == 1 and component.isalpha() and component == before:
         return False
     after = pieces[i + 1:]
-    if not after or not isinstance(after[-1], str) or not _EXTENSION.search(after[-1]):
+    last = len(pieces) - 1
+    extension = isinstance(pieces[last], str) and bool(_EXTENSION.search(pieces[last])) or \
+        last in constant and last - 1 > i and isinstance(pieces[last - 1], str) and pieces[last - 1].endswith(".")
+    if not after or not extension:
         return False
     return not any(isinstance(p, str) and ("/" in p or "\\" in p) for p in after)
 
@@ -1352,12 +1355,11 @@ class Flows:
     def _pieces(self, pieces: list, point: Point, overlay) -> Flow:
         """Text put together from literal text and values (an f-string, `+`): the values'
         origins, each marked "component" when it sits inside a file name (see `_in_file_name`)."""
+        values = {i: self._expr(piece, point, overlay) for i, piece in enumerate(pieces) if not isinstance(piece, str)}
+        constant = {i for i, flow in values.items() if not flow}
         flows = []
-        for i, piece in enumerate(pieces):
-            if isinstance(piece, str):
-                continue
-            flow = self._expr(piece, point, overlay)
-            if flow and _in_file_name(pieces, i):
+        for i, flow in values.items():
+            if flow and _in_file_name(pieces, i, constant):
                 flow = tuple(o.sanitized("component") for o in flow)
             if flow and _shell_script(pieces, i):  # `sh -c {shlex.quote(x)}`: quoted, then run as a script
                 flow = tuple(replace(o, sanitizers=o.sanitizers - {"shell"}) for o in flow)

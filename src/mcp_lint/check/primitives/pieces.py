@@ -20,12 +20,13 @@ from dataclasses import dataclass
 import libcst as cst
 
 from mcp_lint.analysis.cst_utils import string_value
-from mcp_lint.analysis.state import ASSIGN, AUG, CALL_GUARD, MUTATE, NARROW, PARAM, Point
+from mcp_lint.analysis.state import ASSIGN, AUG, CALL_GUARD, FOR, MUTATE, NARROW, PARAM, Point
 from mcp_lint.check.context import FileContext
 from mcp_lint.check.primitives.common import helper_returns
 
 _MAX_DEPTH = 6
 _MAX_ALTERNATIVES = 8
+_MAX_CALLERS = 64  # calls of a helper whose parameter a URL or a path is (each judged on its own)
 
 
 @dataclass(frozen=True, eq=False)
@@ -235,6 +236,66 @@ def starts_with_text(ctx: FileContext, expr: cst.BaseExpression, point: Point, d
 
 
 # ---------------------------------------------------------------------------------------------
+# paths
+# ---------------------------------------------------------------------------------------------
+
+# Calls that keep a path the same path (expanded, made absolute, resolved, as text).
+_SAME_PATH_CALLS = frozenset({"pathlib.Path", "pathlib.PurePath", "pathlib.PosixPath", "pathlib.PurePosixPath",
+                              "pathlib.WindowsPath", "os.path.expanduser", "os.path.expandvars", "os.path.abspath",
+                              "os.path.realpath", "os.path.normpath", "builtins.str", "os.fspath", "anyio.Path"})
+_SAME_PATH_METHODS = frozenset({"expanduser", "resolve", "absolute", "as_posix"})
+
+
+def whole_path(ctx: FileContext, expr: cst.BaseExpression, point: Point, depth: int = 0) -> bool:
+    """Is this path tool input as a whole: a handler's parameter (or an item of one, or a read of
+    its arguments), possibly expanded, made absolute, resolved or taken `.parent` of, with no
+    directory of the server's joined before it? Such a tool's contract is "any path"."""
+    if depth > _MAX_DEPTH:
+        return False
+    if isinstance(expr, cst.Await):
+        return whole_path(ctx, expr.expression, point, depth + 1)
+    if isinstance(expr, cst.Call):
+        func = expr.func
+        if ctx.resolve(func) in _SAME_PATH_CALLS and len(expr.args) == 1:
+            return whole_path(ctx, expr.args[0].value, point, depth + 1)
+        if isinstance(func, cst.Attribute) and func.attr.value in _SAME_PATH_METHODS:
+            return whole_path(ctx, func.value, point, depth + 1)
+        if isinstance(func, cst.Attribute) and func.attr.value == "get" and expr.args:
+            return _handler_input(ctx, func.value, point)  # `arguments.get("path")`
+        return False
+    if isinstance(expr, cst.Attribute) and expr.attr.value == "parent":
+        return whole_path(ctx, expr.value, point, depth + 1)
+    if isinstance(expr, cst.Subscript):
+        return _handler_input(ctx, expr.value, point)  # `arguments["path"]`
+    if isinstance(expr, cst.Name):
+        bindings = [b for b in ctx.flows.reaching(expr.value, point) if b.kind not in (NARROW, CALL_GUARD)]
+        if not bindings:
+            return False
+        for b in bindings:
+            if b.kind == PARAM:
+                if b.point.frame.handler is None:
+                    passed = ctx.flows.passed_for(b.point.frame.node, b.name)
+                    if not passed or len(passed) > _MAX_CALLERS or \
+                            not all(whole_path(ctx, arg, at, depth + 1) for arg, at in passed):
+                        return False
+                continue
+            if b.kind in (ASSIGN, FOR) and not b.index and isinstance(b.node, cst.BaseExpression):
+                if not whole_path(ctx, b.node, b.point, depth + 1):
+                    return False
+                continue
+            return False
+        return True
+    return False
+
+
+def _handler_input(ctx: FileContext, expr: cst.BaseExpression, point: Point) -> bool:
+    if not isinstance(expr, cst.Name):
+        return False
+    bindings = ctx.flows.reaching(expr.value, point)
+    return bool(bindings) and all(b.kind == PARAM and b.point.frame.handler is not None for b in bindings)
+
+
+# ---------------------------------------------------------------------------------------------
 # URLs
 # ---------------------------------------------------------------------------------------------
 
@@ -368,7 +429,7 @@ def _passed_to_helper(ctx: FileContext, value: cst.BaseExpression,
         return None
     fn = bindings[0].point.frame.node
     passed = ctx.flows.passed_for(fn, value.value)
-    return passed if passed and len(passed) <= _MAX_ALTERNATIVES else None
+    return passed if passed and len(passed) <= _MAX_CALLERS else None
 
 
 def _filled_template(ctx: FileContext, value: cst.BaseExpression, point: Point) -> bool:

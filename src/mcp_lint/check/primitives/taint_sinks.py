@@ -30,14 +30,15 @@ import libcst as cst
 
 from mcp_lint.analysis.cst_utils import code, iter_names, keyword, string_value, target_names, terminates
 from mcp_lint.analysis.fields import descendants
-from mcp_lint.analysis.state import Point
+from mcp_lint.analysis.state import NARROW, Point
 from mcp_lint.analysis.taint import OPAQUE_ORIGIN, PARAM_ORIGIN, TOOL, Origin, unsafe_origins
 from mcp_lint.check.context import FileContext
 from mcp_lint.model.findings import Confidence
 from mcp_lint.model.schema import Any_, Bool, Int, Key, List, Map, Str
 from mcp_lint.check.primitives.base import Primitive
 from mcp_lint.check.primitives.common import PATTERNS, SANITIZER_KINDS, CallPatterns, shown_call, sink_argument, trace
-from mcp_lint.check.primitives.pieces import Item, argv_alternatives, constant_text, positional_alternatives, program_text, starts_with_text, url_head
+from mcp_lint.check.primitives.pieces import (Item, argv_alternatives, constant_text, positional_alternatives,
+                                              program_text, starts_with_text, url_head, whole_path)
 
 _CONDITION = Map({
     "keyword": Key(Str()),
@@ -56,6 +57,9 @@ TAINT_SINK = Map({
     "role": Key(Str(), default="an argument"),
     # sanitizer kinds of the rule that do not clear this sink (`component` for calls that create directories)
     "ignore-sanitizers": Key(List(Str(choices=SANITIZER_KINDS)), default=()),
+    # the confidence of a finding where the value is a path that is tool input as a whole (not joined
+    # under a directory), in a file that checks no path against a base directory
+    "whole-path-confidence": Key(Str(choices=("low", "medium"))),
 })
 _TIMEOUT_CALLS = frozenset({"asyncio.wait_for", "asyncio.timeout", "anyio.fail_after", "anyio.move_on_after",
                             "asyncio.timeout_at"})
@@ -106,7 +110,10 @@ class TaintedCall(Primitive):
                 continue
             hit = self._hit(ctx, sink, spec, point)
             if hit is not None:
-                self._report(ctx, sink, statement, ancestors, *hit)
+                whole = spec["whole-path-confidence"]
+                lowered = Confidence(whole) if whole and hit[0].kind == TOOL and not hit[0].cut and \
+                    whole_path(ctx, hit[1], point) and not _confines_paths(ctx) else None
+                self._report(ctx, sink, statement, ancestors, *hit, lowered=lowered)
                 return
 
     def _hit(self, ctx: FileContext, sink: cst.Call, spec: dict,
@@ -233,11 +240,12 @@ class TaintedCall(Primitive):
 
     # -- reporting -----------------------------------------------------------------------------
     def _report(self, ctx: FileContext, sink: cst.Call, statement: cst.CSTNode | None,
-                ancestors: tuple[cst.CSTNode, ...], origin: Origin, value: cst.BaseExpression, role: str) -> None:
+                ancestors: tuple[cst.CSTNode, ...], origin: Origin, value: cst.BaseExpression, role: str,
+                lowered: Confidence | None = None) -> None:
         name = shown_call(sink)
         fields = {"source": origin.label, "sink": name, "argument": code(value, 40), "role": role,
                   "restrictions": ""}
-        confidence = Confidence.LOW if origin.cut else None if origin.kind == TOOL else Confidence.MEDIUM
+        confidence = Confidence.LOW if origin.cut else lowered if origin.kind == TOOL else Confidence.MEDIUM
         if self.params["describe-restrictions"]:
             present = _restrictions(ctx, sink, origin, ancestors)
             if present:
@@ -248,6 +256,17 @@ class TaintedCall(Primitive):
                 fields["restrictions"] = "; no allow-list check, timeout or working-directory restriction"
         steps = trace(origin, sink, f"`{name}`") if origin.kind == TOOL else ()
         ctx.report(self.rule, sink, fields, statement=statement, trace=steps, confidence=confidence)
+
+
+def _confines_paths(ctx: FileContext) -> bool:
+    """Does any function of the file check a path against a base directory (a containment
+    check: sanitizer kind "path")? Then the server has a boundary in mind for its paths."""
+    known = ctx.scratch.get("tainted-call:confines")
+    if known is None:
+        known = ctx.scratch["tainted-call:confines"] = any(
+            b.kind == NARROW and b.sanitizer == "path"
+            for frame in ctx.flows.frames.values() for bindings in frame.bindings.values() for b in bindings)
+    return known
 
 
 def _takes_value(option: str | None) -> bool:
