@@ -286,6 +286,9 @@ def test_secrets_in_test_files_are_fixtures_unless_a_key_format(tmp_path):
     check(tmp_path, code, "MCP106", name="tests/test_config.py")
     check(tmp_path, code, "MCP106", name="pkg/conftest.py")
     assert _reported(tmp_path, code, "MCP106", name="pkg/config.py") == [1, 1, 2, 3]
+    # a server kept in a tests folder as a fixture is not a test module
+    assert _reported(tmp_path, code, "MCP106", name="tests/fixtures/server.py") == [1, 1, 2, 3]
+    assert _reported(tmp_path, "import pytest\n" + textwrap.dedent(code), "MCP106", name="tests/fixtures/x.py") == [4]
 
 
 # -- MCP107: a peek at a claim, then verification ------------------------------------------------

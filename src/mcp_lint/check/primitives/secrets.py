@@ -282,9 +282,16 @@ def _sequential_run(text: str, length: int = 6) -> bool:
 
 
 def _in_tests(ctx: FileContext) -> bool:
+    """A test module: named `test_*.py`, `*_test.py` or `conftest.py`, or in a tests folder and
+    written as tests (it imports pytest or unittest, or defines `test_*` functions). A server
+    kept in a tests folder as a fixture is linted like any server."""
     known = ctx.scratch.get("hardcoded-secret:tests")
     if known is None:
-        known = ctx.scratch["hardcoded-secret:tests"] = is_test_path(PurePosixPath(ctx.path.replace("\\", "/")).parts)
+        parts = PurePosixPath(ctx.path.replace("\\", "/")).parts
+        known = is_test_path(parts[-1:]) or is_test_path(parts) and (
+            ctx.imports.imports_any(("pytest", "unittest")) or any(
+                isinstance(stmt, cst.FunctionDef) and stmt.name.value.startswith("test") for stmt in ctx.module.body))
+        ctx.scratch["hardcoded-secret:tests"] = known
     return known
 
 
