@@ -22,7 +22,13 @@ call), exempt calls wrapped by a timeout (`asyncio.wait_for(...)`,
 fastmcp's `@mcp.tool(timeout=...)`, and (`unless-stored`) exempt calls whose result is kept
 beyond the call: assigned to an attribute, a subscript or a `global`, or returned from a
 cached function (`functools.cache`/`lru_cache`). A call with `**kwargs` may pass anything: it is skipped
-when the condition is about a missing argument.
+when the condition is about a missing argument. `unless-followed-by` exempts a call whose argument
+(a variable) is passed again later in the same function to a call that does it properly: one of
+`calls` for which no entry holds, or a call whose name matches `names` (`jwt.decode(token)` to read
+the claim that picks the key, then `jwt.decode(token, key, algorithms=[...])`). `low-confidence-in`
+lowers the confidence in functions whose name says the call is meant so (`decode_unverified`).
+An insecure setting assigned to an object (`ctx.check_hostname = False`,
+`ctx.verify_mode = ssl.CERT_NONE`) is reported once per object in a function.
 """
 
 from __future__ import annotations

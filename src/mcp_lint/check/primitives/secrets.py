@@ -14,8 +14,13 @@ followed only by words that keep it a value (`key`, `value`, `b64`): `token_type
 value counts when it is not empty, not a placeholder (`changeme`, `<your-key>`, `xxx`,
 `your_api_key_here`, `${VAR}`), not an environment variable name, URL, path or template, not
 a word or snake_case identifier (enum-like constants such as `"bearer"`), and has no spaces
-(messages mention tokens, secrets do not contain spaces). Literal values are never shown in
-messages: findings end up in CI logs.
+(messages mention tokens, secrets do not contain spaces), not a dotted name
+(`org.example.SecretImpl`), and has no run of six consecutive characters (`123456`, `abcdef`:
+typed to show a format). A key format given as the value of an `example=`/`examples=` keyword
+or key documents the format. A secret-named variable that the file reads only as an OAuth
+`client_id` is a public identifier. In a test module only a well-known key format is reported:
+other credentials there are fixtures. Literal values are never shown in messages: findings end
+up in CI logs.
 """
 
 from __future__ import annotations

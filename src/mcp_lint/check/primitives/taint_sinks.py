@@ -15,6 +15,11 @@ Two kinds of value are looked into rather than judged whole:
   starting with constant text; a sanitizer the rule accepts, such as a `startswith("-")`
   rejection, clears it).
 - `url: true`: only the values that can decide the URL's scheme or host count.
+A sink may name sanitizer kinds of the rule that do not clear it (`ignore-sanitizers`: a file
+name with fixed text around the input cannot leave its directory, unless the call creates
+directories), and a lower confidence for a value that is a path the tool takes as a whole
+(`whole-path-confidence`: not joined under a directory of the server, in a file that checks
+no path against a base directory; the tool's contract is then "any path").
 Each sink has a `role` (what the value is, for the message). With `describe-restrictions`
 the message also says whether the flow meets an allow-list check, a timeout or a working
 directory, and such a finding has medium confidence. `report-origins` can widen the rule
