@@ -484,3 +484,30 @@ def test_a_quoted_script_of_a_shell_is_still_run(tmp_path):
             subprocess.run(f"grep -c {shlex.quote(pattern)} /var/log/app.log", shell=True)
             return subprocess.run(f"echo {shlex.quote(command)}", shell=True).stdout
         ''', "MCP102")
+
+
+def test_session_verify_off_and_a_cloned_repository_url(tmp_path):
+    check(tmp_path, '''\
+        import requests
+
+        def session(insecure: bool) -> requests.Session:
+            s = requests.Session()
+            if insecure:
+                s.verify = False  # expect
+            return s
+        ''', "MCP109")
+    check(tmp_path, '''\
+        import tempfile
+        import git
+        from mcp.server.fastmcp import FastMCP
+
+        mcp = FastMCP("ingest")
+
+        @mcp.tool()
+        def ingest(repo_url: str, name: str) -> str:
+            """Clone a repository and summarise it."""
+            target = tempfile.mkdtemp()
+            git.Repo.clone_from(repo_url, target)  # expect
+            git.Repo.clone_from(f"https://github.com/{name}.git", target)
+            return target
+        ''', "MCP105")
