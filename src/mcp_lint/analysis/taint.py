@@ -102,6 +102,12 @@ _SANITIZER_METHODS = {
     "escape_literal": "sql", "quote_literal": "sql", "literal": "sql", "mogrify": "sql",
     "format_query_value": "sql", "quote_name": "sql",
 }
+_REGEX_SUB = frozenset({"re.sub", "regex.sub"})
+# Characters an allow-class may keep for each sanitizer kind its result then satisfies.
+_WORD_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
+_ALLOW_CLASS = re.compile(r"\[\^((?:[A-Za-z0-9_.\-]|\\[wd.\-])+)\][+*]?")
+# `'"'` -> `'""'`, `` '`' `` -> ``'``'``, `']'` -> `']]'`: identifier quoting (SQL standard, MySQL, T-SQL)
+_IDENTIFIER_QUOTES = frozenset({'"', "`", "]"})
 _VALIDATE_METHODS = frozenset({"model_validate", "model_validate_json", "parse_obj", "parse_raw",
                                "validate_python", "validate_json", "from_dict"})
 _SCHEMA_VALIDATORS = frozenset({"jsonschema.validate", "jsonschema.validators.validate"})
@@ -759,6 +765,41 @@ def _starts_with_dash(call: cst.Call) -> bool:
     if isinstance(value, cst.Tuple):
         return any(string_value(e.value) == "-" for e in value.elements)
     return string_value(value) == "-"
+
+
+def _allow_class_kinds(pattern: cst.BaseExpression, repl: cst.BaseExpression) -> frozenset[str]:
+    """The sanitizer kinds of `re.sub(r"[^A-Za-z0-9_]", "_", x)`: a pattern that is one negated
+    character class, and a literal replacement made of characters of that class, leave only the
+    class's characters. Word characters alone are safe in SQL; with `.` and `-` in a shell word;
+    without `-` never an option; without `.` never a path step."""
+    text, replacement = string_value(pattern), string_value(repl)
+    if text is None or replacement is None:
+        return frozenset()
+    m = _ALLOW_CLASS.fullmatch(text)
+    if m is None:
+        return frozenset()
+    keeps = re.compile(f"[{m.group(1)}]")
+    allowed = {chr(c) for c in range(32, 127) if keeps.fullmatch(chr(c))}
+    if not all(keeps.fullmatch(c) for c in replacement):
+        return frozenset()
+    kinds = set()
+    if allowed <= _WORD_CHARS:
+        kinds.add("sql")
+    if allowed <= _WORD_CHARS | {".", "-"}:
+        kinds.add("shell")
+    if "-" not in allowed:
+        kinds.add("option")
+    if "." not in allowed:
+        kinds.add("path")
+    return frozenset(kinds)
+
+
+def _doubles_identifier_quote(args: Sequence[cst.Arg]) -> bool:
+    """`.replace('"', '""')` (or a backquote, or `]`): the escape of a quoted SQL identifier."""
+    if len(args) != 2 or any(a.keyword is not None or a.star for a in args):
+        return False
+    old, new = string_value(args[0].value), string_value(args[1].value)
+    return old in _IDENTIFIER_QUOTES and new == old * 2
 
 
 def _root(expr: cst.BaseExpression) -> str | None:
@@ -1587,8 +1628,14 @@ class Flows:
                 if kind == "sql" and all(is_literal(a.value) for a in args):
                     return EMPTY
                 return tuple(o.sanitized(kind) for o in union(*arg_flows()))
-        if isinstance(func, cst.Name) and func.value in _SANITIZER_METHODS and qual is None:
-            return tuple(o.sanitized(_SANITIZER_METHODS[func.value]) for o in union(*arg_flows()))
+        if isinstance(func, cst.Name) and func.value.lstrip("_") in _SANITIZER_METHODS:
+            # `escape_identifier(x)`, `_quote_ident(x)`, also imported from another module of the project
+            return tuple(o.sanitized(_SANITIZER_METHODS[func.value.lstrip("_")]) for o in union(*arg_flows()))
+        if qual in _REGEX_SUB and len(args) >= 3 and all(a.keyword is None for a in args[:3]):
+            kinds = _allow_class_kinds(args[0].value, args[1].value)
+            if kinds:  # `re.sub(r"[^A-Za-z0-9_]", "_", x)`: only the characters of the class are left
+                flow = self._expr(args[2].value, point, overlay)
+                return tuple(replace(o, sanitizers=o.sanitizers | kinds) for o in flow)
         if isinstance(func, cst.Name):
             target = self.index.find_function(func.value, point.frame.info) if \
                 (overlay is None or func.value not in overlay) and not self.reaching(func.value, point) else None
@@ -1617,8 +1664,11 @@ class Flows:
                 return tuple(o.sanitized("option") for o in self._expr(recv, point, overlay))
             if method in _VALIDATE_METHODS:
                 return tuple(o.sanitized("model") for o in union(*arg_flows()))
-            if method in _SANITIZER_METHODS:
-                return tuple(o.sanitized(_SANITIZER_METHODS[method]) for o in union(*arg_flows()))
+            if method.lstrip("_") in _SANITIZER_METHODS:
+                return tuple(o.sanitized(_SANITIZER_METHODS[method.lstrip("_")]) for o in union(*arg_flows()))
+            if method == "replace" and _doubles_identifier_quote(args):
+                # `x.replace('"', '""')`: the quote doubled, as SQL quotes an identifier
+                return tuple(o.sanitized("sql") for o in self._expr(recv, point, overlay))
             if method == "get" and (is_constant_collection(recv) or self._constant_mapping(recv, point)):
                 return EMPTY if len(args) < 2 else self._expr(args[1].value, point, overlay)
             if method == "get" and args:  # `arguments.get("url")` names the argument read

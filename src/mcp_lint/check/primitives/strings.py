@@ -70,6 +70,8 @@ class FormattedStringSink(Primitive):
             needs_keyword = True
         if arg is None or string_value(arg) is not None:
             return
+        if isinstance(_unwrap(arg), cst.Name):  # a candidate for SQL the caller writes whole
+            ctx.scratch.setdefault(self.rule.id + ":whole", []).append((arg, point))
         statement = ctx.state.statement
         ctx.defer(self.rule, lambda: self.check(ctx, node, arg, point, statement, needs_keyword))
 
@@ -106,8 +108,38 @@ class FormattedStringSink(Primitive):
                 steps = trace(tool, sink, f"`{sink_name}`")
                 if not direct:  # show where the SQL was built, just before the sink
                     steps = steps[:-1] + (Step(build, f"SQL built with {fields['how']}"),) + steps[-1:]
+            if tool is not None and self.runs_callers_sql(ctx):
+                continue  # the module already runs SQL the model writes: formatting grants nothing more
             ctx.report(self.rule, location, fields, statement=statement if direct else build_stmt, trace=steps,
                        confidence=Confidence.LOW if tool is not None and tool.cut else None)
+
+    def runs_callers_sql(self, ctx: FileContext) -> bool:
+        """Does a tool of this module pass a parameter whole, unchecked, as the SQL of a sink?
+        Then the server already lets the model run any statement on its database, and a name
+        formatted into another statement of the module adds no capability. A parameter that a
+        condition of the tool (or of the function with the sink) tests, a `startswith("SELECT")`
+        gate or a validator's verdict, is not whole: the gate is what an injection elsewhere
+        would bypass, so the module's findings stay."""
+        key = self.rule.id + ":runs-callers-sql"
+        if key not in ctx.scratch:
+            ctx.scratch[key] = any(self._whole_sql(ctx, arg, point)
+                                   for arg, point in ctx.scratch.get(self.rule.id + ":whole", ()))
+        return ctx.scratch[key]
+
+    def _whole_sql(self, ctx: FileContext, arg: cst.BaseExpression, point: Point) -> bool:
+        name = _unwrap(arg)
+        assert isinstance(name, cst.Name)
+        if any(b.kind == AUG or b.kind == ASSIGN and isinstance(b.node, cst.BaseExpression) and
+               _is_formatting(_unwrap(b.node), ctx, b.point) for b in ctx.flows.reaching(name.value, point)):
+            return False
+        flow = ctx.flows.resolved(arg, point)
+        for origin in unsafe_origins(flow, self.accepted):
+            if origin.kind != TOOL or origin.cut or not origin.param:
+                continue
+            checked = {origin.param, name.value}
+            if not any(_tests(fn, checked) for fn in (origin.function, point.frame.node) if fn is not None):
+                return True
+        return False
 
     def builds(self, ctx: FileContext, arg: cst.BaseExpression, point: Point):
         """The formatting expressions whose result reaches `arg`: the argument itself, the
@@ -165,6 +197,23 @@ class FormattedStringSink(Primitive):
         text = _COMMENT.sub("", leading_text(arg))
         word = re.match(r"[A-Za-z]+", text)
         return bool(word) and word.group(0).upper() in self.keywords
+
+
+def _tests(function: cst.CSTNode, names: set[str]) -> bool:
+    """Does a condition in `function` (if, while, assert, a conditional expression) read one of `names`?"""
+    for node in _walk(function):
+        test = node.test if isinstance(node, (cst.If, cst.While, cst.Assert, cst.IfExp)) else None
+        if test is not None and any(isinstance(n, cst.Name) and n.value in names for n in _walk(test)):
+            return True
+    return False
+
+
+def _walk(node: cst.CSTNode):
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        yield n
+        stack.extend(n.children)
 
 
 def _unwrap(expr: cst.BaseExpression) -> cst.BaseExpression:
