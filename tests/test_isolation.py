@@ -6,6 +6,7 @@ they inherit the patch (the tests need fork)."""
 
 from __future__ import annotations
 
+import json
 import multiprocessing
 import os
 import signal
@@ -191,3 +192,24 @@ def test_spawned_workers_give_the_same_output(tmp_path, monkeypatch):
     assert "unavailable" not in spawned.stderr
     assert spawned.stdout == serial.stdout, [f["message"] for f in spawned.json()["findings"] if f["id"] == "MCP001"]
     assert spawned.exit_code == serial.exit_code == 1
+
+
+def test_a_worker_over_its_memory_budget_costs_that_file_only(tmp_path, monkeypatch):
+    """Workers run under an address-space limit: a file whose analysis needs more than the budget is
+    MCP001 (out of memory), and the other files keep their findings."""
+    if not os.path.exists("/proc/self/statm"):
+        pytest.skip("needs /proc to measure the worker's start")
+    from conftest import SERVER, run_process
+
+    monkeypatch.setenv("MCP_LINT_WORKER_MEMORY", str(40 << 20))  # 40 MiB over what the worker starts with
+    for i in range(30):
+        write(tmp_path, f"good_{i:02}.py", "X = 1\n")
+    write(tmp_path, "server.py", SERVER)
+    rows = ",\n".join(f"    'key_{i}': [{i}, {i + 1}, {{'a': {i}, 'b': [{i}, {i}]}}]" for i in range(20000))
+    write(tmp_path, "big_data.py", "DATA = {\n" + rows + "\n}\n")
+    result = run_process("--output-format", "json", "-j", "2", "--no-cache", ".", cwd=tmp_path)
+    doc = json.loads(result.stdout)
+    by_path = {(f["path"], f["id"]): f for f in doc["findings"]}
+    assert ("server.py", "MCP101") in by_path
+    assert ("big_data.py", "MCP001") in by_path, result.stdout
+    assert "memory" in by_path[("big_data.py", "MCP001")]["message"]

@@ -33,7 +33,10 @@ def test_findings_across_modules_match_markers(project: Path):
     assert _reported(result.json()) == _expected(project)
 
 
-@pytest.mark.parametrize("project", PROJECTS, ids=[p.name for p in PROJECTS])
+REGISTRATIONS = [p for p in PROJECTS if p.name != "helpers_across"]
+
+
+@pytest.mark.parametrize("project", REGISTRATIONS, ids=[p.name for p in REGISTRATIONS])
 def test_one_file_passed_alone_still_sees_its_registrations(project: Path):
     """pre-commit passes only the staged files: the rest of the project is scanned for facts."""
     for path, line, rule in sorted(_expected(project)):
@@ -66,3 +69,48 @@ def test_inspect_names_where_a_handler_is_registered(tmp_path):
     names = {h["function"]: h for h in shell["handlers"]}
     assert names["run_command"]["registered_in"] == "app/server.py"
     assert "helper_not_registered" not in names
+
+
+HELPERS = FIXTURES / "projects" / "multimodule" / "helpers_across"
+
+
+def test_a_flow_across_modules_is_shown_step_by_step_in_every_format(tmp_path):
+    text = run_cli("--no-cache", "app/shell.py", "app/server.py", cwd=HELPERS)
+    assert "tool parameter `name` (app/server.py:27) -> passed to `tar()` as `folder` (app/server.py:29)" in text.stdout
+    doc = run_cli("--no-cache", "--output-format", "json", ".", cwd=HELPERS).json()
+    [shell] = [f for f in doc["findings"] if f["path"] == "app/shell.py"]
+    assert [s.get("path") for s in shell["trace"]][:2] == ["app/server.py", "app/server.py"]
+    sarif = json.loads(run_cli("--no-cache", "--output-format", "sarif", ".", cwd=HELPERS).stdout)
+    [result] = [r for r in sarif["runs"][0]["results"] if r["ruleId"] == "MCP102"]
+    uris = [loc["location"]["physicalLocation"]["artifactLocation"]["uri"]
+            for loc in result["codeFlows"][0]["threadFlows"][0]["locations"]]
+    assert uris[0].endswith("app/server.py") and uris[-1].endswith("app/shell.py")
+
+
+def test_editing_a_sanitizer_in_another_module_changes_the_next_cached_run(tmp_path):
+    import shutil
+
+    project = tmp_path / "p"
+    shutil.copytree(HELPERS, project)
+    first = {(f["path"], f["start"]["line"]) for f in run_cli("--output-format", "json", ".", cwd=project).json()["findings"]}
+    assert ("app/db.py", 16) not in first  # count() receives a quoted identifier
+    quoting = project / "app" / "quoting.py"
+    quoting.write_text(quoting.read_text(encoding="utf-8").replace("return sql.Identifier(name)", "return name"),
+                       encoding="utf-8")
+    second = {(f["path"], f["start"]["line"]) for f in run_cli("--output-format", "json", ".", cwd=project).json()["findings"]}
+    assert ("app/db.py", 16) in second
+    quoting.write_text(quoting.read_text(encoding="utf-8").replace("return name\n\n\ndef checked", "return sql.Identifier(name)\n\n\ndef checked"),
+                       encoding="utf-8")
+    third = {(f["path"], f["start"]["line"]) for f in run_cli("--output-format", "json", ".", cwd=project).json()["findings"]}
+    assert third == first
+
+
+def test_one_file_passed_alone_sees_flows_from_the_cached_project(tmp_path):
+    """A pre-commit run of the sink's module alone: the callers' facts come from the findings cache."""
+    import shutil
+
+    project = tmp_path / "p"
+    shutil.copytree(HELPERS, project)
+    run_cli("--output-format", "json", ".", cwd=project)  # the whole project, once
+    alone = run_cli("--output-format", "json", "app/shell.py", cwd=project).json()["findings"]
+    assert [(f["path"], f["start"]["line"], f["id"]) for f in alone] == [("app/shell.py", 8, "MCP102")]

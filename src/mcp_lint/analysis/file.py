@@ -6,6 +6,7 @@ adds the rule API (reporting findings, per-rule state); analyses see only this."
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import libcst as cst
 
@@ -25,6 +26,8 @@ class FileAnalysis:
     index: ModuleIndex
     model: ServerModel
     state: TraversalState
+    project: Any = None  # the project index (project/index.py), when the run has one
+    context: Any = None  # what the project says about this file (project.index.ModuleContext)
     flows: Flows = field(init=False)
     recorder: FlowRecorder = field(init=False)
     types: TypeOracle = field(init=False)

@@ -210,7 +210,7 @@ class TypeOracle:
             target = self.call_target(expr, point)
             if target is None:
                 return self._local_return_type(expr, point)
-            return RETURNS.get(target) or (target if target in ALIASES.values() else None)
+            return RETURNS.get(target) or (target if target in ALIASES.values() else None) or self._project_class(target)
         if isinstance(expr, cst.Name):
             bindings = self.ctx.flows.reaching(expr.value, point)
             for b in bindings:
@@ -235,6 +235,11 @@ class TypeOracle:
                         if found is not None:
                             return found
         return None
+
+    def _project_class(self, qualname: str) -> str | None:
+        """An instance of a class another module of the project defines (`db = Database(path)`)."""
+        project = getattr(self.ctx, "project", None)
+        return project.class_name(qualname, self.ctx.path) if project is not None else None
 
     def _local_return_type(self, call: cst.Call, point: Point) -> str | None:
         """`make_client(...)` where the same-file `def make_client(...) -> httpx.AsyncClient`."""
@@ -261,6 +266,8 @@ class TypeOracle:
             ann = b.node.annotation.annotation
             name = self.ctx.imports.resolve(ann) or dotted(ann)
             found = canonical(name) if name and (canonical(name) in RETURNS.values()) else None
+            if found is None and name:
+                found = self._project_class(name)
         self.memo[key] = found
         return found
 

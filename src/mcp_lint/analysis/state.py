@@ -72,6 +72,7 @@ class Frame:
     returns: list[tuple[cst.BaseExpression, Point]] = field(default_factory=list)
     # Calls to functions of this file (by simple name or self/cls method), for summaries.
     local_calls: list[tuple[cst.Call, Point]] = field(default_factory=list)
+    project_calls: list[tuple[cst.Call, Point]] = field(default_factory=list)  # may call another module
     defined_at: Point | None = None  # where a nested def/lambda was defined in its parent
 
     def point(self) -> Point:

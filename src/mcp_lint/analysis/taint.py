@@ -154,10 +154,15 @@ class Origin:
     sanitizers: frozenset[str] = frozenset()
     steps: tuple[Step, ...] = ()
     cut: bool = False  # not followed to its source (a bound of the analysis): treated as tool input
+    # Calls into other modules of the project the value went through, unsanitized as far as this
+    # file can tell: ("path::qualname", argument position or keyword, "return" | "guard"). The
+    # project join (project/flows.py) drops a finding whose every origin went through a call the
+    # other module's summary shows to sanitize (its return) or validate (it raises) that argument.
+    through: tuple[tuple[str, int | str, str], ...] = ()
 
     @property
     def key(self) -> tuple:
-        return (self.kind, self.label, id(self.function), self.sanitizers)
+        return (self.kind, self.label, id(self.function), self.sanitizers, self.through)
 
     def step(self, node: cst.CSTNode, text: str, force: bool = False) -> Origin:
         if not force and self.steps and self.steps[-1].node is node:
@@ -356,6 +361,11 @@ class FlowRecorder:
         dispatched = _dispatched(node, self.ctx.imports.resolve)
         if dispatched is not None:
             func = dispatched[0]  # `asyncio.to_thread(helper, x)` calls helper(x)
+        project = getattr(self.ctx, "project", None)
+        if project is not None and (self._imported_project(func) or (
+                isinstance(func, cst.Attribute) and func.attr.value in project.method_names)):
+            frame = self.ctx.state.frame
+            frame.project_calls.append((node, frame.point()))  # resolved later (project_target)
         if isinstance(func, cst.Name):
             if func.value not in self.local_function_names:
                 return
@@ -431,11 +441,19 @@ class FlowRecorder:
             if name:
                 self._narrow(name, self._containment(expr), None, expr)
             return
-        if isinstance(func, cst.Name) and func.value in self.local_function_names:
+        if (isinstance(func, cst.Name) and func.value in self.local_function_names) or self._imported_project(func):
             frame = self.ctx.state.frame
             for arg in expr.args:
                 if isinstance(arg.value, cst.Name):
                     self._bind(frame, Binding(arg.value.value, CALL_GUARD, expr, frame.point()))
+
+    def _imported_project(self, func: cst.BaseExpression) -> bool:
+        """`validate_name(x)` with `validate_name` imported from another module of the project."""
+        project = getattr(self.ctx, "project", None)
+        if project is None:
+            return False
+        qual = self.ctx.imports.resolve(func)
+        return qual is not None and project.callable_key(qual, self.ctx.path) is not None
 
     def validation(self, expr: cst.BaseExpression | None) -> None:
         """`Model(**args)`, `Model.model_validate(args)`, `jsonschema.validate(args, schema)`:
@@ -870,6 +888,7 @@ class Flows:
         self._branch: dict[tuple[int, int], bool] = {}
         self._returns: dict[cst.CSTNode, Flow] = {}
         self._narrows: dict[cst.CSTNode, dict[str, frozenset[str]]] = {}
+        self._project_targets: dict[int, str | None] = {}
         self._callers: dict[cst.CSTNode, list[tuple[cst.Call, Point]]] | None = None
         self._in_progress: set[int] = set()
         self._depth = 0
@@ -1278,6 +1297,13 @@ class Flows:
             before = self._name(b.name, b.node, b.point)  # type: ignore[arg-type]
             call: cst.Call = b.node  # type: ignore[assignment]
             target = self.index.find_function(call.func.value, None) if isinstance(call.func, cst.Name) else None
+            if target is None and before:
+                remote = self.project_target(call, b.point)
+                if remote is not None:  # a validator of another module: the project join decides
+                    pos = next((i for i, a in enumerate(call.args) if isinstance(a.value, cst.Name)
+                                and a.value.value == b.name and a.keyword is None), None)
+                    if pos is not None:
+                        return tuple(replace(o, through=o.through + ((remote, pos, "guard"),)) for o in before)
             if target is None or not before:
                 return before
             pos = next((i for i, a in enumerate(call.args) if isinstance(a.value, cst.Name)
@@ -1636,6 +1662,9 @@ class Flows:
             if kinds:  # `re.sub(r"[^A-Za-z0-9_]", "_", x)`: only the characters of the class are left
                 flow = self._expr(args[2].value, point, overlay)
                 return tuple(replace(o, sanitizers=o.sanitizers | kinds) for o in flow)
+        project_target = self.project_target(call, point) if overlay is None else None
+        if project_target is not None:
+            return self._through_project(project_target, call, point)
         if isinstance(func, cst.Name):
             target = self.index.find_function(func.value, point.frame.info) if \
                 (overlay is None or func.value not in overlay) and not self.reaching(func.value, point) else None
@@ -1681,6 +1710,46 @@ class Flows:
             recv_flow = self._expr(recv, point, overlay)
             return union(recv_flow, *arg_flows())
         return union(self._expr(func, point, overlay), *arg_flows())
+
+    # -- calls into other modules of the project ---------------------------------------------------
+    def project_target(self, call: cst.Call, point: Point) -> str | None:
+        """`path::qualname` of the function or method of another module of the project that `call`
+        calls (an imported function, `module.function`, a method of an instance of an imported
+        project class), or None."""
+        project = getattr(self.ctx, "project", None)
+        if project is None:
+            return None
+        key = id(call)
+        if key in self._project_targets:
+            return self._project_targets[key]
+        found = None
+        func = call.func
+        qual = self.imports.resolve(func)
+        if qual is not None and not (isinstance(func, cst.Name) and self.reaching(func.value, point)):
+            found = project.callable_key(qual, self.ctx.path)
+        if found is None and isinstance(func, cst.Attribute):
+            cls = self.ctx.types.type_of(func.value, point)
+            if cls is not None:
+                found = project.callable_key(f"{cls}.{func.attr.value}", self.ctx.path)
+        self._project_targets[key] = found
+        return found
+
+    def _through_project(self, target: str, call: cst.Call, point: Point) -> Flow:
+        """What a call into another module returns: its arguments' origins, each marked with the
+        call it went through, so the project join can tell when that module sanitizes them."""
+        name = target.rpartition("::")[2]
+        out: list[Flow] = [self._opaque(f"`{name}()`", call)]
+        position = 0
+        for arg in call.args:
+            if arg.star:
+                out.append(self._expr(arg.value, point, None))
+                continue
+            where: int | str = arg.keyword.value if arg.keyword is not None else position
+            if arg.keyword is None:
+                position += 1
+            out.append(tuple(replace(o, through=o.through + ((target, where, "return"),))
+                             for o in self._expr(arg.value, point, None)))
+        return union(*out)
 
     def _is_response(self, call: cst.Call, qual: str | None, point: Point) -> bool:
         func = call.func

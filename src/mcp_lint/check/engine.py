@@ -21,7 +21,9 @@ from mcp_lint.analysis.mcp_model import build_model
 from mcp_lint.analysis.module_index import build_index
 from mcp_lint.analysis.state import TraversalState
 from mcp_lint.check.context import FileContext
-from mcp_lint.check.factory import FindingFactory, materialise, render_message
+from mcp_lint.check import flow_facts
+from mcp_lint.check.factory import FindingFactory, render_message
+from mcp_lint.check.materialise import materialise
 from mcp_lint.check.primitives import PRIMITIVES
 from mcp_lint.check.primitives.base import Primitive
 from mcp_lint.check.suppress import SuppressionPass
@@ -61,6 +63,8 @@ class Engine:
         self.parse_rule = next((r for r in self.rules if r.primitive == "parse-error"), None)
         self.unused_rule = next((r for r in self.rules if r.primitive == "unused-suppression"), None)
         self.suppression = SuppressionPass(self.rules, known_codes, self.unused_rule)
+        # Rules that follow values (their flows across modules are joined by project/flows.py).
+        self.taint_rules = any(r.primitive in ("tainted-call", "formatted-string-sink") for r in self.rules)
         self.primitives: list[Primitive] = [PRIMITIVES[r.primitive](r) for r in self.rules
                                             if r.primitive not in CORE_PRIMITIVES]
         self.enter: dict[type, list[tuple[Rule, object]]] = {}
@@ -176,7 +180,8 @@ class Engine:
         context = self.project.context(path) if self.project else None
         model = build_model(index, self.project, context)
         state = TraversalState(module)
-        ctx = FileContext(path=path, source=text, module=module, index=index, model=model, state=state)
+        ctx = FileContext(path=path, source=text, module=module, index=index, model=model, state=state,
+                          project=self.project or None, context=context)
         ctx.flows.frames[module] = state.module_frame
         result = FileResult(path)
         failed: set[str] = set()
@@ -202,13 +207,20 @@ class Engine:
                 if facts is not None:
                     result.facts[prim.rule.id] = facts
         pending = [p for p in ctx.pending if p.rule.id not in failed]
-        if not pending and self.unused_rule is None:
+        crosses = bool(self.project) and bool(context or ctx.conditional_sinks or
+                                              any(f.project_calls for f in ctx.flows.frames.values()))
+        if not pending and self.unused_rule is None and not crosses:
             return result
         lines = LineTable(text)
         factory = FindingFactory(path, self.severity)
-        findings = materialise(factory, module, lines, pending, ctx.index.functions)
+        conditions: dict[str, list] = {}
+        findings = materialise(factory, module, lines, pending, ctx.index.functions, conditions)
         result.findings = self.suppression.apply(findings, text, lines, factory)
         result.findings.sort(key=Finding.sort_key)
+        if crosses and self.taint_rules:
+            flows = flow_facts.collect(ctx, lines, conditions)
+            if flows is not None:
+                result.facts[flow_facts.KEY] = flows
         return result
 
 

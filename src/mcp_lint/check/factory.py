@@ -16,14 +16,10 @@ file, so that they agree on what the baseline and SARIF fingerprints depend on:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
-import libcst as cst
-
-from mcp_lint.analysis.module_index import FunctionInfo
-from mcp_lint.analysis.positions import resolve_spans
-from mcp_lint.model.findings import Confidence, Edit, Finding, Fix, Severity, Span, TraceStep, fingerprint
+from mcp_lint.model.findings import Confidence, Finding, Fix, Severity, Span, TraceStep, fingerprint
 from mcp_lint.model.rules import Rule
 from mcp_lint.source.lines import LineTable
 
@@ -82,63 +78,3 @@ class FindingFactory:
         else:
             span = Span(1, 1, 1, 1, 0, 0)
         return self.make(rule, span, message, anchor=line_text, statement_line=line)
-
-
-def materialise(factory: FindingFactory, module: cst.Module, lines: LineTable, pending: Iterable,
-                functions: Iterable[FunctionInfo] = ()) -> list[Finding]:
-    """Findings reported on CST nodes during the walk (`check.context.PendingFinding`) -> plain
-    findings: spans for the few nodes they mention, resolved in one pass, in source order."""
-    pending = list(pending)
-    if not pending:
-        return []
-    functions = list(functions)
-    nodes: set[cst.CSTNode] = set()
-    for p in pending:
-        nodes.add(p.node)
-        if p.statement is not None:
-            nodes.add(p.statement)
-        nodes.update(s.node for s in p.trace)
-        if p.fix is not None:
-            nodes.update(e.node for e in p.fix.edits)
-    nodes.update(fn.node for fn in functions)
-    spans = resolve_spans(module, nodes, lines)
-    scopes = sorted(((spans[fn.node].start_offset, spans[fn.node].end_offset, fn.qualname)
-                     for fn in functions if fn.node in spans), key=lambda s: (s[0], -s[1]))
-    placed = [(p, spans[p.node]) for p in pending if p.node in spans]
-    placed.sort(key=lambda item: (item[1].start_offset, item[1].end_offset))
-    out = []
-    for p, span in placed:
-        stmt = spans.get(p.statement) if p.statement is not None else None
-        finding = factory.make(
-            p.rule, span, p.message, anchor=lines.source[span.start_offset:span.end_offset],
-            scope=_enclosing(scopes, span), statement_line=stmt.start_line if stmt is not None else span.start_line,
-            trace=tuple(TraceStep(spans[s.node], s.text) for s in p.trace if s.node in spans),
-            fix=_fix(p.fix, spans, lines) if p.fix is not None else None, confidence=p.confidence)
-        if finding is not None:
-            out.append(finding)
-    return out
-
-
-def _enclosing(scopes: list[tuple[int, int, str]], span: Span) -> str:
-    """The qualified name of the innermost function around `span` (`<module>` if none)."""
-    name = MODULE_SCOPE
-    for start, end, qualname in scopes:
-        if start > span.start_offset:
-            break
-        if span.end_offset <= end:
-            name = qualname
-    return name
-
-
-def _fix(fix, spans: Mapping[cst.CSTNode, Span], lines: LineTable) -> Fix | None:
-    edits = []
-    for e in fix.edits:
-        span = spans.get(e.node)
-        if span is None:
-            return None
-        if e.mode == "insert-before":
-            span = lines.span(span.start_offset, span.start_offset)
-        elif e.mode == "insert-after":
-            span = lines.span(span.end_offset, span.end_offset)
-        edits.append(Edit(span, e.content))
-    return Fix(fix.description, tuple(edits), fix.applicability)

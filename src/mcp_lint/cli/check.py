@@ -170,12 +170,16 @@ def project_index(files: list[Path], paths: list[str], settings: Settings, cache
     from mcp_lint.project.index import build
 
     extra: set[Path] = set()
+    scanned: set[Path] = set()  # each package (or script folder) once, however many of its files are passed
     for raw in paths:
         path = Path(raw)
         if path.is_file():
             top = path.resolve().parent
             while (top.parent / "__init__.py").exists():
                 top = top.parent
+            if top in scanned:
+                continue
+            scanned.add(top)
             if (top / "__init__.py").exists() and top != Path(top.anchor):
                 extra.update(discover([str(top)], settings).files)
             elif not (top / "__init__.py").exists():  # a script: its sibling modules

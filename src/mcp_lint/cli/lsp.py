@@ -350,8 +350,18 @@ class MCPLintServer(LanguageServer):
     def diagnostics(self, linted: Linted) -> list[lsp.Diagnostic]:
         return [self.diagnostic(linted.uri, linted.snapshot, f) for f in linted.findings]
 
+    @staticmethod
+    def _step_location(uri: str, snapshot: Snapshot, f: mcp.Finding, step) -> lsp.Location:
+        """A step of the flow: in this document, or in another module of the project."""
+        if not step.path or step.path == f.path:
+            return lsp.Location(uri=uri, range=snapshot.range(step.span))
+        span = step.span
+        return lsp.Location(uri=from_fs_path(str(Path(step.path).resolve())) or uri, range=lsp.Range(
+            start=lsp.Position(line=span.start_line - 1, character=span.start_col - 1),
+            end=lsp.Position(line=span.end_line - 1, character=span.end_col - 1)))
+
     def diagnostic(self, uri: str, snapshot: Snapshot, f: mcp.Finding) -> lsp.Diagnostic:
-        related = [lsp.DiagnosticRelatedInformation(location=lsp.Location(uri=uri, range=snapshot.range(step.span)),
+        related = [lsp.DiagnosticRelatedInformation(location=self._step_location(uri, snapshot, f, step),
                                                     message=step.message) for step in f.trace]
         return lsp.Diagnostic(
             range=snapshot.range(f.span),

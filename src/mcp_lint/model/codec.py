@@ -31,7 +31,8 @@ def encode_finding(f: Finding) -> list:
     fix = None if f.fix is None else [f.fix.description, [[encode_span(e.span), e.content] for e in f.fix.edits],
                                       f.fix.applicability.value]
     return [f.rule_id, f.rule_name, f.severity.value, f.confidence.value, encode_span(f.span), f.message,
-            [[encode_span(t.span), t.message] for t in f.trace], fix, f.statement_line, f.fingerprint]
+            [[encode_span(t.span), t.message, *([t.path] if t.path else [])] for t in f.trace], fix,
+            f.statement_line, f.fingerprint]
 
 
 def decode_finding(path: str, v: list) -> Finding:
@@ -39,7 +40,7 @@ def decode_finding(path: str, v: list) -> Finding:
     return Finding(
         rule_id=str(rule_id), rule_name=str(rule_name), severity=Severity(severity),
         confidence=Confidence(confidence), path=path, span=decode_span(span), message=str(message),
-        trace=tuple(TraceStep(decode_span(s), str(m)) for s, m in trace),
+        trace=tuple(TraceStep(decode_span(t[0]), str(t[1]), str(t[2]) if len(t) > 2 else "") for t in trace),
         fix=None if fix is None else Fix(str(fix[0]), tuple(Edit(decode_span(s), str(c)) for s, c in fix[1]),
                                          Applicability(fix[2])),
         statement_line=int(statement_line), fingerprint=str(fp),

@@ -64,10 +64,15 @@ class Fix:
 
 @dataclass(frozen=True, slots=True)
 class TraceStep:
-    """One hop of a tool-input flow: the source, each propagation, the sink."""
+    """One hop of a tool-input flow: the source, each propagation, the sink. `path` is the file
+    of a step in another module than the finding's (a flow across modules); empty: the finding's."""
 
     span: Span
     message: str
+    path: str = ""
+
+    def file(self, finding_path: str) -> str:
+        return self.path or finding_path
 
 
 @dataclass(frozen=True, slots=True)

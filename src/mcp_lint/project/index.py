@@ -41,14 +41,17 @@ class ModuleContext:
 
     handlers: dict[str, HandlerDecl] = field(default_factory=dict)  # function qualname -> declaration
     server_params: dict[str, str] = field(default_factory=dict)  # "function qualname:param" -> flavour
+    # Functions and methods other modules import (their summaries and conditional sinks are
+    # facts the project joins flows across modules with).
+    exported: set[str] = field(default_factory=set)
 
     def digest(self) -> str:
         data = [sorted((k, v.kind, v.form, v.flavour, v.via) for k, v in self.handlers.items()),
-                sorted(self.server_params.items())]
+                sorted(self.server_params.items()), sorted(self.exported)]
         return hashlib.sha256(json.dumps(data).encode()).hexdigest()[:16]
 
     def __bool__(self) -> bool:
-        return bool(self.handlers or self.server_params)
+        return bool(self.handlers or self.server_params or self.exported)
 
 
 def module_names(path: Path) -> list[str]:
@@ -91,6 +94,8 @@ class ProjectIndex:
                     self.servers.setdefault(f"{name}.{local}", (flavour, ctor))
                 for local, (flavour, base) in f.server_classes.items():
                     self.server_classes.setdefault(f"{name}.{local}", (flavour, base))
+        # Method names of the project's classes: a call `x.name(...)` may reach one of them.
+        self.method_names = frozenset(m for f in facts.values() for methods in f.classes.values() for m in methods)
         self.contexts: dict[Path, ModuleContext] = {}
         self._join()
 
@@ -132,6 +137,28 @@ class ProjectIndex:
 
     def __bool__(self) -> bool:
         return bool(self.servers or self.server_classes or self.contexts)
+
+    # -- what a call in one module reaches in another ------------------------------------------
+    def callable_key(self, qualname: str, importer: str | Path) -> str | None:
+        """`path::qualname` of the project function or method an imported name denotes (a
+        module-level function, or `Class.method`), or None for anything else."""
+        found = self.symbol(qualname, Path(os.path.abspath(importer)))
+        if found is None:
+            return None
+        path, local = found
+        facts = self.facts[path]
+        head, _, rest = local.partition(".")
+        if (not rest and head in facts.functions) or (rest and "." not in rest and rest in facts.classes.get(head, ())):
+            return f"{path}::{local}"
+        return None
+
+    def class_name(self, qualname: str, importer: str | Path) -> str | None:
+        """The qualified name of a project class an imported name denotes (None: not one)."""
+        found = self.symbol(qualname, Path(os.path.abspath(importer)))
+        if found is None:
+            return None
+        path, local = found
+        return qualname if local in self.facts[path].classes else None
 
     # -- resolving names to modules -------------------------------------------------------------
     def absolute(self, qualname: str, importer: Path) -> str:
@@ -230,6 +257,26 @@ class ProjectIndex:
                 context = self._context(callee_path)
                 if key in context.server_params:
                     context.server_params[key] = self._flavour(flavour, path)
+        for path, f in self.facts.items():  # what other modules import of each module
+            for local, qual in f.aliases.items():
+                module = self.modules.get(self.absolute(qual, path))
+                if module:  # `from app import shell`, `import app.db as db`: the whole module
+                    target_path = _closest(module, path)
+                    if target_path != path:
+                        facts = self.facts[target_path]
+                        exported = self._context(target_path).exported
+                        exported.update(facts.functions)
+                        exported.update(f"{c}.{m}" for c, methods in facts.classes.items() for m in methods)
+                    continue
+                target = self.symbol(qual, path)
+                if target is None or target[0] == path:
+                    continue
+                target_path, name = target
+                facts = self.facts[target_path]
+                if name in facts.functions:
+                    self._context(target_path).exported.add(name)
+                elif name in facts.classes:
+                    self._context(target_path).exported.update(f"{name}.{m}" for m in facts.classes[name])
         self.contexts = {p: c for p, c in self.contexts.items() if c}
 
 

@@ -50,6 +50,8 @@ class ModuleFacts:
     sdk_flavour: str = ""  # the SDK the module imports, when it imports exactly one
     signatures: dict = field(default_factory=dict)  # function qualname -> parameter names, for server_params
     defined: list = field(default_factory=list)  # names the module itself binds at top level
+    functions: list = field(default_factory=list)  # its module-level functions
+    classes: dict = field(default_factory=dict)  # its module-level classes -> their methods
 
     def to_plain(self) -> dict:
         return {k: getattr(self, k) for k in self.__dataclass_fields__}
@@ -142,6 +144,11 @@ class _Scanner:
                 self.defined.add(node.name)
             else:
                 self.defined.update(_assignment(node)[0])
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                self.facts.functions.append(node.name)
+            elif isinstance(node, ast.ClassDef):
+                self.facts.classes[node.name] = [n.name for n in node.body
+                                                 if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))]
         self.facts.defined = sorted(self.defined)
 
     # -- servers ---------------------------------------------------------------------------

@@ -6,7 +6,9 @@
             of caches);
 3. merge:   cached and fresh results, in the order the files were given;
 4. project: rules about the project as a whole (findings in manifests), from the per-file facts,
-            answered by the cache when the facts and manifests are unchanged;
+            answered by the cache when the facts and manifests are unchanged; and flows across
+            modules (project/flows.py): findings at sinks other modules' tools reach, findings that
+            other modules' sanitizers refute;
 5. filter:  per-file-ignores and `min-confidence`, applied once to every result, fresh or cached;
 then the cache is written once. Reporting is the caller's (cli/commands.py).
 
@@ -61,12 +63,17 @@ def run(paths: Sequence[Path], job: LintJob, cwd: Path, cache: FindingsCache | N
     fresh = lint_misses(planned, job, progress, warnings.append)
     results = merge(planned, fresh)
     manifests = project_stage(results, job, cwd, cache)
+    joined = flow_stage(results + _context_results(planned, job, cwd, cache), job)
+    linted = {str(item.path) for item in planned.files}
+    joined.findings = {path: found for path, found in joined.findings.items() if path in linted}
+    manifests += [(Path(path), FileResult(_shown(results, path), findings=found))
+                  for path, found in sorted(joined.findings.items())]
     if cache is not None:
         for item in planned.misses:
             cache.store(planned.digests.get(item.shown), fresh[item.shown])
         cache.save()
         warnings.extend(cache.warnings)
-    out = apply_filters(planned.files, results, manifests, job)
+    out = apply_filters(planned.files, results, manifests, job, joined.dropped)
     out.warnings.extend(warnings)
     return out
 
@@ -143,12 +150,47 @@ def project_stage(results: list[tuple[SourceFile, FileResult]], job: LintJob, cw
     return outcomes
 
 
+def flow_stage(results: list[tuple[SourceFile, FileResult]], job: LintJob):
+    """Flows across modules (project/flows.py): findings at sinks other modules' tools reach, and
+    findings that other modules' sanitizers refute."""
+    from mcp_lint.project.flows import join
+
+    return join(results, job.rules, job.known_codes)
+
+
+def _context_results(planned: Plan, job: LintJob, cwd: Path,
+                     cache: FindingsCache | None) -> list[tuple[SourceFile, FileResult]]:
+    """The cached results of the project's other modules, when only some files are linted (a
+    pre-commit run): their facts take part in the flows join, their findings are not reported."""
+    if cache is None or job.project is None:
+        return []
+    linted = {str(item.path) for item in planned.files}
+    out = []
+    for path in getattr(job.project, "facts", {}):
+        if str(path) in linted:
+            continue
+        digest = digest_of(path, job.settings.max_file_size)
+        if digest is None:
+            continue
+        item = SourceFile(Path(path), display(Path(path), cwd))
+        hit = cache.lookup(item.shown, f"{digest}-{job.project.context_digest(path)}")
+        if hit is not None and hit.facts:
+            out.append((item, hit))
+    return out
+
+
+def _shown(results: list[tuple[SourceFile, FileResult]], path: str) -> str:
+    return next((item.shown for item, _ in results if str(item.path) == path), path)
+
+
 def apply_filters(files: list[SourceFile], results: list[tuple[SourceFile, FileResult]],
-                  manifests: list[tuple[Path, FileResult]], job: LintJob) -> RunResult:
+                  manifests: list[tuple[Path, FileResult]], job: LintJob,
+                  dropped: set[tuple[str, str]] = frozenset()) -> RunResult:
     ignores = PerFileIgnores(job.settings)
     out = RunResult(files=[item.shown for item in files])
     for path, result in [(item.path, result) for item, result in results] + manifests:
-        out.findings.extend(confident_enough(ignores.filter(path, result.findings), job.settings.min_confidence))
+        kept = [f for f in result.findings if (str(path), f.fingerprint) not in dropped] if dropped else result.findings
+        out.findings.extend(confident_enough(ignores.filter(path, kept), job.settings.min_confidence))
         out.errors.extend(result.errors)
     for item, result in results:
         if result.facts:

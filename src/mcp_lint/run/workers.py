@@ -13,6 +13,7 @@ from __future__ import annotations
 import copyreg
 import faulthandler
 import multiprocessing
+import os
 import signal
 import time
 import types
@@ -21,6 +22,7 @@ from collections.abc import Callable, Iterable, Iterator
 from multiprocessing.connection import wait
 
 from mcp_lint.check.engine import OUT_OF_MEMORY, Engine, timeout_message
+from mcp_lint.source.guard import STACK_BYTES
 from mcp_lint.model.findings import FileError, FileResult
 
 Job = tuple[str, str]  # (path, shown)
@@ -49,8 +51,35 @@ def context() -> multiprocessing.context.BaseContext:
     return multiprocessing.get_context("fork" if "fork" in methods else "spawn")
 
 
+# A worker's memory budget: what it may add to the address space it starts with (a fork shares
+# its parent's pages). A file that needs more is MCP001 ("ran out of memory") instead of taking
+# the machine's memory; about 250 MB per MB of ordinary source is what libcst's tree costs.
+MEMORY_BUDGET = 3 << 30
+ENV_MEMORY = "MCP_LINT_WORKER_MEMORY"  # bytes, for a machine with less (or more) to give
+
+
+def _limit_memory() -> None:
+    try:
+        import resource
+    except ImportError:  # not a POSIX system: no limit
+        return
+    try:
+        budget = int(os.environ.get(ENV_MEMORY, MEMORY_BUDGET))
+        with open("/proc/self/statm", encoding="ascii") as fh:
+            current = int(fh.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+        soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+        limit = current + STACK_BYTES + budget  # the parse thread's stack is reserved, not used
+        if hard != resource.RLIM_INFINITY:
+            limit = min(limit, hard)
+        if soft == resource.RLIM_INFINITY or limit < soft:
+            resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+    except (OSError, ValueError, AttributeError):
+        return  # no /proc, no limit support: the budget is not enforced here
+
+
 def _serve(conn, make_engine: Callable[[], Engine], setup: Callable[[], None] | None) -> None:
     faulthandler.disable()  # a crash is the parent's to report, on the file, without a dump
+    _limit_memory()
     if setup is not None:
         setup()
     engine = make_engine()

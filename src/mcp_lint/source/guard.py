@@ -83,8 +83,10 @@ def precheck(text: str) -> Check:
         with warnings.catch_warnings():  # SyntaxWarnings about the linted code are not ours to print
             warnings.simplefilter("ignore")
             tree = compile(text, "<source>", "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
-    except (RecursionError, MemoryError):
+    except RecursionError:
         return Check(refused=("too deeply nested to analyse (Python's own parser refuses it too)", 1, 1))
+    except MemoryError:
+        return Check(refused=("ran out of memory while analysing this file (the memory budget of a worker)", 1, 1))
     except SyntaxError as err:
         where = (f"syntax error: {err.msg or 'invalid syntax'}", err.lineno or 1, err.offset or 1)
         if err.msg and _LIMIT_ERRORS.search(err.msg):

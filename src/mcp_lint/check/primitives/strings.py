@@ -17,7 +17,7 @@ import libcst as cst
 
 from mcp_lint.analysis.cst_utils import code, leading_text, string_value
 from mcp_lint.analysis.state import ASSIGN, AUG, Point
-from mcp_lint.analysis.taint import TOOL, Step, describe, unsafe_origins
+from mcp_lint.analysis.taint import PARAM_ORIGIN, TOOL, Step, describe, unsafe_origins
 from mcp_lint.check.context import FileContext
 from mcp_lint.model.findings import Confidence
 from mcp_lint.model.schema import Key, List, Map, Str
@@ -110,8 +110,15 @@ class FormattedStringSink(Primitive):
                     steps = steps[:-1] + (Step(build, f"SQL built with {fields['how']}"),) + steps[-1:]
             if tool is not None and self.runs_callers_sql(ctx):
                 continue  # the module already runs SQL the model writes: formatting grants nothing more
+            if tool is None:  # parameters of functions other modules call: a finding per unsafe caller too
+                for o in origins:
+                    if o.kind == PARAM_ORIGIN and ctx.exported(o.function):
+                        ctx.conditional_sink(self.rule, location, fields, o,
+                                             statement=statement if direct else build_stmt,
+                                             trace=trace(o, sink, f"`{sink_name}`"))
             ctx.report(self.rule, location, fields, statement=statement if direct else build_stmt, trace=steps,
-                       confidence=Confidence.LOW if tool is not None and tool.cut else None)
+                       confidence=Confidence.LOW if tool is not None and tool.cut else None,
+                       origins=[o for _, bad in unsafe for o in bad])
 
     def runs_callers_sql(self, ctx: FileContext) -> bool:
         """Does a tool of this module pass a parameter whole, unchecked, as the SQL of a sink?

@@ -155,8 +155,10 @@ class TaintedCall(Primitive):
 
     def _origin(self, ctx: FileContext, expr: cst.BaseExpression, point: Point,
                 accepted: frozenset[str] | None = None) -> Origin | None:
-        found = [o for o in unsafe_origins(ctx.flows.resolved(expr, point), accepted or self.accepted)
-                 if o.kind in self.origins]
+        unsafe = unsafe_origins(ctx.flows.resolved(expr, point), accepted or self.accepted)
+        found = [o for o in unsafe if o.kind in self.origins]
+        if not found:  # a parameter of a function other modules call: their callers decide
+            found = [o for o in unsafe if o.kind == PARAM_ORIGIN and ctx.exported(o.function)]
         found.sort(key=lambda o: o.kind != TOOL)
         return found[0] if found else None
 
@@ -259,8 +261,19 @@ class TaintedCall(Primitive):
                 fields["restrictions"] = f"; restricted by {listed} (the input still reaches it)"
             else:
                 fields["restrictions"] = "; no allow-list check, timeout or working-directory restriction"
+        if origin.kind == PARAM_ORIGIN and PARAM_ORIGIN not in self.origins:
+            if not role.startswith(_WHOLE_ARGV):  # a whole argv judged by its items, which callers build
+                ctx.conditional_sink(self.rule, sink, fields, origin, statement=statement,
+                                     trace=trace(origin, sink, f"`{name}`"))
+            return
         steps = trace(origin, sink, f"`{name}`") if origin.kind == TOOL else ()
-        ctx.report(self.rule, sink, fields, statement=statement, trace=steps, confidence=confidence)
+        ctx.report(self.rule, sink, fields, statement=statement, trace=steps, confidence=confidence, origins=[origin])
+
+
+# Roles of a value that is a whole argv list or its splatted arguments: when that value is a
+# parameter, which item is which is decided where the list is built (the caller's module), which
+# a conditional sink cannot see; so no finding is made across modules for it.
+_WHOLE_ARGV = ("the command line (program and arguments)", "arguments of")
 
 
 def _confines_paths(ctx: FileContext) -> bool:

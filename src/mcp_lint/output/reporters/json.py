@@ -34,7 +34,8 @@ def finding_to_dict(f: Finding, report: Report) -> dict[str, Any]:
         "end": _pos(f.span, end=True),
         "message": f.message,
         "fingerprint": report.fingerprint(f),
-        "trace": [{"start": _pos(s.span), "end": _pos(s.span, end=True), "message": s.message} for s in f.trace],
+        "trace": [{"start": _pos(s.span), "end": _pos(s.span, end=True), "message": s.message,
+                   **({"path": s.path} if s.path else {})} for s in f.trace],
         "fix": None,
     }
     if f.fix is not None:

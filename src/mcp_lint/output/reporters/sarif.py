@@ -168,7 +168,7 @@ def _result(f: Finding, index: int, uris: _Uris, report: Report) -> so.Result:
         partial_fingerprints={FINGERPRINT_KEY: report.fingerprint(f)},
     )
     if f.trace:
-        steps = [so.ThreadFlowLocation(location=_location(uris, f.path, s.span, s.message), nesting_level=0)
+        steps = [so.ThreadFlowLocation(location=_location(uris, s.file(f.path), s.span, s.message), nesting_level=0)
                  for s in f.trace[:1000]]
         result.code_flows = [so.CodeFlow(message=so.Message(text=escape(f.message, newlines=True)),
                                          thread_flows=[so.ThreadFlow(locations=steps)])]

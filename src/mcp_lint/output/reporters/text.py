@@ -56,7 +56,7 @@ def render_full(report: Report, out: TextIO, color: bool | None) -> None:
         _frame(console, f, sources.lines(f.path))
         if f.trace:
             console.print(Text("   = flow: ", style="cyan") + Text(
-                " -> ".join(f"{escape(s.message)} (line {s.span.start_line})" for s in f.trace)))
+                " -> ".join(f"{escape(s.message)} ({_step_place(f, s)})" for s in f.trace)))
         if f.fix is not None:
             label = "fix" if f.fix.applicability.value == "safe" else "unsafe fix"
             console.print(Text(f"   = {label}: ", style="green") + Text(escape(f.fix.description)))
@@ -85,6 +85,13 @@ def _frame(console: Console, f: Finding, lines: list[str]) -> None:
             console.print(Text(f"{gutter} | ", style="blue") + Text(" " * pad + "^" * marks,
                                                                    style=_SEVERITY_STYLE.get(f.severity, "")))
     console.print(Text(f"{gutter} |", style="blue"))
+
+
+def _step_place(f: Finding, step) -> str:
+    """`line 12` in the finding's file; `tools/db.py:12` in another module's."""
+    if step.path and step.path != f.path:
+        return f"{escape(step.path)}:{step.span.start_line}"
+    return f"line {step.span.start_line}"
 
 
 def _summary(console: Console, report: Report) -> None:
