@@ -511,3 +511,83 @@ def test_session_verify_off_and_a_cloned_repository_url(tmp_path):
             git.Repo.clone_from(f"https://github.com/{name}.git", target)
             return target
         ''', "MCP105")
+
+
+def _confidences(tmp_path, code: str, rule: str) -> dict[int, str]:
+    path = write(tmp_path, "server.py", code)
+    got = findings(run_cli(path, "--select", rule, "--output-format", "json", "--exit-zero"), rule)
+    return {f["start"]["line"]: f["confidence"] for f in got}
+
+
+def test_sql_confidence_is_high_only_for_a_tool_value_into_a_known_driver(tmp_path):
+    # A tool parameter formatted into SQL for a typed sqlite3 connection: high. A helper's
+    # parameter whose callers are not seen ("caller data"), or a receiver of unknown type taken
+    # for a database because its text starts with an SQL keyword: low.
+    got = _confidences(tmp_path, textwrap.dedent('''\
+        import sqlite3
+        from mcp.server.fastmcp import FastMCP
+
+        mcp = FastMCP("db")
+        conn = sqlite3.connect("app.db")
+
+        def count_rows(table):
+            return conn.execute(f"SELECT count(*) FROM {table}").fetchone()
+
+        @mcp.tool()
+        def rows(table: str, db=None) -> list:
+            """Rows of a table."""
+            a = conn.execute(f"SELECT * FROM {table}").fetchall()
+            b = db.execute(f"SELECT * FROM {table} LIMIT 1")
+            return [a, b]
+        '''), "MCP101")
+    assert got == {8: "low", 13: "high", 14: "low"}
+
+
+def test_sql_identifier_quoting_and_a_server_that_runs_the_models_sql(tmp_path):
+    # A doubled quote around an identifier and a word-character re.sub are identifier quoting,
+    # whatever the helper is called; a quote added without escaping is not. A module whose tool
+    # passes its parameter whole and untested as the SQL reports no formatting of names elsewhere.
+    check(tmp_path, '''\
+        import re
+        import sqlite3
+        from mcp.server.fastmcp import FastMCP
+
+        mcp = FastMCP("db")
+        conn = sqlite3.connect("app.db")
+
+        def _escape_identifier(name):
+            return '"' + name.replace('"', '""') + '"'
+
+        def tidy(name):
+            return re.sub(r"[^A-Za-z0-9_]+", "_", name)
+
+        def loose(name):
+            return re.sub(r"[^A-Za-z0-9_;]", "", name)
+
+        @mcp.tool()
+        def sizes(table: str) -> list:
+            """Row counts."""
+            a = conn.execute(f"SELECT count(*) FROM {_escape_identifier(table)}").fetchone()
+            b = conn.execute(f"SELECT count(*) FROM {tidy(table)}").fetchone()
+            c = conn.execute(f"SELECT count(*) FROM {loose(table)}").fetchone()  # expect
+            d = conn.execute(f"SELECT count(*) FROM '{table}'").fetchone()  # expect
+            return [a, b, c, d]
+        ''', "MCP101")
+    check(tmp_path, '''\
+        import sqlite3
+        from mcp.server.fastmcp import FastMCP
+
+        mcp = FastMCP("db")
+        conn = sqlite3.connect("app.db")
+
+        @mcp.tool()
+        def run_sql(sql: str) -> list:
+            """Run any statement."""
+            statement = sql
+            return conn.execute(statement).fetchall()
+
+        @mcp.tool()
+        def describe(table: str) -> list:
+            """Columns of a table."""
+            return conn.execute(f"PRAGMA table_info({table})").fetchall()
+        ''', "MCP101")

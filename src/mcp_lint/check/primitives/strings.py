@@ -16,7 +16,7 @@ import re
 import libcst as cst
 
 from mcp_lint.analysis.cst_utils import code, leading_text, string_value
-from mcp_lint.analysis.state import ASSIGN, AUG, Point
+from mcp_lint.analysis.state import ASSIGN, AUG, PARAM, Point
 from mcp_lint.analysis.taint import PARAM_ORIGIN, TOOL, Step, describe, unsafe_origins
 from mcp_lint.check.context import FileContext
 from mcp_lint.model.findings import Confidence
@@ -25,6 +25,7 @@ from mcp_lint.check.primitives.base import Primitive
 from mcp_lint.check.primitives.common import SANITIZER_KINDS, SINKS, CallPatterns, helper_returns, shown_call, sink_argument, trace
 
 _WRAPPERS = frozenset({"strip", "lstrip", "rstrip", "lower", "upper", "replace", "format_map", "encode"})
+_GATE_WORDS = re.compile(r"valid|check|safe|allow|permit|guard|read_?only", re.IGNORECASE)
 _COMMENT = re.compile(r"^(\s+|--[^\n]*\n?|/\*.*?\*/|\()+", re.DOTALL)
 
 
@@ -117,7 +118,7 @@ class FormattedStringSink(Primitive):
                                              statement=statement if direct else build_stmt,
                                              trace=trace(o, sink, f"`{sink_name}`"))
             ctx.report(self.rule, location, fields, statement=statement if direct else build_stmt, trace=steps,
-                       confidence=Confidence.LOW if tool is not None and tool.cut else None,
+                       confidence=Confidence.LOW if tool is None or tool.cut or needs_keyword else None,
                        origins=[o for _, bad in unsafe for o in bad])
 
     def runs_callers_sql(self, ctx: FileContext) -> bool:
@@ -136,8 +137,7 @@ class FormattedStringSink(Primitive):
     def _whole_sql(self, ctx: FileContext, arg: cst.BaseExpression, point: Point) -> bool:
         name = _unwrap(arg)
         assert isinstance(name, cst.Name)
-        if any(b.kind == AUG or b.kind == ASSIGN and isinstance(b.node, cst.BaseExpression) and
-               _is_formatting(_unwrap(b.node), ctx, b.point) for b in ctx.flows.reaching(name.value, point)):
+        if not _parameter_itself(ctx, name, point, 0):
             return False
         flow = ctx.flows.resolved(arg, point)
         for origin in unsafe_origins(flow, self.accepted):
@@ -206,10 +206,27 @@ class FormattedStringSink(Primitive):
         return bool(word) and word.group(0).upper() in self.keywords
 
 
+def _parameter_itself(ctx: FileContext, name: cst.Name, point: Point, depth: int) -> bool:
+    """Is `name` a parameter of its function, as passed (through plain aliases)?"""
+    bindings = ctx.flows.reaching(name.value, point)
+    if not bindings or depth > 6:
+        return False
+    for b in bindings:
+        if b.kind == PARAM:
+            continue
+        value = _unwrap(b.node) if b.kind == ASSIGN and isinstance(b.node, cst.BaseExpression) and not b.index \
+            else None
+        if not (isinstance(value, cst.Name) and _parameter_itself(ctx, value, b.point, depth + 1)):
+            return False
+    return True
+
+
 def _tests(function: cst.CSTNode, names: set[str]) -> bool:
     """Does a condition in `function` (if, while, assert, a conditional expression) read one of `names`?"""
     for node in _walk(function):
         test = node.test if isinstance(node, (cst.If, cst.While, cst.Assert, cst.IfExp)) else None
+        if test is None and isinstance(node, cst.Call) and _GATE_WORDS.search(code(node.func, 80)):
+            test = node  # `validate_query(sql)`, `self._check_read_only(sql)`: a gate that raises or answers
         if test is not None and any(isinstance(n, cst.Name) and n.value in names for n in _walk(test)):
             return True
     return False
