@@ -446,8 +446,8 @@ def test_a_path_that_is_the_tools_input_as_a_whole(tmp_path):
     path = write(tmp_path, "server.py", code)
     got = findings(run_cli(path, "--select", "MCP103", "--output-format", "json", "--exit-zero"), "MCP103")
     assert sorted((f["start"]["line"], f["confidence"]) for f in got) == [
-        (12, "low"), (14, "low"), (15, "medium"), (17, "high"), (19, "low"), (20, "high"), (22, "medium"),
-        (23, "high")]
+        (12, "low"), (14, "low"), (15, "medium"), (17, "medium"), (19, "low"), (20, "medium"), (22, "medium"),
+        (23, "medium")]  # the rule's default is medium: no path finding is high
     # with a containment check elsewhere in the file the server has a boundary in mind: all high
     confined = code + '''
         @mcp.tool()
@@ -460,7 +460,7 @@ def test_a_path_that_is_the_tools_input_as_a_whole(tmp_path):
         '''
     path = write(tmp_path, "server.py", confined)
     got = findings(run_cli(path, "--select", "MCP103", "--output-format", "json", "--exit-zero"), "MCP103")
-    assert {f["confidence"] for f in got} == {"high"} and len(got) == 8
+    assert {f["confidence"] for f in got} == {"medium"} and len(got) == 8  # the default, raised from low
 
 
 # -- MCP102 ---------------------------------------------------------------------------------------
@@ -519,7 +519,7 @@ def _confidences(tmp_path, code: str, rule: str) -> dict[int, str]:
     return {f["start"]["line"]: f["confidence"] for f in got}
 
 
-def test_sql_confidence_is_high_only_for_a_tool_value_into_a_known_driver(tmp_path):
+def test_sql_confidence_is_the_default_only_for_a_tool_value_into_a_known_driver(tmp_path):
     # A tool parameter formatted into SQL for a typed sqlite3 connection: high. A helper's
     # parameter whose callers are not seen ("caller data"), or a receiver of unknown type taken
     # for a database because its text starts with an SQL keyword: low.
@@ -540,7 +540,7 @@ def test_sql_confidence_is_high_only_for_a_tool_value_into_a_known_driver(tmp_pa
             b = db.execute(f"SELECT * FROM {table} LIMIT 1")
             return [a, b]
         '''), "MCP101")
-    assert got == {8: "low", 13: "high", 14: "low"}
+    assert got == {8: "low", 13: "medium", 14: "low"}  # medium: the rule's default
 
 
 def test_sql_identifier_quoting_and_a_server_that_runs_the_models_sql(tmp_path):
