@@ -75,8 +75,16 @@ def normalize_finding(raw: dict, name: str, version: str) -> dict:
         "confidence": raw.get("confidence", ""),
         "severity": raw.get("severity", ""),
         "fingerprint": raw["fingerprint"],
-        "trace": [{"line": t["start"]["line"], "message": t["message"]} for t in raw.get("trace") or []],
+        "trace": [trace_step(t) for t in raw.get("trace") or []],
     }
+
+
+def trace_step(step: dict) -> dict:
+    """One step of a finding's trace; `path` only when the step sits in another file."""
+    kept = {"line": step["start"]["line"], "message": step["message"]}
+    if step.get("path"):
+        kept["path"] = step["path"].replace("\\", "/")
+    return kept
 
 
 def where(f: dict) -> str:
@@ -559,7 +567,8 @@ def show(run: dict, c: Comparison, labels: dict, corpus_dir: Path, rule_sel: lis
         print(f"    verdict: {verdict}" + (f" ({lab['reason']})" if lab.get("reason") else "")
               + f"   confidence: {f.get('confidence')}   key: {f['key']}", file=out)
         for t in f.get("trace") or []:
-            print(f"    flow: line {t['line']}: {t['message']}", file=out)
+            where_step = f"{t['path']}:{t['line']}" if t.get("path") else f"line {t['line']}"
+            print(f"    flow: {where_step}: {t['message']}", file=out)
         path = pypi.package_dir(corpus_dir, *f["package"].split("==", 1)) / f["file"]
         try:
             lines = path.read_text(encoding="utf-8", errors="replace").splitlines()

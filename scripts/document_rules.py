@@ -68,7 +68,7 @@ def primitives_page() -> str:
         placeholders = ", ".join(f"`{{{p}}}`" for p in sorted(cls.PLACEHOLDERS)) or "none"
         lines += [f"Message placeholders: {placeholders}.", ""]
         if cls.FIXABLE:
-            lines += ["Offers a fix (`fix: safe` in the rule).", ""]
+            lines += ["Offers a fix: `fix: safe` or `fix: unsafe` in the rule says how safe it is.", ""]
     return "\n".join(lines).rstrip() + "\n"
 
 

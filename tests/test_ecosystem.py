@@ -58,6 +58,15 @@ def test_normalized_finding_is_keyed_by_project_path_and_fingerprint():
     assert check.where(f) == "Demo_MCP==1.0/pkg/server.py:7"
 
 
+def test_normalized_finding_keeps_the_file_of_each_trace_step():
+    r = raw("MCP101", "pkg/db.py", 9, "abc")
+    r["trace"] = [{"start": {"line": 4, "column": 1}, "message": "tool parameter `q`", "path": "pkg/server.py"},
+                  {"start": {"line": 9, "column": 5}, "message": "reaches `execute()`"}]
+    f = check.normalize_finding(r, "demo", "1.0")
+    assert f["trace"] == [{"line": 4, "message": "tool parameter `q`", "path": "pkg/server.py"},
+                          {"line": 9, "message": "reaches `execute()`"}]
+
+
 def test_compare_counts_precision_new_and_gone():
     findings = [finding("MCP101", "a.py", 1, "f1"), finding("MCP101", "a.py", 2, "f2"),
                 finding("MCP101", "a.py", 3, "f3", "medium"), finding("MCP302", "b.py", 4, "f4", "low"),

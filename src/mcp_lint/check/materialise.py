@@ -4,14 +4,14 @@ pass over the module."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 
 import libcst as cst
 
 from mcp_lint.analysis.module_index import FunctionInfo
 from mcp_lint.analysis.positions import resolve_spans
 from mcp_lint.check.factory import MODULE_SCOPE, FindingFactory
-from mcp_lint.model.findings import Edit, Finding, Fix, Span, TraceStep
+from mcp_lint.model.findings import Finding, Span, TraceStep
 from mcp_lint.source.lines import LineTable
 
 
@@ -31,7 +31,7 @@ def materialise(factory: FindingFactory, module: cst.Module, lines: LineTable, p
             nodes.add(p.statement)
         nodes.update(s.node for s in p.trace)
         if p.fix is not None:
-            nodes.update(e.node for e in p.fix.edits)
+            nodes.update(p.fix.nodes())
     nodes.update(fn.node for fn in functions)
     spans = resolve_spans(module, nodes, lines)
     scopes = sorted(((spans[fn.node].start_offset, spans[fn.node].end_offset, fn.qualname)
@@ -45,7 +45,7 @@ def materialise(factory: FindingFactory, module: cst.Module, lines: LineTable, p
             p.rule, span, p.message, anchor=lines.source[span.start_offset:span.end_offset],
             scope=_enclosing(scopes, span), statement_line=stmt.start_line if stmt is not None else span.start_line,
             trace=tuple(TraceStep(spans[s.node], s.text) for s in p.trace if s.node in spans),
-            fix=_fix(p.fix, spans, lines) if p.fix is not None else None, confidence=p.confidence)
+            fix=p.fix.resolve(spans, lines) if p.fix is not None else None, confidence=p.confidence)
         if finding is not None:
             out.append(finding)
             if conditions is not None and getattr(p, "conditions", ()):
@@ -62,17 +62,3 @@ def _enclosing(scopes: list[tuple[int, int, str]], span: Span) -> str:
         if span.end_offset <= end:
             name = qualname
     return name
-
-
-def _fix(fix, spans: Mapping[cst.CSTNode, Span], lines: LineTable) -> Fix | None:
-    edits = []
-    for e in fix.edits:
-        span = spans.get(e.node)
-        if span is None:
-            return None
-        if e.mode == "insert-before":
-            span = lines.span(span.start_offset, span.start_offset)
-        elif e.mode == "insert-after":
-            span = lines.span(span.end_offset, span.end_offset)
-        edits.append(Edit(span, e.content))
-    return Fix(fix.description, tuple(edits), fix.applicability)

@@ -285,30 +285,30 @@ def _apply_fixes(result: RunResult, scopes: list[Scope], project, opts: CheckOpt
     from mcp_lint.output.fixes import fix_text, fixable, unified_diff
     from mcp_lint.run.filters import PerFileIgnores
     from mcp_lint.run.scheduler import LintJob, make_engine
-    from mcp_lint.source.write import write_text
 
     scope_of = {display(path): scope for scope in scopes for path in scope.files}
     engines: dict[int, tuple] = {}
     diffs = []
     fixed_total = 0
-    for shown, text, _ in _sources([f for f in result.findings if fixable(f, opts.unsafe_fixes)], "cannot fix",
-                                   opts.quiet):
+    for shown, source, _ in _sources([f for f in result.findings if fixable(f, opts.unsafe_fixes)], "cannot fix",
+                                     opts.quiet):
         scope = scope_of.get(shown, scopes[0])
         if id(scope) not in engines:
             job = LintJob(scope.rules, scope.settings, scope.registry.all_codes(), project=project)
             engines[id(scope)] = (make_engine(job), PerFileIgnores(scope.settings))
         engine, ignores = engines[id(scope)]
-        outcome = fix_text(engine, text, shown, opts.unsafe_fixes,
+        outcome = fix_text(engine, source.text, shown, opts.unsafe_fixes,
                            keep=lambda found, path=Path(shown): ignores.filter(path, found))
-        if outcome.broken:
-            warning(f"{shown}: a fix produced invalid code and was not applied", opts.quiet)
+        for dropped in outcome.dropped:
+            warning(f"{shown}:{dropped.line}: the {dropped.rule_id} fix was not applied: the result {dropped.reason}",
+                    opts.quiet)
         if outcome.fixed == outcome.original:
             continue
         fixed_total += outcome.applied
         if opts.diff:
             diffs.append(unified_diff(outcome))
         else:
-            write_text(Path(shown), outcome.fixed, through_links=False)
+            source.write(outcome.fixed)
     hidden = _hidden_fixes(result, opts)
     if opts.diff:
         sys.stdout.write("".join(diffs))
@@ -329,7 +329,10 @@ def _hidden_fixes(result: RunResult, opts: CheckOptions) -> str:
 
 
 def _sources(found: list[Finding], problem: str, quiet: bool):
-    """(path, text, findings) for each file with findings, read as-is (line endings kept)."""
+    """(path, source, findings) for each file with findings, read as Python reads it (byte-order
+    mark, coding cookie; line endings kept) and written back the same way (`source.write`)."""
+    from mcp_lint.source.write import read_source
+
     by_path: dict[str, list[Finding]] = {}
     for f in found:
         by_path.setdefault(f.path, []).append(f)
@@ -338,12 +341,11 @@ def _sources(found: list[Finding], problem: str, quiet: bool):
             warning(f"{shown}: {problem}: a symbolic link is not edited", quiet)
             continue
         try:
-            with open(shown, encoding="utf-8", newline="") as fh:
-                text = fh.read()
-        except (OSError, UnicodeDecodeError) as exc:
+            source = read_source(shown)
+        except (OSError, UnicodeDecodeError, SyntaxError) as exc:
             warning(f"{shown}: {problem}: {exc}", quiet)
             continue
-        yield shown, text, by_path[shown]
+        yield shown, source, by_path[shown]
 
 
 # -- baselines and noqa comments -----------------------------------------------------------------
@@ -377,15 +379,14 @@ def _filter_baseline(result: RunResult, known, settings: Settings, cwd: Path, op
 
 def _add_noqa(result: RunResult, opts: CheckOptions) -> int:
     from mcp_lint.output.noqa import add_noqa
-    from mcp_lint.source.write import write_text
 
     added = 0
-    for shown, text, found in _sources(result.findings, "cannot add noqa comments", opts.quiet):
-        outcome = add_noqa(text, found)
+    for shown, source, found in _sources(result.findings, "cannot add noqa comments", opts.quiet):
+        outcome = add_noqa(source.text, found)
         for line, reason in outcome.skipped:
             warning(f"{shown}:{line}: no noqa comment added: {reason}", opts.quiet)
         if outcome.added:
-            write_text(Path(shown), outcome.text, through_links=False)
+            source.write(outcome.text)
             added += outcome.added
     note(f"Added {added} noqa directive{'s' if added != 1 else ''}.", opts.quiet)
     return ExitCode.ERROR if _fatal(result) else ExitCode.CLEAN

@@ -55,8 +55,10 @@ def plain_settings(config: Path | None, paths: list[str], rule_packs: list[str] 
 
 
 def scope_for(settings: Settings, opts=None):
+    from mcp_lint.check.fix_options import configure as configure_fixes
+
     registry = load_registry(settings.rule_packs)
-    return Scope(settings, registry, select(registry, settings))
+    return Scope(settings, registry, configure_fixes(select(registry, settings), settings))
 
 
 def select(registry: Registry, settings: Settings) -> list[Rule]:

@@ -22,6 +22,7 @@ class Example:
     # with them the example runs from a temporary directory, project rules included.
     files: Mapping[str, str] = field(default_factory=dict)
     lines_in: str = ""  # the file `lines` refer to (default: the Python snippet)
+    fixed: str | None = None  # an INVALID example's code once its fixes are applied (None: not checked)
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,7 @@ class Docs:
     why: str
     use_instead: str = ""
     references: tuple[str, ...] = ()
+    fix_safety: str = ""  # why the rule's fix is safe or unsafe
 
 
 @dataclass(frozen=True)
@@ -51,6 +53,8 @@ class Rule:
     source: str = ""  # pack file
     source_line: int = 0
     security_severity: float | None = None  # GitHub's 0-10 score; None: derived from severity
+    # Run options that shape the rule's fixes (`fix-timeout`), from the configuration.
+    options: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def cwes(self) -> tuple[str, ...]:

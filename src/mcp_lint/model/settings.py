@@ -15,6 +15,7 @@ DEFAULT_EXCLUDES = (".git", ".hg", ".svn", ".venv", "venv", ".env", "env", "buil
 
 DEFAULT_MAX_FILE_SIZE = 4 * 1024 * 1024
 DEFAULT_FILE_TIMEOUT = 30.0
+DEFAULT_FIX_TIMEOUT = 30.0
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,7 @@ class Settings:
     cache_dir: Path | None = None
     max_file_size: int = DEFAULT_MAX_FILE_SIZE  # bytes
     file_timeout: float = DEFAULT_FILE_TIMEOUT  # seconds per file
+    fix_timeout: float = DEFAULT_FIX_TIMEOUT  # the timeout fixes add (MCP401)
     force_exclude: bool = False
     fail_on: str | None = None  # the lowest severity that makes the exit code 1 (None: any finding)
     min_confidence: str | None = None  # findings below this confidence are not reported (None: all)

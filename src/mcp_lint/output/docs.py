@@ -2,7 +2,9 @@
 
 The same Markdown feeds `mcp-lint rule CODE`, SARIF `help.markdown`, and the generated pages
 under docs/rules/ (scripts/document_rules.py). The "Example" is the rule's first INVALID
-example and "Use instead" its first VALID one, so the docs are tested code.
+example and "Use instead" its first VALID one, so the docs are tested code. A rule with a fix
+has a "Fix safety" section (safe or unsafe, and why) showing the first example that gives its
+`fixed:` code, which the example tests check is exactly what the fix produces.
 """
 
 from __future__ import annotations
@@ -32,11 +34,31 @@ def rule_markdown(rule: Rule) -> str:
             parts += [rule.docs.use_instead, ""]
         if rule.valid:
             parts += _example(rule.valid[0])
+    if rule.fix is not None:
+        parts += ["", "## Fix safety", "", _fix_safety(rule)]
+        shown = next((e for e in rule.invalid if e.fixed is not None and not e.files and
+                      textwrap.dedent(e.fixed) != textwrap.dedent(e.code)), None)
+        if shown is not None:
+            where = "the example above" if shown is rule.invalid[0] else "this code"
+            if shown is not rule.invalid[0]:
+                parts += ["", *_example(shown)]
+            parts += ["", f"`mcp-lint --fix{' --unsafe-fixes' if rule.fix.value == 'unsafe' else ''}` turns "
+                          f"{where} into:", "", "```python", textwrap.dedent(shown.fixed).rstrip(), "```"]
     if rule.docs.references:
         parts += ["", "## References", ""] + [f"- {r}" for r in rule.docs.references]
     tags = ", ".join(f"`{t}`" for t in rule.tags)
     parts += ["", f"Tags: {tags}"]
     return "\n".join(parts) + "\n"
+
+
+def _fix_safety(rule: Rule) -> str:
+    """Ruff's wording: whether `--fix` applies the fix, then the rule's own explanation."""
+    if rule.fix is None:
+        return ""
+    head = ("This rule's fix is marked as safe: `--fix` applies it." if rule.fix.value == "safe" else
+            "This rule's fix is marked as unsafe: it may change what the code does, so `--fix` applies it only "
+            "with `--unsafe-fixes` (`--diff` shows it first).")
+    return head + (" " + rule.docs.fix_safety if rule.docs.fix_safety else "")
 
 
 def _example(example: Example) -> list[str]:

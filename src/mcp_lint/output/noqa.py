@@ -20,7 +20,7 @@ import tokenize
 from dataclasses import dataclass, field
 
 from mcp_lint.model.findings import Finding
-from mcp_lint.source.suppressions import _NOQA
+from mcp_lint.source.suppressions import noqa_directive
 
 # Findings that a noqa comment cannot (MCP001: the file does not parse) or should not
 # (MCP900: it reports a suppression comment itself) silence.
@@ -43,7 +43,7 @@ def _commentable_lines(text: str) -> set[int] | None:
     ok: set[int] = set()
     depth = 0  # inside an f-string (3.12+ tokenizes its replacement fields, NL tokens included)
     try:
-        for tok in tokenize.generate_tokens(io.StringIO(text).readline):
+        for tok in tokenize.generate_tokens(io.StringIO(text, newline=None).readline):
             if tok.type in _STRING_START:
                 depth += 1
             elif tok.type in _STRING_END:
@@ -72,14 +72,15 @@ def _merge(line: str, codes: list[str]) -> tuple[str, int]:
     how many codes were added."""
     comment = _comment_start(line)
     if comment is not None:
-        m = _NOQA.search(line, comment)
-        if m is not None and m.group("codes"):
-            present = {c.upper() for c in re.split(r"[\s,]+", m.group("codes")) if c}
+        found = noqa_directive(line, comment)
+        if found is not None and found[2]:
+            _, end, present_codes = found
+            present = {c.upper() for c in present_codes}
             new = [c for c in codes if c.upper() not in present]
             if not new:
                 return line, 0
-            return line[:m.end()] + ", " + ", ".join(new) + line[m.end():], len(new)
-        if m is not None:  # a blanket `# noqa` silences everything already
+            return line[:end] + ", " + ", ".join(new) + line[end:], len(new)
+        if found is not None:  # a blanket `# noqa` silences everything already
             return line, 0
     stripped = line.rstrip()
     return f"{stripped}  # noqa: {', '.join(codes)}", len(codes)
@@ -140,7 +141,7 @@ def add_noqa(text: str, findings: list[Finding]) -> NoqaOutcome:
         if n in above:
             indent = content[:len(content) - len(content.lstrip())]
             prev = lines[n - 2][0] if n >= 2 else None
-            if prev is not None and prev.strip().startswith("#") and _NOQA.search(prev):
+            if prev is not None and prev.strip().startswith("#") and noqa_directive(prev) is not None:
                 merged, count = _merge(prev, above[n])
                 lines[n - 2] = (merged, lines[n - 2][1])
             else:

@@ -126,6 +126,7 @@ _EXAMPLE_INVALID = Map({
     "note": Key(Str(), default=""),
     "files": Key(_FILES, default={}),
     "lines-in": Key(_ExampleName(), default=""),
+    "fixed": Key(Str(nonempty=False), default=None),  # the code once the rule's fixes are applied
 }, check=_check_example)
 _EXAMPLE_VALID = Map({
     "code": Key(Str(), required=True),
@@ -137,6 +138,7 @@ _DOCS = Map({
     "what": Key(Str(), required=True),
     "why": Key(Str(), required=True),
     "use-instead": Key(Str(), default=""),
+    "fix-safety": Key(Str(), default=""),  # why the fix is safe or unsafe (rules with `fix:`)
     "references": Key(List(Str()), default=()),
 })
 class _PassThrough(Field):
@@ -311,11 +313,13 @@ def _build_rule(raw: Any, pack: str, path: str, index: int, line: int | None) ->
     raise_all(errors)
     assert primitive is not None and params is not None
     fix = None if r["fix"] == "none" else Applicability(r["fix"])
+    if fix is None and any(e["fixed"] is not None for e in r["examples"]["invalid"]):
+        raise where.key("fix", key_lines.get("fix")).error("an example gives `fixed:` code but the rule has no `fix:`")
     ex = r["examples"]
     raw_ex = raw["examples"]
     invalid = tuple(Example(code=e["code"], lines=tuple(e["lines"]), filename=e["filename"], note=e["note"],
                             source_line=_item_line(raw_ex["invalid"], i), files=MappingProxyType(dict(e["files"])),
-                            lines_in=e["lines-in"])
+                            lines_in=e["lines-in"], fixed=e["fixed"])
                     for i, e in enumerate(ex["invalid"]))
     valid = tuple(Example(code=e["code"], filename=e["filename"], note=e["note"],
                           source_line=_item_line(raw_ex["valid"], i), files=MappingProxyType(dict(e["files"])))
@@ -325,7 +329,8 @@ def _build_rule(raw: Any, pack: str, path: str, index: int, line: int | None) ->
         id=r["id"], name=r["name"], pack=pack, message=r["message"],
         severity=Severity(r["severity"]), confidence=Confidence(r["confidence"]), tags=r["tags"],
         docs=Docs(what=docs["what"].strip(), why=docs["why"].strip(),
-                  use_instead=docs["use-instead"].strip(), references=docs["references"]),
+                  use_instead=docs["use-instead"].strip(), references=docs["references"],
+                  fix_safety=docs["fix-safety"].strip()),
         primitive=primitive.NAME, params=MappingProxyType(params), invalid=invalid, valid=valid,
         fix=fix, enabled=r["enabled"], source=path, source_line=line or 0,
         security_severity=r["security-severity"],

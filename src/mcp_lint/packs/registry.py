@@ -63,7 +63,8 @@ class Registry:
         return self.by_key.get(code_or_name) or self.by_key.get(code_or_name.upper())
 
     def all_codes(self) -> frozenset[str]:
-        return frozenset(r.id for r in self.rules)
+        """Every rule id and rule name, enabled or not (suppression comments name either)."""
+        return frozenset(r.id for r in self.rules) | frozenset(r.name for r in self.rules)
 
     # -- selection ------------------------------------------------------------------------------
     def specificity(self, selector: str, rule: Rule) -> int | None:

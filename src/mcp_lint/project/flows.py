@@ -44,6 +44,17 @@ class _Sink:
     data: Mapping[str, Any]
     prefix: tuple[TraceStep, ...] = ()  # steps from the parameter to the sink's function, in other files
 
+    @property
+    def direct(self) -> bool:
+        """From the parameter to the sink without a call to a function of the project on the way."""
+        return not any(str(t).startswith(_HELPER_STEPS) for _, t in self.data.get("steps") or ()) and \
+            not any(s.message.startswith(_HELPER_STEPS) for s in self.prefix)
+
+
+# Trace steps that mean the value is what a function of the project returned (whose checks may
+# not be modelled): flows across modules through them are not reported.
+_HELPER_STEPS = ("passed through",)
+
 
 @dataclass
 class Joined:
@@ -99,6 +110,12 @@ def join(results: Sequence[tuple[Any, FileResult]], rules: Iterable[Rule], known
             return False
         return not any(refuted(t, rule_id) for t in origin.get("through") or () if t[2] != "callers")
 
+    def direct(origin: Mapping[str, Any]) -> bool:
+        """A flow into another module is reported only when it is direct: the value reached the call
+        without going through a function of the project (a check this analysis may not model)."""
+        return not origin.get("through") and not any(str(t).startswith(_HELPER_STEPS)
+                                                     for _, t in origin.get("steps") or ())
+
     unsafe_callers: dict[tuple[str, str, str], bool] = {}
     for path, call in calls:
         param = param_of(call["target"], call["where"])
@@ -153,9 +170,11 @@ def join(results: Sequence[tuple[Any, FileResult]], rules: Iterable[Rule], known
         if param is None:
             continue
         for o in call["origins"]:
-            if o.get("kind") != "tool":
+            if o.get("kind") != "tool" or not direct(o):
                 continue
             for sink in reach.get((call["target"], param), ()):
+                if not sink.direct:
+                    continue
                 rule = rules.get(sink.rule)
                 if rule is None or not unsafe(o, sink.rule):
                     continue

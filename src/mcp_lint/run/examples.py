@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from mcp_lint.check.engine import Engine
+from mcp_lint.check.fixkit import check_example_fix as check_fix
 from mcp_lint.model.findings import FileResult
 from mcp_lint.model.settings import DEFAULT_FILE_TIMEOUT
 from mcp_lint.project.stage import check_projects
@@ -48,12 +49,15 @@ class ExampleOutcome:
     got: list[int]
     messages: list[str]
     problem: str = ""  # the example itself is broken (does not parse, cannot be written)
+    fix_problem: str = ""  # the example's `fixed:` code is not what the fixes produce
 
     def explain(self) -> str:
         ex = self.case.example
         where = f"{self.case.rule.source}:{ex.source_line}"
         if self.problem:
             head = f"{self.case.id} ({where}): {self.problem}"
+        elif self.fix_problem:
+            head = f"{self.case.id} ({where}): {self.fix_problem}"
         elif self.case.kind == "invalid":
             head = f"{self.case.id} ({where}): expected findings on lines {self.expected}, got {self.got}"
         else:
@@ -120,7 +124,12 @@ class ExampleRunner:
             ok = sorted(set(got)) == sorted(set(expected)) and not result.errors
         else:
             ok = not got and not result.errors
-        return ExampleOutcome(case, ok, expected, got, messages)
+        fix_problem = ""
+        if ok and case.kind == "invalid" and case.example.fixed is not None:
+            fix_problem = check_fix(self.engine_for(case.rule), case.rule, code, textwrap.dedent(case.example.fixed),
+                                    case.example.filename)
+            ok = not fix_problem
+        return ExampleOutcome(case, ok, expected, got, messages, fix_problem=fix_problem)
 
     def _run_project(self, case: ExampleCase, code: str) -> FileResult:
         """An example with other files (a manifest): written to a temporary directory and run

@@ -11,6 +11,7 @@
     cache-dir = ".mcp_lint_cache"      # where findings are cached (default: beside this file)
     max-file-size = "4 MiB"            # larger files are skipped with a message (or bytes: 4194304), <= 1 GiB
     file-timeout = 30                  # seconds per file, <= one day; a file over it is an MCP001 finding
+    fix-timeout = 30                   # the timeout (seconds) the MCP401 fix adds
 
     [tool.mcp-lint.per-file-ignores]
     "tests/*" = ["MCP201"]
@@ -35,7 +36,7 @@ from typing import Any
 
 from mcp_lint.model.findings import Confidence, Severity
 from mcp_lint.model.errors import ConfigError, UsageError
-from mcp_lint.model.settings import DEFAULT_EXCLUDES, DEFAULT_FILE_TIMEOUT, DEFAULT_MAX_FILE_SIZE, Settings
+from mcp_lint.model.settings import DEFAULT_EXCLUDES, DEFAULT_FILE_TIMEOUT, DEFAULT_FIX_TIMEOUT, DEFAULT_MAX_FILE_SIZE, Settings
 from mcp_lint.model.schema import Bool, Field, Key, List, Map, SchemaError, Str, Where, _type_name
 from mcp_lint.source import toml
 from mcp_lint.source.globs import GlobError, check_pattern
@@ -124,6 +125,7 @@ _SCHEMA = Map({
     "cache-dir": Key(_PathText()),
     "max-file-size": Key(_Size(), default=DEFAULT_MAX_FILE_SIZE),
     "file-timeout": Key(_Seconds(), default=DEFAULT_FILE_TIMEOUT),
+    "fix-timeout": Key(_Seconds(), default=DEFAULT_FIX_TIMEOUT),
     "fail-on": Key(Str(choices=tuple(s.value for s in Severity))),
     "min-confidence": Key(Str(choices=tuple(c.value for c in Confidence))),
 })
@@ -211,6 +213,7 @@ def load_settings(config_file: Path | None, root: Path, **overrides: Any) -> Set
         cache_dir=(root / data["cache-dir"]).resolve() if data["cache-dir"] is not None else None,
         max_file_size=data["max-file-size"],
         file_timeout=data["file-timeout"],
+        fix_timeout=data["fix-timeout"],
         fail_on=data["fail-on"],
         min_confidence=data["min-confidence"],
     )

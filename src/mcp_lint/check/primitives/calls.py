@@ -28,7 +28,10 @@ when the condition is about a missing argument. `unless-followed-by` exempts a c
 the claim that picks the key, then `jwt.decode(token, key, algorithms=[...])`). `low-confidence-in`
 lowers the confidence in functions whose name says the call is meant so (`decode_unverified`).
 An insecure setting assigned to an object (`ctx.check_hostname = False`,
-`ctx.verify_mode = ssl.CERT_NONE`) is reported once per object in a function.
+`ctx.verify_mode = ssl.CERT_NONE`) is reported once per object in a function. An entry's `fix:`
+says how such a call is fixed (a keyword added or set, the argument removed,
+`await`/`asyncio.to_thread`/`wait_for`, see `call_fixes.py`); the rule's `fix: safe|unsafe` says
+how safe that is.
 """
 
 from __future__ import annotations
@@ -44,6 +47,7 @@ from mcp_lint.model.findings import Confidence
 from mcp_lint.model.regex import pack_regex
 from mcp_lint.model.schema import Any_, Bool, Int, Key, List, Map, Regex, Str
 from mcp_lint.check.primitives.base import Primitive
+from mcp_lint.check.primitives.call_fixes import CALL_FIX, call_fix
 from mcp_lint.check.primitives.common import PATTERNS, CallPatterns
 
 _ARG = Map({"keyword": Key(Str()), "position": Key(Int(minimum=0))})
@@ -59,6 +63,7 @@ _CALL = Map({
     "contains": Key(_CONTAINS),
     "mentions": Key(_MENTIONS),
     "reason": Key(Str(), default=""),
+    "fix": Key(CALL_FIX),  # how to fix such a call (see call_fixes.py); the rule's `fix:` says how safe
 })
 _ATTRIBUTE = Map({"attribute": Key(Str(), required=True), "value": Key(Any_()), "reason": Key(Str(), default="")})
 _REFERENCE = Map({"name": Key(Str(), required=True), "reason": Key(Str(), default="")})
@@ -71,6 +76,7 @@ _FOLLOWED = Map({
 
 class CallCheck(Primitive):
     NAME = "call-check"
+    FIXABLE = True
     PARAMS = Map({
         "calls": Key(List(_CALL, min_items=1), required=True),
         "context": Key(Str(choices=("any", "async", "handler", "tool-call")), default="any"),
@@ -202,20 +208,21 @@ class CallCheck(Primitive):
             fields = {"call": f"{name}()", "reason": entry["reason"], "argument": shown_arg,
                       "function": function.name.value if function is not None else "<module>",
                       "tool": state.handler.name if state.handler is not None else "", "via": ""}
+            fix = call_fix(ctx, self.rule, entry["fix"], node, state.ancestors, at) if entry["fix"] else None
             if self.at_argument and at is not None:
                 node = at
             if self.context == "tool-call" and state.handler is None:
                 # In a helper: reported if a tool handler calls it (decided after the walk).
                 ctx.scratch.setdefault(f"{self.rule.id}:helpers", []).append(
-                    (node, fields, state.statement, state.frame.node))
+                    (node, fields, state.statement, state.frame.node, fix))
                 return
             if self.wrappers is not None and function is not None and ctx.model.handler(function) is None:
                 # Inside a helper: bounded if every call of the helper in this file is.
                 ctx.scratch.setdefault(f"{self.rule.id}:pending", []).append(
-                    (node, fields, state.statement, function))
+                    (node, fields, state.statement, function, fix))
                 return
             low = self.low_in is not None and function is not None and self.low_in.search(function.name.value)
-            ctx.report(self.rule, node, fields, confidence=Confidence.LOW if low else None)
+            ctx.report(self.rule, node, fields, confidence=Confidence.LOW if low else None, fix=fix)
             return
 
     def _followed(self, call: cst.Call, ctx: FileContext) -> bool:
@@ -259,17 +266,17 @@ class CallCheck(Primitive):
                 self._exempt(node, ctx))
 
     def finish(self, ctx: FileContext) -> None:
-        for node, fields, statement, function in ctx.scratch.get(f"{self.rule.id}:helpers", []):
+        for node, fields, statement, function, fix in ctx.scratch.get(f"{self.rule.id}:helpers", []):
             tool = _calling_tool(ctx, function)
             if tool is not None:
                 ctx.report(self.rule, node, {**fields, "tool": tool, "via": f" (in `{fields['function']}`)"},
-                           statement=statement)
+                           statement=statement, fix=fix)
         calls = ctx.scratch.get(f"{self.rule.id}:calls", {})
-        for node, fields, statement, function in ctx.scratch.get(f"{self.rule.id}:pending", []):
+        for node, fields, statement, function, fix in ctx.scratch.get(f"{self.rule.id}:pending", []):
             wrapped = calls.get(function)
             if wrapped and all(wrapped):
                 continue
-            ctx.report(self.rule, node, fields, statement=statement)
+            ctx.report(self.rule, node, fields, statement=statement, fix=fix)
 
     def _condition(self, node: cst.Call, entry: dict, ctx: FileContext) -> tuple[bool, str, cst.CSTNode | None]:
         """(all conditions hold, the argument to name in the message, the node to report at)."""

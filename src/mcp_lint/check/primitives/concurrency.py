@@ -9,7 +9,9 @@ whether the body can `break`/`return` (a sequential search), whether it awaits a
 loop-carried name (augmented, or assigned later in the body: a value from the previous
 iteration). `while` loops, awaits that are not calls, and listed sequential-by-nature
 calls (logging and progress, sends and writes, one connection's queries) are exempt.
-Reported at the first qualifying `await` of the loop.
+Reported at the first qualifying `await` of the loop. Fix (with `fix:` in the rule): the one
+shape `for x in xs: out.append(await f(x))` becomes `out.extend(await asyncio.gather(*(f(x) for x
+in xs)))` (see `loop_fixes.py`).
 """
 
 from __future__ import annotations
@@ -23,10 +25,12 @@ from mcp_lint.check.context import FileContext
 from mcp_lint.model.schema import Key, List, Map, Str
 from mcp_lint.check.primitives.base import Primitive
 from mcp_lint.check.primitives.common import CallPatterns
+from mcp_lint.check.primitives.loop_fixes import gather_fix
 
 
 class AwaitInLoop(Primitive):
     NAME = "await-in-loop"
+    FIXABLE = True
     PARAMS = Map({
         "exempt-calls": Key(List(Str()), default=()),
         "exempt-methods": Key(List(Str()), default=()),
@@ -79,7 +83,7 @@ class AwaitInLoop(Primitive):
                 continue
             if read.isdisjoint(loop.targets) and read.isdisjoint(derived):
                 continue  # not per-item work
-            self.report_at(ctx, await_node, statement, call, loop.targets)
+            self.report_at(ctx, await_node, statement, call, loop.targets, fix=gather_fix(ctx, self.rule, node))
             return
 
     def _unwrap(self, expr: cst.BaseExpression, ctx: FileContext) -> cst.BaseExpression:
@@ -93,9 +97,9 @@ class AwaitInLoop(Primitive):
             return True
         return self.pacing_calls.match(call, ctx, ctx.point()) is not None
 
-    def report_at(self, ctx: FileContext, node: cst.Await, statement, call: cst.Call, targets) -> None:
+    def report_at(self, ctx: FileContext, node: cst.Await, statement, call: cst.Call, targets, fix=None) -> None:
         ctx.report(self.rule, node, {"call": f"{call_name(call)}()", "loop_var": ", ".join(sorted(targets))},
-                   statement=statement)
+                   statement=statement, fix=fix)
 
     def _exempt(self, call: cst.Call, ctx: FileContext, loop: LoopInfo) -> bool:
         func = call.func

@@ -13,8 +13,9 @@ class ParseError(Primitive):
 
 
 class UnusedSuppression(Primitive):
-    """MCP900: suppression comments whose codes silenced nothing."""
+    """MCP900: suppression comments holding codes they do not need (unused, not enabled,
+    unknown, duplicated, redundant), reported by the suppression pass (check/suppress.py)."""
 
     NAME = "unused-suppression"
-    PLACEHOLDERS = frozenset({"codes", "directive"})
+    PLACEHOLDERS = frozenset({"codes", "directive", "what"})
     FIXABLE = True

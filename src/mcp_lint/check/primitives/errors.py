@@ -15,6 +15,7 @@ from mcp_lint.check.context import FileContext
 from mcp_lint.model.regex import pack_regex
 from mcp_lint.model.schema import Key, List, Map, Regex, Str
 from mcp_lint.check.primitives.base import ALL_HANDLER_KINDS, Primitive
+from mcp_lint.check.primitives.error_fixes import error_result_fix, swallowed_fix
 
 
 def _suggestion(handler: HandlerInfo) -> str:
@@ -103,9 +104,12 @@ _ERROR_KEYS = frozenset({"error", "errors", "error_message", "err", "exception",
 
 class ErrorResult(Primitive):
     """`error-result`: inside an `except` of a tool handler, returning an error message as a
-    normal result (`{"error": ...}`, `"Error: ..."`, `str(exc)`). Reported at the `return`."""
+    normal result (`{"error": ...}`, `"Error: ..."`, `str(exc)`). Reported at the `return`.
+    Fix (with `fix:` in the rule): raise the SDK's tool error with the message, or return an
+    error result from a low-level dispatcher (see `error_fixes.py`)."""
 
     NAME = "error-result"
+    FIXABLE = True
     PARAMS = Map({
         "prefixes": Key(List(Str(), min_items=1), required=True),
         "keys": Key(List(Str()), default=tuple(sorted(_ERROR_KEYS))),
@@ -136,8 +140,9 @@ class ErrorResult(Primitive):
         exc_name = clause.name.name.value if clause.name is not None and isinstance(clause.name.name, cst.Name) \
             else None
         if self._is_error(node.value, exc_name, 0, ctx):
-            self.report(ctx, node, handler=handler.name, returned=code(node.value, 50),
-                        suggestion=_suggestion(handler))
+            ctx.report(self.rule, node, {"handler": handler.name, "returned": code(node.value, 50),
+                                         "suggestion": _suggestion(handler)},
+                       fix=error_result_fix(ctx, self.rule, node, handler, exc_name, self.keys))
 
     def _is_error(self, value: cst.BaseExpression, exc: str | None, depth: int, ctx: FileContext) -> bool:
         if depth > 4:
@@ -273,9 +278,11 @@ class SwallowedException(Primitive):
       is a single `return` of one expression with a clause returning a constant; a clause
       that passes on to the function's alternative (the `try` returns on success) or keeps a
       default the `try` would have replaced; a constant return in a function whose docstring
-      documents it (`fallback-words`: "returns None if ... fails", "best-effort")."""
+      documents it (`fallback-words`: "returns None if ... fails", "best-effort").
+    Fix (with `fix:` in the rule): log the error before the body (`error_fixes.py`)."""
 
     NAME = "swallowed-exception"
+    FIXABLE = True
     PARAMS = Map({
         "cleanup-methods": Key(List(Str()), default=(
             "close", "aclose", "kill", "terminate", "unlink", "remove", "rmtree", "rmdir", "cancel",
@@ -323,7 +330,7 @@ class SwallowedException(Primitive):
         # statement = the clause itself: a suppression comment on the `except` line applies
         ctx.report(self.rule, node, {"clause": _clause_text(node), "body": shown,
                                      "function": function.name.value if function is not None else "<module>"},
-                   statement=node)
+                   statement=node, fix=swallowed_fix(ctx, self.rule, node, function))
 
     def _on_error_path(self, ctx: FileContext, try_node: cst.CSTNode) -> bool:
         """Is this `try` inside an `except` or `finally` of the same function?"""

@@ -15,7 +15,8 @@ served elsewhere is not reported (its bind address is not in the file). Auth the
 itself (FastAPI/Starlette security and authentication middleware, a middleware class named
 for auth) counts as auth. Servers that come from a parameter or another module are skipped:
 their auth is set where they are built. Standalone fastmcp 2.x also reads auth from
-`FASTMCP_SERVER_AUTH`: its findings say so and carry lower confidence.
+`FASTMCP_SERVER_AUTH`: its findings say so and carry lower confidence. Fix (with `fix:` in the
+rule): the all-interfaces host literal becomes `"127.0.0.1"`.
 """
 
 from __future__ import annotations
@@ -27,8 +28,9 @@ import libcst as cst
 from mcp_lint.analysis import sdk
 from mcp_lint.analysis.cst_utils import argument, code, dotted, keyword, string_value
 from mcp_lint.analysis.mcp_model import ServerInfo, Transport
-from mcp_lint.check.context import FileContext
-from mcp_lint.model.findings import Confidence
+from mcp_lint.check.context import FileContext, NodeEdit, NodeFix
+from mcp_lint.check.fixkit import fix_builder
+from mcp_lint.model.findings import Applicability, Confidence
 from mcp_lint.model.schema import Key, List, Map, Str
 from mcp_lint.check.primitives.base import Primitive
 from mcp_lint.check.primitives.calls import bound_value
@@ -38,11 +40,13 @@ _RUNNERS = frozenset({"run", "run_async", "run_sse_async", "run_streamable_http_
 _LOOPBACK = re.compile(r"(?i)(127\.\d+\.\d+\.\d+|localhost|ip6-localhost|::1|\[::1\])")
 _FRAMEWORKS = frozenset({"starlette", "fastapi", "mcp", "fastmcp", "builtins"})
 _AUTH_NAME = re.compile(r"(?i)auth|api_?key|bearer|token")
+_ALL_INTERFACES = frozenset({"0.0.0.0", "::", "[::]", "", "*"})
 _LOWER = {Confidence.HIGH: Confidence.MEDIUM, Confidence.MEDIUM: Confidence.LOW, Confidence.LOW: Confidence.LOW}
 
 
 class UnauthenticatedHttp(Primitive):
     NAME = "unauthenticated-http"
+    FIXABLE = True
     PARAMS = Map({
         # modules whose use in the file means the HTTP app authenticates requests itself
         "auth-modules": Key(List(Str()), default=("fastapi.security", "starlette.authentication",
@@ -111,7 +115,8 @@ class UnauthenticatedHttp(Primitive):
                 transport = "over a transport chosen at run time (HTTP possibly)"
                 confidence = _LOWER[confidence]
             ctx.report(self.rule, t.node, {"server": served, "transport": transport, "via": via, "host": where,
-                                           "auth": auth}, statement=None, confidence=confidence)
+                                           "auth": auth}, statement=None, confidence=confidence,
+                       fix=self._fix(ctx, sites, host, t))
 
     def _app_factory(self, ctx: FileContext, sites, call: cst.Call) -> str | None:
         """The imported project function that builds the app a runner serves, if any:
@@ -172,6 +177,49 @@ class UnauthenticatedHttp(Primitive):
             # `args.host` (argparse / click option), `settings.host` (a settings class field)
             found = _option_default(ctx, expr.attr.value) or _class_field(ctx, expr.attr.value)
             return self._resolve(ctx, found, scope, depth + 1) if found is not None else None
+        return None
+
+    # -- fix --------------------------------------------------------------------------------------
+    @fix_builder
+    def _fix(self, ctx: FileContext, sites, host: cst.BaseExpression, t: Transport) -> NodeFix | None:
+        """Bind to loopback: the string literal the all-interfaces host comes from (the `host=`
+        argument, a constant, the default of `os.getenv` or of a `--host` option) becomes
+        `"127.0.0.1"`, in the literal's own quotes. A specific address or name is left alone."""
+        if self.rule.fix is None:
+            return None
+        site = sites.get(t.node) if isinstance(t.node, cst.Call) else None
+        literal = self._literal(ctx, host, site.function if site is not None else None, 0)
+        if literal is None or string_value(literal) not in _ALL_INTERFACES:
+            return None
+        new = f"{literal.prefix}{literal.quote}127.0.0.1{literal.quote}"
+        return NodeFix("Bind to 127.0.0.1 (loopback only)", (NodeEdit.replace(literal, new),),
+                       Applicability(self.rule.fix.value))
+
+    def _literal(self, ctx: FileContext, expr: cst.BaseExpression, scope, depth: int) -> cst.SimpleString | None:
+        """The string literal `_resolve` takes the host from, when there is one."""
+        if depth > 5 or expr is None:
+            return None
+        if isinstance(expr, cst.SimpleString):
+            return expr if "f" not in expr.prefix.lower() else None
+        if isinstance(expr, cst.BooleanOperation) and isinstance(expr.operator, cst.Or):
+            return self._literal(ctx, expr.right, scope, depth + 1)
+        if isinstance(expr, cst.Name):
+            bound = bound_value(ctx, expr.value, scope)
+            if bound is None and scope is not None:
+                bound = _param_default(scope.node, expr.value)
+            return self._literal(ctx, bound, scope, depth + 1)
+        if isinstance(expr, cst.Call):
+            name = ctx.resolve(expr.func) or dotted(expr.func) or ""
+            default = None
+            if name in ("os.getenv", "os.environ.get") or name.endswith((".getenv", "environ.get")) or \
+                    isinstance(expr.func, cst.Attribute) and expr.func.attr.value == "get":
+                default = argument(expr, 1, "default")
+            elif name.rsplit(".", 1)[-1] in ("Option", "Field"):
+                default = argument(expr, 0, "default")
+            return self._literal(ctx, default, scope, depth + 1)
+        if isinstance(expr, cst.Attribute):
+            found = _option_default(ctx, expr.attr.value) or _class_field(ctx, expr.attr.value)
+            return self._literal(ctx, found, scope, depth + 1)
         return None
 
     def _custom_auth(self, ctx: FileContext) -> bool:

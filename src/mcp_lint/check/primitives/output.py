@@ -8,8 +8,9 @@ exits before the server runs (the block ends in `sys.exit`/`raise`, or in `retur
 function that starts the server), and output after the server call in the same block (the
 server has stopped by then).
 
-Fix (safe): `print(...)` gets `file=sys.stderr` (adding `import sys` if needed); an explicit
-`sys.stdout` becomes `sys.stderr`.
+Fix (safe): `print(...)` gets `file=sys.stderr` (`stream=` for pprint) through the module's
+own import of `sys` (an alias included), adding `import sys` when the name is free; an explicit
+`sys.stdout` becomes `sys.stderr`. No fix where `sys` is something else at the call.
 """
 
 from __future__ import annotations
@@ -17,7 +18,9 @@ from __future__ import annotations
 import libcst as cst
 
 from mcp_lint.analysis.cst_utils import dotted, keyword
-from mcp_lint.check.context import FileContext, NodeEdit, NodeFix
+from mcp_lint.check.context import FileContext, NodeFix
+from mcp_lint.check.fixkit import Fixer, fix_builder
+from mcp_lint.model.findings import Applicability
 from mcp_lint.model.schema import Key, List, Map, Str
 from mcp_lint.check.primitives.base import Primitive
 
@@ -97,7 +100,7 @@ class StdoutWrite(Primitive):
             if self._after_server(statement, ancestors, starting, blocks):
                 continue
             ctx.report(self.rule, node, {"call": shown, "transport": stdio.via}, statement=statement,
-                       fix=self._fix(ctx, node, target))
+                       fix=self._fix(ctx, node, target, ancestors))
 
     # -- exemptions ---------------------------------------------------------------------------
     def _cli_exit(self, ctx, ancestors, function, starting: set[int], blocks: dict) -> bool:
@@ -138,24 +141,30 @@ class StdoutWrite(Primitive):
         return at is not None and at > first
 
     # -- fix ----------------------------------------------------------------------------------------
-    def _fix(self, ctx: FileContext, node: cst.Call, target: cst.BaseExpression | None) -> NodeFix:
-        edits = []
+    @fix_builder
+    def _fix(self, ctx: FileContext, node: cst.Call, target: cst.BaseExpression | None,
+             ancestors) -> NodeFix | None:
+        """Write to stderr: `sys.stdout` becomes `sys.stderr` (whatever the module is called
+        here); a `print` without `file=` gets `file=sys.stderr` (`stream=` for pprint) as its
+        last argument, through the module's own import of `sys` or a new one."""
+        fixer = Fixer(ctx, ancestors)
         if target is not None:
-            stderr = "sys.__stderr__" if ctx.resolve(target) == "sys.__stdout__" else "sys.stderr"
-            edits.append(NodeEdit(target, stderr))
+            if isinstance(target, cst.Attribute) and target.attr.value in ("stdout", "__stdout__"):
+                fixer.replace(target.attr, target.attr.value.replace("stdout", "stderr"))
+            else:
+                stderr = fixer.attribute("sys", "__stderr__" if ctx.resolve(target) == "sys.__stdout__" else "stderr")
+                if stderr is None:
+                    return None
+                fixer.replace(target, stderr)
         else:
-            args = list(node.args)
-            if args and isinstance(args[-1].comma, cst.MaybeSentinel):
-                args[-1] = args[-1].with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
-            args.append(cst.Arg(keyword=cst.Name("file"), value=cst.parse_expression("sys.stderr"),
-                                equal=cst.AssignEqual(whitespace_before=cst.SimpleWhitespace(""),
-                                                      whitespace_after=cst.SimpleWhitespace(""))))
-            edits.append(NodeEdit(node, ctx.module.code_for_node(node.with_changes(args=args))))
-        if ctx.imports.aliases.get("sys") != "sys":
-            anchor = _import_anchor(ctx.module)
-            if anchor is not None:
-                edits.append(NodeEdit(anchor, "import sys\n", mode="insert-before"))
-        return NodeFix("Write to sys.stderr instead of stdout", tuple(edits))
+            if any(a.star == "**" for a in node.args):
+                return None  # the keyword arguments may already name a stream
+            stderr = fixer.attribute("sys", "stderr")
+            if stderr is None:
+                return None
+            word = "stream" if (ctx.resolve(node.func) or "").startswith("pprint.") else "file"
+            fixer.add_argument(node, f"{word}={stderr}")
+        return fixer.fix("Write to sys.stderr instead of stdout", Applicability.SAFE)
 
 
 _EXITS = frozenset({"sys.exit", "builtins.exit", "builtins.quit", "os._exit", "os.abort"})
@@ -195,18 +204,3 @@ def _last_statement(block) -> cst.CSTNode | None:
 
 def _is_none(expr: cst.BaseExpression) -> bool:
     return isinstance(expr, cst.Name) and expr.value == "None"
-
-
-def _import_anchor(module: cst.Module) -> cst.CSTNode | None:
-    """The first statement after the docstring and `from __future__` imports."""
-    for i, stmt in enumerate(module.body):
-        if i == 0 and isinstance(stmt, cst.SimpleStatementLine) and len(stmt.body) == 1 and \
-                isinstance(stmt.body[0], cst.Expr) and isinstance(stmt.body[0].value, (cst.SimpleString,
-                                                                                       cst.ConcatenatedString)):
-            continue
-        if isinstance(stmt, cst.SimpleStatementLine) and any(
-                isinstance(s, cst.ImportFrom) and dotted(s.module) == "__future__" for s in stmt.body
-                if isinstance(s, cst.ImportFrom) and s.module is not None):
-            continue
-        return stmt
-    return None

@@ -140,7 +140,7 @@ class DecoratorNotCalled(Primitive):
             if server is None or server.flavour not in _OFFICIAL:
                 continue
             shown = code(expr, 40)
-            fix = NodeFix(f"call the decorator: `@{shown}()`", (NodeEdit(expr, f"{shown}()"),),
+            fix = NodeFix(f"call the decorator: `@{shown}()`", (NodeEdit.after(expr, "()"),),
                           Applicability.UNSAFE)
             ctx.report(self.rule, dec, {"decorator": shown, "handler": node.name.value,
                                         "server": code(expr.value, 30),

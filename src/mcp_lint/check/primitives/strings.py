@@ -6,7 +6,8 @@ the sink's own argument (one statement), or the assignments that reach it (the t
 form, `+=` accumulation, aliases). Each interpolated part is checked with the flow analysis;
 known-safe parts (literals, constants, casts, allow-listed values, placeholder lists) pass.
 For a receiver whose type is unknown, the text must also start with one of the configured
-keywords, so `logger.execute(f"...")` on some unrelated object is not taken for SQL.
+keywords, so `logger.execute(f"...")` on some unrelated object is not taken for SQL. Fix (with
+`fix:` in the rule): a parameterized query in the driver's paramstyle (`sql_fixes.py`).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from mcp_lint.model.findings import Confidence
 from mcp_lint.model.schema import Key, List, Map, Str
 from mcp_lint.check.primitives.base import Primitive
 from mcp_lint.check.primitives.common import SANITIZER_KINDS, SINKS, CallPatterns, helper_returns, shown_call, sink_argument, trace
+from mcp_lint.check.primitives.sql_fixes import sql_fix
 
 _WRAPPERS = frozenset({"strip", "lstrip", "rstrip", "lower", "upper", "replace", "format_map", "encode"})
 _GATE_WORDS = re.compile(r"valid|check|safe|allow|permit|guard|read_?only", re.IGNORECASE)
@@ -31,6 +33,7 @@ _COMMENT = re.compile(r"^(\s+|--[^\n]*\n?|/\*.*?\*/|\()+", re.DOTALL)
 
 class FormattedStringSink(Primitive):
     NAME = "formatted-string-sink"
+    FIXABLE = True
     PARAMS = Map({
         "sinks": Key(SINKS, required=True),
         "unknown-receiver-methods": Key(List(Str()), default=()),
@@ -119,7 +122,8 @@ class FormattedStringSink(Primitive):
                                              trace=trace(o, sink, f"`{sink_name}`"))
             ctx.report(self.rule, location, fields, statement=statement if direct else build_stmt, trace=steps,
                        confidence=Confidence.LOW if tool is None or tool.cut or needs_keyword else None,
-                       origins=[o for _, bad in unsafe for o in bad])
+                       origins=[o for _, bad in unsafe for o in bad],
+                       fix=sql_fix(ctx, self.rule, sink, arg, build, direct, point) if self.rule.fix else None)
 
     def runs_callers_sql(self, ctx: FileContext) -> bool:
         """Does a tool of this module pass a parameter whole, unchecked, as the SQL of a sink?

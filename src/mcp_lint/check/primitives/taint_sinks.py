@@ -24,7 +24,8 @@ Each sink has a `role` (what the value is, for the message). With `describe-rest
 the message also says whether the flow meets an allow-list check, a timeout or a working
 directory, and such a finding has medium confidence. `report-origins` can widen the rule
 to values that are not tool input but not known-safe either (reported with medium
-confidence and no trace).
+confidence and no trace). A sink's `fix:` (as in `call-check`, see `call_fixes.py`) fixes the
+call, e.g. `yaml.load` -> `yaml.safe_load`.
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ from mcp_lint.check.context import FileContext
 from mcp_lint.model.findings import Confidence
 from mcp_lint.model.schema import Any_, Bool, Int, Key, List, Map, Str
 from mcp_lint.check.primitives.base import Primitive
+from mcp_lint.check.primitives.call_fixes import CALL_FIX, call_fix
 from mcp_lint.check.primitives.common import PATTERNS, SANITIZER_KINDS, CallPatterns, shown_call, sink_argument, trace
 from mcp_lint.check.primitives.pieces import (Item, argv_alternatives, constant_text, positional_alternatives,
                                               program_text, starts_with_text, url_head, whole_path)
@@ -65,6 +67,7 @@ TAINT_SINK = Map({
     # the confidence of a finding where the value is a path that is tool input as a whole (not joined
     # under a directory), in a file that checks no path against a base directory
     "whole-path-confidence": Key(Str(choices=("low", "medium"))),
+    "fix": Key(CALL_FIX),  # how to fix such a call (see call_fixes.py)
 })
 _TIMEOUT_CALLS = frozenset({"asyncio.wait_for", "asyncio.timeout", "anyio.fail_after", "anyio.move_on_after",
                             "asyncio.timeout_at"})
@@ -72,6 +75,7 @@ _TIMEOUT_CALLS = frozenset({"asyncio.wait_for", "asyncio.timeout", "anyio.fail_a
 
 class TaintedCall(Primitive):
     NAME = "tainted-call"
+    FIXABLE = True
     PARAMS = Map({
         "sinks": Key(List(TAINT_SINK, min_items=1), required=True),
         "sanitizers": Key(List(Str(choices=SANITIZER_KINDS)), default=()),
@@ -103,8 +107,9 @@ class TaintedCall(Primitive):
         specs = [spec for patterns, spec in self.sinks if patterns.match(node, ctx, point)]
         if specs:
             statement = ctx.state.statement
-            # where the sink is (its enclosing nodes), for the restrictions the message describes
-            ancestors = tuple(ctx.state.ancestors) if self.params["describe-restrictions"] else ()
+            # where the sink is (its enclosing nodes): for the restrictions the message describes, and fixes
+            ancestors = tuple(ctx.state.ancestors) if self.params["describe-restrictions"] or \
+                any(s["fix"] for s in specs) else ()
             ctx.defer(self.rule, lambda: self.check(ctx, node, specs, point, statement, ancestors))
 
     # -- deciding -----------------------------------------------------------------------------
@@ -118,7 +123,8 @@ class TaintedCall(Primitive):
                 whole = spec["whole-path-confidence"]
                 lowered = Confidence(whole) if whole and hit[0].kind == TOOL and not hit[0].cut and \
                     whole_path(ctx, hit[1], point) and not _confines_paths(ctx) else None
-                self._report(ctx, sink, statement, ancestors, *hit, lowered=lowered)
+                fix = call_fix(ctx, self.rule, spec["fix"], sink, ancestors) if spec["fix"] else None
+                self._report(ctx, sink, statement, ancestors, *hit, lowered=lowered, fix=fix)
                 return
 
     def _hit(self, ctx: FileContext, sink: cst.Call, spec: dict,
@@ -248,7 +254,7 @@ class TaintedCall(Primitive):
     # -- reporting -----------------------------------------------------------------------------
     def _report(self, ctx: FileContext, sink: cst.Call, statement: cst.CSTNode | None,
                 ancestors: tuple[cst.CSTNode, ...], origin: Origin, value: cst.BaseExpression, role: str,
-                lowered: Confidence | None = None) -> None:
+                lowered: Confidence | None = None, fix=None) -> None:
         name = shown_call(sink)
         fields = {"source": origin.label, "sink": name, "argument": code(value, 40), "role": role,
                   "restrictions": ""}
@@ -267,7 +273,8 @@ class TaintedCall(Primitive):
                                      trace=trace(origin, sink, f"`{name}`"))
             return
         steps = trace(origin, sink, f"`{name}`") if origin.kind == TOOL else ()
-        ctx.report(self.rule, sink, fields, statement=statement, trace=steps, confidence=confidence, origins=[origin])
+        ctx.report(self.rule, sink, fields, statement=statement, trace=steps, confidence=confidence,
+                   origins=[origin], fix=fix)
 
 
 # Roles of a value that is a whole argv list or its splatted arguments: when that value is a

@@ -172,15 +172,26 @@ def _result(f: Finding, index: int, uris: _Uris, report: Report) -> so.Result:
                  for s in f.trace[:1000]]
         result.code_flows = [so.CodeFlow(message=so.Message(text=escape(f.message, newlines=True)),
                                          thread_flows=[so.ThreadFlow(locations=steps)])]
-    if f.fix is not None:
+    if f.fix is not None and f.fix.edits:
+        kind = "" if f.fix.applicability.value == "safe" else " (unsafe: behaviour may change)"
         result.fixes = [so.Fix(
-            description=so.Message(text=escape(f.fix.description, newlines=True)),
+            description=so.Message(text=escape(f.fix.description + kind, newlines=True)),
             artifact_changes=[so.ArtifactChange(
                 artifact_location=so.ArtifactLocation(uri=uris.uri(f.path)),
-                replacements=[so.Replacement(deleted_region=_region(uris, f.path, e.span),
-                                             inserted_content=so.ArtifactContent(text=e.content))
-                              for e in f.fix.edits])])]
+                replacements=[_replacement(uris, f.path, e) for e in
+                              sorted(f.fix.edits, key=lambda e: (e.span.start_offset, e.span.end_offset))])])]
     return result
+
+
+def _replacement(uris: _Uris, path: str, edit) -> so.Replacement:
+    """One edit: the region it replaces (empty for an insertion: start and end columns equal,
+    in UTF-16 code units like every region) and the text it puts there (none for a deletion)."""
+    span = edit.span
+    region = so.Region(start_line=span.start_line,
+                       start_column=utf16_column(uris.line(path, span.start_line), span.start_col),
+                       end_line=span.end_line, end_column=utf16_column(uris.line(path, span.end_line), span.end_col))
+    content = so.ArtifactContent(text=edit.content) if edit.content else None
+    return so.Replacement(deleted_region=region, inserted_content=content)
 
 
 def automation_id(category: str | None) -> str:
