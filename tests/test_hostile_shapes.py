@@ -323,7 +323,7 @@ def _patterns() -> list[tuple[str, re.Pattern, str]]:
     for module in (secrets, pieces, strings):
         for name, value in vars(module).items():
             if isinstance(value, re.Pattern):
-                out.append((f"{module.__name__}.{name}", value, "fullmatch" if name in ("_ENUM_LIKE", "_ENV_NAME")
+                out.append((f"{module.__name__}.{name}", value, "fullmatch" if name in ("_ENUM_LIKE", "_ENV_NAME", "_QUALIFIED")
                             else "match" if name == "_AUTH_SCHEME" else "search"))
     return out
 

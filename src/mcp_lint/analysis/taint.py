@@ -38,6 +38,7 @@ from dataclasses import dataclass, replace
 
 import libcst as cst
 
+from mcp_lint.analysis.fields import descendants
 from mcp_lint.analysis.cst_utils import (code, dotted, is_constant_collection, is_literal, iter_names, statements,
                                         string_value, target_names, terminates)
 from mcp_lint.model.knowledge import restricted_kinds
@@ -56,6 +57,13 @@ ALL = "all"  # sanitizer kind: the value is one of a fixed set (cast, allow-list
 # (model/knowledge.py, read from rules/knowledge/*.yaml). What stays here is Python itself.
 # What plain text guarantees and a structure decoded from it does not (sanitizer kinds).
 _TEXT_ONLY = frozenset({"query"})
+# `Path(x).name` / `.stem`: one path component (like os.path.basename).
+_FILE_NAME_ATTRS = frozenset({"name", "stem"})
+# Methods of a path that return a path (`_is_path` follows them), and those that make it absolute.
+_PATH_RETURNING = frozenset({"resolve", "absolute", "expanduser", "joinpath", "with_name", "with_suffix",
+                             "with_stem", "relative_to"})
+# `Path.resolve()` / `Path.absolute()`: an absolute path, never an option.
+_ABSOLUTE_METHODS = frozenset({"resolve", "absolute"})
 _PATH_CHECK_METHODS = frozenset({"is_relative_to", "relative_to"})
 _PATTERN_METHODS = frozenset({"isidentifier", "isalnum", "isdigit", "isdecimal", "isnumeric", "isalpha"})
 _HOST_ATTRS = frozenset({"hostname", "netloc", "host"})
@@ -332,9 +340,9 @@ class FlowRecorder:
                     self._narrow(name.value, ALL, test.comparisons[0].comparator, node)
             for name in self._host_checked(test.left):
                 self._narrow(name, "host", None, node)
-        name = _contained(test)  # `if p.is_relative_to(base):`, `if any(str(p).startswith(d) for d in dirs):`
-        if name:
-            self._narrow(name, "path", None, node)
+        found = _contained(test)  # `if p.is_relative_to(base):`, `if any(str(p).startswith(d) for d in dirs):`
+        if found:
+            self._narrow(found[0], self._containment(found[1]), None, node)
 
     def if_done(self, node: cst.If) -> None:
         """`if <x is bad>: raise/return` narrows x after the if."""
@@ -413,7 +421,7 @@ class FlowRecorder:
         if isinstance(func, cst.Attribute) and func.attr.value == "relative_to":
             name = _root(func.value)
             if name:
-                self._narrow(name, "path", None, expr)
+                self._narrow(name, self._containment(expr), None, expr)
             return
         if (isinstance(func, cst.Name) and func.value in self.local_function_names) or self._imported_project(func):
             frame = self.ctx.state.frame
@@ -468,6 +476,94 @@ class FlowRecorder:
             if source and source != name:
                 out.append(source)
         return out
+
+    def _containment(self, check: cst.Call) -> str:
+        """What `p.startswith(base)`, `p.is_relative_to(base)` or `p.relative_to(base)` proves.
+        These compare text (or path parts) as written: `/srv/data/../../etc` starts with
+        `/srv/data`, and `/srv/database` starts with `/srv/data`. Only when `p` was normalised
+        first (`realpath`, `abspath`, `normpath`, `Path.resolve()`) and, for a string prefix, the
+        prefix ends with a separator (`base + os.sep`) is `p` inside base: sanitizer kind "path".
+        Otherwise the test only proves that `p` starts with the prefix: "prefix" (enough for a URL's
+        host or for an argument that must not start with a dash, not for containment)."""
+        func = check.func
+        if not isinstance(func, cst.Attribute) or not self._normalised(func.value, 0):
+            return "prefix"
+        if func.attr.value == "startswith" and not (check.args and self._ends_with_separator(check.args[0].value, 0)):
+            return "prefix"
+        return "path"
+
+    def _last_binding(self, name: str) -> Binding | cst.BaseExpression | None:
+        """The binding `name` last got in the function walked so far (or its only module-level value)."""
+        for b in reversed(self.ctx.state.frame.bindings.get(name, ())):
+            if b.kind not in (NARROW, CALL_GUARD):
+                return b
+        values = self.ctx.index.module_bindings.get(name) or ()
+        return values[0] if len(values) == 1 else None
+
+    def _last_value(self, name: str) -> cst.BaseExpression | None:
+        b = self._last_binding(name)
+        if isinstance(b, Binding):
+            return b.node if b.kind == ASSIGN and not b.index and isinstance(b.node, cst.BaseExpression) else None
+        return b
+
+    def _normalised(self, expr: cst.BaseExpression, depth: int) -> bool:
+        resolve = self.ctx.imports.resolve
+        while depth < 8:
+            depth += 1
+            if isinstance(expr, cst.Await):
+                expr = expr.expression
+            elif isinstance(expr, cst.Call):
+                qual = resolve(expr.func) or ""
+                if qual in self.ctx.knowledge.path_normalisers or isinstance(expr.func, cst.Attribute) and expr.func.attr.value == "resolve":
+                    return True
+                if qual in self.ctx.knowledge.path_wrappers and expr.args:
+                    expr = expr.args[0].value
+                elif isinstance(expr.func, cst.Attribute) and expr.func.attr.value in ("lower", "casefold", "as_posix"):
+                    expr = expr.func.value
+                else:
+                    return False
+            elif isinstance(expr, cst.Name):
+                b = self._last_binding(expr.value)
+                if isinstance(b, Binding) and b.kind == PARAM:
+                    # a helper's parameter: whether its callers normalise it is theirs to say
+                    return self.ctx.state.frame.handler is None
+                value = self._last_value(expr.value)
+                if value is None:
+                    return False
+                expr = value
+            else:
+                return False
+        return False
+
+    def _ends_with_separator(self, expr: cst.BaseExpression, depth: int) -> bool:
+        """`base + os.sep`, `f"{base}/"`, `os.path.join(base, "")`, `"/srv/data/"` (more than a
+        separator: `startswith("/")` is a test for an absolute path), or a tuple of such."""
+        if depth > 6:
+            return False
+        text = string_value(expr)
+        if text is not None:
+            return text.endswith(("/", "\\")) and bool(text.rstrip("/\\"))
+        if isinstance(expr, (cst.Tuple, cst.List)):
+            return bool(expr.elements) and all(self._ends_with_separator(e.value, depth + 1) for e in expr.elements)
+        if isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, cst.Add):
+            return self._is_separator(expr.right) or self._ends_with_separator(expr.right, depth + 1)
+        if isinstance(expr, cst.FormattedString) and len(expr.parts) > 1:
+            last = expr.parts[-1]
+            return isinstance(last, cst.FormattedStringText) and last.value.endswith(("/", "\\")) or \
+                isinstance(last, cst.FormattedStringExpression) and self._is_separator(last.expression)
+        if isinstance(expr, cst.ConcatenatedString):
+            return self._ends_with_separator(expr.right, depth + 1)
+        if isinstance(expr, cst.Call) and (self.ctx.imports.resolve(expr.func) or "").endswith("path.join") and \
+                len(expr.args) >= 2:
+            return string_value(expr.args[-1].value) == ""
+        if isinstance(expr, cst.Name):
+            value = self._last_value(expr.value)
+            return value is not None and self._ends_with_separator(value, depth + 1)
+        return False
+
+    def _is_separator(self, expr: cst.BaseExpression) -> bool:
+        return string_value(expr) in ("/", "\\") or self.ctx.imports.resolve(expr) in ("os.sep", "os.path.sep",
+                                                                                      "os.altsep")
 
     def _narrow(self, name: str, kind: str, collection: cst.CSTNode | None, node: cst.CSTNode) -> None:
         frame = self.ctx.state.frame
@@ -600,9 +696,9 @@ class FlowRecorder:
         if not isinstance(inner, cst.Call) or not isinstance(inner.func, cst.Attribute):
             if negated and isinstance(inner, cst.Call) and isinstance(inner.func, cst.Name) and \
                     inner.func.value in ("any", "all"):
-                name = _contained(inner)
-                if name:
-                    out.append((name, "path", None))
+                found = _contained(inner)
+                if found:
+                    out.append((found[0], self._containment(found[1]), None))
                 gen = inner.args[0].value if len(inner.args) == 1 else None
                 if inner.func.value == "all" and isinstance(gen, cst.GeneratorExp) and gen.for_in.inner_for_in is None \
                         and isinstance(gen.for_in.target, cst.Name) and \
@@ -616,7 +712,7 @@ class FlowRecorder:
                 _root(inner.func.value) and not _starts_with_dash(inner):
             name = _root(inner.func.value)
             if name:
-                out.append((name, "path" if method != "startswith" else "path", None))
+                out.append((name, self._containment(inner), None))
         elif negated and method in _PATTERN_METHODS:
             name = _root(inner.func.value)
             if name:
@@ -635,6 +731,87 @@ class FlowRecorder:
         return out
 
 
+def _text_pieces(expr: cst.BaseExpression) -> list:
+    """The literal text (str) and values (expressions) an f-string or a `+` chain of text is
+    made of, in order."""
+    out: list = []
+    stack = [expr]
+    while stack:
+        e = stack.pop()
+        if isinstance(e, cst.FormattedString):
+            for part in reversed(e.parts):
+                stack.append(part)  # type: ignore[arg-type]
+        elif isinstance(e, cst.FormattedStringText):
+            out.append(e.value)
+        elif isinstance(e, cst.FormattedStringExpression):
+            out.append(e.expression)
+        elif isinstance(e, cst.ConcatenatedString):
+            stack.extend((e.right, e.left))
+        elif isinstance(e, cst.BinaryOperation) and isinstance(e.operator, cst.Add):
+            stack.extend((e.right, e.left))
+        else:
+            text = string_value(e)
+            out.append(text if text is not None else e)
+    return out
+
+
+_EXTENSION = re.compile(r"\.[A-Za-z0-9]{1,10}$")
+
+
+def _in_file_name(pieces: list, i: int, constant: set[int]) -> bool:
+    """Is value `i` inside a file name whose text the code fixes on both sides: literal text
+    right before it in the same path component (`report-`), and the component ending with a
+    literal extension (`.html`, or `.` and a known-safe value: `.{suffix}`)? `base / f"report-{x}.html"` can only leave `base` through a
+    directory whose name starts with `report-`: `..` must be a whole component, a leading `/`
+    the first character (pathlib and the OS resolve each component in turn). Names made to this
+    pattern are the server's files, not directories. A prefix of dots or `~` (which complete
+    `..` or a home directory) or a lone letter (a Windows drive, `C` + `:/x`) fixes nothing."""
+    before = pieces[i - 1] if i > 0 else None
+    if not isinstance(before, str):
+        return False
+    component = re.split(r"[/\\]", before)[-1]
+    if not component.strip(".~") or len(component) == 1 and component.isalpha() and component == before:
+        return False
+    after = pieces[i + 1:]
+    last = len(pieces) - 1
+    extension = isinstance(pieces[last], str) and bool(_EXTENSION.search(pieces[last])) or \
+        last in constant and last - 1 > i and isinstance(pieces[last - 1], str) and pieces[last - 1].endswith(".")
+    if not after or not extension:
+        return False
+    return not any(isinstance(p, str) and ("/" in p or "\\" in p) for p in after)
+
+
+_SCRIPT_FLAG = re.compile(r"(?:^|\s)(?:-[A-Za-z]*c|/[cCkK]|-Command|-command)\s+$")
+_SHELL_WORD = re.compile(r"(?:^|[\s;&|(/])(?:sh|bash|zsh|dash|ksh|fish|ash|csh|tcsh|cmd|cmd\.exe|powershell|"
+                         r"powershell\.exe|pwsh|python|python3)\s+\S*\s*$")
+
+
+def _shell_script(pieces: list, i: int) -> bool:
+    """Is value `i` of a command line the script of a shell (`bash -c {x}`, `{shell} -lc {x}`)?
+    Quoting it for the outer shell makes it one word, which the inner shell then runs."""
+    before = pieces[i - 1] if i > 0 else None
+    if not isinstance(before, str) or not _SCRIPT_FLAG.search(before):
+        return False
+    flag_at = _SCRIPT_FLAG.search(before).start()  # type: ignore[union-attr]
+    words = before[:flag_at]
+    if words.strip():
+        return bool(_SHELL_WORD.search(before))
+    program = pieces[i - 2] if i > 1 else None  # `f"{shell} -c {x}"`: a value named for a shell
+    name = program.attr.value if isinstance(program, cst.Attribute) else \
+        program.value if isinstance(program, cst.Name) else ""
+    return "shell" in name.lower()
+
+
+def _memberships(test: cst.BaseExpression) -> list[tuple[str, cst.BaseExpression]]:
+    """`k in ALLOWED` (also as a conjunct of `and`): (name, collection) pairs."""
+    if isinstance(test, cst.BooleanOperation) and isinstance(test.operator, cst.And):
+        return _memberships(test.left) + _memberships(test.right)
+    if isinstance(test, cst.Comparison) and len(test.comparisons) == 1 and \
+            isinstance(test.comparisons[0].operator, cst.In) and isinstance(test.left, cst.Name):
+        return [(test.left.value, test.comparisons[0].comparator)]
+    return []
+
+
 def _first_index(sub: cst.Subscript) -> bool:
     return len(sub.slice) == 1 and isinstance(sub.slice[0].slice, cst.Index) and \
         isinstance(sub.slice[0].slice.value, cst.Integer) and sub.slice[0].slice.value.value == "0"
@@ -650,8 +827,8 @@ def _isinstance_of(test: cst.BaseExpression, name: str, negated: bool) -> bool:
         len(test.args) == 2 and isinstance(test.args[0].value, cst.Name) and test.args[0].value.value == name
 
 
-def _contained(test: cst.BaseExpression) -> str | None:
-    """The path a containment test is about: `p` in `p.is_relative_to(base)`,
+def _contained(test: cst.BaseExpression) -> tuple[str, cst.Call] | None:
+    """The path a containment test is about, and the test: `p` in `p.is_relative_to(base)`,
     `str(p).startswith(base)`, `any(p.is_relative_to(d) for d in allowed)`."""
     if not isinstance(test, cst.Call):
         return None
@@ -661,7 +838,8 @@ def _contained(test: cst.BaseExpression) -> str | None:
         return _contained(test.args[0].value.elt)
     if isinstance(func, cst.Attribute) and (func.attr.value in _PATH_CHECK_METHODS or
                                             func.attr.value == "startswith" and not _starts_with_dash(test)):
-        return _root(func.value)
+        name = _root(func.value)
+        return (name, test) if name else None
     return None
 
 
@@ -862,6 +1040,8 @@ class Flows:
         # helper parameter -> what the file's callers pass for it (None: no caller)
         self._params: dict[tuple[cst.CSTNode, str], Flow | None] = {}
         self._resolving: set[tuple[cst.CSTNode, str]] = set()
+        self._handed_over: dict[cst.CSTNode, bool] = {}
+        self._keys_memo: dict[int, Flow | None] = {}
         # (frame, name) -> the binding that stands for definitions past MAX_REACHING (kept
         # alive here: memo tables are keyed by the binding's id)
         self._cuts: dict[tuple[int, str], Binding] = {}
@@ -965,7 +1145,8 @@ class Flows:
         if key in self._resolving:
             return None
         sites = self.callers(fn)
-        if not sites:
+        default = self._callback_default(fn, param) if not sites else None
+        if not sites and default is None:
             self._params[key] = None
             return None
         if self._depth > MAX_DEPTH:
@@ -976,12 +1157,15 @@ class Flows:
         cuts = self._cut_count
         try:
             out: list[Flow] = []
-            for call, point in sites:
-                arg = self._argument_for(fn, call, param)
+            passed: list[tuple[cst.BaseExpression | None, Point, cst.CSTNode, str]] = [
+                (self._argument_for(fn, call, param), point, call, f"passed to `{name}()` as `{param}`")
+                for call, point in sites]
+            if default is not None:  # a callback: it runs with the values its definition captured
+                passed.append((default[0], default[1], default[0], f"the default of `{param}` of `{name}()`"))
+            for arg, point, node, text in passed:
                 if arg is None:
                     continue
-                step = Step(call, f"passed to `{name}()` as `{param}`")
-                out.append(self._resolve(tuple(a.step(step.node, step.text, force=True)
+                out.append(self._resolve(tuple(a.step(node, text, force=True)
                                                for a in self._expr(arg, point, None))))
             flow = union(*out) if out else EMPTY
         finally:
@@ -989,6 +1173,51 @@ class Flows:
             self._resolving.discard(key)
         (self._params if cuts == self._cut_count else self._partial)[key] = flow
         return flow
+
+    def passed_for(self, fn: cst.CSTNode, param: str) -> list[tuple[cst.BaseExpression, Point]]:
+        """What each call of `fn` in this file passes for its parameter `param`, and where."""
+        out = []
+        for call, point in self.callers(fn):
+            arg = self._argument_for(fn, call, param)
+            if arg is not None:
+                out.append((arg, point))
+        return out
+
+    def _callback_default(self, fn: cst.CSTNode | None, param: str) -> tuple[cst.BaseExpression, Point] | None:
+        """A nested function that its enclosing function only hands over as a callback
+        (`run(fetch)`, `Thread(target=fetch)`: the function is the call's only positional
+        argument) and never calls: `def fetch(ph=ph)` is the late-binding idiom, the parameter
+        keeps the value its default captured where the function was defined. A function also
+        given other positional arguments (`map(f, xs)`, `pool.submit(f, x)`) may receive them."""
+        frame = self.frames.get(fn) if isinstance(fn, cst.FunctionDef) else None
+        if frame is None or frame.defined_at is None or frame.parent is None or \
+                not isinstance(frame.parent.node, cst.FunctionDef):
+            return None
+        p = fn.params  # type: ignore[union-attr]
+        default = next((x.default for x in list(p.posonly_params) + list(p.params) + list(p.kwonly_params)
+                        if x.name.value == param and x.default is not None), None)
+        if default is None or not self._only_handed_over(fn, frame.parent.node):  # type: ignore[arg-type]
+            return None
+        return default, frame.defined_at
+
+    def _only_handed_over(self, fn: cst.FunctionDef, parent: cst.FunctionDef) -> bool:
+        cached = self._handed_over.get(fn)
+        if cached is not None:
+            return cached
+        name = fn.name.value
+        uses = handed = 0
+        for node in descendants(parent.body):
+            if isinstance(node, cst.Name) and node.value == name and node is not fn.name:
+                uses += 1
+            elif isinstance(node, cst.Call):
+                positional = [a for a in node.args if a.keyword is None]
+                for a in node.args:
+                    if isinstance(a.value, cst.Name) and a.value.value == name and not a.star and (
+                            a.keyword is None and len(positional) == 1 or
+                            a.keyword is not None and a.keyword.value not in ("args", "kwargs")):
+                        handed += 1
+        result = self._handed_over[fn] = uses > 0 and uses == handed
+        return result
 
     def _cut(self, what: str, node: cst.CSTNode | None, why: str) -> Flow:
         """A value the analysis stopped following: reported as possible tool input."""
@@ -1162,6 +1391,10 @@ class Flows:
             return self._opaque(f"`{b.name}`", b.node)
         if kind in (ASSIGN, FOR, WITH, COMP, MATCH):
             value = b.node
+            keys = self._iterated_keys(value, b.index, b.point, None) if kind in (FOR, COMP) else None  # type: ignore
+            if keys is not None:  # `for k in d`: the dict's keys, not its values
+                return tuple(o.step(value, f"`{b.name}` iterates over the keys of {describe(value)}")  # type: ignore
+                             for o in keys)
             if kind in (FOR, COMP) and b.index and isinstance(value, cst.Call):
                 picked = self._iterated_position(value, b.index[0])
                 if picked is None:
@@ -1269,16 +1502,7 @@ class Flows:
         if t in (cst.SimpleString, cst.Integer, cst.Float, cst.Imaginary, cst.Ellipsis):
             return EMPTY
         if t is cst.FormattedString:
-            items = expr.parts  # type: ignore[attr-defined]
-            parts = []
-            for i, p in enumerate(items):
-                if isinstance(p, cst.FormattedStringExpression):
-                    flow = self._expr(p.expression, point, overlay)
-                    if flow and _quoted_identifier(p.expression, _text_at(items, i - 1, end=True),
-                                                   _text_at(items, i + 1, end=False)):
-                        flow = tuple(o.sanitized("sql") for o in flow)  # f'"{x.replace(chr(34), 2 * chr(34))}"'
-                    parts.append(flow)
-            return union(*parts) if parts else EMPTY
+            return self._pieces(_text_pieces(expr), point, overlay)
         if t is cst.ConcatenatedString:
             return union(self._expr(expr.left, point, overlay), self._expr(expr.right, point, overlay))  # type: ignore
         if t is cst.BinaryOperation:
@@ -1339,6 +1563,10 @@ class Flows:
                 const = expr.left if is_literal(expr.left) else expr.right
                 if isinstance(const, (cst.SimpleString, cst.List, cst.Tuple, cst.ConcatenatedString)):
                     return EMPTY
+        if isinstance(expr.operator, cst.Add):
+            pieces = _text_pieces(expr)
+            if any(isinstance(p, str) for p in pieces):  # text put together: `"log-" + x + ".txt"`
+                return self._pieces(pieces, point, overlay)
         left = self._expr(expr.left, point, overlay)
         right = self._expr(expr.right, point, overlay)
         if not isinstance(expr.operator, (cst.Add, cst.Modulo, cst.MatrixMultiply)) and (
@@ -1347,6 +1575,24 @@ class Flows:
             # `/`, `|`, `-` and `&` on other operands may be path joins, dict merges or set algebra.
             return tuple(o for o in union(left, right) if o.kind != TOOL)
         return union(left, right)
+
+    def _pieces(self, pieces: list, point: Point, overlay) -> Flow:
+        """Text put together from literal text and values (an f-string, `+`): the values'
+        origins, each marked "component" when it sits inside a file name (see `_in_file_name`)."""
+        values = {i: self._expr(piece, point, overlay) for i, piece in enumerate(pieces) if not isinstance(piece, str)}
+        constant = {i for i, flow in values.items() if not flow}
+        flows = []
+        for i, flow in values.items():
+            before = pieces[i - 1] if i > 0 and isinstance(pieces[i - 1], str) else None
+            after = pieces[i + 1] if i + 1 < len(pieces) and isinstance(pieces[i + 1], str) else None
+            if flow and _quoted_identifier(pieces[i], before, after):
+                flow = tuple(o.sanitized("sql") for o in flow)  # f'"{x.replace(chr(34), 2 * chr(34))}"'
+            if flow and _in_file_name(pieces, i, constant):
+                flow = tuple(o.sanitized("component") for o in flow)
+            if flow and _shell_script(pieces, i):  # `sh -c {shlex.quote(x)}`: quoted, then run as a script
+                flow = tuple(replace(o, sanitizers=o.sanitizers - {"shell"}) for o in flow)
+            flows.append(flow)
+        return union(*flows) if flows else EMPTY
 
     def _attribute(self, expr: cst.Attribute, point: Point, overlay) -> Flow:
         base = expr.value
@@ -1381,6 +1627,9 @@ class Flows:
         if isinstance(base, cst.Attribute) and attr in ("value", "name") and \
                 isinstance(base.value, cst.Name) and base.attr.value.isupper():
             return self._attribute(base, point, overlay)  # Status.ACTIVE.value
+        if attr in _FILE_NAME_ATTRS and self._is_path(base, point, overlay, 0):
+            # `Path(x).name` / `.stem`: the last component, with no separator (as `os.path.basename`)
+            return tuple(o.sanitized("path") for o in self._expr(base, point, overlay))
         flow = self._expr(base, point, overlay)
         # `db.config["name"]` on a helper's `db` parameter is the object's state (a client, a
         # config), not data the caller chose; attributes of tool input stay tool input.
@@ -1410,6 +1659,28 @@ class Flows:
         self._state_flows[key] = flow
         return flow
 
+    def _is_path(self, expr: cst.BaseExpression, point: Point, overlay, depth: int) -> bool:
+        """A `pathlib` path: `Path(...)`, `p / x` or `p.parent`-like derivations of one, or a
+        name every reaching definition of which is one."""
+        if depth > 6:
+            return False
+        if isinstance(expr, cst.Call):
+            if self.imports.resolve(expr.func) in self.known.path_types:
+                return True
+            func = expr.func
+            return isinstance(func, cst.Attribute) and func.attr.value in _PATH_RETURNING and \
+                self._is_path(func.value, point, overlay, depth + 1)
+        if isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, cst.Divide):
+            return self._is_path(expr.left, point, overlay, depth + 1)
+        if isinstance(expr, cst.Attribute) and expr.attr.value == "parent":
+            return self._is_path(expr.value, point, overlay, depth + 1)
+        if isinstance(expr, cst.Name) and not (overlay and expr.value in overlay):
+            bindings = [b for b in self.reaching(expr.value, point) if b.kind not in (NARROW, CALL_GUARD)]
+            return bool(bindings) and all(
+                b.kind == ASSIGN and not b.index and isinstance(b.node, cst.BaseExpression) and
+                self._is_path(b.node, b.point, None, depth + 1) for b in bindings)
+        return False
+
     def _class_attr(self, attr: str, node: cst.CSTNode, point: Point) -> Flow:
         fn = point.frame.info
         while fn is not None and fn.class_name is None:
@@ -1434,19 +1705,117 @@ class Flows:
         key = code(expr.slice[0].slice.value, 30) if expr.slice and isinstance(expr.slice[0].slice, cst.Index) else ""
         return tuple(_read_from_arguments(o, f"[{key}]") for o in flow)
 
-    def _comprehension(self, expr, point: Point, overlay) -> Flow:
+    def _comprehension(self, expr, point: Point, overlay, keys_only: bool = False) -> Flow:
         scope = dict(overlay) if overlay else {}
         comp = expr.for_in
-        conds: list[Flow] = []
         while comp is not None:
             iter_flow = self._expr(comp.iter, point, scope)
-            for name in target_names(comp.target):
-                scope[name.value] = iter_flow
+            names = target_names(comp.target)
+            for i, name in enumerate(names):
+                index = (i,) if isinstance(comp.target, (cst.Tuple, cst.List)) else ()
+                keys = self._iterated_keys(comp.iter, index, point, scope) if len(names) <= 2 else None
+                scope[name.value] = keys if keys is not None else iter_flow
+            for cond in comp.ifs:  # `... for k in d if k in ALLOWED`: only allow-listed values get through
+                for name, collection in _memberships(cond.test):
+                    if name in scope and not tool_origins(self._expr(collection, point, scope)):
+                        scope[name] = EMPTY
             comp = comp.inner_for_in
-        del conds
         if isinstance(expr, cst.DictComp):
+            if keys_only:
+                return self._expr(expr.key, point, scope)
             return union(self._expr(expr.key, point, scope), self._expr(expr.value, point, scope))
         return self._expr(expr.elt, point, scope)
+
+    # -- the keys of a dict -----------------------------------------------------------------------
+    def _iterated_keys(self, it: cst.BaseExpression, index: tuple[int, ...], point: Point,
+                       overlay) -> Flow | None:
+        """What `for k in d`, `for k in d.keys()` and the `k` of `for k, v in d.items()` take:
+        the keys of `d`, when every definition of `d` that reaches here makes a dict whose keys
+        can be followed (None otherwise: the value is judged as a whole)."""
+        while isinstance(it, cst.Call) and not index and len(it.args) == 1 and not it.args[0].keyword and \
+                not it.args[0].star and self.imports.resolve(it.func) in self.known.ordering_calls:
+            it = it.args[0].value  # `sorted(d)`, `list(d)`: the same keys
+        if isinstance(it, cst.Call) and isinstance(it.func, cst.Attribute) and not it.args and (
+                it.func.attr.value == "keys" and not index or it.func.attr.value == "items" and index == (0,)):
+            it = it.func.value
+        elif index:
+            return None
+        if not isinstance(it, cst.Name) or overlay and it.value in overlay:
+            return None
+        return self._dict_keys(it.value, point, 0)
+
+    def _dict_keys(self, name: str, point: Point, depth: int) -> Flow | None:
+        bindings = self.reaching(name, point)
+        if not bindings or depth > MAX_DEPTH // 2:
+            return None
+        flows = []
+        for b in bindings:
+            key = id(b)
+            if key in self._keys_memo:
+                flow = self._keys_memo[key]
+            else:
+                cuts = self._cut_count
+                flow = self._binding_keys(b, depth)
+                if cuts == self._cut_count:
+                    self._keys_memo[key] = flow
+            if flow is None:
+                return None
+            flows.append(flow)
+        return union(*flows)
+
+    def _binding_keys(self, b: Binding, depth: int) -> Flow | None:
+        value = b.node
+        if b.kind == ASSIGN and not b.index:
+            if isinstance(value, cst.Dict):
+                flows = []
+                for e in value.elements:
+                    if not isinstance(e, cst.DictElement):
+                        return None  # `{**other}`
+                    flows.append(self._expr(e.key, b.point, None))
+                return union(*flows) if flows else EMPTY
+            if isinstance(value, cst.DictComp):
+                return self._comprehension(value, b.point, None, keys_only=True)
+            if isinstance(value, cst.Call) and self.imports.resolve(value.func) == "builtins.dict":
+                if any(a.keyword is None for a in value.args):
+                    return None
+                return EMPTY  # `dict(a=1)`: keyword names
+            return None
+        if b.kind in (NARROW, CALL_GUARD):
+            return self._dict_keys(b.name, b.point, depth + 1)
+        if b.kind == MUTATE:
+            added = self._stored_keys(b)
+            if added is None:
+                return None
+            before = self._dict_keys(b.name, b.point, depth + 1)
+            return None if before is None else union(before, *(self._expr(k, b.point, None) for k in added))
+        return None
+
+    def _stored_keys(self, b: Binding) -> list[cst.BaseExpression] | None:
+        """The keys a mutation of dict `b.name` stores: `d[k] = v`, `d.setdefault(k, v)`,
+        `d.update({k: v}, name=v)` (None: not known)."""
+        node = b.node
+        func = node.func if isinstance(node, cst.Call) else None
+        if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.value.value == b.name and \
+                func.attr.value in STORING_METHODS:  # a method call, not the value of `d[k] = f(...)`
+            args = node.args  # type: ignore[union-attr]
+            if func.attr.value == "setdefault" and args and args[0].keyword is None:
+                return [args[0].value]
+            if func.attr.value == "update" and all(a.keyword is not None or isinstance(a.value, cst.Dict) and
+                                                   not a.star for a in args):
+                keys = [e.key for a in args if isinstance(a.value, cst.Dict) for e in a.value.elements]
+                return None if any(not isinstance(e, cst.DictElement) for a in args if isinstance(a.value, cst.Dict)
+                                   for e in a.value.elements) else keys
+            return None
+        stmt = b.statement
+        for small in stmt.body if isinstance(stmt, cst.SimpleStatementLine) else ():
+            if isinstance(small, cst.Assign) and small.value is node:
+                for t in small.targets:
+                    target = t.target
+                    if isinstance(target, cst.Subscript) and isinstance(target.value, cst.Name) and \
+                            target.value.value == b.name and len(target.slice) == 1 and \
+                            isinstance(target.slice[0].slice, cst.Index):
+                        return [target.slice[0].slice.value]
+        return None
 
     def _call(self, call: cst.Call, point: Point, overlay) -> Flow:
         func = call.func
@@ -1516,6 +1885,11 @@ class Flows:
                 return (Origin(TOOL, f"HTTP request data `{code(call, 40)}`", call),)  # `await request.json()`
             if method in known.safe_methods:
                 return EMPTY  # `hashlib.sha256(x).hexdigest()`: hex digits, whatever x was
+            if method in _ABSOLUTE_METHODS and not any(a.keyword is None for a in args):
+                return tuple(o.sanitized("option") for o in self._expr(recv, point, overlay))
+            if method == "replace" and _doubles_quote(call) is not None:
+                # `x.replace('"', '""')`: the quote doubled, as SQL quotes an identifier
+                return tuple(o.sanitized("sql") for o in self._expr(recv, point, overlay))
             if method in known.validate_methods:
                 return tuple(o.sanitized("model") for o in union(*arg_flows()))
             if method.lstrip("_") in known.sanitizer_methods:

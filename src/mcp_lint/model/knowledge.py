@@ -28,9 +28,12 @@ SANITIZER_KINDS: dict[str, str] = {
     "html": "escaped for HTML (html.escape, markupsafe.escape)",
     "length": "a bounded length (Field(max_length=...))",
     "model": "validated by a pydantic model or a JSON schema",
+    "code": "holds no character that could form code around a name (only names and dots pass)",
+    "component": "inside a file name after literal text, before a literal extension (`f\"log-{x}.txt\"`)",
     "option": "checked not to start with '-'",
-    "path": "contained: basename, secure_filename, is_relative_to / startswith checks",
+    "path": "contained: basename, secure_filename, checks of a normalised path (is_relative_to, startswith)",
     "pattern": "matched against a pattern (Field(pattern=...), re.fullmatch, isidentifier...)",
+    "prefix": "checked to start with a given text (startswith, is_relative_to of a path not normalised)",
     "program": "a command's program (argv[0]) checked against an allow-list",
     "query": "a plain value (text), never an operator object inside a query document",
     "range": "a bounded number (Field(ge=..., le=...))",
@@ -66,6 +69,8 @@ DANGEROUS_CHARACTERS: dict[str, str] = {
     "shell": ";&|$`(){}<>*?[]!~'\"\\# \t\r\n",
     "path": "/\\\x00",
     "html": "<>&\"'",
+    # what code around a name needs: quotes, calls, statements, operators, whitespace
+    "code": "'\"`;()[]{}=:,+*/%<>!~^&|@#\\ \t\r\n",
 }
 DANGEROUS_FIRST: dict[str, str] = {"option": "-", "attribute": "_"}
 DANGEROUS_VALUES: dict[str, tuple[str, ...]] = {"path": ("..", ".")}
@@ -115,6 +120,11 @@ class Knowledge:
     responses: frozenset[str] = frozenset()  # calls whose result is a remote server's answer
     response_methods: frozenset[str] = frozenset()  # ... the method names among them
     thread_dispatch: frozenset[str] = frozenset()  # `asyncio.to_thread(fn, *args)` runs fn(*args)
+    # Calls that keep the items of what they are given, reordered or regrouped (`sorted(d)`: the keys)
+    ordering_calls: frozenset[str] = frozenset()
+    path_types: frozenset[str] = frozenset()  # constructors of path objects (`pathlib.Path(x)`)
+    path_normalisers: frozenset[str] = frozenset()  # their result has no `..` left (`os.path.realpath`)
+    path_wrappers: frozenset[str] = frozenset()  # keep a path as it is, in another type (`os.fspath`)
     # HTTP requests a server receives: their types, and the attributes and methods that hold
     # what the client sent (untrusted input, like a tool's arguments)
     request_types: frozenset[str] = frozenset()
@@ -169,6 +179,8 @@ def build(safe_calls: Iterable[str] = (), safe_methods: Iterable[str] = (), prop
           validators: Iterable[str] = (), request_types: Iterable[str] = (),
           request_attributes: Iterable[str] = (), request_methods: Iterable[str] = (),
           validate_methods: Iterable[str] = (), responses: Iterable[str] = (), thread_dispatch: Iterable[str] = (),
+          ordering_calls: Iterable[str] = (), path_types: Iterable[str] = (), path_normalisers: Iterable[str] = (),
+          path_wrappers: Iterable[str] = (),
           returns: Mapping[str, str] | None = None, aliases: Mapping[str, str] | None = None,
           sinks: Iterable[Mapping[str, Any]] = (), blocking: Iterable[Mapping[str, Any]] = (),
           timeouts: Iterable[Mapping[str, Any]] = (), libraries: Iterable[str] = (),
@@ -180,7 +192,9 @@ def build(safe_calls: Iterable[str] = (), safe_methods: Iterable[str] = (), prop
         sanitizers=_kinds(sanitizers), sanitizer_methods=_kinds(sanitizer_methods), composers=_kinds(composers),
         decoders=frozenset(decoders), validators=frozenset(validators), validate_methods=frozenset(validate_methods), responses=responses,
         response_methods=frozenset(r.rsplit(".", 1)[-1] for r in responses),
-        thread_dispatch=frozenset(thread_dispatch), request_types=frozenset(request_types),
+        thread_dispatch=frozenset(thread_dispatch), ordering_calls=frozenset(ordering_calls),
+        path_types=frozenset(path_types), path_normalisers=frozenset(path_normalisers),
+        path_wrappers=frozenset(path_wrappers), request_types=frozenset(request_types),
         request_attributes=frozenset(request_attributes), request_methods=frozenset(request_methods),
         returns=_proxy(returns or {}), aliases=_proxy(aliases or {}),
         sinks=tuple(_proxy(s) for s in sinks), blocking=tuple(_proxy(b) for b in blocking),

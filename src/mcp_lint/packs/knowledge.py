@@ -104,6 +104,10 @@ def library_schema() -> Map:
         "validate-methods": Key(List(_METHOD, min_items=1, single_ok=True), default=()),
         "responses": Key(_NAMES, default=()),
         "thread-dispatch": Key(_NAMES, default=()),
+        "ordering-calls": Key(_NAMES, default=()),
+        "path-types": Key(_NAMES, default=()),
+        "path-normalisers": Key(_NAMES, default=()),
+        "path-wrappers": Key(_NAMES, default=()),
         "requests": Key(Map({
             "types": Key(_NAMES, required=True),
             "attributes": Key(List(_METHOD), default=()),
@@ -128,7 +132,8 @@ def _build(libraries: tuple[dict, ...], source: str) -> Knowledge:
     out: dict[str, Any] = {k: [] for k in ("safe_calls", "safe_methods", "propagators", "decoders", "validators",
                                            "validate_methods", "responses", "thread_dispatch", "sinks",
                                            "blocking", "timeouts", "libraries", "request_types",
-                                           "request_attributes", "request_methods")}
+                                           "request_attributes", "request_methods", "ordering_calls",
+                                           "path_types", "path_normalisers", "path_wrappers")}
     sanitizers: dict[str, set[str]] = {}
     methods: dict[str, set[str]] = {}
     composers: dict[str, set[str]] = {}
@@ -141,7 +146,9 @@ def _build(libraries: tuple[dict, ...], source: str) -> Knowledge:
         for key, name in (("safe-calls", "safe_calls"), ("safe-methods", "safe_methods"),
                           ("propagators", "propagators"), ("decoders", "decoders"), ("validators", "validators"),
                           ("validate-methods", "validate_methods"), ("responses", "responses"),
-                          ("thread-dispatch", "thread_dispatch")):
+                          ("thread-dispatch", "thread_dispatch"), ("ordering-calls", "ordering_calls"),
+                          ("path-types", "path_types"), ("path-normalisers", "path_normalisers"),
+                          ("path-wrappers", "path_wrappers")):
             out[name].extend(lib[key])
         if lib["requests"] is not None:
             out["request_types"].extend(lib["requests"]["types"])

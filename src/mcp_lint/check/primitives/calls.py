@@ -28,7 +28,13 @@ Calls meant to wait can be exempted (call_scope.py): inside a `try` that catches
 (`unless-interrupt-handled`), a process reaped after `kill()` (`unless-reaped`), a foreground launch
 of a listed program (`unless-launches`), a local command known to finish (`unless-argv`); and `skip-roles` leaves out modules by their role in the
 project (`test`, `script`, `off-path`: not reached from the server, project/reach.py).
-An entry's `fix:` says how such a call is
+`unless-followed-by` exempts a call whose argument
+(a variable) is passed again later in the same function to a call that does it properly: one of
+`calls` for which no entry holds, or a call whose name matches `names` (`jwt.decode(token)` to read
+the claim that picks the key, then `jwt.decode(token, key, algorithms=[...])`). `low-confidence-in`
+lowers the confidence in functions whose name says the call is meant so (`decode_unverified`).
+An insecure setting assigned to an object (`ctx.check_hostname = False`,
+`ctx.verify_mode = ssl.CERT_NONE`) is reported once per object in a function. An entry's `fix:` says how such a call is
 fixed (a keyword added or set, the argument removed, `await`/`asyncio.to_thread`/`wait_for`,
 see `call_fixes.py`); the rule's `fix: safe|unsafe` says how safe that is.
 """
@@ -78,6 +84,11 @@ _CALL = Map({
 })
 _ATTRIBUTE = Map({"attribute": Key(Str(), required=True), "value": Key(Any_()), "reason": Key(Str(), default="")})
 _REFERENCE = Map({"name": Key(Str(), required=True), "reason": Key(Str(), default="")})
+_FOLLOWED = Map({
+    "position": Key(Int(minimum=0), default=0),  # the variable passed here to the reported call...
+    "calls": Key(PATTERNS, default=()),  # ...passed later to one of these, for which no entry holds,
+    "names": Key(Regex()),  # ...or to a call whose own name matches this
+})
 
 
 def _in_text(call: cst.Call, needles) -> bool:
@@ -190,6 +201,8 @@ class CallCheck(Primitive):
         "unless-launches": Key(List(Str()), default=()),
         # Local commands known to finish promptly, by the first words of argv ("git add", "* --version").
         "unless-argv": Key(List(Str()), default=()),
+        "unless-followed-by": Key(_FOLLOWED),
+        "low-confidence-in": Key(Regex()),  # the enclosing function's name says the call is meant so
     }, check=_calls_or_knowledge)
     PLACEHOLDERS = frozenset({"call", "reason", "function", "argument", "tool", "via"})
 
@@ -217,6 +230,12 @@ class CallCheck(Primitive):
         self.wrappers = CallPatterns(self.params["unless-wrapped-by"]) if self.params["unless-wrapped-by"] else None
         self.handler_keyword = self.params["unless-handler-keyword"]
         self.stored = self.params["unless-stored"]
+        followed = self.params["unless-followed-by"]
+        self.followed = followed
+        self.followed_calls = CallPatterns(followed["calls"]) if followed and followed["calls"] else None
+        self.followed_names = pack_regex(followed["names"]) if followed and followed["names"] else None
+        low = self.params["low-confidence-in"]
+        self.low_in = pack_regex(low) if low else None
 
     def enter(self):
         hooks = {cst.Call: self.on_call}
@@ -234,6 +253,8 @@ class CallCheck(Primitive):
                 continue  # a class setting its own attribute is not configuring a context
             entry = self.attributes.get(t.attr.value)
             if entry is not None and _literal_equals(node.value, entry["value"]):
+                if self._configured_before(ctx, t):
+                    continue
                 ctx.report(self.rule, node, {"call": f"{dotted(t) or t.attr.value} = {code(node.value, 20)}",
                                              "reason": entry["reason"],
                                              "argument": t.attr.value, "function": self._function(ctx)})
@@ -253,6 +274,10 @@ class CallCheck(Primitive):
                 isinstance(t.target, cst.Attribute) and dotted(t.target.value) in ("self", "cls")
                 for t in parent.targets):
             return  # a class's own default (`self.verify_mode = ssl.CERT_NONE`), as for attributes
+        elif isinstance(parent, cst.Assign) and parent.value is node and len(parent.targets) == 1 and \
+                isinstance(parent.targets[0].target, cst.Attribute) and ctx.resolve(node) in self.references and \
+                self._configured_before(ctx, parent.targets[0].target):  # type: ignore[arg-type]
+            return
         elif isinstance(parent, (cst.Assign, cst.AnnAssign)) and parent.value is node or \
                 isinstance(parent, cst.Arg) and parent.value is node or \
                 isinstance(parent, cst.DictElement) and parent.value is node:
@@ -264,6 +289,20 @@ class CallCheck(Primitive):
         if entry is not None:
             ctx.report(self.rule, at, {"call": name, "reason": entry["reason"], "argument": name,
                                        "function": self._function(ctx)})
+
+    def _configured_before(self, ctx: FileContext, target: cst.Attribute) -> bool:
+        """One finding per object an insecure setting is assigned on (`ctx.check_hostname = False`
+        then `ctx.verify_mode = ssl.CERT_NONE` configure one SSL context): has this object (the
+        same receiver in the same function) been reported already? Records it if not."""
+        receiver = dotted(target.value)
+        if receiver is None:
+            return False
+        seen = ctx.scratch.setdefault(f"{self.rule.id}:objects", set())
+        key = (id(ctx.state.frame.node), receiver)
+        if key in seen:
+            return True
+        seen.add(key)
+        return False
 
     @staticmethod
     def _function(ctx: FileContext) -> str:
@@ -295,7 +334,8 @@ class CallCheck(Primitive):
             by_default = shown_arg.endswith(_BY_DEFAULT)
             if not fired or not _version_applies(entry, ctx):
                 continue  # another entry may hold for the same call
-            if self._exempt(node, ctx) or (self.stored and _stored(node, ctx)) or self._meant_to_wait(node, ctx):
+            if self._exempt(node, ctx) or (self.stored and _stored(node, ctx)) or self._meant_to_wait(node, ctx) or \
+                    self.followed is not None and self._followed(node, ctx):
                 return
             function = state.function
             fields = {"call": f"{name}()", "reason": entry["reason"], "argument": shown_arg,
@@ -314,7 +354,9 @@ class CallCheck(Primitive):
                 ctx.scratch.setdefault(f"{self.rule.id}:pending", []).append(
                     (node, fields, state.statement, function, fix))
                 return
-            ctx.report(self.rule, node, fields, confidence=Confidence.MEDIUM if by_default else None, fix=fix)
+            low = self.low_in is not None and function is not None and self.low_in.search(function.name.value)
+            confidence = Confidence.LOW if low else Confidence.MEDIUM if by_default else None
+            ctx.report(self.rule, node, fields, confidence=confidence, fix=fix)
             return
 
     def _meant_to_wait(self, node: cst.Call, ctx: FileContext) -> bool:
@@ -322,6 +364,34 @@ class CallCheck(Primitive):
         or UI launched in the foreground (call_scope.py)."""
         return (self.interrupt and interrupt_handled(ctx)) or reaped(node, ctx, self.reaping) or \
             launches(node, ctx, self.launchers) or finite_command(node, ctx, self.finite)
+
+    def _followed(self, call: cst.Call, ctx: FileContext) -> bool:
+        """Is the variable passed to `call` passed again, later in the same function, to a call
+        that does it properly (`jwt.decode(token)` to peek at a claim that picks the key, then
+        `jwt.decode(token, key, algorithms=[...])` or `verify_token(token, key)`)?"""
+        value = argument(call, self.followed["position"], None)
+        function = ctx.state.function
+        if not isinstance(value, cst.Name) or function is None:
+            return False
+        name = value.value
+        point = ctx.point()
+        after = False
+        for node in _in_order(function.body):
+            if node is call:
+                after = True
+                continue
+            if not after or not isinstance(node, cst.Call) or node is call:
+                continue
+            if not any(isinstance(a.value, cst.Name) and a.value.value == name for a in node.args):
+                continue
+            callee = node.func.attr.value if isinstance(node.func, cst.Attribute) else \
+                node.func.value if isinstance(node.func, cst.Name) else ""
+            if self.followed_names is not None and self.followed_names.search(callee):
+                return True
+            if self.followed_calls is not None and self.followed_calls.match(node, ctx, point) and \
+                    not any(p.match(node, ctx, point) and self._condition(node, e, ctx)[0] for p, e in self.entries):
+                return True
+        return False
 
     def _note_helper_call(self, node: cst.Call, ctx: FileContext) -> None:
         func = node.func
@@ -547,6 +617,17 @@ def _kept(fn: cst.CSTNode, call: cst.Call) -> bool:
         if not isinstance(n, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
             stack.extend(child_nodes(n))
     return False
+
+
+def _in_order(node: cst.CSTNode):
+    """The nodes of a subtree in source order (pre-order), nested functions left out."""
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        yield current
+        if current is not node and isinstance(current, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+            continue
+        stack.extend(reversed(list(child_nodes(current))))
 
 
 def _within(ancestors: list[cst.CSTNode], node: cst.CSTNode, frame_node: cst.CSTNode) -> bool:

@@ -20,12 +20,13 @@ from dataclasses import dataclass
 import libcst as cst
 
 from mcp_lint.analysis.cst_utils import string_value
-from mcp_lint.analysis.state import ASSIGN, AUG, CALL_GUARD, MUTATE, NARROW, PARAM, Point
+from mcp_lint.analysis.state import ASSIGN, AUG, CALL_GUARD, FOR, MUTATE, NARROW, PARAM, Point
 from mcp_lint.check.context import FileContext
 from mcp_lint.check.primitives.common import helper_returns
 
 _MAX_DEPTH = 6
 _MAX_ALTERNATIVES = 8
+_MAX_CALLERS = 64  # calls of a helper whose parameter a URL or a path is (each judged on its own)
 
 
 @dataclass(frozen=True, eq=False)
@@ -235,6 +236,66 @@ def starts_with_text(ctx: FileContext, expr: cst.BaseExpression, point: Point, d
 
 
 # ---------------------------------------------------------------------------------------------
+# paths
+# ---------------------------------------------------------------------------------------------
+
+# Calls that keep a path the same path (expanded, made absolute, resolved, as text).
+_SAME_PATH_CALLS = frozenset({"pathlib.Path", "pathlib.PurePath", "pathlib.PosixPath", "pathlib.PurePosixPath",
+                              "pathlib.WindowsPath", "os.path.expanduser", "os.path.expandvars", "os.path.abspath",
+                              "os.path.realpath", "os.path.normpath", "builtins.str", "os.fspath", "anyio.Path"})
+_SAME_PATH_METHODS = frozenset({"expanduser", "resolve", "absolute", "as_posix"})
+
+
+def whole_path(ctx: FileContext, expr: cst.BaseExpression, point: Point, depth: int = 0) -> bool:
+    """Is this path tool input as a whole: a handler's parameter (or an item of one, or a read of
+    its arguments), possibly expanded, made absolute, resolved or taken `.parent` of, with no
+    directory of the server's joined before it? Such a tool's contract is "any path"."""
+    if depth > _MAX_DEPTH:
+        return False
+    if isinstance(expr, cst.Await):
+        return whole_path(ctx, expr.expression, point, depth + 1)
+    if isinstance(expr, cst.Call):
+        func = expr.func
+        if ctx.resolve(func) in _SAME_PATH_CALLS and len(expr.args) == 1:
+            return whole_path(ctx, expr.args[0].value, point, depth + 1)
+        if isinstance(func, cst.Attribute) and func.attr.value in _SAME_PATH_METHODS:
+            return whole_path(ctx, func.value, point, depth + 1)
+        if isinstance(func, cst.Attribute) and func.attr.value == "get" and expr.args:
+            return _handler_input(ctx, func.value, point)  # `arguments.get("path")`
+        return False
+    if isinstance(expr, cst.Attribute) and expr.attr.value == "parent":
+        return whole_path(ctx, expr.value, point, depth + 1)
+    if isinstance(expr, cst.Subscript):
+        return _handler_input(ctx, expr.value, point)  # `arguments["path"]`
+    if isinstance(expr, cst.Name):
+        bindings = [b for b in ctx.flows.reaching(expr.value, point) if b.kind not in (NARROW, CALL_GUARD)]
+        if not bindings:
+            return False
+        for b in bindings:
+            if b.kind == PARAM:
+                if b.point.frame.handler is None:
+                    passed = ctx.flows.passed_for(b.point.frame.node, b.name)
+                    if not passed or len(passed) > _MAX_CALLERS or \
+                            not all(whole_path(ctx, arg, at, depth + 1) for arg, at in passed):
+                        return False
+                continue
+            if b.kind in (ASSIGN, FOR) and not b.index and isinstance(b.node, cst.BaseExpression):
+                if not whole_path(ctx, b.node, b.point, depth + 1):
+                    return False
+                continue
+            return False
+        return True
+    return False
+
+
+def _handler_input(ctx: FileContext, expr: cst.BaseExpression, point: Point) -> bool:
+    if not isinstance(expr, cst.Name):
+        return False
+    bindings = ctx.flows.reaching(expr.value, point)
+    return bool(bindings) and all(b.kind == PARAM and b.point.frame.handler is not None for b in bindings)
+
+
+# ---------------------------------------------------------------------------------------------
 # URLs
 # ---------------------------------------------------------------------------------------------
 
@@ -309,17 +370,21 @@ def _template(template: str, pattern: re.Pattern[str], pick, point: Point) -> li
     return out
 
 
-def url_head(ctx: FileContext, expr: cst.BaseExpression, point: Point) -> list[tuple[cst.BaseExpression, Point]]:
+def url_head(ctx: FileContext, expr: cst.BaseExpression, point: Point,
+             depth: int = 0) -> list[tuple[cst.BaseExpression, Point]]:
     """The interpolated values that can decide a URL's scheme or host: those before the
     authority ends (the first `/`, `?` or `#` after `://`). A value that starts the URL
-    and is not tool input is taken to be a base URL that carries its own host; a URL that
-    starts with `/` is relative to a client's base URL."""
+    and is not tool input is taken to be a base URL that carries its own host, and so is a
+    template that is not tool input with slots filled in (`url = url.replace("{{id}}", v)`):
+    where the slots are is the configuration's choice. A URL that starts with literal text
+    that is not a scheme (`/items/{id}`, `items/{id}`) is relative to a client's base URL (a
+    client without one refuses it). A helper's parameter is what the file's callers pass."""
     head: list[tuple[cst.BaseExpression, Point]] = []
     text = ""
     for i, (literal, value, at) in enumerate(_url_parts(ctx, expr, point)):
         if literal is not None:
             text += literal
-            if i == 0 and text.startswith("/") and not text.startswith("//"):
+            if i == 0 and _relative(text):
                 return head
             sep = text.find("//")
             if sep >= 0 and any(c in text[sep + 2:] for c in "/?#"):
@@ -328,10 +393,72 @@ def url_head(ctx: FileContext, expr: cst.BaseExpression, point: Point) -> list[t
         if value is None:
             continue
         if i == 0 and not text:
-            if not _from_tool(ctx, value, at):
-                return head  # a configured base URL
+            passed = _passed_to_helper(ctx, value, at) if depth < _MAX_DEPTH else None
+            if passed is not None:  # `def request(path): client.get(path)`: each caller's URL
+                for arg, arg_at in passed:
+                    head.extend(url_head(ctx, arg, arg_at, depth + 1))
+                return head
+            if not _from_tool(ctx, value, at) or _filled_template(ctx, value, at):
+                return head  # a configured base URL, or template
         head.append((value, at))
     return head
+
+
+_SCHEME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+.-")
+
+
+def _relative(text: str) -> bool:
+    """Does a URL starting with this text have no scheme and no authority (`/x`, `x/y`, `x?q`)?
+    A scheme is letters, digits, `+`, `.` and `-` up to a `:`; the text must have left that
+    alphabet without a `:` (`http` or `https:/` could still be completed by what follows)."""
+    if text.startswith("//"):
+        return False
+    for c in text:
+        if c not in _SCHEME_CHARS:
+            return c != ":"
+    return False
+
+
+def _passed_to_helper(ctx: FileContext, value: cst.BaseExpression,
+                      point: Point) -> list[tuple[cst.BaseExpression, Point]] | None:
+    """A parameter of a helper (not a handler) with callers in the file: what they pass."""
+    if not isinstance(value, cst.Name):
+        return None
+    bindings = ctx.flows.reaching(value.value, point)
+    if len(bindings) != 1 or bindings[0].kind != PARAM or bindings[0].point.frame.handler is not None:
+        return None
+    fn = bindings[0].point.frame.node
+    passed = ctx.flows.passed_for(fn, value.value)
+    return passed if passed and len(passed) <= _MAX_CALLERS else None
+
+
+def _filled_template(ctx: FileContext, value: cst.BaseExpression, point: Point) -> bool:
+    """`url = template` then `url = url.replace(slot, v)` (any number of times): every
+    definition is either the template, not tool input, or a replacement in the name itself."""
+    if not isinstance(value, cst.Name):
+        return False
+    name = value.value
+    seen: set[int] = set()
+    work = [(name, point)]
+    templates = 0
+    while work and len(seen) < 32:
+        current, at = work.pop()
+        for b in ctx.flows.reaching(current, at):
+            if id(b) in seen:
+                continue
+            seen.add(id(b))
+            node = b.node
+            if b.kind != ASSIGN or b.index or not isinstance(node, cst.BaseExpression):
+                return False
+            if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and \
+                    node.func.attr.value == "replace" and isinstance(node.func.value, cst.Name) and \
+                    node.func.value.value == name:
+                work.append((name, b.point))
+            elif _from_tool(ctx, node, b.point):
+                return False
+            else:
+                templates += 1
+    return templates > 0 and not work
 
 
 def _from_tool(ctx: FileContext, expr: cst.BaseExpression, point: Point) -> bool:

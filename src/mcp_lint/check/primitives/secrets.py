@@ -14,8 +14,13 @@ followed only by words that keep it a value (`key`, `value`, `b64`): `token_type
 value counts when it is not empty, not a placeholder (`changeme`, `<your-key>`, `xxx`,
 `your_api_key_here`, `${VAR}`), not an environment variable name, URL, path or template, not
 a word or snake_case identifier (enum-like constants such as `"bearer"`), and has no spaces
-(messages mention tokens, secrets do not contain spaces). Literal values are never shown in
-messages: findings end up in CI logs.
+(messages mention tokens, secrets do not contain spaces), not a dotted name
+(`org.example.SecretImpl`), and has no run of six consecutive characters (`123456`, `abcdef`:
+typed to show a format). A key format given as the value of an `example=`/`examples=` keyword
+or key documents the format. A secret-named variable that the file reads only as an OAuth
+`client_id` is a public identifier. In a test module only a well-known key format is reported:
+other credentials there are fixtures. Literal values are never shown in messages: findings end
+up in CI logs.
 """
 
 from __future__ import annotations
@@ -24,7 +29,11 @@ import re
 
 import libcst as cst
 
+from pathlib import PurePosixPath
+
+from mcp_lint.analysis.audit_knowledge import is_test_path
 from mcp_lint.analysis.cst_utils import argument, string_value
+from mcp_lint.analysis.fields import descendants
 from mcp_lint.check.context import FileContext
 from mcp_lint.model.findings import Confidence
 from mcp_lint.model.regex import pack_regex
@@ -51,6 +60,11 @@ _UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}
 _AUTH_SCHEME = re.compile(r"(?i)(bearer|basic|token|bot|apikey)\s+(\S+)$")
 _TEMPLATE = re.compile(r"<[^<>]*>|\$\{|\{\{")
 _PRIVATE_PEM = re.compile(r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----\s*[A-Za-z0-9+/=\s:,-]{40,}")
+# A dotted name (`org.example.plugins.StringCredentialsImpl`, `app.settings.SECRET`): code, not a credential.
+_WORD_PART = r"(?:[a-z][a-z0-9]*|[A-Z][a-z0-9]+(?:[A-Z][a-z0-9]+)*|[A-Z][A-Z0-9_]*)"
+_QUALIFIED = re.compile(rf"{_WORD_PART}(?:\.{_WORD_PART}){{2,}}")
+# Keywords and keys whose value documents a format: `example="AIza..."`, `examples=[...]`.
+_EXAMPLE_KEYS = frozenset({"example", "examples", "sample", "samples", "placeholder", "default_example"})
 
 
 class HardcodedSecret(Primitive):
@@ -134,7 +148,7 @@ class HardcodedSecret(Primitive):
         for t in node.targets:
             name = self._target_name(t.target)
             if name is not None:
-                self._named(name, node.value, ctx, "is assigned")
+                self._named(name, node.value, ctx, "is assigned", variable=isinstance(t.target, cst.Name))
 
     def on_ann_assign(self, node: cst.AnnAssign, ctx: FileContext) -> None:
         name = self._target_name(node.target)
@@ -179,7 +193,8 @@ class HardcodedSecret(Primitive):
             self._report(ctx, value, f"the key passed to `{name}()` is a string literal", Confidence.HIGH)
             return
 
-    def _named(self, name: str, value: cst.BaseExpression, ctx: FileContext, how: str, key: bool = False) -> None:
+    def _named(self, name: str, value: cst.BaseExpression, ctx: FileContext, how: str, key: bool = False,
+               variable: bool = False) -> None:
         text = _literal(value)
         if text is None or not self.secret_name(name):
             return
@@ -192,6 +207,10 @@ class HardcodedSecret(Primitive):
         if confidence is None:
             return
         shown = f'"{name}"' if key else f"`{name}`"
+        if variable:  # decided once the whole file is known: how the variable is used
+            ctx.defer(self.rule, lambda: None if _public_identifier(ctx, name) else
+                      self._report(ctx, value, f"{shown} {how} a string literal", confidence))
+            return
         self._report(ctx, value, f"{shown} {how} a string literal", confidence)
 
     # -- values -----------------------------------------------------------------------------------
@@ -204,8 +223,10 @@ class HardcodedSecret(Primitive):
             return None
         if _ENV_NAME.fullmatch(text) and ("_" in text or text.isalpha()):
             return None  # an environment variable's name
-        if _ENUM_LIKE.fullmatch(text):
-            return None  # a word or identifier: "bearer", "access_token", "refresh-token"
+        if _ENUM_LIKE.fullmatch(text) or _QUALIFIED.fullmatch(text):
+            return None  # a word or identifier: "bearer", "access_token", "refresh-token", "org.x.Impl"
+        if _sequential_run(text):
+            return None  # "1234567890", "abcdefgh": typed to show a format, not generated
         if text.isalpha() and len(text) >= 3 * len(_WORDS.findall(text)):
             return None  # CamelCase words and acronyms ("AWSSecretKey"), not random letters
         if re.sub(r"[^a-z0-9]", "", text.lower()) == re.sub(r"[^a-z0-9]", "", name.lower()):
@@ -221,12 +242,16 @@ class HardcodedSecret(Primitive):
             return
         for name, pattern in self.formats:
             m = pattern.search(text)
-            if m is None or _PLACEHOLDER.search(m.group(0)) or len(set(m.group(0))) < 8:
+            if m is None or _PLACEHOLDER.search(m.group(0)) or len(set(m.group(0))) < 8 or \
+                    _sequential_run(m.group(0)) or _documents_a_format(ctx):
                 continue
-            self._report(ctx, node, f"a string literal holds {name}", Confidence.HIGH)
+            self._report(ctx, node, f"a string literal holds {name}", Confidence.HIGH, by_format=True)
             return
 
-    def _report(self, ctx: FileContext, node: cst.CSTNode, what: str, confidence: Confidence) -> None:
+    def _report(self, ctx: FileContext, node: cst.CSTNode, what: str, confidence: Confidence,
+                by_format: bool = False) -> None:
+        if not by_format and _in_tests(ctx):
+            return  # a test's credentials are fixtures; only a real key format is worth a finding there
         seen = ctx.scratch.setdefault(self.rule.id, set())
         if id(node) in seen or any(id(p) in seen for p in _string_parts(node)):
             return
@@ -248,6 +273,72 @@ def _literal(expr: cst.BaseExpression | None) -> str | None:
         except Exception:  # noqa: BLE001 - odd literal: not a credential we can judge
             return None
     return None
+
+
+def _sequential_run(text: str, length: int = 6) -> bool:
+    """A run of `length` consecutive characters in order (`123456`, `abcdef`, `ABCDEF`): what a
+    person types to show a format. A random key has one with negligible probability."""
+    run = 1
+    for a, b in zip(text, text[1:]):
+        run = run + 1 if ord(b) == ord(a) + 1 and a.isalnum() and b.isalnum() else 1
+        if run >= length:
+            return True
+    return False
+
+
+def _in_tests(ctx: FileContext) -> bool:
+    """A test module: named `test_*.py`, `*_test.py` or `conftest.py`, or in a tests folder and
+    written as tests (it imports pytest or unittest, or defines `test_*` functions). A server
+    kept in a tests folder as a fixture is linted like any server."""
+    known = ctx.scratch.get("hardcoded-secret:tests")
+    if known is None:
+        parts = PurePosixPath(ctx.path.replace("\\", "/")).parts
+        known = is_test_path(parts[-1:]) or is_test_path(parts) and (
+            ctx.imports.imports_any(("pytest", "unittest")) or any(
+                isinstance(stmt, cst.FunctionDef) and stmt.name.value.startswith("test") for stmt in ctx.module.body))
+        ctx.scratch["hardcoded-secret:tests"] = known
+    return known
+
+
+def _documents_a_format(ctx: FileContext) -> bool:
+    """Is the literal being walked an example of a format: the value (or an item of the value) of
+    an `example=`/`examples=` keyword, or of an "example" key?"""
+    ancestors = ctx.state.ancestors
+    for anc in reversed(ancestors[:-1]):
+        if isinstance(anc, cst.Arg):
+            return anc.keyword is not None and anc.keyword.value.lower() in _EXAMPLE_KEYS
+        if isinstance(anc, cst.DictElement):
+            return (string_value(anc.key) or "").lower() in _EXAMPLE_KEYS
+        if not isinstance(anc, (cst.List, cst.Tuple, cst.Set, cst.Element, cst.ConcatenatedString)):
+            return False
+    return False
+
+
+def _public_identifier(ctx: FileContext, name: str) -> bool:
+    """Is a secret-named variable read, in this file, only as an OAuth `client_id` (passed as
+    `client_id=NAME` or stored under a "client_id" key)? A client id is public: it is sent in the
+    clear in every authorisation request and shipped inside every copy of the client."""
+    reads: set[int] = set()
+    not_reads: set[int] = set()  # names that are keywords, attributes or assignment targets
+    as_client_id = 0
+    for node in descendants(ctx.module):
+        if isinstance(node, cst.Name):
+            if node.value == name:
+                reads.add(id(node))
+        elif isinstance(node, cst.Arg):
+            if node.keyword is not None:
+                not_reads.add(id(node.keyword))
+                if node.keyword.value == "client_id" and isinstance(node.value, cst.Name) and node.value.value == name:
+                    as_client_id += 1
+        elif isinstance(node, cst.Attribute):
+            not_reads.add(id(node.attr))
+        elif isinstance(node, (cst.AssignTarget, cst.AnnAssign)):
+            if isinstance(node.target, cst.Name):
+                not_reads.add(id(node.target))
+        elif isinstance(node, cst.DictElement) and string_value(node.key) == "client_id" and \
+                isinstance(node.value, cst.Name) and node.value.value == name:
+            as_client_id += 1
+    return as_client_id > 0 and len(reads - not_reads) == as_client_id
 
 
 def _template(text: str) -> bool:

@@ -17,7 +17,7 @@ import re
 import libcst as cst
 
 from mcp_lint.analysis.cst_utils import code, leading_text, string_value
-from mcp_lint.analysis.state import ASSIGN, AUG, Point
+from mcp_lint.analysis.state import ASSIGN, AUG, PARAM, Point
 from mcp_lint.analysis.taint import PARAM_ORIGIN, TOOL, Step, describe, unsafe_origins
 from mcp_lint.check.context import FileContext
 from mcp_lint.model.findings import Confidence
@@ -28,6 +28,7 @@ from mcp_lint.check.primitives.common import (SANITIZER_KINDS, SINK_KINDS, SINKS
 from mcp_lint.check.primitives.sql_fixes import sql_fix
 
 _WRAPPERS = frozenset({"strip", "lstrip", "rstrip", "lower", "upper", "replace", "format_map", "encode"})
+_GATE_WORDS = re.compile(r"valid|check|safe|allow|permit|guard|read_?only", re.IGNORECASE)
 _COMMENT = re.compile(r"^(\s+|--[^\n]*\n?|/\*.*?\*/|\()+", re.DOTALL)
 
 
@@ -76,6 +77,8 @@ class FormattedStringSink(Primitive):
             needs_keyword = True
         if arg is None or string_value(arg) is not None:
             return
+        if isinstance(_unwrap(arg), cst.Name):  # a candidate for SQL the caller writes whole
+            ctx.scratch.setdefault(self.rule.id + ":whole", []).append((arg, point))
         statement = ctx.state.statement
         ctx.defer(self.rule, lambda: self.check(ctx, node, arg, point, statement, needs_keyword))
 
@@ -112,6 +115,8 @@ class FormattedStringSink(Primitive):
                 steps = trace(tool, sink, f"`{sink_name}`")
                 if not direct:  # show where the SQL was built, just before the sink
                     steps = steps[:-1] + (Step(build, f"SQL built with {fields['how']}"),) + steps[-1:]
+            if tool is not None and self.runs_callers_sql(ctx):
+                continue  # the module already runs SQL the model writes: formatting grants nothing more
             if tool is None:  # parameters of functions other modules call: a finding per unsafe caller too
                 for o in origins:
                     if o.kind == PARAM_ORIGIN and ctx.exported(o.function):
@@ -119,9 +124,36 @@ class FormattedStringSink(Primitive):
                                              statement=statement if direct else build_stmt,
                                              trace=trace(o, sink, f"`{sink_name}`"))
             ctx.report(self.rule, location, fields, statement=statement if direct else build_stmt, trace=steps,
-                       confidence=Confidence.LOW if tool is not None and tool.cut else None,
+                       confidence=Confidence.LOW if tool is None or tool.cut or needs_keyword else None,
                        origins=[o for _, bad in unsafe for o in bad],
                        fix=sql_fix(ctx, self.rule, sink, arg, build, direct, point) if self.rule.fix else None)
+
+    def runs_callers_sql(self, ctx: FileContext) -> bool:
+        """Does a tool of this module pass a parameter whole, unchecked, as the SQL of a sink?
+        Then the server already lets the model run any statement on its database, and a name
+        formatted into another statement of the module adds no capability. A parameter that a
+        condition of the tool (or of the function with the sink) tests, a `startswith("SELECT")`
+        gate or a validator's verdict, is not whole: the gate is what an injection elsewhere
+        would bypass, so the module's findings stay."""
+        key = self.rule.id + ":runs-callers-sql"
+        if key not in ctx.scratch:
+            ctx.scratch[key] = any(self._whole_sql(ctx, arg, point)
+                                   for arg, point in ctx.scratch.get(self.rule.id + ":whole", ()))
+        return ctx.scratch[key]
+
+    def _whole_sql(self, ctx: FileContext, arg: cst.BaseExpression, point: Point) -> bool:
+        name = _unwrap(arg)
+        assert isinstance(name, cst.Name)
+        if not _parameter_itself(ctx, name, point, 0):
+            return False
+        flow = ctx.flows.resolved(arg, point)
+        for origin in unsafe_origins(flow, self.accepted):
+            if origin.kind != TOOL or origin.cut or not origin.param:
+                continue
+            checked = {origin.param, name.value}
+            if not any(_tests(fn, checked) for fn in (origin.function, point.frame.node) if fn is not None):
+                return True
+        return False
 
     def builds(self, ctx: FileContext, arg: cst.BaseExpression, point: Point):
         """The formatting expressions whose result reaches `arg`: the argument itself, the
@@ -179,6 +211,40 @@ class FormattedStringSink(Primitive):
         text = _COMMENT.sub("", leading_text(arg))
         word = re.match(r"[A-Za-z]+", text)
         return bool(word) and word.group(0).upper() in self.keywords
+
+
+def _parameter_itself(ctx: FileContext, name: cst.Name, point: Point, depth: int) -> bool:
+    """Is `name` a parameter of its function, as passed (through plain aliases)?"""
+    bindings = ctx.flows.reaching(name.value, point)
+    if not bindings or depth > 6:
+        return False
+    for b in bindings:
+        if b.kind == PARAM:
+            continue
+        value = _unwrap(b.node) if b.kind == ASSIGN and isinstance(b.node, cst.BaseExpression) and not b.index \
+            else None
+        if not (isinstance(value, cst.Name) and _parameter_itself(ctx, value, b.point, depth + 1)):
+            return False
+    return True
+
+
+def _tests(function: cst.CSTNode, names: set[str]) -> bool:
+    """Does a condition in `function` (if, while, assert, a conditional expression) read one of `names`?"""
+    for node in _walk(function):
+        test = node.test if isinstance(node, (cst.If, cst.While, cst.Assert, cst.IfExp)) else None
+        if test is None and isinstance(node, cst.Call) and _GATE_WORDS.search(code(node.func, 80)):
+            test = node  # `validate_query(sql)`, `self._check_read_only(sql)`: a gate that raises or answers
+        if test is not None and any(isinstance(n, cst.Name) and n.value in names for n in _walk(test)):
+            return True
+    return False
+
+
+def _walk(node: cst.CSTNode):
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        yield n
+        stack.extend(n.children)
 
 
 def _unwrap(expr: cst.BaseExpression) -> cst.BaseExpression:

@@ -15,6 +15,11 @@ Two kinds of value are looked into rather than judged whole:
   starting with constant text; a sanitizer the rule accepts, such as a `startswith("-")`
   rejection, clears it).
 - `url: true`: only the values that can decide the URL's scheme or host count.
+A sink may name sanitizer kinds of the rule that do not clear it (`ignore-sanitizers`: a file
+name with fixed text around the input cannot leave its directory, unless the call creates
+directories), and a lower confidence for a value that is a path the tool takes as a whole
+(`whole-path-confidence`: not joined under a directory of the server, in a file that checks
+no path against a base directory; the tool's contract is then "any path").
 Each sink has a `role` (what the value is, for the message). With `describe-restrictions`
 the message also says whether the flow meets an allow-list check, a timeout or a working
 directory, and such a finding has medium confidence. `report-origins` can widen the rule
@@ -31,7 +36,7 @@ import libcst as cst
 
 from mcp_lint.analysis.cst_utils import code, iter_names, keyword, string_value, target_names, terminates
 from mcp_lint.analysis.fields import descendants
-from mcp_lint.analysis.state import Point
+from mcp_lint.analysis.state import NARROW, Point
 from mcp_lint.analysis.taint import OPAQUE_ORIGIN, PARAM_ORIGIN, TOOL, Origin, unsafe_origins
 from mcp_lint.check.context import FileContext
 from mcp_lint.model.findings import Confidence
@@ -40,7 +45,8 @@ from mcp_lint.check.primitives.base import Primitive
 from mcp_lint.check.primitives.call_fixes import CALL_FIX, call_fix
 from mcp_lint.check.primitives.common import (PATTERNS, SANITIZER_KINDS, SINK_KINDS, CallPatterns, shown_call,
                                               sink_argument, sinks_or_kinds, trace)
-from mcp_lint.check.primitives.pieces import Item, argv_alternatives, constant_text, positional_alternatives, program_text, starts_with_text, url_head
+from mcp_lint.check.primitives.pieces import (Item, argv_alternatives, constant_text, positional_alternatives,
+                                              program_text, starts_with_text, url_head, whole_path)
 
 def _is_or_present(cond: dict, where) -> None:
     if (cond.get("is") is None) == (not cond.get("present")):
@@ -72,6 +78,11 @@ TAINT_SINK = Map({
     "unless-argument": Key(OneOf(_CONDITION, List(_CONDITION, min_items=1),
                                  description="a condition or a list of conditions")),
     "role": Key(Str(), default="an argument"),
+    # sanitizer kinds of the rule that do not clear this sink (`component` for calls that create directories)
+    "ignore-sanitizers": Key(List(Str(choices=SANITIZER_KINDS)), default=()),
+    # the confidence of a finding where the value is a path that is tool input as a whole (not joined
+    # under a directory), in a file that checks no path against a base directory
+    "whole-path-confidence": Key(Str(choices=("low", "medium"))),
     "fix": Key(CALL_FIX),  # how to fix such a call (see call_fixes.py)
 })
 _TIMEOUT_CALLS = frozenset({"asyncio.wait_for", "asyncio.timeout", "anyio.fail_after", "anyio.move_on_after",
@@ -132,8 +143,11 @@ class TaintedCall(Primitive):
                 continue
             hit = self._hit(ctx, sink, spec, point)
             if hit is not None:
+                whole = spec["whole-path-confidence"]
+                lowered = Confidence(whole) if whole and hit[0].kind == TOOL and not hit[0].cut and \
+                    whole_path(ctx, hit[1], point) and not _confines_paths(ctx) else None
                 fix = call_fix(ctx, self.rule, spec["fix"], sink, ancestors) if spec["fix"] else None
-                self._report(ctx, sink, statement, ancestors, *hit, fix=fix)
+                self._report(ctx, sink, statement, ancestors, *hit, lowered=lowered, fix=fix)
                 return
 
     def _hit(self, ctx: FileContext, sink: cst.Call, spec: dict,
@@ -165,8 +179,9 @@ class TaintedCall(Primitive):
         if spec["whole"] and _built_here(ctx, value, point):
             return None
         parts = url_head(ctx, value, point) if spec["url"] else [(value, point)]
+        accepted = self.accepted - frozenset(spec["ignore-sanitizers"]) if spec["ignore-sanitizers"] else None
         for part, at in parts:
-            origin = self._origin(ctx, part, at)
+            origin = self._origin(ctx, part, at, accepted)
             if origin is not None:
                 return origin, value, spec["role"]
         return None
@@ -268,11 +283,11 @@ class TaintedCall(Primitive):
     # -- reporting -----------------------------------------------------------------------------
     def _report(self, ctx: FileContext, sink: cst.Call, statement: cst.CSTNode | None,
                 ancestors: tuple[cst.CSTNode, ...], origin: Origin, value: cst.BaseExpression, role: str,
-                fix=None) -> None:
+                lowered: Confidence | None = None, fix=None) -> None:
         name = shown_call(sink)
         fields = {"source": origin.label, "sink": name, "argument": code(value, 40), "role": role,
                   "restrictions": ""}
-        confidence = Confidence.LOW if origin.cut else None if origin.kind == TOOL else Confidence.MEDIUM
+        confidence = Confidence.LOW if origin.cut else lowered if origin.kind == TOOL else Confidence.MEDIUM
         if self.params["describe-restrictions"]:
             present = _restrictions(ctx, sink, origin, ancestors)
             if present:
@@ -314,12 +329,42 @@ def _built_here(ctx: FileContext, value: cst.BaseExpression, point: Point) -> bo
     return False
 
 
+def _confines_paths(ctx: FileContext) -> bool:
+    """Does any function of the file check a path against a base directory (a containment
+    check: sanitizer kind "path")? Then the server has a boundary in mind for its paths."""
+    known = ctx.scratch.get("tainted-call:confines")
+    if known is None:
+        known = ctx.scratch["tainted-call:confines"] = any(
+            b.kind == NARROW and b.sanitizer == "path"
+            for frame in ctx.flows.frames.values() for bindings in frame.bindings.values() for b in bindings)
+    return known
+
+
 def _takes_value(option: str | None) -> bool:
     """Is the item after this one most likely its value? `--glob X`, `-C X`, `-o X` (a long
-    option or a single-letter one); bundled short flags such as `-la` take none."""
+    option or a single-letter one); bundled short flags such as `-la` take none, and neither
+    do the switches that mean the same to every program that has them (`--ignore-case`,
+    `--json`, `--verbose`, `--no-merges`): the item after one of those is checked."""
     if option is None or not option.startswith("-") or option == "-" or "=" in option:
         return False
-    return option.startswith("--") or len(option) == 2
+    if option.startswith("--"):
+        name = option[2:]
+        return name not in _SWITCHES
+    return len(option) == 2
+
+
+# Long options that are switches (take no value) in every common command-line program that has
+# them; options whose value is optional (`--color[=WHEN]`) take it only after `=`.
+_SWITCHES = frozenset({
+    "help", "version", "verbose", "quiet", "silent", "json", "raw", "all", "force", "recursive", "dry-run", "yes",
+    "assume-yes", "interactive", "ignore-case", "case-sensitive", "smart-case", "fixed-strings", "word-regexp",
+    "line-regexp", "invert-match", "count", "files-with-matches", "files-without-match", "line-number",
+    "with-filename", "hidden", "follow", "null", "multiline", "pcre2", "vimgrep", "heading", "oneline", "stat",
+    "shortstat", "numstat", "name-only", "name-status", "porcelain", "cached", "staged", "ff-only", "amend",
+    "signoff", "insecure", "fail", "show-error", "parents", "human-readable", "summarize", "checksum", "color",
+    "colour", "debug", "offline", "detach", "privileged", "tty", "no-color", "no-pager", "no-merges", "no-edit",
+    "no-verify", "no-ff",
+})
 
 
 def _argument_is(ctx: FileContext, call: cst.Call, cond: dict) -> bool:
