@@ -366,7 +366,7 @@ def test_a_pack_pattern_reads_only_the_first_characters_of_a_subject(tmp_path):
 
     assert check_regex("OURKEY_[A-Za-z0-9]{24}").cap == SUBJECT_CAP == 4096
     assert 64 <= check_regex("\\w*\\w*!").cap < check_regex("\\w*!").cap <= SUBJECT_CAP
-    key = "OURKEY_abcdefghijklmnopqrstuvwx"
+    key = "OURKEY_q7Zp2LmX9vRt4WbN8kYc3HdJ"  # not a run of consecutive characters (those are documented fakes)
     write(tmp_path, "formats.yaml", SECRET_PACK)
     write(tmp_path, "early.py", f'X = "{key}{" " * SUBJECT_CAP}"\n')
     write(tmp_path, "late.py", f'X = "{" " * SUBJECT_CAP}{key}"\n')
@@ -508,8 +508,11 @@ def test_sanitizer_kinds_are_those_the_analysis_records():
     produced.discard("all")
     assert produced, "the scan found no sanitizer kind: the analysis changed shape"
     assert produced | from_knowledge <= set(SANITIZER_KINDS), produced - set(SANITIZER_KINDS)
+    # a restriction of a value's characters (a regular expression, `str.is*`) earns these kinds
+    from mcp_lint.model.knowledge import DANGEROUS_CHARACTERS, DANGEROUS_FIRST
+    restricted = set(DANGEROUS_CHARACTERS) | set(DANGEROUS_FIRST)
     everywhere = (src / "taint.py").read_text(encoding="utf-8") + (src / "mcp_model.py").read_text(encoding="utf-8")
-    assert all(f'"{kind}"' in everywhere or kind in from_knowledge for kind in SANITIZER_KINDS)
+    assert all(f'"{kind}"' in everywhere or kind in from_knowledge or kind in restricted for kind in SANITIZER_KINDS)
 
 
 def test_every_problem_of_a_pack_is_reported_in_one_run(tmp_path):
