@@ -244,23 +244,31 @@ def _decode(data: bytes, shown: str) -> str:
                                      f"0x{data[exc.start:exc.start + 1].hex()} at line {line}") from None
 
 
-def load_pack(path: Path | str, data: bytes | None = None) -> Pack:
-    """Read (unless `data` holds the pack's bytes) and validate a rule pack. Every problem is
-    collected: a `PackErrors` lists them all, in document order."""
+def _read_yaml(path: Path | str, data: bytes | None, what: str) -> Any:
+    """The YAML document of a pack or knowledge file (read unless `data` holds its bytes),
+    bounded in size and checked as UTF-8; a PackError otherwise."""
+    from mcp_lint.packs import yaml as yamlload  # here: a pack served from the compiled-pack cache needs no YAML
+
     shown = str(path)
     if data is None:
         data = read_pack_bytes(path)
     elif len(data) > MAX_PACK_BYTES:
         raise _too_large(shown, len(data))
     text = _decode(data, shown)
-    from mcp_lint.packs import yaml as yamlload  # here: a pack served from the compiled-pack cache needs no YAML
-
     try:
         raw = yamlload.load(text)
     except yamlload.YamlError as exc:
         raise PackError(shown, exc.line, str(exc)) from None
     if raw is None:
-        raise PackError(shown, None, "the rule pack is empty")
+        raise PackError(shown, None, f"{what} is empty")
+    return raw
+
+
+def load_pack(path: Path | str, data: bytes | None = None) -> Pack:
+    """Read (unless `data` holds the pack's bytes) and validate a rule pack. Every problem is
+    collected: a `PackErrors` lists them all, in document order."""
+    shown = str(path)
+    raw = _read_yaml(path, data, "the rule pack")
     errors: list[SchemaError] = []
     head: dict = {}
     try:
@@ -302,21 +310,10 @@ def load_pack(path: Path | str, data: bytes | None = None) -> Pack:
 def load_knowledge(path: Path | str, data: bytes | None = None) -> Any:
     """Read (unless `data` holds its bytes) and validate a knowledge file (packs/knowledge.py);
     a PackError listing every problem otherwise."""
-    from mcp_lint.packs import yaml as yamlload
     from mcp_lint.packs.knowledge import knowledge_document
 
     shown = str(path)
-    if data is None:
-        data = read_pack_bytes(path)
-    elif len(data) > MAX_PACK_BYTES:
-        raise _too_large(shown, len(data))
-    text = _decode(data, shown)
-    try:
-        raw = yamlload.load(text)
-    except yamlload.YamlError as exc:
-        raise PackError(shown, exc.line, str(exc)) from None
-    if raw is None:
-        raise PackError(shown, None, "the knowledge file is empty")
+    raw = _read_yaml(path, data, "the knowledge file")
     try:
         return knowledge_document(raw, shown)
     except SchemaError as exc:

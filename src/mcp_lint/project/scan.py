@@ -19,7 +19,7 @@ import warnings
 from dataclasses import dataclass, field
 
 from mcp_lint.analysis import sdk
-from mcp_lint.project.functions import scan_functions
+from mcp_lint.project.functions import dotted as _dotted, scan_functions
 
 _REGISTER_METHODS = {"add_tool": "tool", "add_resource": "resource", "add_template": "resource",
                      "add_prompt": "prompt"}
@@ -136,15 +136,6 @@ def _unparsed(text: str) -> ModuleFacts:
     return facts
 
 
-def _dotted(node: ast.AST) -> str | None:
-    parts = []
-    while isinstance(node, ast.Attribute):
-        parts.append(node.attr)
-        node = node.value
-    if isinstance(node, ast.Name):
-        parts.append(node.id)
-        return ".".join(reversed(parts))
-    return None
 
 
 class _Scanner:

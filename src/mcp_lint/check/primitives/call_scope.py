@@ -29,7 +29,7 @@ def interrupt_handled(ctx: FileContext) -> bool:
     state = ctx.state
     frame_node = state.frame.node
     for try_node, part in reversed(state.trys):
-        if not _within(state.ancestors, try_node, frame_node):
+        if not within(state.ancestors, try_node, frame_node):
             break
         if part != "body":
             continue
@@ -112,7 +112,8 @@ def _names(expr: cst.BaseExpression) -> set[str]:
     return {name.rsplit(".", 1)[-1]} if name else set()
 
 
-def _within(ancestors: list[cst.CSTNode], node: cst.CSTNode, frame_node: cst.CSTNode) -> bool:
+def within(ancestors: list[cst.CSTNode], node: cst.CSTNode, frame_node: cst.CSTNode) -> bool:
+    """Is `node` among the ancestors, inside the enclosing frame's node?"""
     for anc in reversed(ancestors):
         if anc is node:
             return True

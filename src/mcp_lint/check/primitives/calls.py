@@ -52,7 +52,7 @@ from mcp_lint.check.context import FileContext
 from mcp_lint.model.regex import pack_regex
 from mcp_lint.model.schema import Any_, Bool, Int, Key, List, Map, Regex, Str
 from mcp_lint.check.primitives.base import Primitive
-from mcp_lint.check.primitives.call_scope import finite_command, interrupt_handled, launches, reaped, role_skipped
+from mcp_lint.check.primitives.call_scope import finite_command, interrupt_handled, launches, reaped, role_skipped, within
 from mcp_lint.check.primitives.call_fixes import CALL_FIX, call_fix
 from mcp_lint.check.primitives.common import PATTERNS, CallPatterns
 
@@ -492,7 +492,7 @@ class CallCheck(Primitive):
         # async with asyncio.timeout(...): / with anyio.fail_after(...):
         frame_node = state.frame.node
         for with_node in reversed(state.withs):
-            if not _within(state.ancestors, with_node, frame_node):
+            if not within(state.ancestors, with_node, frame_node):
                 break
             for item in with_node.items:
                 if isinstance(item.item, cst.Call) and self.wrappers.match(item.item, ctx, point):
@@ -630,13 +630,6 @@ def _in_order(node: cst.CSTNode):
         stack.extend(reversed(list(child_nodes(current))))
 
 
-def _within(ancestors: list[cst.CSTNode], node: cst.CSTNode, frame_node: cst.CSTNode) -> bool:
-    for anc in reversed(ancestors):
-        if anc is node:
-            return True
-        if anc is frame_node:
-            return False
-    return False
 
 
 def _arg_node(call: cst.Call, position: int | None, name: str | None) -> cst.CSTNode | None:
