@@ -569,6 +569,67 @@ class FlowRecorder:
         frame = self.ctx.state.frame
         self._bind(frame, Binding(name, NARROW, collection if collection is not None else node, frame.point(),
                            sanitizer=kind))
+        if kind == "path":
+            # `resolved = Path(p).resolve()` checked inside a base: the file `p` names is inside too
+            source = self._normalised_from(name)
+            if source is not None and source != name:
+                self._bind(frame, Binding(source, NARROW, node, frame.point(), sanitizer=kind))
+
+    def _normalised_from(self, name: str) -> str | None:
+        """The name whose normal form `name` was last assigned (`real = os.path.realpath(p)`,
+        `resolved = Path(p).resolve()`): p; None otherwise."""
+        expr = self._last_value(name)
+        resolve = self.ctx.imports.resolve
+        normalised = False
+        for _ in range(8):
+            if isinstance(expr, cst.Await):
+                expr = expr.expression
+            elif isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute) and \
+                    expr.func.attr.value == "resolve" and not expr.args:
+                normalised, expr = True, expr.func.value
+            elif isinstance(expr, cst.Call) and len(expr.args) == 1 and expr.args[0].keyword is None and \
+                    not expr.args[0].star:
+                qual = resolve(expr.func) or ""
+                if qual in self.ctx.knowledge.path_normalisers:
+                    normalised, expr = True, expr.args[0].value
+                elif qual in self.ctx.knowledge.path_wrappers:
+                    expr = expr.args[0].value
+                else:
+                    return None
+            elif isinstance(expr, cst.Name):
+                return expr.value if normalised else None
+            else:
+                return None
+        return None
+
+    def _predicate_guard(self, call: cst.Call) -> list[tuple[str, str, cst.CSTNode | None]]:
+        """`if not is_valid_name(name): return`: a function of this file whose body returns a
+        check of its only argument (`return name.isidentifier()`, `return bool(ID.fullmatch(v))`,
+        `return re.fullmatch(P, v) is not None`) rules out what that check rules out."""
+        if not isinstance(call.func, cst.Name) or len(call.args) != 1 or call.args[0].keyword is not None or \
+                call.args[0].star:
+            return []
+        fn = self.ctx.index.module_functions.get(call.func.value)
+        argument = _root(call.args[0].value)
+        if fn is None or not argument or fn.asynchronous is not None:
+            return []
+        params = fn.params.params
+        if len(params) != 1 or isinstance(fn.params.star_arg, (cst.Param, cst.ParamStar)) or fn.params.kwonly_params:
+            return []
+        body = [s for s in statements(fn.body) if not (isinstance(s, cst.Expr) and string_value(s.value) is not None)]
+        if len(body) != 1 or not isinstance(body[0], cst.Return) or body[0].value is None:
+            return []
+        check = body[0].value
+        if isinstance(check, cst.Call) and (dotted(check.func) or "") == "bool" and len(check.args) == 1:
+            check = check.args[0].value
+        if isinstance(check, cst.Comparison) and len(check.comparisons) == 1 and \
+                isinstance(check.comparisons[0].operator, cst.IsNot) and _is_none(check.comparisons[0].comparator):
+            check = check.left
+        if not isinstance(check, cst.Call):
+            return []
+        param = params[0].name.value
+        found = self._guarded(cst.UnaryOperation(operator=cst.Not(), expression=check))
+        return [(argument, kind, collection) for name, kind, collection in found if name == param]
 
     def _regex_guard(self, call: cst.Call, negated: bool) -> list[tuple[str, str, cst.CSTNode | None]] | None:
         """`not re.fullmatch(P, x)` / `not PAT.match(x)` (x is one of the values P matches
@@ -669,6 +730,9 @@ class FlowRecorder:
             found = self._lookup_guard(inner)  # `if not self.configs.get(name): raise`
             if found is not None:
                 return [found]
+            predicate = self._predicate_guard(inner)
+            if predicate:
+                return predicate
         if isinstance(inner, cst.Comparison) and len(inner.comparisons) == 1:
             op = inner.comparisons[0].operator
             right = inner.comparisons[0].comparator
