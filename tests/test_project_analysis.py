@@ -80,6 +80,9 @@ def test_a_flow_across_modules_is_shown_step_by_step_in_every_format(tmp_path):
     doc = run_cli("--no-cache", "--output-format", "json", ".", cwd=HELPERS).json()
     [shell] = [f for f in doc["findings"] if f["path"] == "app/shell.py"]
     assert [s.get("path") for s in shell["trace"]][:2] == ["app/server.py", "app/server.py"]
+    assert shell["confidence"] == "low"  # joined from summaries across modules
+    assert run_cli("--no-cache", "--min-confidence", "medium", "--output-format", "json", ".",
+                   cwd=HELPERS).json()["findings"] == [f for f in doc["findings"] if f["confidence"] != "low"]
     sarif = json.loads(run_cli("--no-cache", "--output-format", "sarif", ".", cwd=HELPERS).stdout)
     [result] = [r for r in sarif["runs"][0]["results"] if r["ruleId"] == "MCP102"]
     uris = [loc["location"]["physicalLocation"]["artifactLocation"]["uri"]

@@ -211,7 +211,10 @@ def _call_step(call: Mapping[str, Any], param: str, shown: str) -> TraceStep:
 
 
 def _materialise(path: str, shown: str, found: list, rules: Iterable[Rule], known_codes: Iterable[str]) -> list[Finding]:
-    """Findings in the file at `path`, with its own suppression comments applied."""
+    """Findings in the file at `path`, with its own suppression comments applied. Each has low
+    confidence: across modules the flow is joined from summaries, which do not see every check a
+    project writes (a method, a class, a check of a derived value); measured on published servers,
+    most such findings are checked elsewhere or are what the tool is for."""
     try:
         text, _, _ = decode(Path(path).read_bytes())
     except OSError:
@@ -225,7 +228,7 @@ def _materialise(path: str, shown: str, found: list, rules: Iterable[Rule], know
         finding = factory.make(rule, span, render_message(rule, fields), anchor=str(data.get("anchor", "")),
                                scope=str(data.get("function", "")) + ACROSS,
                                statement_line=int(data.get("statement_line") or span.start_line),
-                               trace=tuple(steps), confidence=Confidence.LOW if origin.get("cut") else None)
+                               trace=tuple(steps), confidence=Confidence.LOW)
         if finding is not None:
             findings.append(finding)
     if text is not None and findings:
