@@ -994,12 +994,6 @@ def _quoted_identifier(expr: cst.BaseExpression, before: str | None, after: str 
     return any(before.endswith(o) and after.startswith(c) and c == close for o, c in _IDENTIFIER_QUOTES.items())
 
 
-def _text_at(items, i: int, end: bool) -> str | None:
-    if 0 <= i < len(items) and isinstance(items[i], cst.FormattedStringText):
-        return items[i].value
-    return None
-
-
 def _added(expr: cst.BaseExpression) -> list[cst.BaseExpression]:
     """The operands of `a + b + c`, left to right."""
     out: list[cst.BaseExpression] = []

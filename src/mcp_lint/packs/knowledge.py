@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 from mcp_lint.model.knowledge import EMPTY, SANITIZER_KINDS, SINK_KINDS, Knowledge, build
