@@ -6,7 +6,6 @@ directory changes. A small fixed number of examples runs in CI; `MCP_LINT_FUZZ_E
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -17,6 +16,7 @@ from hypothesis import HealthCheck, given, seed, settings
 from hypothesis import strategies as st
 
 from conftest import SERVER, run_cli, write
+from test_hostile_cache import _tree_hash
 
 CACHE = ".mcp_lint_cache"
 EXAMPLES = int(os.environ.get("MCP_LINT_FUZZ_EXAMPLES", "12"))
@@ -41,17 +41,6 @@ def cache_states(draw):
     kind = draw(st.sampled_from(["document", "raw", "link", "fifo", "unreadable", "marker-link"]))
     return kind, draw(st.one_of(_json, st.dictionaries(st.sampled_from(["server.py", "clean.py", "x"]), _entry,
                                                         max_size=3))), draw(st.binary(max_size=200))
-
-
-def _tree_hash(root: Path) -> str:
-    h = hashlib.sha256()
-    for path in sorted(root.rglob("*")):
-        h.update(str(path.relative_to(root)).encode())
-        if path.is_symlink():
-            h.update(os.readlink(path).encode())
-        elif path.is_file():
-            h.update(path.read_bytes())
-    return h.hexdigest()
 
 
 def _plant(project: Path, outside: Path, state) -> None:

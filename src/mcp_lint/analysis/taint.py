@@ -625,8 +625,9 @@ class FlowRecorder:
         if isinstance(check, cst.Comparison) and len(check.comparisons) == 1 and \
                 isinstance(check.comparisons[0].operator, cst.IsNot) and _is_none(check.comparisons[0].comparator):
             check = check.left
-        if not isinstance(check, cst.Call):
-            return []
+        if not isinstance(check, cst.Call) or isinstance(check.func, cst.Name) and \
+                check.func.value in self.ctx.index.module_functions:
+            return []  # one level: a predicate of predicates (maybe of itself) is not followed
         param = params[0].name.value
         found = self._guarded(cst.UnaryOperation(operator=cst.Not(), expression=check))
         return [(argument, kind, collection) for name, kind, collection in found if name == param]

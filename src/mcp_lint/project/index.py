@@ -287,21 +287,10 @@ class ProjectIndex:
                                                              "~" + (f.sdk_flavour or sdk.UNKNOWN))
         for path, f in self.facts.items():  # a server handed to a function decides its flavour
             for callee, where, flavour in f.server_passes:
-                target = self.symbol(callee, path) if callee.split(".")[0] in f.aliases or \
-                    callee.startswith(".") else (path, callee)
-                if target is None:
+                receiver = self._receiver(callee, where, path, f)
+                if receiver is None:
                     continue
-                callee_path, local = target
-                signature = self.facts[callee_path].signatures.get(local)
-                if signature is None:
-                    continue
-                if isinstance(where, int):
-                    offset = 1 if signature and signature[0] in ("self", "cls") else 0
-                    if where + offset >= len(signature):
-                        continue
-                    param = signature[where + offset]
-                else:
-                    param = where
+                callee_path, local, param = receiver
                 key = f"{local}:{param}"
                 context = self._context(callee_path)
                 if key in context.server_params:
@@ -346,6 +335,25 @@ class ProjectIndex:
             return {target} if target[1] in self.facts[target[0]].servers else set()
         return {(path, ref)} if ref in self.facts[path].servers else None
 
+    def _receiver(self, callee: str, where: int | str, path: Path, f: ModuleFacts) -> tuple[Path, str, str] | None:
+        """Where a call in `path` hands a value: (module, function qualname, parameter), the
+        argument given by position (a method's `self`/`cls` skipped) or keyword; None when the
+        callee is not a function of the project."""
+        target = self.symbol(callee, path) if callee.split(".")[0] in f.aliases or \
+            callee.startswith(".") else (path, callee)
+        if target is None:
+            return None
+        callee_path, local = target
+        signature = self.facts[callee_path].signatures.get(local)
+        if signature is None:
+            return None
+        if not isinstance(where, int):
+            return callee_path, local, where
+        offset = 1 if signature and signature[0] in ("self", "cls") else 0
+        if where + offset >= len(signature):
+            return None
+        return callee_path, local, signature[where + offset]
+
     def _units_named(self, path: Path, local: str) -> list[str]:
         """The units of a module a name denotes: a function, or every method of a class."""
         table = self._unit_table.get(path)
@@ -367,24 +375,10 @@ class ProjectIndex:
         passed: dict[tuple, set] = {}  # (file, unit, parameter) -> servers handed to it
         for path, f in self.facts.items():
             for callee, where, ref in f.server_pass_refs:
-                target = self.symbol(callee, path) if callee.split(".")[0] in f.aliases or \
-                    callee.startswith(".") else (path, callee)
-                if target is None:
-                    continue
-                callee_path, local = target
-                signature = self.facts[callee_path].signatures.get(local)
-                if not signature:
-                    continue
-                if isinstance(where, int):
-                    offset = 1 if signature[0] in ("self", "cls") else 0
-                    if where + offset >= len(signature):
-                        continue
-                    param = signature[where + offset]
-                else:
-                    param = where
-                ids = self._server_ids(ref, path, {})
+                receiver = self._receiver(callee, where, path, f)
+                ids = self._server_ids(ref, path, {}) if receiver is not None else None
                 if ids:
-                    passed.setdefault((callee_path, local, param), set()).update(ids)
+                    passed.setdefault(receiver, set()).update(ids)
         stdio: dict[tuple, str] = {}  # server -> the module that runs it over stdio
         unknown = ""  # a module that runs some server it does not name over stdio
         for path, ref in runs:

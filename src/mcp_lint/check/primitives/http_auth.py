@@ -150,20 +150,25 @@ class UnauthenticatedHttp(Primitive):
         return "public", f'`{shown}` (default "{value}")'
 
     def _resolve(self, ctx: FileContext, expr: cst.BaseExpression, scope, depth: int) -> str | None:
-        """The literal host an expression most likely holds: literals, names bound once,
-        `os.getenv(NAME, default)`, `args.host` with an argparse/click default."""
-        if depth > 5:
+        """The literal host an expression most likely holds (see `_source`)."""
+        source = self._source(ctx, expr, scope, depth)
+        return string_value(source) if source is not None else None
+
+    def _source(self, ctx: FileContext, expr: cst.BaseExpression | None, scope, depth: int) -> cst.BaseExpression | None:
+        """The string literal an expression most likely takes its text from: a literal, a name
+        bound once (or a parameter's default), the default of `os.getenv(NAME, default)` or of
+        `typer.Option`/`Field`, `args.host` with an argparse/click default, a settings field."""
+        if depth > 5 or expr is None:
             return None
-        text = string_value(expr)
-        if text is not None:
-            return text
+        if string_value(expr) is not None:
+            return expr
         if isinstance(expr, cst.BooleanOperation) and isinstance(expr.operator, cst.Or):
-            return self._resolve(ctx, expr.right, scope, depth + 1)  # `args.host or "0.0.0.0"`
+            return self._source(ctx, expr.right, scope, depth + 1)  # `args.host or "0.0.0.0"`
         if isinstance(expr, cst.Name):
             bound = bound_value(ctx, expr.value, scope)
             if bound is None and scope is not None:
                 bound = _param_default(scope.node, expr.value)
-            return self._resolve(ctx, bound, scope, depth + 1) if bound is not None else None
+            return self._source(ctx, bound, scope, depth + 1)
         if isinstance(expr, cst.Call):
             name = ctx.resolve(expr.func) or dotted(expr.func) or ""
             default = None
@@ -172,11 +177,11 @@ class UnauthenticatedHttp(Primitive):
                 default = argument(expr, 1, "default")
             elif name.rsplit(".", 1)[-1] in ("Option", "Field"):  # typer.Option("0.0.0.0"), Field(default=...)
                 default = argument(expr, 0, "default")
-            return self._resolve(ctx, default, scope, depth + 1) if default is not None else None
+            return self._source(ctx, default, scope, depth + 1)
         if isinstance(expr, cst.Attribute):
             # `args.host` (argparse / click option), `settings.host` (a settings class field)
             found = _option_default(ctx, expr.attr.value) or _class_field(ctx, expr.attr.value)
-            return self._resolve(ctx, found, scope, depth + 1) if found is not None else None
+            return self._source(ctx, found, scope, depth + 1)
         return None
 
     # -- fix --------------------------------------------------------------------------------------
@@ -196,31 +201,9 @@ class UnauthenticatedHttp(Primitive):
                        Applicability(self.rule.fix.value))
 
     def _literal(self, ctx: FileContext, expr: cst.BaseExpression, scope, depth: int) -> cst.SimpleString | None:
-        """The string literal `_resolve` takes the host from, when there is one."""
-        if depth > 5 or expr is None:
-            return None
-        if isinstance(expr, cst.SimpleString):
-            return expr if "f" not in expr.prefix.lower() else None
-        if isinstance(expr, cst.BooleanOperation) and isinstance(expr.operator, cst.Or):
-            return self._literal(ctx, expr.right, scope, depth + 1)
-        if isinstance(expr, cst.Name):
-            bound = bound_value(ctx, expr.value, scope)
-            if bound is None and scope is not None:
-                bound = _param_default(scope.node, expr.value)
-            return self._literal(ctx, bound, scope, depth + 1)
-        if isinstance(expr, cst.Call):
-            name = ctx.resolve(expr.func) or dotted(expr.func) or ""
-            default = None
-            if name in ("os.getenv", "os.environ.get") or name.endswith((".getenv", "environ.get")) or \
-                    isinstance(expr.func, cst.Attribute) and expr.func.attr.value == "get":
-                default = argument(expr, 1, "default")
-            elif name.rsplit(".", 1)[-1] in ("Option", "Field"):
-                default = argument(expr, 0, "default")
-            return self._literal(ctx, default, scope, depth + 1)
-        if isinstance(expr, cst.Attribute):
-            found = _option_default(ctx, expr.attr.value) or _class_field(ctx, expr.attr.value)
-            return self._literal(ctx, found, scope, depth + 1)
-        return None
+        """The string literal `_resolve` takes the host from, when it is one plain literal."""
+        source = self._source(ctx, expr, scope, depth)
+        return source if isinstance(source, cst.SimpleString) else None
 
     def _custom_auth(self, ctx: FileContext) -> bool:
         """The file authenticates HTTP requests itself (FastAPI security dependencies, Starlette
