@@ -13,7 +13,6 @@ plus libcst and mcp_lint, which the child processes import from the running envi
 from __future__ import annotations
 
 import argparse
-import gc
 import io
 import json
 import os
@@ -70,8 +69,11 @@ sections (--only):
   peers     ruff (--select S, the bandit-equivalent rules, and --select ALL), bandit -r, and
             semgrep with a two-rule local rules file, from a throwaway virtualenv outside the
             repo (created and filled with pip on first use; --no-peers skips them).
-  stages    one python process that, per file, parses once and times each stage on the shared
-            module (see below).
+  stages    bench/stages.py: the real `check` in one process (-j 1), cold and warm, with a
+            timer around each stage (start-up, configuration, discovery, project scan and join,
+            read + guard, parse, index, model, walk + rule hooks, deferred checks, positions,
+            findings, suppressions, flow facts, flows join, project rules, cache, report), then
+            each default rule alone (--no-rule-costs skips that part).
 
 whole-process numbers (one row per process):
   wall s    time.perf_counter() around the child process, start to reaped: interpreter
@@ -83,22 +85,10 @@ whole-process numbers (one row per process):
   x parse   wall s / wall s of the parse-only floor.
   x walk    wall s / wall s of the parse + walk floor.
 
-stage numbers (ms per 1,000 physical lines of the files that parsed and analysed cleanly):
-  parse              libcst.parse_module(text)
-  libcst no-op walk  module.visit(a CSTVisitor with no methods)
-  index              mcp_lint.analysis.module_index.build_index(module)
-  model              mcp_lint.analysis.mcp_model.build_model(index)
-  walk+recording     the engine's own walk (_Walker) with no rules: traversal state and flow
-                     recording, as Engine([], always_walk=True) does after index and model
-  analysis, no rules index + model + walk+recording
-  default rules      Engine(default rules)._analyse(module): index, model, walk with every rule
-                     hook, deferred checks, findings (spans, fixes, suppressions)
-  full lint          parse + default rules (what Engine.lint_text costs per file)
-  ratios             "analysis, no rules" and "full lint", each / (parse + libcst no-op walk)
-  Files whose parse or analysis raises are skipped and counted.
+targets: the performance budget (BUDGET below), each a ratio or a time within this one run.
 
 --repeat N runs every measurement N times (round robin) and reports the median of each number
-(the stage breakdown keeps the minimum).
+(the stage breakdown runs once).
 Measurements are strictly sequential. Exit status: 0, or 2 when the corpus is missing.
 """
 
@@ -169,91 +159,6 @@ def stage_floor(corpus: Path, walk: bool) -> int:
             continue
         parsed += 1
     print(json.dumps({"parsed": parsed, "failed": failed}))
-    return 0
-
-
-def stage_breakdown(corpus: Path) -> int:
-    """Per file: parse once, then time each stage on the shared module. Prints JSON."""
-    import libcst as cst
-    from mcp_lint.analysis.mcp_model import build_model
-    from mcp_lint.analysis.module_index import build_index
-    from mcp_lint.check.engine import Engine
-    from mcp_lint.packs.registry import default_registry
-
-    try:  # the engine's internals, to time the walk on its own
-        from mcp_lint.analysis.state import TraversalState
-        from mcp_lint.check.context import FileContext
-        from mcp_lint.check.engine import _Walker
-        from mcp_lint.model.findings import FileResult
-        walk_mode = "engine _Walker with no rules"
-    except ImportError:
-        _Walker = None
-        walk_mode = "Engine([], always_walk=True)._analyse minus index and model"
-
-    class NoOp(cst.CSTVisitor):
-        pass
-
-    registry = default_registry()
-    rules = registry.select()
-    full = Engine(rules, known_codes=registry.all_codes())
-    empty = Engine([], always_walk=True)
-    sys.setrecursionlimit(max(sys.getrecursionlimit(), 6000))
-    clock = time.perf_counter
-    keys = ("parse", "noop_walk", "index", "model", "walk", "full_analyse")
-    totals = dict.fromkeys(keys, 0.0)
-    lines = files_ok = 0
-    skipped: dict[str, list[str]] = {"undecodable": [], "parse_failed": [], "analysis_failed": []}
-
-    for path in corpus_files(corpus):
-        text = read_source(path)
-        shown = str(path.relative_to(corpus))
-        if text is None:
-            skipped["undecodable"].append(shown)
-            continue
-        gc.collect()  # untimed: start each file without the previous file's garbage
-        t = {}
-        try:
-            t0 = clock()
-            module = cst.parse_module(text)
-            t["parse"] = clock() - t0
-            t0 = clock()
-            module.visit(NoOp())
-            t["noop_walk"] = clock() - t0
-        except Exception as exc:  # noqa: BLE001
-            skipped["parse_failed"].append(f"{shown}: {type(exc).__name__}")
-            continue
-        try:
-            t0 = clock()
-            index = build_index(module)
-            t["index"] = clock() - t0
-            t0 = clock()
-            model = build_model(index)
-            t["model"] = clock() - t0
-            if _Walker is not None:
-                t0 = clock()
-                state = TraversalState(module)
-                ctx = FileContext(path=shown, source=text, module=module, index=index, model=model, state=state)
-                ctx.flows.frames[module] = state.module_frame
-                _Walker(empty, ctx, FileResult(shown), set()).walk(module)
-                t["walk"] = clock() - t0
-            else:
-                t0 = clock()
-                empty._analyse(module, text, shown)
-                t["walk"] = max(0.0, clock() - t0 - t["index"] - t["model"])
-            t0 = clock()
-            full._analyse(module, text, shown)
-            t["full_analyse"] = clock() - t0
-        except Exception as exc:  # noqa: BLE001 - skip the file, count it, go on
-            skipped["analysis_failed"].append(f"{shown}: {type(exc).__name__}: {str(exc)[:120]}")
-            continue
-        for k in keys:
-            totals[k] += t[k]
-        lines += count_lines(text)
-        files_ok += 1
-        del module, t
-
-    print(json.dumps({"totals_s": totals, "files": files_ok, "lines": lines, "skipped": skipped,
-                      "rules": len(rules), "walk_mode": walk_mode}))
     return 0
 
 
@@ -486,7 +391,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-peers", action="store_true", help="skip the peers section")
     ap.add_argument("--timeout", type=float, default=900.0, metavar="S",
                     help="kill a measured process after S seconds (default 900)")
-    ap.add_argument("--stage", choices=("parse", "walk", "breakdown"), help=argparse.SUPPRESS)
+    ap.add_argument("--no-rule-costs", action="store_true",
+                    help="in the stages section, skip timing each rule on its own (the longest part)")
+    ap.add_argument("--stage", choices=("parse", "walk"), help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
 
     corpus = args.corpus.resolve()
@@ -502,8 +409,6 @@ def main(argv: list[str] | None = None) -> int:
         return stage_floor(corpus, walk=False)
     if args.stage == "walk":
         return stage_floor(corpus, walk=True)
-    if args.stage == "breakdown":
-        return stage_breakdown(corpus)
 
     sections = [s.strip() for s in args.only.split(",") if s.strip()]
     unknown = [s for s in sections if s not in SECTIONS]
@@ -645,16 +550,10 @@ def _run(args, sections, corpus: Path, stats: dict, me: str, work: Path, log, fi
     # --- stage breakdown ------------------------------------------------------------------------
     stages = None
     if "stages" in sections:
-        stage_runs = []
-        for rep in range(args.repeat):
-            log(f"run {rep + 1}/{args.repeat}: stage breakdown (in-process)")
-            r = run_measured([py, me, "--stage", "breakdown", str(corpus)], cwd=work, timeout=args.timeout)
-            if not r["ok"]:
-                stages = {"ok": False, "reason": r["reason"]}
-                break
-            stage_runs.append(json.loads(r["stdout"].strip().splitlines()[-1]))
-        if stage_runs:
-            stages = summarise_stages(stage_runs)
+        log("stage breakdown (bench/stages.py, in-process: cold, warm, each rule)")
+        cmd = [py, str(REPO_ROOT / "bench" / "stages.py"), str(corpus)] + ([] if args.no_rule_costs else ["--rules"])
+        r = run_measured(cmd, cwd=work, env=env, timeout=args.timeout)
+        stages = json.loads(r["stdout"].strip().splitlines()[-1]) if r["ok"] else {"ok": False, "reason": r["reason"]}
 
     # --- print ----------------------------------------------------------------------------------
     meta["load_after"] = os.getloadavg()
@@ -711,27 +610,7 @@ def _run(args, sections, corpus: Path, stats: dict, me: str, work: Path, log, fi
                 out.append(f"| {label} | {measured} | {'yes' if met else 'no' if met is not None else '-'} |")
             out.append("")
     if stages is not None:
-        out.append("## mcp-lint stages (one process, one parse per file)\n")
-        if not stages.get("ok"):
-            out.append(f"FAILED: {stages.get('reason')}\n")
-        else:
-            out.append(f"{stages['files']} files, {stages['lines']:,} lines analysed; {stages['rules']} default rules; "
-                       f"walk timed as: {stages['walk_mode']}\n")
-            out.append("| stage | total ms | ms / 1,000 lines | x (parse + no-op walk) |")
-            out.append("|---|---:|---:|---:|")
-            for label, key in STAGE_ROWS:
-                row = stages["stages"][key]
-                out.append(f"| {label} | {fmt(row['ms'], 1)} | {fmt(row['ms_per_kloc'])} | {fmt(row['x_baseline'])} |")
-            out.append("")
-            out.append(f"- (index + model + walk with recording) / (parse + libcst no-op walk) = "
-                       f"**{fmt(stages['ratio_analysis'])}**")
-            out.append(f"- full lint (parse + default rules) / (parse + libcst no-op walk) = "
-                       f"**{fmt(stages['ratio_full'])}**")
-            for kind, items in stages["skipped"].items():
-                if items:
-                    out.append(f"- skipped ({kind.replace('_', ' ')}): {len(items)}: " + "; ".join(items[:5])
-                               + (" ..." if len(items) > 5 else ""))
-            out.append("")
+        out.extend(stage_lines(stages))
     print("\n".join(out))
 
     if args.json:
@@ -741,63 +620,68 @@ def _run(args, sections, corpus: Path, stats: dict, me: str, work: Path, log, fi
     return 0
 
 
-def targets(results: dict) -> list[tuple[str, str, bool | None]]:
-    def wall(name: str) -> float | None:
-        res = results.get(name) or {}
-        return res.get("wall_s") if res.get("ok") else None
+# The performance budget (measured on a 2-CPU machine, ratios within one run).
+BUDGET = {"j2_wall_x_bandit": 0.75, "cpu_x_bandit": 1.5, "j1_x_walk_floor": 1.2, "warm_s": 0.25,
+          "one_file_cold_s": 0.25, "one_file_cached_s": 0.12, "peak_mib": 150}
 
+
+def targets(results: dict) -> list[tuple[str, str, bool | None]]:
+    def get(name: str, key: str = "wall_s") -> float | None:
+        res = results.get(name) or {}
+        return res.get(key) if res.get("ok") else None
+
+    b = BUDGET
     out: list[tuple[str, str, bool | None]] = []
-    walk, j1, j2, bandit = wall("parse + walk floor"), wall("mcp-lint cold -j 1"), wall("mcp-lint cold -j 2"), \
-        wall("bandit -r")
-    if walk and j1:
-        out.append(("cold -j 1 <= 1.5 x parse+walk floor", f"{j1 / walk:.2f} x ({fmt(j1)} s / {fmt(walk)} s)",
-                    j1 <= 1.5 * walk))
+    walk, j1, j2, bandit = get("parse + walk floor"), get("mcp-lint cold -j 1"), get("mcp-lint cold -j 2"), \
+        get("bandit -r")
     if j2 and bandit:
-        out.append(("cold -j 2 no slower than bandit", f"{fmt(j2)} s vs {fmt(bandit)} s", j2 <= bandit))
-    for name, label, limit in (("mcp-lint warm rerun (cached)", "warm rerun <= 0.3 s", 0.3),
-                               ("mcp-lint one file, cold", "one file (cold) <= 0.35 s", 0.35),
-                               ("mcp-lint one file, cached", "one file (cached) <= 0.35 s", 0.35)):
-        if wall(name) is not None:
-            out.append((label, f"{fmt(wall(name))} s", wall(name) <= limit))
+        out.append((f"cold -j 2 wall <= {b['j2_wall_x_bandit']} x bandit's",
+                    f"{j2 / bandit:.2f} x ({fmt(j2)} s / {fmt(bandit)} s)", j2 <= b["j2_wall_x_bandit"] * bandit))
+    cpu2, bandit_cpu = get("mcp-lint cold -j 2", "cpu_s"), get("bandit -r", "cpu_s")
+    if cpu2 and bandit_cpu:
+        out.append((f"cold -j 2 CPU <= {b['cpu_x_bandit']} x bandit's",
+                    f"{cpu2 / bandit_cpu:.2f} x ({fmt(cpu2)} s / {fmt(bandit_cpu)} s)",
+                    cpu2 <= b["cpu_x_bandit"] * bandit_cpu))
+    if walk and j1:
+        out.append((f"cold -j 1 <= {b['j1_x_walk_floor']} x parse+walk floor",
+                    f"{j1 / walk:.2f} x ({fmt(j1)} s / {fmt(walk)} s)", j1 <= b["j1_x_walk_floor"] * walk))
+    for name, key in (("mcp-lint warm rerun (cached)", "warm_s"), ("mcp-lint one file, cold", "one_file_cold_s"),
+                      ("mcp-lint one file, cached", "one_file_cached_s")):
+        if get(name) is not None:
+            out.append((f"{name.removeprefix('mcp-lint ')} <= {b[key]} s", f"{fmt(get(name))} s", get(name) <= b[key]))
     peaks = [(res["peak_mib"], name) for name, res in results.items() if name.startswith("mcp-lint") and res.get("ok")]
     if peaks:
         peak, name = max(peaks)
-        out.append(("peak memory <= 200 MiB per process", f"{peak:.0f} MiB ({name})", peak <= 200))
+        out.append((f"peak memory <= {b['peak_mib']} MiB per process", f"{peak:.0f} MiB ({name})",
+                    peak <= b["peak_mib"]))
     return out
 
 
-STAGE_ROWS = (
-    ("parse (libcst.parse_module)", "parse"),
-    ("libcst no-op visitor walk", "noop_walk"),
-    ("= parse + no-op walk (baseline)", "baseline"),
-    ("mcp-lint build_index", "index"),
-    ("mcp-lint build_model", "model"),
-    ("mcp-lint walk + flow recording, no rules", "walk"),
-    ("= index + model + walk (analysis, no rules)", "analysis"),
-    ("default rules (Engine._analyse, all rules)", "full_analyse"),
-    ("  of which rules + findings (minus analysis)", "rules_only"),
-    ("= full lint (parse + default rules)", "full_lint"),
-)
-
-
-def summarise_stages(stage_runs: list[dict]) -> dict:
-    first = stage_runs[0]
-    tot = {k: min(r["totals_s"][k] for r in stage_runs) for k in first["totals_s"]}
-    tot["baseline"] = tot["parse"] + tot["noop_walk"]
-    tot["analysis"] = tot["index"] + tot["model"] + tot["walk"]
-    tot["rules_only"] = tot["full_analyse"] - tot["analysis"]
-    tot["full_lint"] = tot["parse"] + tot["full_analyse"]
-    kloc = first["lines"] / 1000.0 if first["lines"] else None
-    base = tot["baseline"]
-    rows = {k: {"ms": v * 1000.0, "ms_per_kloc": (v * 1000.0 / kloc) if kloc else None,
-                "x_baseline": (v / base) if base else None} for k, v in tot.items()}
-    return {
-        "ok": True, "files": first["files"], "lines": first["lines"], "rules": first["rules"],
-        "walk_mode": first["walk_mode"], "skipped": first["skipped"], "runs": len(stage_runs),
-        "stages": rows,
-        "ratio_analysis": tot["analysis"] / base if base else None,
-        "ratio_full": tot["full_lint"] / base if base else None,
-    }
+def stage_lines(stages: dict) -> list[str]:
+    """The stage tables of bench/stages.py's output."""
+    out = ["## Where the time goes (bench/stages.py: one process, -j 1, each stage's own time)\n"]
+    if stages.get("ok") is False:
+        return out + [f"FAILED: {stages.get('reason')}\n"]
+    for kind, title in (("cold", "cold (`--no-cache`)"), ("warm", "warm rerun (findings cache)")):
+        run = stages[kind]
+        out.append(f"{title}: {run['wall_ms'] / 1000:.2f} s in all\n")
+        out.append("| stage | ms | share | calls |")
+        out.append("|---|---:|---:|---:|")
+        for label, row in run["rows"].items():
+            out.append(f"| {label} | {row['ms']:.1f} | {100 * row['ms'] / run['wall_ms']:.1f} % | {row['calls']:,} |")
+        out.append("")
+    if stages.get("missing_stages"):
+        out.append("- stage functions not found (renamed?): " + ", ".join(stages["missing_stages"]) + "\n")
+    rules = stages.get("rules")
+    if rules:
+        out.append(f"each rule's own analysis time over the corpus (an engine with that rule alone, minus one "
+                   f"with none: {rules['analysis_without_rules_ms']:.0f} ms of shared analysis)\n")
+        out.append("| rule | ms |")
+        out.append("|---|---:|")
+        for rid, ms in rules["rules_ms"].items():
+            out.append(f"| {rid} | {ms:.1f} |")
+        out.append("")
+    return out
 
 
 if __name__ == "__main__":

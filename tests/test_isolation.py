@@ -17,6 +17,7 @@ from conftest import SERVER, findings, run_cli, write
 
 from mcp_lint.check import engine as engine_module
 from mcp_lint.run import pipeline, scheduler as runner
+from mcp_lint.source import guard as guard_module
 from mcp_lint.source.guard import Check
 
 pytestmark = pytest.mark.skipif("fork" not in multiprocessing.get_all_start_methods(),
@@ -94,13 +95,14 @@ def test_parallel_run_survives_crashes_and_hangs(tmp_path, monkeypatch):
 def test_serial_run_isolates_risky_files(tmp_path, monkeypatch):
     crashes = {k: FAILURES[k] for k in ("segfault", "exit", "hang")}
     _inject(monkeypatch, crashes)
-    real = engine_module.precheck
+    real = guard_module._measure
 
-    def precheck(text):  # the injected files count as risky: they go to the isolated worker
-        check = real(text)
+    def measure(tree, text):  # the injected files count as risky: they go to the isolated worker
+        check = real(tree, text)
         return Check(risk="risky") if "# risky" in text else check
 
-    monkeypatch.setattr(engine_module, "precheck", precheck)
+    # The guard's verdict is reached once per file (by the project scan, else by the engine).
+    monkeypatch.setattr(guard_module, "_measure", measure)
     _tree(tmp_path, [], good=3)
     for name in crashes:
         write(tmp_path, f"{name}.py", SERVER + "# risky\n")

@@ -15,10 +15,12 @@ from mcp_lint.analysis.fields import child_nodes
 def dotted(expr: cst.BaseExpression | None) -> str | None:
     """`a.b.c` -> "a.b.c"; anything that is not a plain name/attribute chain -> None."""
     parts: list[str] = []
-    while isinstance(expr, cst.Attribute):
-        parts.append(expr.attr.value)
-        expr = expr.value
-    if isinstance(expr, cst.Name):
+    # Exact type tests: libcst's node classes are ABCs, whose isinstance is several times slower,
+    # and this runs on every call and attribute of a file.
+    while type(expr) is cst.Attribute:
+        parts.append(expr.attr.value)  # type: ignore[union-attr]
+        expr = expr.value  # type: ignore[union-attr]
+    if type(expr) is cst.Name:
         parts.append(expr.value)
         return ".".join(reversed(parts))
     return None

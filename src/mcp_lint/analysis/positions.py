@@ -6,12 +6,17 @@ code generation with a state that counts characters instead of splitting tokens,
 ranges only for the wanted nodes (plus the child nodes libcst derives their syntactic
 extent from), and stops as soon as the last wanted node is placed. Ranges are identical to
 `PositionProvider`'s; offsets become lines and columns by bisecting the line table.
+
+Scopes (the functions a finding's fingerprint names) are placed on the way, but never keep the
+pass going: a scope still open when the last wanted node is placed encloses every node placed
+after its start, so its end is left open (None) rather than generated.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
+from dataclasses import dataclass, field
 
 import libcst as cst
 
@@ -30,17 +35,26 @@ class _AllPlaced(Exception):
     pass
 
 
+_NOT_RECORDED = nullcontext()  # reusable: the position of most nodes is not asked for
+
+
 if _CodegenState is not None:
     class _OffsetState(_CodegenState):  # type: ignore[misc,valid-type]
-        __slots__ = ("offset", "stack", "ranges", "wanted", "left")
+        """Membership is tested by `id()`: libcst nodes hash in Python code, and every node of
+        the module passes here twice."""
 
-        def __init__(self, module: cst.Module, wanted: set[cst.CSTNode]) -> None:
+        __slots__ = ("offset", "stack", "ranges", "wanted", "left", "scopes", "scope_ranges")
+
+        def __init__(self, module: cst.Module, wanted: set[cst.CSTNode],
+                     scopes: frozenset[cst.CSTNode] = frozenset()) -> None:
             super().__init__(default_indent=module.default_indent, default_newline=module.default_newline)
             self.offset = 0
             self.stack: list[int] = []
-            self.ranges: dict[cst.CSTNode, tuple[int, int]] = {}
-            self.wanted = wanted
-            self.left = len(wanted)
+            self.ranges: dict[int, tuple[int, int]] = {}  # id(node) -> offsets
+            self.wanted = {id(n) for n in wanted}
+            self.left = len(self.wanted)
+            self.scopes = {id(n) for n in scopes}
+            self.scope_ranges: dict[int, tuple[int, int | None]] = {}
 
         def add_indent_tokens(self) -> None:
             for token in self.indent_tokens:
@@ -50,35 +64,47 @@ if _CodegenState is not None:
             self.offset += len(value)
 
         def before_codegen(self, node: cst.CSTNode) -> None:
-            if node in self.wanted:
+            if id(node) in self.wanted:
                 self.stack.append(self.offset)
 
         def after_codegen(self, node: cst.CSTNode) -> None:
-            if node in self.wanted:
+            key = id(node)
+            if key in self.wanted:
                 start = self.stack.pop()
-                self.ranges.setdefault(node, (start, self.offset))
+                self.ranges.setdefault(key, (start, self.offset))
                 self.left -= 1
                 if self.left <= 0:
                     raise _AllPlaced
 
-        @contextmanager
         def record_syntactic_position(self, node: cst.CSTNode, *, start_node: cst.CSTNode | None = None,
-                                      end_node: cst.CSTNode | None = None) -> Iterator[None]:
-            if node not in self.wanted:
-                yield
-                return
-            for extra in (start_node, end_node):
-                if extra is not None and extra not in self.wanted:
-                    self.wanted.add(extra)
-                    self.left += 1
+                                      end_node: cst.CSTNode | None = None):
+            key = id(node)
+            if key not in self.wanted and key not in self.scopes:
+                return _NOT_RECORDED
+            return self._record(key, start_node, end_node)
+
+        @contextmanager
+        def _record(self, key: int, start_node: cst.CSTNode | None, end_node: cst.CSTNode | None) -> Iterator[None]:
+            scope = key in self.scopes
+            wanted = key in self.wanted
+            if wanted:
+                for extra in (start_node, end_node):
+                    if extra is not None and id(extra) not in self.wanted:
+                        self.wanted.add(id(extra))
+                        self.left += 1
             start = self.offset
+            if scope:  # a function, from `def` to the end of its body (its end_node)
+                self.scope_ranges[key] = (start, None)
             yield
             end = self.offset
-            if start_node is not None:
-                start = self.ranges[start_node][0]
-            if end_node is not None:
-                end = self.ranges[end_node][1]
-            self.ranges[node] = (start, end)
+            if scope:
+                self.scope_ranges[key] = (start, end)
+            if wanted:
+                if start_node is not None:
+                    start = self.ranges[id(start_node)][0]
+                if end_node is not None:
+                    end = self.ranges[id(end_node)][1]
+                self.ranges[key] = (start, end)
 
 
     class _RenamedOffsetState(_OffsetState):
@@ -87,8 +113,9 @@ if _CodegenState is not None:
 
         __slots__ = ("renamed",)
 
-        def __init__(self, module: cst.Module, wanted: set[cst.CSTNode], renamed: dict[cst.Name, str]) -> None:
-            super().__init__(module, wanted)
+        def __init__(self, module: cst.Module, wanted: set[cst.CSTNode], scopes: frozenset[cst.CSTNode],
+                     renamed: dict[cst.Name, str]) -> None:
+            super().__init__(module, wanted, scopes)
             self.renamed = renamed
 
         def after_codegen(self, node: cst.CSTNode) -> None:
@@ -98,25 +125,52 @@ if _CodegenState is not None:
             super().after_codegen(node)
 
 
+@dataclass
+class Placed:
+    """Spans of the wanted nodes; (start, end) offsets of the scopes met on the way, the end None
+    for a scope still open when the last wanted node was placed (it encloses the rest)."""
+
+    spans: dict[cst.CSTNode, Span] = field(default_factory=dict)
+    scopes: dict[cst.CSTNode, tuple[int, int | None]] = field(default_factory=dict)
+
+
 def resolve_spans(module: cst.Module, nodes: Iterable[cst.CSTNode], lines: LineTable) -> dict[cst.CSTNode, Span]:
+    return place(module, nodes, lines).spans
+
+
+def place(module: cst.Module, nodes: Iterable[cst.CSTNode], lines: LineTable,
+          scopes: Iterable[cst.CSTNode] = ()) -> Placed:
+    """One code generation pass that places `nodes` (spans) and, on the way, `scopes`."""
     wanted = set(nodes)
     if not wanted:
-        return {}
+        return Placed()
     if _CodegenState is None:  # pragma: no cover - fallback for an unexpected libcst layout
-        from libcst.metadata import MetadataWrapper, PositionProvider
-        positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
-        out = {}
-        for node in wanted:
-            r = positions.get(node)
-            if r is not None:
-                start = lines.offset(r.start.line, r.start.column + 1)
-                end = lines.offset(r.end.line, r.end.column + 1)
-                out[node] = lines.span(start, end)
-        return out
+        return _place_with_metadata(module, wanted, lines, scopes)
+    scope_set = frozenset(scopes)
     renamed = original_names(module)
-    state = _RenamedOffsetState(module, set(wanted), renamed) if renamed else _OffsetState(module, set(wanted))
+    state = (_RenamedOffsetState(module, set(wanted), scope_set, renamed) if renamed
+             else _OffsetState(module, set(wanted), scope_set))
     try:
         module._codegen(state)
     except _AllPlaced:
         pass
-    return {node: lines.span(*state.ranges[node]) for node in wanted if node in state.ranges}
+    ranges, scope_ranges = state.ranges, state.scope_ranges
+    return Placed({node: lines.span(*ranges[id(node)]) for node in wanted if id(node) in ranges},
+                  {node: scope_ranges[id(node)] for node in scope_set if id(node) in scope_ranges})
+
+
+def _place_with_metadata(module: cst.Module, wanted: set[cst.CSTNode], lines: LineTable,
+                         scopes: Iterable[cst.CSTNode]) -> Placed:  # pragma: no cover
+    from libcst.metadata import MetadataWrapper, PositionProvider
+    positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+    out = Placed()
+    for node in (*wanted, *scopes):
+        r = positions.get(node)
+        if r is not None:
+            start = lines.offset(r.start.line, r.start.column + 1)
+            end = lines.offset(r.end.line, r.end.column + 1)
+            if node in wanted:
+                out.spans[node] = lines.span(start, end)
+            else:
+                out.scopes[node] = (start, end)
+    return out

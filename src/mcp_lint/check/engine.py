@@ -19,12 +19,13 @@ from dataclasses import dataclass
 import libcst as cst
 
 from mcp_lint.analysis.mcp_model import build_model
+from mcp_lint.analysis.positions import place
 from mcp_lint.analysis.module_index import build_index
 from mcp_lint.analysis.state import TraversalState
 from mcp_lint.check.context import FileContext
 from mcp_lint.check import flow_facts
 from mcp_lint.check.factory import FindingFactory, render_message
-from mcp_lint.check.materialise import materialise
+from mcp_lint.check.materialise import materialise, wanted
 from mcp_lint.check.primitives import PRIMITIVES
 from mcp_lint.check.primitives.base import Primitive
 from mcp_lint.check.suppress import SuppressionPass
@@ -36,7 +37,7 @@ from mcp_lint.source.discovery import MAX_FILE_BYTES
 from mcp_lint.source.guard import Check, FileTimeout, deep_stack, precheck
 from mcp_lint.source.lines import LineTable
 from mcp_lint.source.manifests import ManifestIndex, declared_requirements
-from mcp_lint.source.read import decode
+from mcp_lint.source.read import content_digest, decode
 
 PARSE_ERROR = "MCP001"
 UNUSED_SUPPRESSION = "MCP900"
@@ -116,10 +117,17 @@ class Engine:
         text, problem, line = decode(data)
         if text is None:  # report on the offending line, shown from a lossy decoding
             return self._parse_failure(shown, problem, line or 1, 1, data.decode("utf-8", "replace"))
-        check = deep_stack(precheck, text)
+        check = self._known_check(data) or deep_stack(precheck, text)
         if check.refused is not None:
             return self._parse_failure(shown, *check.refused, text)
         return Source(shown, text, check)
+
+    def _known_check(self, data: bytes) -> Check | None:
+        """The guard's verdict the project scan reached on these same bytes, if it scanned them."""
+        checks = getattr(self.project, "checks", None)
+        if not checks:
+            return None
+        return checks.get(content_digest(data))
 
     def lint_source(self, source: Source) -> FileResult:
         return self._guarded(source.text, source.path, source.check, source.origin)
@@ -210,24 +218,8 @@ class Engine:
         if self.primitives or self.always_walk:
             walker = Walker(self.enter, self.leave, ctx, result, failed)
             walker.walk(module)
-            for rule, fn in ctx.deferred:
-                if rule.id in failed:
-                    continue
-                try:
-                    fn()
-                except Exception as exc:  # noqa: BLE001 - isolate a failing rule
-                    walker.rule_failed(rule, exc, None)
-            for prim in self.primitives:
-                if prim.rule.id in failed:
-                    continue
-                try:
-                    prim.finish(ctx)
-                    facts = prim.facts(ctx)
-                except Exception as exc:  # noqa: BLE001
-                    walker.rule_failed(prim.rule, exc, None)
-                    continue
-                if facts is not None:
-                    result.facts[prim.rule.id] = facts
+            self._deferred(ctx, walker, failed)
+            self._finish_rules(ctx, walker, failed, result)
         pending = [p for p in ctx.pending if p.rule.id not in failed]
         crosses = bool(self.project) and bool(context or ctx.conditional_sinks or
                                               any(f.project_calls for f in ctx.flows.frames.values()))
@@ -236,14 +228,43 @@ class Engine:
         lines = LineTable(text)
         factory = FindingFactory(path, self.severity)
         conditions: dict[str, list] = {}
-        findings = materialise(factory, module, lines, pending, ctx.index.functions, conditions)
+        # One positions pass for the findings and the flow facts (analysis/positions.py).
+        gathered = flow_facts.gather(ctx) if crosses and self.taint_rules else None
+        nodes = wanted(pending) | (gathered.nodes if gathered is not None else set())
+        placed = place(module, nodes, lines, [fn.node for fn in ctx.index.functions] if pending else ())
+        findings = materialise(factory, module, lines, pending, ctx.index.functions, conditions, placed)
         result.findings = self.suppression.apply(findings, text, lines, factory)
         result.findings.sort(key=Finding.sort_key)
-        if crosses and self.taint_rules:
-            flows = flow_facts.collect(ctx, lines, conditions)
+        if gathered is not None:
+            flows = flow_facts.collect(ctx, lines, conditions, gathered, placed.spans)
             if flows is not None:
                 result.facts[flow_facts.KEY] = flows
         return result
+
+
+    def _deferred(self, ctx: FileContext, walker: Walker, failed: set[str]) -> None:
+        """The checks rules deferred until the walk was over (they need the whole file's flows)."""
+        for rule, fn in ctx.deferred:
+            if rule.id in failed:
+                continue
+            try:
+                fn()
+            except Exception as exc:  # noqa: BLE001 - isolate a failing rule
+                walker.rule_failed(rule, exc, None)
+
+    def _finish_rules(self, ctx: FileContext, walker: Walker, failed: set[str], result: FileResult) -> None:
+        """Each rule's end-of-file checks, and the facts it keeps for the project stage."""
+        for prim in self.primitives:
+            if prim.rule.id in failed:
+                continue
+            try:
+                prim.finish(ctx)
+                facts = prim.facts(ctx)
+            except Exception as exc:  # noqa: BLE001
+                walker.rule_failed(prim.rule, exc, None)
+                continue
+            if facts is not None:
+                result.facts[prim.rule.id] = facts
 
 
 OUT_OF_MEMORY = "ran out of memory while analysing this file"

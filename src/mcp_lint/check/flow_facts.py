@@ -18,6 +18,7 @@ Spans are resolved here, while the tree is at hand.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import libcst as cst
@@ -26,6 +27,7 @@ from mcp_lint.analysis.positions import resolve_spans
 from mcp_lint.analysis.taint import ALL, PARAM_ORIGIN, TOOL, Origin, _param_names
 from mcp_lint.check.context import FileContext
 from mcp_lint.model.codec import encode_span
+from mcp_lint.model.findings import Span
 from mcp_lint.source.lines import LineTable
 
 KEY = "flows"  # the key of these facts in FileResult.facts (rule ids cannot take this form)
@@ -33,13 +35,22 @@ MAX_CALLS = 2000
 MAX_SINKS = 2000
 
 
-def collect(ctx: FileContext, lines: LineTable, conditions: dict[str, list]) -> dict[str, Any] | None:
+@dataclass
+class Gathered:
+    """A file's flow facts before their spans are known, and the nodes they need placed."""
+
+    summaries: dict[str, Any]
+    calls: list
+    sinks: list
+    called: set[str]
+    nodes: set[cst.CSTNode]
+
+
+def gather(ctx: FileContext) -> Gathered:
     summaries = _summaries(ctx)
     called: set[str] = set()
     calls = _calls(ctx, called)
     sinks = list(ctx.conditional_sinks[:MAX_SINKS])
-    if not (summaries or calls or sinks or conditions or called):
-        return None
     nodes: set[cst.CSTNode] = set()
     for call, _, _, origins in calls:
         nodes.add(call)
@@ -51,8 +62,19 @@ def collect(ctx: FileContext, lines: LineTable, conditions: dict[str, list]) -> 
         if sink.statement is not None:
             nodes.add(sink.statement)
         nodes.update(step.node for step in sink.trace)
-    nodes.update(fn.node for fn in ctx.index.functions)
-    spans = resolve_spans(ctx.module, nodes, lines) if nodes else {}
+    return Gathered(summaries, calls, sinks, called, nodes)
+
+
+def collect(ctx: FileContext, lines: LineTable, conditions: dict[str, list],
+            gathered: Gathered | None = None, spans: dict[cst.CSTNode, Span] | None = None) -> dict[str, Any] | None:
+    """The file's flow facts; `gathered` and `spans` when the caller placed its nodes already."""
+    if gathered is None:
+        gathered = gather(ctx)
+    summaries, calls, sinks, called = gathered.summaries, gathered.calls, gathered.sinks, gathered.called
+    if not (summaries or calls or sinks or conditions or called):
+        return None
+    if spans is None:
+        spans = resolve_spans(ctx.module, gathered.nodes, lines) if gathered.nodes else {}
 
     def steps(items) -> list:
         return [[encode_span(spans[s.node]), s.text] for s in items if s.node in spans]

@@ -9,21 +9,14 @@ from collections.abc import Iterable
 import libcst as cst
 
 from mcp_lint.analysis.module_index import FunctionInfo
-from mcp_lint.analysis.positions import resolve_spans
+from mcp_lint.analysis.positions import Placed, place
 from mcp_lint.check.factory import MODULE_SCOPE, FindingFactory
 from mcp_lint.model.findings import Finding, Span, TraceStep
 from mcp_lint.source.lines import LineTable
 
 
-def materialise(factory: FindingFactory, module: cst.Module, lines: LineTable, pending: Iterable,
-                functions: Iterable[FunctionInfo] = (), conditions: dict[str, list] | None = None) -> list[Finding]:
-    """Findings reported on CST nodes during the walk (`check.context.PendingFinding`) -> plain
-    findings: spans for the few nodes they mention, resolved in one pass, in source order. The
-    conditions of conditional findings go to `conditions`, by fingerprint."""
-    pending = list(pending)
-    if not pending:
-        return []
-    functions = list(functions)
+def wanted(pending: Iterable) -> set[cst.CSTNode]:
+    """The nodes whose spans the findings of `pending` need."""
     nodes: set[cst.CSTNode] = set()
     for p in pending:
         nodes.add(p.node)
@@ -32,14 +25,29 @@ def materialise(factory: FindingFactory, module: cst.Module, lines: LineTable, p
         nodes.update(s.node for s in p.trace)
         if p.fix is not None:
             nodes.update(p.fix.nodes())
-    nodes.update(fn.node for fn in functions)
-    spans = resolve_spans(module, nodes, lines)
-    scopes = sorted(((spans[fn.node].start_offset, spans[fn.node].end_offset, fn.qualname)
-                     for fn in functions if fn.node in spans), key=lambda s: (s[0], -s[1]))
-    placed = [(p, spans[p.node]) for p in pending if p.node in spans]
-    placed.sort(key=lambda item: (item[1].start_offset, item[1].end_offset))
+    return nodes
+
+
+def materialise(factory: FindingFactory, module: cst.Module, lines: LineTable, pending: Iterable,
+                functions: Iterable[FunctionInfo] = (), conditions: dict[str, list] | None = None,
+                placed: Placed | None = None) -> list[Finding]:
+    """Findings reported on CST nodes during the walk (`check.context.PendingFinding`) -> plain
+    findings: spans for the few nodes they mention, resolved in one pass (or taken from `placed`,
+    the pass the caller made for these and more), in source order. The conditions of conditional
+    findings go to `conditions`, by fingerprint."""
+    pending = list(pending)
+    if not pending:
+        return []
+    functions = list(functions)
+    if placed is None:
+        placed = place(module, wanted(pending), lines, [fn.node for fn in functions])
+    spans = placed.spans
+    scopes = sorted(((placed.scopes[fn.node][0], placed.scopes[fn.node][1], fn.qualname)
+                     for fn in functions if fn.node in placed.scopes), key=lambda s: (s[0], -(s[1] or _OPEN)))
+    placed_pending = [(p, spans[p.node]) for p in pending if p.node in spans]
+    placed_pending.sort(key=lambda item: (item[1].start_offset, item[1].end_offset))
     out = []
-    for p, span in placed:
+    for p, span in placed_pending:
         stmt = spans.get(p.statement) if p.statement is not None else None
         finding = factory.make(
             p.rule, span, p.message, anchor=lines.source[span.start_offset:span.end_offset],
@@ -53,12 +61,15 @@ def materialise(factory: FindingFactory, module: cst.Module, lines: LineTable, p
     return out
 
 
-def _enclosing(scopes: list[tuple[int, int, str]], span: Span) -> str:
+_OPEN = 1 << 62  # the end of a scope the pass stopped inside: after everything it placed
+
+
+def _enclosing(scopes: list[tuple[int, int | None, str]], span: Span) -> str:
     """The qualified name of the innermost function around `span` (`<module>` if none)."""
     name = MODULE_SCOPE
     for start, end, qualname in scopes:
         if start > span.start_offset:
             break
-        if span.end_offset <= end:
+        if end is None or span.end_offset <= end:
             name = qualname
     return name

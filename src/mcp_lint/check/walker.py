@@ -26,6 +26,7 @@ from mcp_lint.model.rules import Rule
 from mcp_lint.source.lines import LineTable
 
 Hooks = Mapping[type, list[tuple[Rule, Callable]]]
+_STATEMENT: dict[type, bool] = {}  # node type -> is it a statement (a type test, not an ABC isinstance)
 
 
 class Walker:
@@ -82,7 +83,9 @@ class Walker:
         structural = self.structural.get(tp)
         ancestors = self.state.ancestors
         ancestors.append(node)
-        is_statement = isinstance(node, (cst.SimpleStatementLine, cst.BaseCompoundStatement))
+        is_statement = _STATEMENT.get(tp)
+        if is_statement is None:
+            is_statement = _STATEMENT[tp] = issubclass(tp, (cst.SimpleStatementLine, cst.BaseCompoundStatement))
         if is_statement:
             self.state.statements.append(node)
         hooks = self.enter.get(tp)

@@ -168,7 +168,9 @@ def project_index(files: list[Path], paths: list[str], settings: Settings, cache
     passed one by one (as pre-commit does), the rest of their package. `cache` (content digest ->
     facts) spares re-reading the modules that did not change."""
     from mcp_lint.project.index import build
+    from mcp_lint.run.scheduler import tune_gc
 
+    tune_gc()  # the scan allocates a syntax tree per module, as the lint does
     extra: set[Path] = set()
     scanned: set[Path] = set()  # each package (or script folder) once, however many of its files are passed
     for raw in paths:

@@ -272,9 +272,9 @@ def tune_gc() -> None:
     millions of short-lived, acyclic nodes; the default thresholds double a lint's time)."""
     import gc
 
-    from mcp_lint.run.scheduler import _tune_gc
+    from mcp_lint.run.scheduler import tune_gc
     gc.collect()
-    _tune_gc()
+    tune_gc()
 
 
 def render_report(project: Project, findings: list[Finding], files: list[str], fmt: str, out: TextIO,

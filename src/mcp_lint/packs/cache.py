@@ -21,10 +21,7 @@ from typing import Any
 
 from mcp_lint import __version__
 from mcp_lint.model.codec import from_json, to_json
-
-
-def file_digest(data: bytes) -> str:
-    return hashlib.blake2b(data, digest_size=16).hexdigest()
+from mcp_lint.source.read import content_digest
 
 
 @functools.lru_cache(maxsize=1)
@@ -87,7 +84,7 @@ def load_cached(path: Path | str, load: Callable[..., Any], classes: dict[str, t
     data = read_pack_bytes(path)  # a PackError (not a regular file, too large, unreadable) goes up
     where = hashlib.sha256(str(path).encode()).hexdigest()[:16]
     key = hashlib.sha256(json.dumps([__version__, list(sys.version_info[:2]), _source_stamp(), str(path),
-                                     file_digest(data)]).encode()).hexdigest()[:24]
+                                     content_digest(data)]).encode()).hexdigest()[:24]
     folder = user_cache_dir() / "packs"
     target = folder / f"{where}-{key}.json"
     try:

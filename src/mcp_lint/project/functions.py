@@ -38,6 +38,8 @@ from __future__ import annotations
 import ast
 import re
 
+from mcp_lint.project.syntax import children, walk
+
 LOCK_NAME = re.compile(r"(?i)(lock|mutex)$")
 PACING_NAME = re.compile(r"(?i)rate_?limit|throttl|limiter")
 _SLEEPS = frozenset({"asyncio.sleep", "anyio.sleep", "trio.sleep"})
@@ -167,7 +169,7 @@ class _Body:
                     LOCK_NAME.search(dotted(func.value) or "") and not self.local(func.value):
                 self.locks = True
         inner_loop = looping or isinstance(node, (ast.For, ast.AsyncFor, ast.While, ast.ExceptHandler))
-        for child in ast.iter_child_nodes(node):
+        for child in children(node):
             self.walk(child, own, inner_loop)
 
     def awaited(self, value: ast.AST, looping: bool) -> None:
@@ -224,7 +226,7 @@ class _Body:
         body = node.body
         if len(body) == 1 and isinstance(body[0], ast.If):
             return  # `with lock: if self._conn is None: ...`: lazy initialisation
-        nodes = [n for stmt in body for n in ast.walk(stmt)]
+        nodes = [n for stmt in body for n in walk(stmt)]
         if isinstance(node, ast.AsyncWith):
             # an asyncio lock serialises only what it holds across a suspension
             held = any(isinstance(n, (ast.Await, ast.AsyncFor, ast.AsyncWith)) for n in nodes)

@@ -19,9 +19,10 @@ from pathlib import Path
 
 from mcp_lint.analysis import sdk
 from mcp_lint.project.reach import CalleeFacts, roles
-from mcp_lint.project.scan import ModuleFacts, scan
+from mcp_lint.project.scan import ModuleFacts, scan_checked
+from mcp_lint.source.guard import Check
 from mcp_lint.source.manifests import ManifestIndex, declared_requirements
-from mcp_lint.source.read import decode
+from mcp_lint.source.read import content_digest, decode
 
 MAX_SCAN_BYTES = 4 * 1024 * 1024
 _MAX_HOPS = 8  # re-exports followed through __init__ modules
@@ -124,6 +125,10 @@ class ProjectIndex:
         # Method names of the project's classes: a call `x.name(...)` may reach one of them.
         self.method_names = frozenset(m for f in facts.values() for methods in f.classes.values() for m in methods)
         self.contexts: dict[Path, ModuleContext] = {}
+        # The parser guard's verdicts on the sources scanned (content digest -> Check): the engine
+        # takes them instead of pre-parsing the same bytes again.
+        self.checks: dict[str, Check] = {}
+        self._packages: dict[Path, str] = {}  # file -> its package (`package_name`), asked per relative import
         self._manifests: ManifestIndex | None = None
         self._join()
         self.callees = CalleeFacts(self)
@@ -214,9 +219,10 @@ class ProjectIndex:
         if not qualname.startswith("."):
             return qualname
         level = len(qualname) - len(qualname.lstrip("."))
-        package = package_name(importer).split(".") if package_name(importer) else []
-        if importer.name == "__init__.py":
-            package = package  # the package itself
+        known = self._packages.get(importer)
+        if known is None:
+            known = self._packages[importer] = package_name(importer)
+        package = known.split(".") if known else []
         base = package[: len(package) - (level - 1)] if level > 1 else package
         rest = qualname.lstrip(".")
         return ".".join([*base, rest]) if base else rest
@@ -538,8 +544,9 @@ def _closest(candidates: list[Path], importer: Path) -> Path:
 
 # -- building it, with the scan cached by content -------------------------------------------------
 
-def read_facts(path: Path, cache: dict | None = None) -> ModuleFacts | None:
-    """The facts of one file: from `cache` (content digest -> plain facts) when it has them."""
+def read_facts(path: Path, cache: dict | None = None, checks: dict[str, Check] | None = None) -> ModuleFacts | None:
+    """The facts of one file: from `cache` (content digest -> plain facts) when it has them. A file
+    scanned here leaves the parser guard's verdict in `checks` (content digest -> Check)."""
     try:
         if not stat.S_ISREG(os.stat(path).st_mode):
             return None  # a FIFO or device named *.py would block the read
@@ -549,24 +556,31 @@ def read_facts(path: Path, cache: dict | None = None) -> ModuleFacts | None:
         return None
     if len(data) > MAX_SCAN_BYTES:
         return None
-    digest = hashlib.blake2b(data, digest_size=16).hexdigest()
+    digest = content_digest(data)
     if cache is not None and digest in cache:
         try:
             return ModuleFacts.from_plain(cache[digest])
         except (KeyError, TypeError, ValueError):
             pass
     text, _, _ = decode(data)
-    facts = scan(text) if text is not None else None
-    if cache is not None and facts is not None:
+    if text is None:
+        return None
+    facts, check = scan_checked(text)
+    if checks is not None:
+        checks[digest] = check
+    if cache is not None:
         cache[digest] = facts.to_plain()
     return facts
 
 
 def build(files: Iterable[Path], cache: dict | None = None, shown: Callable[[Path], str] = str) -> ProjectIndex:
     facts = {}
+    checks: dict[str, Check] = {}
     for path in files:
         path = Path(os.path.abspath(path))
-        found = read_facts(path, cache)
+        found = read_facts(path, cache, checks)
         if found is not None:
             facts[path] = found
-    return ProjectIndex(facts, shown)
+    index = ProjectIndex(facts, shown)
+    index.checks = checks
+    return index

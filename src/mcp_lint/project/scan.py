@@ -15,11 +15,12 @@ from __future__ import annotations
 
 import ast
 import re
-import warnings
 from dataclasses import dataclass, field
 
 from mcp_lint.analysis import sdk
 from mcp_lint.project.functions import dotted as _dotted, scan_functions
+from mcp_lint.project.syntax import children, walk
+from mcp_lint.source.guard import Check, parse
 
 _REGISTER_METHODS = {"add_tool": "tool", "add_resource": "resource", "add_template": "resource",
                      "add_prompt": "prompt"}
@@ -108,13 +109,16 @@ def scan(text: str) -> ModuleFacts | None:
     """The facts of one module's source. A module this Python's parser refuses (newer syntax,
     or an error MCP001 will report) still names what it imports, read line by line, and counts
     as serving: the server path must not end at a module nobody could read."""
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            tree = ast.parse(text)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return _unparsed(text)
-    return _Scanner(tree).facts
+    return scan_checked(text)[0]
+
+
+def scan_checked(text: str) -> tuple[ModuleFacts, Check]:
+    """The facts, and the parser guard's verdict on the source (source/guard.py) from the same
+    parse: the engine takes it instead of parsing the file with CPython again."""
+    tree, check = parse(text)
+    if tree is None:
+        return _unparsed(text), check
+    return _Scanner(tree).facts, check
 
 
 _IMPORT_LINE = re.compile(r"^[ \t]*(?:from[ \t]+(\.*[\w.]*)[ \t]+import[ \t]+\(?([\w, \t]+)|import[ \t]+([\w., \t]+))",
@@ -154,12 +158,13 @@ class _Scanner:
     # -- names -----------------------------------------------------------------------------
     def collect_imports(self) -> None:
         """The module's imports; on the way (one walk of the tree) the nodes `collect_functions`
-        reads: decorated functions and `X.run(...)` calls."""
+        and `collect_exceptions` read: decorated functions, `X.run(...)` calls, except clauses."""
         aliases = self.facts.aliases
         imported: set[str] = set()
         self.decorated: list[ast.AST] = []
         self.run_calls: list[ast.Call] = []
-        for node in ast.walk(self.tree):
+        self.handlers: list[ast.ExceptHandler] = []
+        for node in walk(self.tree):
             if isinstance(node, ast.Import):
                 for a in node.names:
                     imported.add(a.name)
@@ -181,6 +186,8 @@ class _Scanner:
             elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and \
                     node.func.attr in _RUN_METHODS:
                 self.run_calls.append(node)
+            elif isinstance(node, ast.ExceptHandler):
+                self.handlers.append(node)
         self.facts.imports = sorted(imported)
         roots = {q.lstrip(".").split(".")[0] for q in aliases.values()}
         flavours = set()
@@ -590,8 +597,8 @@ class _Scanner:
                     classes[node.name] = bases
                     changed = True
         wraps = set()
-        for node in ast.walk(self.tree):
-            if isinstance(node, ast.ExceptHandler) and node.name:
+        for node in self.handlers:
+            if node.name:
                 types = node.type.elts if isinstance(node.type, ast.Tuple) else [node.type]
                 caught = tuple(sorted({self.resolve(t) or _dotted(t) or "?" for t in types if t is not None}))
                 for call in _calls_with_caught_text(node):
@@ -648,7 +655,7 @@ def _carries(node: ast.AST, names: set[str]) -> bool:
             isinstance(node.func, ast.Attribute) and _carries(node.func.value, names))
     if isinstance(node, (ast.Lambda, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
         return False
-    return any(_carries(c, names) for c in ast.iter_child_nodes(node))
+    return any(_carries(c, names) for c in children(node))
 
 
 def _walk_local(node: ast.AST):
@@ -659,7 +666,7 @@ def _walk_local(node: ast.AST):
         yield n
         if n is not node and isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
             continue
-        stack.extend(reversed(list(ast.iter_child_nodes(n))))
+        stack.extend(reversed(children(n)))
 
 
 _STDLIB_HINTS = frozenset({"json", "asyncio", "os", "sys", "re", "logging", "typing", "functools", "inspect"})
@@ -699,16 +706,16 @@ def _checks_results(fn: ast.AST, raw: set[str]) -> bool:
     for node in _own_nodes(fn):
         targets, value = _assignment(node)
         if value is not None and any(isinstance(c, ast.Call) and any(
-                _mentions(a, raw) for a in [*c.args, *(k.value for k in c.keywords)]) for c in ast.walk(value)):
+                _mentions(a, raw) for a in [*c.args, *(k.value for k in c.keywords)]) for c in walk(value)):
             results.update(targets)
     return bool(results) and any(
         isinstance(node, ast.If) and _mentions(node.test, results) and
-        any(isinstance(n, ast.Raise) for stmt in node.body for n in ast.walk(stmt))
+        any(isinstance(n, ast.Raise) for stmt in node.body for n in walk(stmt))
         for node in _own_nodes(fn))
 
 
 def _mentions(node: ast.AST, names: set[str]) -> bool:
-    return any(isinstance(n, ast.Name) and n.id in names for n in ast.walk(node))
+    return any(isinstance(n, ast.Name) and n.id in names for n in walk(node))
 
 
 def _module_tables(tree: ast.Module) -> dict[str, list[ast.AST]]:
@@ -745,7 +752,7 @@ def _module_nodes(tree: ast.Module) -> list[ast.AST]:
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             stack.extend(reversed(node.decorator_list))
             continue
-        stack.extend(reversed(list(ast.iter_child_nodes(node))))
+        stack.extend(reversed(children(node)))
     return out
 
 
@@ -766,4 +773,4 @@ def _own_nodes(fn: ast.AST):
         yield node
         if isinstance(node, ast.ClassDef):
             continue
-        stack.extend(reversed(list(ast.iter_child_nodes(node))))
+        stack.extend(reversed(children(node)))

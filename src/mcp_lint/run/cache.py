@@ -36,7 +36,8 @@ from typing import Any
 
 from mcp_lint import __version__
 from mcp_lint.model.codec import decode_result, encode_finding, encode_result, to_json
-from mcp_lint.packs.cache import _source_stamp, file_digest
+from mcp_lint.packs.cache import _source_stamp
+from mcp_lint.source.read import content_digest
 from mcp_lint.run.cache_dir import CacheDirectory
 from mcp_lint.model.findings import FileResult
 
@@ -90,7 +91,7 @@ def fingerprint(rules: Iterable[Any], settings: Any, pack_paths: Iterable[str]) 
     packs = []
     for path in sorted(set(pack_paths)):
         try:
-            packs.append((path, file_digest(Path(path).read_bytes())))
+            packs.append((path, content_digest(Path(path).read_bytes())))
         except OSError:
             packs.append((path, None))
     data = {

@@ -39,7 +39,7 @@ class LintJob:
     knowledge: Any = None  # what the analysis knows of libraries (model.knowledge.Knowledge; None: nothing)
 
 
-def _tune_gc() -> None:
+def tune_gc() -> None:
     """Parsing allocates millions of short-lived, acyclic nodes; the collector's default of a
     generation-0 pass every 700 allocations costs ~8% of a run for nothing. Freeze what is
     already loaded and collect less often."""
@@ -80,7 +80,7 @@ def lint(files: Sequence[tuple[str, str]], job: LintJob, on_result: Callable[[st
         work.sort(key=lambda item: -sizes[item[0]])
         done: set[str] = set()
         try:
-            with Workers(min(workers, len(work)), worker_engine, timeout, setup=_tune_gc) as pool:
+            with Workers(min(workers, len(work)), worker_engine, timeout, setup=tune_gc) as pool:
                 for (path, _), result in pool.map(work):
                     on_result(path, result)
                     done.add(path)
@@ -93,7 +93,7 @@ def lint(files: Sequence[tuple[str, str]], job: LintJob, on_result: Callable[[st
 
 def _lint_serially(work: list[tuple[str, str]], job: LintJob, worker_engine: Callable[[], Any],
                    on_result: Callable[[str, FileResult], None]) -> None:
-    _tune_gc()
+    tune_gc()
     engine = make_engine(job, timeout=job.settings.file_timeout)
     isolated = None  # one worker for risky files, started at the first
     can_isolate = True
@@ -108,7 +108,7 @@ def _lint_serially(work: list[tuple[str, str]], job: LintJob, worker_engine: Cal
 
                 try:
                     if isolated is None:
-                        isolated = Workers(1, worker_engine, job.settings.file_timeout, setup=_tune_gc)
+                        isolated = Workers(1, worker_engine, job.settings.file_timeout, setup=tune_gc)
                     on_result(path, isolated.lint((path, shown)))
                     continue
                 except WorkersUnavailable:

@@ -77,6 +77,12 @@ class Check:
 
 
 def precheck(text: str) -> Check:
+    return parse(text)[1]
+
+
+def parse(text: str) -> tuple[ast.Module | None, Check]:
+    """CPython's syntax tree of `text` (None when it refuses it) and the verdict on it. The project
+    scan (project/scan.py) reads the same tree, so a file is parsed by CPython once per run."""
     limit = sys.getrecursionlimit()
     sys.setrecursionlimit(PYTHON_RECURSION_LIMIT)  # judge as a default interpreter would
     try:
@@ -84,21 +90,21 @@ def precheck(text: str) -> Check:
             warnings.simplefilter("ignore")
             tree = compile(text, "<source>", "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
     except RecursionError:
-        return Check(refused=("too deeply nested to analyse (Python's own parser refuses it too)", 1, 1))
+        return None, Check(refused=("too deeply nested to analyse (Python's own parser refuses it too)", 1, 1))
     except MemoryError:
-        return Check(refused=("ran out of memory while analysing this file (the memory budget of a worker)", 1, 1))
+        return None, Check(refused=("ran out of memory while analysing this file (the memory budget of a worker)", 1, 1))
     except SyntaxError as err:
         where = (f"syntax error: {err.msg or 'invalid syntax'}", err.lineno or 1, err.offset or 1)
         if err.msg and _LIMIT_ERRORS.search(err.msg):
-            return Check(refused=where)
+            return None, Check(refused=where)
         long_line = len(text) > LONG_LINE and max(map(len, text.splitlines()), default=0) >= LONG_LINE
         risky = len(text) > RISKY_BROKEN_BYTES or long_line
-        return Check(syntax_error=where, risk="a syntax error in a large source" if risky else None)
+        return None, Check(syntax_error=where, risk="a syntax error in a large source" if risky else None)
     except ValueError as err:  # e.g. NUL bytes: decode() refuses them first
-        return Check(refused=(f"cannot be parsed: {err}", 1, 1))
+        return None, Check(refused=(f"cannot be parsed: {err}", 1, 1))
     finally:
         sys.setrecursionlimit(limit)
-    return _measure(tree, text)
+    return tree, _measure(tree, text)
 
 
 def _measure(tree: ast.AST, text: str) -> Check:

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import tokenize
 
 from mcp_lint.model.schema import SchemaError
+
+
+def content_digest(data: bytes) -> str:
+    """What names a file's content in the caches and between the stages of a run."""
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
 def decode(data: bytes) -> tuple[str | None, str, int | None]:

@@ -54,7 +54,7 @@ from mcp_lint.model.schema import Any_, Bool, Int, Key, List, Map, Regex, Str
 from mcp_lint.check.primitives.base import Primitive
 from mcp_lint.check.primitives.call_scope import finite_command, interrupt_handled, launches, reaped, role_skipped, within
 from mcp_lint.check.primitives.call_fixes import CALL_FIX, call_fix
-from mcp_lint.check.primitives.common import PATTERNS, CallPatterns
+from mcp_lint.check.primitives.common import PATTERNS, CallPatterns, PatternTable
 
 # `missing:` also takes other keywords that do the same (`also`), and text that passes it inside
 # a connection string (`in-text`: `timeoutMS=` in a MongoDB URI; a URI that is not constant text
@@ -210,7 +210,7 @@ class CallCheck(Primitive):
         calls = list(self.params["calls"])
         for source in self.params["calls-from"]:
             calls += getattr(self.knowledge, source)
-        self.entries = [(CallPatterns(c["call"]), c) for c in calls]
+        self.entries = PatternTable([(CallPatterns(c["call"]), c) for c in calls])
         self.excepted = {id(c): CallPatterns(c["except"]) for c in calls if c.get("except")}
         self.skip_roles = frozenset(self.params["skip-roles"])
         self.interrupt = self.params["unless-interrupt-handled"]
@@ -323,7 +323,7 @@ class CallCheck(Primitive):
                 state.handler is not None and not state.handler.is_tool)):
             return
         point = ctx.point()
-        for patterns, entry in self.entries:
+        for patterns, entry in self.entries.candidates(node, ctx, point):
             name = patterns.match(node, ctx, point)
             if name is None:
                 continue
@@ -389,7 +389,8 @@ class CallCheck(Primitive):
             if self.followed_names is not None and self.followed_names.search(callee):
                 return True
             if self.followed_calls is not None and self.followed_calls.match(node, ctx, point) and \
-                    not any(p.match(node, ctx, point) and self._condition(node, e, ctx)[0] for p, e in self.entries):
+                    not any(p.match(node, ctx, point) and self._condition(node, e, ctx)[0]
+                            for p, e in self.entries.candidates(node, ctx, point)):
                 return True
         return False
 

@@ -103,6 +103,8 @@ class DnsRebinding(UnauthenticatedHttp):
             for arg in call.args:
                 if arg.keyword is not None and arg.keyword.value == "middleware" and _auth_list(arg.value):
                     return True
+        if '"middleware"' not in ctx.source and "'middleware'" not in ctx.source:
+            return False  # no `"middleware"` key to look for: spares a walk of the whole module
         for node in _middleware_dict_values(ctx.module):
             if _auth_list(node):
                 return True

@@ -39,7 +39,7 @@ from mcp_lint.model.findings import Confidence
 from mcp_lint.model.regex import pack_regex
 from mcp_lint.model.schema import Int, Key, List, Map, Regex, Str
 from mcp_lint.check.primitives.base import Primitive
-from mcp_lint.check.primitives.common import PATTERNS, CallPatterns
+from mcp_lint.check.primitives.common import PATTERNS, CallPatterns, PatternTable
 
 _KEY_CALL = Map({"call": Key(PATTERNS, required=True), "position": Key(Int(minimum=0)),
                  "keyword": Key(Str())})
@@ -94,7 +94,7 @@ class HardcodedSecret(Primitive):
         self.pairs = {tuple(w.split()) for w in p["secret-pairs"]}
         self.suffixes = frozenset(p["value-suffixes"])
         self.not_prefixes = frozenset(p["not-prefixes"])
-        self.key_calls = [(CallPatterns(c["call"]), c) for c in p["key-calls"]]
+        self.key_calls = PatternTable([(CallPatterns(c["call"]), c) for c in p["key-calls"]])
         self.formats = [(f["name"], pack_regex(f["pattern"])) for f in p["formats"]]
         self.min_length = p["min-length"]
         self._names: dict[str, bool] = {}
@@ -182,7 +182,7 @@ class HardcodedSecret(Primitive):
         if not self.key_calls:
             return
         point = ctx.point()
-        for patterns, spec in self.key_calls:
+        for patterns, spec in self.key_calls.candidates(node, ctx, point):
             name = patterns.match(node, ctx, point)
             if name is None:
                 continue

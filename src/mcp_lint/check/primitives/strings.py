@@ -23,8 +23,8 @@ from mcp_lint.check.context import FileContext
 from mcp_lint.model.findings import Confidence
 from mcp_lint.model.schema import Key, List, Map, Str
 from mcp_lint.check.primitives.base import Primitive
-from mcp_lint.check.primitives.common import (SANITIZER_KINDS, SINK_KINDS, SINKS, CallPatterns, helper_returns,
-                                              shown_call, sink_argument, sinks_or_kinds, trace)
+from mcp_lint.check.primitives.common import (SANITIZER_KINDS, SINK_KINDS, SINKS, CallPatterns, PatternTable,
+                                              helper_returns, shown_call, sink_argument, sinks_or_kinds, trace)
 from mcp_lint.check.primitives.sql_fixes import sql_fix
 
 _WRAPPERS = frozenset({"strip", "lstrip", "rstrip", "lower", "upper", "replace", "format_map", "encode"})
@@ -50,7 +50,7 @@ class FormattedStringSink(Primitive):
 
     def setup(self) -> None:
         specs = list(self.params["sinks"]) + list(self.knowledge.sinks_of(self.params["sink-kinds"]))
-        self.sinks = [(CallPatterns(s["call"]), s) for s in specs]
+        self.sinks = PatternTable([(CallPatterns(s["call"]), s) for s in specs])
         self.methods = frozenset(self.params["unknown-receiver-methods"])
         self.keywords = frozenset(k.upper() for k in self.params["leading-keywords"])
         self.accepted = frozenset(self.params["sanitizers"]) | {"all"}
@@ -63,7 +63,7 @@ class FormattedStringSink(Primitive):
         point = ctx.point()
         arg = None
         needs_keyword = False
-        for patterns, spec in self.sinks:
+        for patterns, spec in self.sinks.candidates(node, ctx, point):
             if patterns.match(node, ctx, point):
                 arg = sink_argument(node, spec)
                 break

@@ -43,8 +43,8 @@ from mcp_lint.model.findings import Confidence
 from mcp_lint.model.schema import Any_, Bool, Int, Key, List, Map, OneOf, Str
 from mcp_lint.check.primitives.base import Primitive
 from mcp_lint.check.primitives.call_fixes import CALL_FIX, call_fix
-from mcp_lint.check.primitives.common import (PATTERNS, SANITIZER_KINDS, SINK_KINDS, CallPatterns, shown_call,
-                                              sink_argument, sinks_or_kinds, trace)
+from mcp_lint.check.primitives.common import (PATTERNS, SANITIZER_KINDS, SINK_KINDS, CallPatterns, PatternTable,
+                                              shown_call, sink_argument, sinks_or_kinds, trace)
 from mcp_lint.check.primitives.pieces import (Item, argv_alternatives, constant_text, positional_alternatives,
                                               program_text, starts_with_text, url_head, whole_path)
 
@@ -109,7 +109,7 @@ class TaintedCall(Primitive):
 
     def setup(self) -> None:
         specs = list(self.params["sinks"]) + list(self.knowledge.sinks_of(self.params["sink-kinds"]))
-        self.sinks = [(CallPatterns(s["call"]), s) for s in specs]
+        self.sinks = PatternTable([(CallPatterns(s["call"]), s) for s in specs])
         self.accepted = frozenset(self.params["sanitizers"]) | {"all"}
         self.checks = frozenset(self.params["argv-checks"])
         self.shells = frozenset(self.params["shells"])
@@ -122,7 +122,7 @@ class TaintedCall(Primitive):
 
     def on_call(self, node: cst.Call, ctx: FileContext) -> None:
         point = ctx.point()
-        specs = [spec for patterns, spec in self.sinks if patterns.match(node, ctx, point)]
+        specs = [spec for _, spec in self.sinks.matches(node, ctx, point)]
         if specs and any(s["called"] for s in specs):
             ancestors = ctx.state.ancestors
             parent = ancestors[-2] if len(ancestors) > 1 else None
@@ -172,7 +172,7 @@ class TaintedCall(Primitive):
             value = func.value if isinstance(func, cst.Attribute) else None
         else:
             value = sink_argument(sink, spec)
-        if value is None or isinstance(value, cst.Call) and any(p.match(value, ctx, point) for p, _ in self.sinks):
+        if value is None or isinstance(value, cst.Call) and bool(self.sinks.matches(value, ctx, point)):
             return None  # `eval(compile(src))`: reported once, where the input goes in
         if spec["constant-prefix-safe"] and starts_with_text(ctx, value, point):
             return None
