@@ -36,3 +36,31 @@ def test_spans_equal_libcst_positions_on_real_servers():
                 want.start.line, want.start.column, want.end.line, want.end.column), (path.name, node)
             checked += 1
     assert checked > 500
+
+
+def test_scopes_placed_on_the_way_match_libcst_or_enclose_the_rest():
+    """A function's range is libcst's (from `def` to the end of its body); one the pass stopped
+    inside is left open, and then it encloses every wanted node placed after its start."""
+    checked = opened = 0
+    for path in sorted((FIXTURES / "servers").glob("*.py"))[:12]:
+        text = path.read_text(encoding="utf-8")
+        module = cst.parse_module(text)
+        expected = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+        functions = [n for n in expected if isinstance(n, cst.FunctionDef)]
+        calls = [n for n in expected if isinstance(n, cst.Call)]
+        if not functions or not calls:
+            continue
+        lines = LineTable(text)
+        wanted = calls[: len(calls) // 2]  # the pass stops at the last of these
+        placed = positions.place(module, wanted, lines, functions)
+        for fn, (start, end) in placed.scopes.items():
+            want = expected[fn]
+            assert start == lines.offset(want.start.line, want.start.column + 1), (path.name, fn.name.value)
+            if end is None:
+                opened += 1
+                inside = [n for n in wanted if placed.spans[n].start_offset >= start]
+                assert all(expected[n].end.line <= expected[fn].end.line for n in inside), path.name
+            else:
+                assert end == lines.offset(want.end.line, want.end.column + 1), (path.name, fn.name.value)
+            checked += 1
+    assert checked > 20 and opened > 0

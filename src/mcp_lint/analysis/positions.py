@@ -41,9 +41,10 @@ _NOT_RECORDED = nullcontext()  # reusable: the position of most nodes is not ask
 if _CodegenState is not None:
     class _OffsetState(_CodegenState):  # type: ignore[misc,valid-type]
         """Membership is tested by `id()`: libcst nodes hash in Python code, and every node of
-        the module passes here twice."""
+        the module passes here twice. `tracked` holds the wanted nodes and the child nodes a
+        tracked node or a scope takes its extent from; only the wanted ones keep the pass going."""
 
-        __slots__ = ("offset", "stack", "ranges", "wanted", "left", "scopes", "scope_ranges")
+        __slots__ = ("offset", "stack", "ranges", "wanted", "tracked", "left", "scopes", "scope_ranges")
 
         def __init__(self, module: cst.Module, wanted: set[cst.CSTNode],
                      scopes: frozenset[cst.CSTNode] = frozenset()) -> None:
@@ -52,7 +53,8 @@ if _CodegenState is not None:
             self.stack: list[int] = []
             self.ranges: dict[int, tuple[int, int]] = {}  # id(node) -> offsets
             self.wanted = {id(n) for n in wanted}
-            self.left = len(self.wanted)
+            self.tracked = set(self.wanted)
+            self.left = len(self.wanted)  # wanted nodes not placed yet
             self.scopes = {id(n) for n in scopes}
             self.scope_ranges: dict[int, tuple[int, int | None]] = {}
 
@@ -64,46 +66,44 @@ if _CodegenState is not None:
             self.offset += len(value)
 
         def before_codegen(self, node: cst.CSTNode) -> None:
-            if id(node) in self.wanted:
+            if id(node) in self.tracked:
                 self.stack.append(self.offset)
 
         def after_codegen(self, node: cst.CSTNode) -> None:
             key = id(node)
-            if key in self.wanted:
+            if key in self.tracked:
                 start = self.stack.pop()
-                self.ranges.setdefault(key, (start, self.offset))
-                self.left -= 1
-                if self.left <= 0:
-                    raise _AllPlaced
+                self.ranges.setdefault(key, (start, self.offset))  # a syntactic position, recorded first, wins
+                if key in self.wanted:
+                    self.left -= 1
+                    if self.left <= 0:
+                        raise _AllPlaced
 
         def record_syntactic_position(self, node: cst.CSTNode, *, start_node: cst.CSTNode | None = None,
                                       end_node: cst.CSTNode | None = None):
             key = id(node)
-            if key not in self.wanted and key not in self.scopes:
+            if key not in self.tracked and key not in self.scopes:
                 return _NOT_RECORDED
             return self._record(key, start_node, end_node)
 
         @contextmanager
         def _record(self, key: int, start_node: cst.CSTNode | None, end_node: cst.CSTNode | None) -> Iterator[None]:
-            scope = key in self.scopes
-            wanted = key in self.wanted
-            if wanted:
-                for extra in (start_node, end_node):
-                    if extra is not None and id(extra) not in self.wanted:
-                        self.wanted.add(id(extra))
-                        self.left += 1
+            for extra in (start_node, end_node):
+                if extra is not None:
+                    self.tracked.add(id(extra))
             start = self.offset
-            if scope:  # a function, from `def` to the end of its body (its end_node)
+            scope = key in self.scopes
+            if scope:  # a function: from `def` to the end of its body's last statement
                 self.scope_ranges[key] = (start, None)
             yield
             end = self.offset
+            if start_node is not None:
+                start = self.ranges[id(start_node)][0]
+            if end_node is not None:
+                end = self.ranges[id(end_node)][1]
             if scope:
                 self.scope_ranges[key] = (start, end)
-            if wanted:
-                if start_node is not None:
-                    start = self.ranges[id(start_node)][0]
-                if end_node is not None:
-                    end = self.ranges[id(end_node)][1]
+            if key in self.tracked:
                 self.ranges[key] = (start, end)
 
 
