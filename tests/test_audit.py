@@ -875,7 +875,7 @@ def test_fail_under_passes_at_the_threshold():
 
 @pytest.mark.parametrize(("args", "message"), [
     (["--fail-under", "101"], "--fail-under: expected a score between 0 and 100"),
-    (["--fail-under", "-1"], "greater than or equal to 0"),
+    (["--fail-under", "-1"], "--fail-under: expected a score between 0 and 100"),
     (["--output-format", "sarif"], "'sarif' is not one of 'table', 'markdown', 'json'"),
 ])
 def test_usage_errors_exit_2(args, message):

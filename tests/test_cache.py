@@ -252,6 +252,26 @@ def test_runs_with_different_inputs_keep_their_own_entries(tmp_path, monkeypatch
     assert seen == []
 
 
+def test_runs_that_change_nothing_write_nothing(tmp_path):
+    """Once the whole tree and a pre-commit run on one of its files are cached, neither rewrites
+    the cache files again (each keeps its project-stage result and reads the other's facts)."""
+    write(tmp_path, "pyproject.toml", "[tool.mcp-lint]\n")
+    write(tmp_path, "pkg/__init__.py", "")
+    write(tmp_path, "pkg/server.py", SERVER)
+    write(tmp_path, "pkg/tools.py", "def helper(x):\n    return x\n")
+    write(tmp_path, "other/app.py", "from mcp.server.fastmcp import FastMCP\n\nmcp = FastMCP('x')\n")
+    _lint(tmp_path)
+    run_cli("--output-format", "json", "pkg/server.py", cwd=tmp_path)
+    stored = sorted((tmp_path / CACHE).glob("*.json"))
+    assert len(stored) >= 2  # the findings and the facts
+    before = {p.name: p.stat().st_mtime_ns for p in stored}
+    for _ in range(2):
+        first = _lint(tmp_path)
+        run_cli("--output-format", "json", "pkg/server.py", cwd=tmp_path)
+    assert {p.name: p.stat().st_mtime_ns for p in sorted((tmp_path / CACHE).glob("*.json"))} == before
+    assert first.exit_code == 1 and findings(first)
+
+
 def test_old_fingerprints_are_pruned(tmp_path):
     write(tmp_path, "server.py", SERVER)
     runs = 0

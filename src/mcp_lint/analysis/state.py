@@ -74,9 +74,19 @@ class Frame:
     local_calls: list[tuple[cst.Call, Point]] = field(default_factory=list)
     project_calls: list[tuple[cst.Call, Point]] = field(default_factory=list)  # may call another module
     defined_at: Point | None = None  # where a nested def/lambda was defined in its parent
+    # The last point made: every rule hook on a node asks for the same one.
+    _last: Point | None = field(default=None, repr=False)
 
     def point(self) -> Point:
-        return Point(self, self.counter, tuple(self.path))
+        path = self.path
+        last = self._last
+        # The innermost block (its node and branch) fixes the whole path: a block lies in one
+        # branch of each enclosing compound statement.
+        if last is not None and last.order == self.counter and len(last.path) == len(path) and (
+                not path or (last.path[-1][0] is path[-1][0] and last.path[-1][1] == path[-1][1])):
+            return last
+        self._last = last = Point(self, self.counter, tuple(path))
+        return last
 
     def bind(self, binding: Binding, statement: cst.CSTNode | None = None) -> None:
         binding.statement = statement

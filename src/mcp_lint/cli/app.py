@@ -197,7 +197,7 @@ def audit_command(
     path: Optional[Path] = typer.Argument(None, help="The project's root directory (default: .)."),
     output_format: AuditFormat = typer.Option(AuditFormat.table, "--output-format", help="table (terminal), markdown (a PR comment, $GITHUB_STEP_SUMMARY) or json."),
     output_file: Optional[Path] = typer.Option(None, "-o", "--output-file", help="Write the scorecard to this file instead of stdout."),
-    fail_under: Optional[int] = typer.Option(None, "--fail-under", min=0, help="Exit 1 when the score (0-100) is below this."),
+    fail_under: Optional[int] = typer.Option(None, "--fail-under", help="Exit 1 when the score (0-100) is below this."),
     explain: Optional[str] = typer.Option(None, "--explain", metavar="ITEM", help="Print how a checklist item is judged, and its limits."),
     config: Optional[Path] = typer.Option(None, "--config", help="Read settings from this TOML file."),
     jobs: int = typer.Option(0, "-j", "--jobs", min=0, help="Worker processes (0: one per CPU; small runs are serial)."),

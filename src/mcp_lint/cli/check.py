@@ -86,7 +86,8 @@ def check(opts: CheckOptions) -> int:
     for path, problem in found.errors:
         warning(f"{path}: {problem}", opts.quiet)
     facts = _facts_store(scopes[0], opts)
-    project = project_index(found.files, opts.paths, base, facts.facts if facts is not None else None)
+    project = project_index(found.files, opts.paths, base, facts.facts if facts is not None else None,
+                            jobs=opts.jobs if opts.jobs > 0 else (os.cpu_count() or 1))
     notices = facts.warnings if facts is not None else []
     if facts is not None:
         facts.save()
@@ -163,7 +164,7 @@ def _scopes(files: list[Path], base: Settings, opts: CheckOptions, scope_for) ->
     return [s for s in scopes.values() if s.files] or [scopes[base.config_file]]
 
 
-def project_index(files: list[Path], paths: list[str], settings: Settings, cache=None):
+def project_index(files: list[Path], paths: list[str], settings: Settings, cache=None, jobs: int = 1):
     """The project's modules joined (project/index.py): the files being linted, plus, for files
     passed one by one (as pre-commit does), the rest of their package. `cache` (content digest ->
     facts) spares re-reading the modules that did not change."""
@@ -186,7 +187,7 @@ def project_index(files: list[Path], paths: list[str], settings: Settings, cache
                 extra.update(discover([str(top)], settings).files)
             elif not (top / "__init__.py").exists():  # a script: its sibling modules
                 extra.update(p for p in top.glob("*.py") if p.is_file())
-    return build(sorted(set(files) | extra), cache, shown=display)
+    return build(sorted(set(files) | extra), cache, shown=display, jobs=jobs)
 
 
 # -- linting -------------------------------------------------------------------------------------

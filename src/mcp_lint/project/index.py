@@ -547,6 +547,27 @@ def _closest(candidates: list[Path], importer: Path) -> Path:
 def read_facts(path: Path, cache: dict | None = None, checks: dict[str, Check] | None = None) -> ModuleFacts | None:
     """The facts of one file: from `cache` (content digest -> plain facts) when it has them. A file
     scanned here leaves the parser guard's verdict in `checks` (content digest -> Check)."""
+    read = _read(path)
+    if read is None:
+        return None
+    digest, data = read
+    if cache is not None and digest in cache:
+        try:
+            return ModuleFacts.from_plain(cache[digest])
+        except (KeyError, TypeError, ValueError):
+            pass
+    scanned = _scan(data)
+    if scanned is None:
+        return None
+    facts, check = scanned
+    if checks is not None:
+        checks[digest] = check
+    if cache is not None:
+        cache[digest] = facts.to_plain()
+    return facts
+
+
+def _read(path: Path) -> tuple[str, bytes] | None:
     try:
         if not stat.S_ISREG(os.stat(path).st_mode):
             return None  # a FIFO or device named *.py would block the read
@@ -556,31 +577,79 @@ def read_facts(path: Path, cache: dict | None = None, checks: dict[str, Check] |
         return None
     if len(data) > MAX_SCAN_BYTES:
         return None
-    digest = content_digest(data)
-    if cache is not None and digest in cache:
-        try:
-            return ModuleFacts.from_plain(cache[digest])
-        except (KeyError, TypeError, ValueError):
-            pass
+    return content_digest(data), data
+
+
+def _scan(data: bytes) -> tuple[ModuleFacts, Check] | None:
     text, _, _ = decode(data)
-    if text is None:
-        return None
-    facts, check = scan_checked(text)
-    if checks is not None:
-        checks[digest] = check
-    if cache is not None:
-        cache[digest] = facts.to_plain()
-    return facts
+    return scan_checked(text) if text is not None else None
 
 
-def build(files: Iterable[Path], cache: dict | None = None, shown: Callable[[Path], str] = str) -> ProjectIndex:
+# Fewer files than this are scanned in this process: starting workers would cost more.
+PARALLEL_SCAN_FILES = 64
+
+
+def build(files: Iterable[Path], cache: dict | None = None, shown: Callable[[Path], str] = str,
+          jobs: int = 1) -> ProjectIndex:
+    """The project index of `files`; with `jobs` > 1, the files the cache does not know are scanned
+    by that many worker processes (the facts are plain data; the join is this process's)."""
+    paths = [Path(os.path.abspath(path)) for path in files]
+    scanned = _scan_in_workers(paths, cache, jobs) if jobs > 1 and len(paths) >= PARALLEL_SCAN_FILES else {}
     facts = {}
     checks: dict[str, Check] = {}
-    for path in files:
-        path = Path(os.path.abspath(path))
-        found = read_facts(path, cache, checks)
+    for path in paths:
+        done = scanned.get(path)
+        if done is not None:
+            digest, found, check = done
+            checks[digest] = check
+            if cache is not None:
+                cache[digest] = found.to_plain()
+        else:
+            found = read_facts(path, cache, checks)
         if found is not None:
             facts[path] = found
     index = ProjectIndex(facts, shown)
     index.checks = checks
     return index
+
+
+def _scan_in_workers(paths: list[Path], cache: dict | None, jobs: int) -> dict[Path, tuple[str, ModuleFacts, Check]]:
+    """path -> (digest, facts, verdict) for the files the cache does not know, scanned in `jobs`
+    forked processes; {} where processes cannot be forked or fail (this process scans them)."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return {}
+    known = frozenset(cache) if cache else frozenset()
+    chunks = [paths[i::jobs * 4] for i in range(jobs * 4)]
+    out: dict[Path, tuple[str, ModuleFacts, Check]] = {}
+    try:
+        with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork"),
+                                 initializer=_know, initargs=(known,)) as pool:
+            for part in pool.map(_scan_chunk, chunks):
+                out.update(part)
+    except (BrokenProcessPool, OSError, RuntimeError, MemoryError):
+        return {}
+    return out
+
+
+_KNOWN: frozenset[str] = frozenset()  # in a scan worker: the digests the facts cache holds
+
+
+def _know(known: frozenset[str]) -> None:
+    global _KNOWN
+    _KNOWN = known
+
+
+def _scan_chunk(paths: list[Path]) -> dict[Path, tuple[str, ModuleFacts, Check]]:
+    out = {}
+    for path in paths:
+        read = _read(path)
+        if read is None or read[0] in _KNOWN:
+            continue
+        scanned = _scan(read[1])
+        if scanned is not None:
+            out[path] = (read[0], *scanned)
+    return out

@@ -119,6 +119,8 @@ class FindingsCache:
     """A passive store: per shown path, the content digest and the unfiltered result; and the
     project stage's results under a digest of its inputs. Read once, written once (`save`)."""
 
+    PROJECT_VARIANTS = 8
+
     def __init__(self, directory: Path, key: str, known_codes: Iterable[str] = ()) -> None:
         self.directory = directory
         self.store_dir = CacheDirectory(directory)
@@ -128,7 +130,8 @@ class FindingsCache:
         # earlier variant (the same file seen from a whole-tree run and from a pre-commit run may
         # have different project contexts, so different digests: neither evicts the other).
         self.entries: dict[str, list] = {}
-        # The project stage's results (findings in manifests) under a digest of its inputs.
+        # The project stage's results (findings in manifests) under a digest of its inputs: the
+        # latest few (a whole-tree run and pre-commit runs on parts of it alternate).
         self.project: dict[str, list] = {}
         self.dirty = False
         self.path = directory / f"findings-v{FORMAT}-{key[:20]}.json"
@@ -234,8 +237,10 @@ class FindingsCache:
     def store_project(self, key: str | None, outcomes: list[tuple[Path, FileResult]]) -> None:
         if not key or any(result.errors for _, result in outcomes):
             return
-        self.project = {key: [[str(path), result.path, [encode_finding(f) for f in result.findings]]
-                              for path, result in outcomes]}
+        earlier = [(k, v) for k, v in self.project.items() if k != key][-(self.PROJECT_VARIANTS - 1):]
+        self.project = dict(earlier)
+        self.project[key] = [[str(path), result.path, [encode_finding(f) for f in result.findings]]
+                             for path, result in outcomes]
         self.dirty = True
 
     def save(self) -> None:
@@ -268,9 +273,11 @@ class FactsCache:
         return self.store_dir.warnings
 
     def save(self) -> None:
-        used = self.facts.used
-        if not self.facts.added and len(used) == len(self._loaded):
+        """Written when this run scanned something new; a run that only read (a pre-commit run
+        on unchanged files) writes nothing."""
+        if not self.facts.added:
             return
+        used = self.facts.used
         keep = {k: v for k, v in self._loaded.items() if k not in used}
         keep = dict(list(keep.items())[-self.KEEP:])
         keep.update(used)
