@@ -130,6 +130,9 @@ def _summaries(ctx: FileContext) -> dict[str, Any]:
             continue
         fn = info.node
         params = _param_names(fn)
+        if not params:  # nothing of the caller's can flow through it
+            out[info.qualname] = {"params": [], "returns": {}, "validates": {}, "bound": info.class_name is not None}
+            continue
         returned = ctx.flows.returns_of(fn)
         returns: dict[str, list[str]] = {}
         for name in params:
