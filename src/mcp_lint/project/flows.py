@@ -189,6 +189,7 @@ def join(results: Sequence[tuple[Any, FileResult]], rules: Iterable[Rule], known
                 steps = _steps(o, caller) + (_call_step(call, param, caller),) + sink.prefix + tuple(
                     TraceStep(decode_span(s), str(t), shown.get(sink.path, sink.path)) for s, t in sink.data["steps"][1:])
                 made.setdefault(sink.path, []).append((rule, sink.data, steps, o))
+    suppression = SuppressionPass(rules.values(), known_codes, None)
     for path, found in made.items():
         # one finding per sink: the first flow (by the caller's file and line) shows the way
         first: dict[tuple, tuple] = {}
@@ -196,8 +197,7 @@ def join(results: Sequence[tuple[Any, FileResult]], rules: Iterable[Rule], known
                                                   if e[2] else 0)):
             span = decode_span(entry[1]["span"])
             first.setdefault((entry[0].id, span.start_offset, span.end_offset), entry)
-        out.findings[path] = _materialise(path, shown.get(path, path), list(first.values()), rules.values(),
-                                          known_codes)
+        out.findings[path] = _materialise(path, shown.get(path, path), list(first.values()), suppression)
     return out
 
 
@@ -210,7 +210,7 @@ def _call_step(call: Mapping[str, Any], param: str, shown: str) -> TraceStep:
     return TraceStep(decode_span(call["span"]), f"passed to `{name}()` as `{param}`", shown)
 
 
-def _materialise(path: str, shown: str, found: list, rules: Iterable[Rule], known_codes: Iterable[str]) -> list[Finding]:
+def _materialise(path: str, shown: str, found: list, suppression: SuppressionPass) -> list[Finding]:
     """Findings in the file at `path`, with its own suppression comments applied. Each has low
     confidence: across modules the flow is joined from summaries, which do not see every check a
     project writes (a method, a class, a check of a derived value); measured on published servers,
@@ -233,5 +233,5 @@ def _materialise(path: str, shown: str, found: list, rules: Iterable[Rule], know
             findings.append(finding)
     if text is not None and findings:
         lines = LineTable(text)
-        findings = SuppressionPass(rules, known_codes, None).apply(findings, text, lines, factory)
+        findings = suppression.apply(findings, text, lines, factory)
     return findings

@@ -66,7 +66,8 @@ def run(paths: Sequence[Path], job: LintJob, cwd: Path, cache: FindingsCache | N
     joined = flow_stage(results + _context_results(planned, job, cwd, cache), job)
     linted = {str(item.path) for item in planned.files}
     joined.findings = {path: found for path, found in joined.findings.items() if path in linted}
-    manifests += [(Path(path), FileResult(_shown(results, path), findings=found))
+    shown = {str(item.path): item.shown for item, _ in results}
+    manifests += [(Path(path), FileResult(shown.get(path, path), findings=found))
                   for path, found in sorted(joined.findings.items())]
     if cache is not None:
         for item in planned.misses:
@@ -136,7 +137,9 @@ def merge(planned: Plan, fresh: dict[str, FileResult]) -> list[tuple[SourceFile,
 def project_stage(results: list[tuple[SourceFile, FileResult]], job: LintJob, cwd: Path,
                   cache: FindingsCache | None) -> list[tuple[Path, FileResult]]:
     """Findings located in the manifests that govern the linted files (MCP601...)."""
-    facts = {str(item.path): result.facts for item, result in results if result.facts}
+    rule_ids = {rule.id for rule in job.rules}  # the facts the project rules read, not the flows
+    facts = {str(item.path): kept for item, result in results
+             if (kept := {k: v for k, v in result.facts.items() if k in rule_ids})}
     if not facts:
         return []
     key = cache.project_key(facts, cwd) if cache is not None else None
@@ -177,10 +180,6 @@ def _context_results(planned: Plan, job: LintJob, cwd: Path,
         if hit is not None and hit.facts:
             out.append((item, hit))
     return out
-
-
-def _shown(results: list[tuple[SourceFile, FileResult]], path: str) -> str:
-    return next((item.shown for item, _ in results if str(item.path) == path), path)
 
 
 def apply_filters(files: list[SourceFile], results: list[tuple[SourceFile, FileResult]],

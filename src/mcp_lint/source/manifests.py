@@ -95,12 +95,18 @@ class ManifestIndex:
 
     def __init__(self) -> None:
         self._dirs: dict[Path, tuple[Path, ...]] = {}
+        self._folders: dict[Path, Path] = {}  # a source's folder -> its resolved path
         self._parsed: dict[Path, Manifest | None] = {}
         self.problems: dict[Path, tuple[int | None, str]] = {}
 
     def governing_paths(self, source: Path) -> tuple[Path, ...]:
         """The manifest files that govern a source file, found but not read."""
-        return self._governing_paths(source.resolve().parent)
+        if os.path.islink(source):  # governed from where the link points
+            return self._governing_paths(source.resolve().parent)
+        folder = self._folders.get(source.parent)
+        if folder is None:  # resolved once per folder: a project's files share a few
+            folder = self._folders[source.parent] = source.parent.resolve()
+        return self._governing_paths(folder)
 
     def governing(self, source: Path) -> tuple[Manifest, ...]:
         paths = self.governing_paths(source)

@@ -25,6 +25,7 @@ class Report:
     sarif_category: str | None = None  # SARIF automationDetails.id (the code-scanning category)
     severity: dict[str, Severity] = field(default_factory=dict)  # the configuration's severity overrides
     quiet: bool = False  # findings only: no summary lines
+    _real_root: tuple[Path, Path] | None = field(default=None, repr=False, compare=False)
 
     @property
     def execution_successful(self) -> bool:
@@ -34,7 +35,10 @@ class Report:
     def project_path(self, path: str) -> str | None:
         """`path` (as shown, relative to cwd) relative to the project root, with forward
         slashes; None when it lies outside the root."""
-        return project_path(self.sarif_root or self.cwd, self.cwd, path)
+        root = self.sarif_root or self.cwd
+        if self._real_root is None or self._real_root[0] != root:  # resolved once per report
+            self._real_root = (root, Path(os.path.realpath(root)))
+        return project_path(root, self.cwd, path, self._real_root[1])
 
     def fingerprint(self, finding: Finding) -> str:
         rel = self.project_path(finding.path)
@@ -42,9 +46,9 @@ class Report:
         return located_fingerprint(finding.fingerprint, display_bytes(shown))  # a non-UTF-8 name hashes too
 
 
-def project_path(root: Path, cwd: Path, path: str) -> str | None:
+def project_path(root: Path, cwd: Path, path: str, real_root: Path | None = None) -> str | None:
     absolute = Path(os.path.realpath(cwd / path))
     try:
-        return absolute.relative_to(Path(os.path.realpath(root))).as_posix()
+        return absolute.relative_to(real_root or Path(os.path.realpath(root))).as_posix()
     except ValueError:
         return None
