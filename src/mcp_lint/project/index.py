@@ -617,11 +617,12 @@ def _scan_in_workers(paths: list[Path], cache: dict | None, jobs: int) -> dict[P
     """path -> (digest, facts, verdict) for the files the cache does not know, scanned in `jobs`
     forked processes; {} where processes cannot be forked or fail (this process scans them)."""
     import multiprocessing
+    import threading
     from concurrent.futures import ProcessPoolExecutor
     from concurrent.futures.process import BrokenProcessPool
 
-    if "fork" not in multiprocessing.get_all_start_methods():
-        return {}
+    if "fork" not in multiprocessing.get_all_start_methods() or threading.active_count() > 1:
+        return {}  # forking a process that runs threads (an editor's, a watch loop's) may deadlock
     known = frozenset(cache) if cache else frozenset()
     chunks = [paths[i::jobs * 4] for i in range(jobs * 4)]
     out: dict[Path, tuple[str, ModuleFacts, Check]] = {}
