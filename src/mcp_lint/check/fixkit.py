@@ -51,9 +51,24 @@ class Bindings:
     names: dict[str, list[str | None]] = field(default_factory=dict)
     declared_global: set[str] = field(default_factory=set)
     declared_nonlocal: set[str] = field(default_factory=set)
+    _only: dict[str, list[str]] | None = field(default=None, repr=False, compare=False)
 
     def bind(self, name: str, target: str | None = None) -> None:
         self.names.setdefault(name, []).append(target)
+        self._only = None
+
+    def bound_only_to(self, target: str) -> list[str]:
+        """The names every binding of which is an import of `target`, sorted (indexed once: each
+        fix of a file asks, and a module binds many names)."""
+        if self._only is None:
+            only: dict[str, list[str]] = {}
+            for local, binders in self.names.items():
+                if binders and binders[0] is not None and all(b == binders[0] for b in binders):
+                    only.setdefault(binders[0], []).append(local)
+            for locals_ in only.values():
+                locals_.sort()
+            self._only = only
+        return self._only.get(target, [])
 
 
 def scope_chain(ancestors: Sequence[cst.CSTNode]) -> tuple[cst.CSTNode, ...]:
@@ -554,9 +569,7 @@ class Fixer:
         """An expression for the module `module` at the use: an existing import's name
         (its alias included), else a new `import module`; None when the name is taken."""
         top = self.scopes.of(self.ctx.module)
-        candidates = sorted((local for local, binders in top.names.items()
-                             if binders and all(b == module for b in binders)),
-                            key=lambda local: (local != module.split(".")[-1], local))
+        candidates = sorted(top.bound_only_to(module), key=lambda local: (local != module.split(".")[-1], local))
         for local in candidates:
             if self._visible(local, top.names[local]):
                 return local
@@ -580,9 +593,8 @@ class Fixer:
 
     def _from_import(self, module: str, name: str) -> str | None:
         top = self.scopes.of(self.ctx.module)
-        wanted = f"{module}.{name}"
-        for local, binders in sorted(top.names.items()):
-            if binders and all(b == wanted for b in binders) and self._visible(local, binders):
+        for local in top.bound_only_to(f"{module}.{name}"):
+            if self._visible(local, top.names[local]):
                 return local
         return None
 
@@ -596,18 +608,15 @@ class Fixer:
         if existing is not None:
             return existing
         top = self.scopes.of(self.ctx.module)
-        exact, parent = [], []
-        for local, binders in sorted(top.names.items()):
-            if not binders or len(set(binders)) != 1 or binders[0] is None:
-                continue
-            if not self._visible(local, binders):
-                continue
-            target = binders[0]
-            if module == target:
-                exact.append(local)
-            elif module.startswith(target + ".") and module in self.ctx.imports.modules:
-                parent.append(local + module[len(target):])
-        for found in exact + parent:
+        exact = [local for local in top.bound_only_to(module) if self._visible(local, top.names[local])]
+        parent = []
+        if module in self.ctx.imports.modules:  # `import a` binds `a`, through which `a.b` is reached
+            parts = module.split(".")
+            for i in range(1, len(parts)):
+                target = ".".join(parts[:i])
+                parent += [(local, local + module[len(target):]) for local in top.bound_only_to(target)
+                           if self._visible(local, top.names[local])]
+        for found in exact + [shown for _, shown in sorted(parent)]:
             return f"{found}.{name}"
         if not self.available(name):
             self.failed = True

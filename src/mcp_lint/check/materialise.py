@@ -4,6 +4,8 @@ pass over the module."""
 
 from __future__ import annotations
 
+import bisect
+
 from collections.abc import Iterable
 
 import libcst as cst
@@ -42,8 +44,8 @@ def materialise(factory: FindingFactory, module: cst.Module, lines: LineTable, p
     if placed is None:
         placed = place(module, wanted(pending), lines, [fn.node for fn in functions])
     spans = placed.spans
-    scopes = sorted(((placed.scopes[fn.node][0], placed.scopes[fn.node][1], fn.qualname)
-                     for fn in functions if fn.node in placed.scopes), key=lambda s: (s[0], -(s[1] or _OPEN)))
+    scopes = _Scopes(sorted(((placed.scopes[fn.node][0], placed.scopes[fn.node][1] or _OPEN, fn.qualname)
+                             for fn in functions if fn.node in placed.scopes), key=lambda s: (s[0], -s[1])))
     placed_pending = [(p, spans[p.node]) for p in pending if p.node in spans]
     placed_pending.sort(key=lambda item: (item[1].start_offset, item[1].end_offset))
     out = []
@@ -51,7 +53,7 @@ def materialise(factory: FindingFactory, module: cst.Module, lines: LineTable, p
         stmt = spans.get(p.statement) if p.statement is not None else None
         finding = factory.make(
             p.rule, span, p.message, anchor=lines.source[span.start_offset:span.end_offset],
-            scope=_enclosing(scopes, span), statement_line=stmt.start_line if stmt is not None else span.start_line,
+            scope=scopes.enclosing(span), statement_line=stmt.start_line if stmt is not None else span.start_line,
             trace=tuple(TraceStep(spans[s.node], s.text) for s in p.trace if s.node in spans),
             fix=p.fix.resolve(spans, lines) if p.fix is not None else None, confidence=p.confidence)
         if finding is not None:
@@ -64,12 +66,25 @@ def materialise(factory: FindingFactory, module: cst.Module, lines: LineTable, p
 _OPEN = 1 << 62  # the end of a scope the pass stopped inside: after everything it placed
 
 
-def _enclosing(scopes: list[tuple[int, int | None, str]], span: Span) -> str:
-    """The qualified name of the innermost function around `span` (`<module>` if none)."""
-    name = MODULE_SCOPE
-    for start, end, qualname in scopes:
-        if start > span.start_offset:
-            break
-        if end is None or span.end_offset <= end:
-            name = qualname
-    return name
+class _Scopes:
+    """Function ranges (start, end, qualified name), sorted by start, outer before inner; they nest
+    (a function lies inside another or apart from it), so the innermost one around a span is
+    found by bisecting the starts and climbing to enclosing ranges."""
+
+    def __init__(self, ranges: list[tuple[int, int, str]]) -> None:
+        self.ranges = ranges
+        self.starts = [start for start, _, _ in ranges]
+        self.parent: list[int] = []  # index of the range around each range (-1: none)
+        open_: list[int] = []
+        for i, (start, end, _) in enumerate(ranges):
+            while open_ and ranges[open_[-1]][1] < end:
+                open_.pop()
+            self.parent.append(open_[-1] if open_ else -1)
+            open_.append(i)
+
+    def enclosing(self, span: Span) -> str:
+        """The qualified name of the innermost function around `span` (`<module>` if none)."""
+        i = bisect.bisect_right(self.starts, span.start_offset) - 1
+        while i >= 0 and span.end_offset > self.ranges[i][1]:
+            i = self.parent[i]
+        return self.ranges[i][2] if i >= 0 else MODULE_SCOPE

@@ -56,18 +56,35 @@ def reaped(call: cst.Call, ctx: FileContext, methods: frozenset[str]) -> bool:
     body = getattr(block, "body", None)
     if not isinstance(body, (list, tuple)):
         return False
-    for stmt in body:
-        if stmt is statement:
-            return False
-        if isinstance(stmt, cst.SimpleStatementLine):
-            for small in stmt.body:
-                value = small.value if isinstance(small, cst.Expr) else None
-                if isinstance(value, cst.Await):
-                    value = value.expression
-                if isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute) and \
-                        value.func.attr.value in methods and dotted(value.func.value) == receiver:
-                    return True
-    return False
+    ranks, first = _reaps(block, body, methods, ctx)
+    rank = ranks.get(id(statement))
+    reaped_at = first.get(receiver)
+    return rank is not None and reaped_at is not None and reaped_at < rank
+
+
+def _reaps(block: cst.CSTNode, body, methods: frozenset[str], ctx: FileContext) -> tuple[dict[int, int], dict[str, int]]:
+    """For one block, built once: each statement's rank, and for each receiver the rank of the
+    first statement that calls one of `methods` on it (`proc.kill()`, `await proc.terminate()`)."""
+    known = ctx.scratch.setdefault("reaps", {})
+    key = (id(block), methods)
+    found = known.get(key)
+    if found is None:
+        ranks: dict[int, int] = {}
+        first: dict[str, int] = {}
+        for rank, stmt in enumerate(body):
+            ranks[id(stmt)] = rank
+            if isinstance(stmt, cst.SimpleStatementLine):
+                for small in stmt.body:
+                    value = small.value if isinstance(small, cst.Expr) else None
+                    if isinstance(value, cst.Await):
+                        value = value.expression
+                    if isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute) and \
+                            value.func.attr.value in methods:
+                        name = dotted(value.func.value)
+                        if name is not None:
+                            first.setdefault(name, rank)
+        found = known[key] = (ranks, first)
+    return found
 
 
 _CAPTURE = ("stdout", "stderr", "capture_output")

@@ -41,6 +41,8 @@ see `call_fixes.py`); the rule's `fix: safe|unsafe` says how safe that is.
 
 from __future__ import annotations
 
+import bisect
+
 import re
 
 import libcst as cst
@@ -373,26 +375,29 @@ class CallCheck(Primitive):
         function = ctx.state.function
         if not isinstance(value, cst.Name) or function is None:
             return False
-        name = value.value
+        order, passing = _calls_passing(function, ctx)
+        start = order.get(id(call))
+        if start is None:
+            return False
         point = ctx.point()
-        after = False
-        for node in _in_order(function.body):
-            if node is call:
-                after = True
-                continue
-            if not after or not isinstance(node, cst.Call) or node is call:
-                continue
-            if not any(isinstance(a.value, cst.Name) and a.value.value == name for a in node.args):
-                continue
-            callee = node.func.attr.value if isinstance(node.func, cst.Attribute) else \
-                node.func.value if isinstance(node.func, cst.Name) else ""
-            if self.followed_names is not None and self.followed_names.search(callee):
-                return True
-            if self.followed_calls is not None and self.followed_calls.match(node, ctx, point) and \
-                    not any(p.match(node, ctx, point) and self._condition(node, e, ctx)[0]
-                            for p, e in self.entries.candidates(node, ctx, point)):
+        proper = ctx.scratch.setdefault(f"{self.rule.id}:follows", {})  # id(call) -> does it properly
+        ranks, later = passing.get(value.value, ((), ()))
+        for node in later[bisect.bisect_right(ranks, start):]:
+            answer = proper.get(id(node))
+            if answer is None:
+                answer = proper[id(node)] = self._does_it_properly(node, ctx, point)
+            if answer:
                 return True
         return False
+
+    def _does_it_properly(self, node: cst.Call, ctx: FileContext, point) -> bool:
+        callee = node.func.attr.value if isinstance(node.func, cst.Attribute) else \
+            node.func.value if isinstance(node.func, cst.Name) else ""
+        if self.followed_names is not None and self.followed_names.search(callee):
+            return True
+        return bool(self.followed_calls is not None and self.followed_calls.match(node, ctx, point) and
+                    not any(p.match(node, ctx, point) and self._condition(node, e, ctx)[0]
+                            for p, e in self.entries.candidates(node, ctx, point)))
 
     def _note_helper_call(self, node: cst.Call, ctx: FileContext) -> None:
         func = node.func
@@ -618,6 +623,26 @@ def _kept(fn: cst.CSTNode, call: cst.Call) -> bool:
         if not isinstance(n, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
             stack.extend(child_nodes(n))
     return False
+
+
+def _calls_passing(function: cst.CSTNode, ctx: FileContext) -> tuple[dict[int, int], dict[str, tuple[list, list]]]:
+    """For one function (nested functions left out), built once: each call's rank in source order,
+    and for each variable name the calls that pass it as an argument, in that order (their ranks,
+    the calls)."""
+    known = ctx.scratch.setdefault("calls-passing", {})
+    found = known.get(id(function))
+    if found is None:
+        order: dict[int, int] = {}
+        passing: dict[str, tuple[list, list]] = {}
+        for rank, node in enumerate(_in_order(function.body)):
+            if type(node) is cst.Call:
+                order[id(node)] = rank
+                for name in dict.fromkeys(a.value.value for a in node.args if type(a.value) is cst.Name):
+                    ranks, calls = passing.setdefault(name, ([], []))
+                    ranks.append(rank)
+                    calls.append(node)
+        found = known[id(function)] = (order, passing)
+    return found
 
 
 def _in_order(node: cst.CSTNode):

@@ -1037,8 +1037,7 @@ class ExceptionLeak(Primitive):
         """A `try` that only builds a model from the tool's arguments (`args = Args(**arguments)`,
         `Args.model_validate(params)`): whatever it raises is about the caller's input."""
         handler = ctx.state.handler
-        try_node = next((n for n in _shallow(function, stop_at_loops=False)
-                         if isinstance(n, (cst.Try, cst.TryStar)) and clause in n.handlers), None)
+        try_node = _try_of(clause, function, ctx)
         if handler is None or try_node is None:
             return False
         params = {p.name for p in handler.params if p.controlled}
@@ -1065,8 +1064,7 @@ class ExceptionLeak(Primitive):
         also builds that exception from a caught one's text."""
         if _is_broad(clause, ctx) or clause.type is None:
             return False
-        try_node = next((n for n in _shallow(function, stop_at_loops=False)
-                         if isinstance(n, (cst.Try, cst.TryStar)) and clause in n.handlers), None)
+        try_node = _try_of(clause, function, ctx)
         if try_node is None:
             return False
         calls = [n for n in _shallow(try_node.body, stop_at_loops=False) if isinstance(n, cst.Call)]
@@ -1100,6 +1098,17 @@ class ExceptionLeak(Primitive):
 
 
 # -- retry loops ----------------------------------------------------------------------------------
+
+def _try_of(clause: cst.ExceptHandler, function: cst.CSTNode, ctx: FileContext) -> cst.Try | cst.TryStar | None:
+    """The `try` statement an `except` clause of `function` belongs to (nested functions left
+    out), from a map of the function's clauses built once."""
+    known = ctx.scratch.setdefault("try-of-clause", {})
+    clauses = known.get(id(function))
+    if clauses is None:
+        clauses = known[id(function)] = {id(h): n for n in _shallow(function, stop_at_loops=False)
+                                         if isinstance(n, (cst.Try, cst.TryStar)) for h in n.handlers}
+    return clauses.get(id(clause))
+
 
 def _shallow(node: cst.CSTNode, stop_at_loops: bool = True, into_functions: bool = False):
     """The nodes under `node`, not descending into nested functions, classes or lambdas (nor,
