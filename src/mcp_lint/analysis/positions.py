@@ -46,8 +46,8 @@ if _CodegenState is not None:
 
         __slots__ = ("offset", "stack", "ranges", "wanted", "tracked", "left", "scopes", "scope_ranges")
 
-        def __init__(self, module: cst.Module, wanted: set[cst.CSTNode],
-                     scopes: frozenset[cst.CSTNode] = frozenset()) -> None:
+        def __init__(self, module: cst.Module, wanted: Iterable[cst.CSTNode],
+                     scopes: Iterable[cst.CSTNode] = ()) -> None:
             super().__init__(default_indent=module.default_indent, default_newline=module.default_newline)
             self.offset = 0
             self.stack: list[int] = []
@@ -113,7 +113,7 @@ if _CodegenState is not None:
 
         __slots__ = ("renamed",)
 
-        def __init__(self, module: cst.Module, wanted: set[cst.CSTNode], scopes: frozenset[cst.CSTNode],
+        def __init__(self, module: cst.Module, wanted: Iterable[cst.CSTNode], scopes: Iterable[cst.CSTNode],
                      renamed: dict[cst.Name, str]) -> None:
             super().__init__(module, wanted, scopes)
             self.renamed = renamed
@@ -131,7 +131,7 @@ class Placed:
     for a scope still open when the last wanted node was placed (it encloses the rest)."""
 
     spans: dict[cst.CSTNode, Span] = field(default_factory=dict)
-    scopes: dict[cst.CSTNode, tuple[int, int | None]] = field(default_factory=dict)
+    scopes: dict[int, tuple[int, int | None]] = field(default_factory=dict)  # by id() of the scope node
 
 
 def resolve_spans(module: cst.Module, nodes: Iterable[cst.CSTNode], lines: LineTable) -> dict[cst.CSTNode, Span]:
@@ -141,22 +141,21 @@ def resolve_spans(module: cst.Module, nodes: Iterable[cst.CSTNode], lines: LineT
 def place(module: cst.Module, nodes: Iterable[cst.CSTNode], lines: LineTable,
           scopes: Iterable[cst.CSTNode] = ()) -> Placed:
     """One code generation pass that places `nodes` (spans) and, on the way, `scopes`."""
-    wanted = set(nodes)
+    wanted = list({id(node): node for node in nodes}.values())
     if not wanted:
         return Placed()
     if _CodegenState is None:  # pragma: no cover - fallback for an unexpected libcst layout
-        return _place_with_metadata(module, wanted, lines, scopes)
-    scope_set = frozenset(scopes)
+        return _place_with_metadata(module, set(wanted), lines, scopes)
     renamed = original_names(module)
-    state = (_RenamedOffsetState(module, set(wanted), scope_set, renamed) if renamed
-             else _OffsetState(module, set(wanted), scope_set))
+    state = (_RenamedOffsetState(module, wanted, scopes, renamed) if renamed
+             else _OffsetState(module, wanted, scopes))
     try:
         module._codegen(state)
     except _AllPlaced:
         pass
-    ranges, scope_ranges = state.ranges, state.scope_ranges
+    ranges = state.ranges
     return Placed({node: lines.span(*ranges[id(node)]) for node in wanted if id(node) in ranges},
-                  {node: scope_ranges[id(node)] for node in scope_set if id(node) in scope_ranges})
+                  state.scope_ranges)
 
 
 def _place_with_metadata(module: cst.Module, wanted: set[cst.CSTNode], lines: LineTable,
@@ -172,5 +171,5 @@ def _place_with_metadata(module: cst.Module, wanted: set[cst.CSTNode], lines: Li
             if node in wanted:
                 out.spans[node] = lines.span(start, end)
             else:
-                out.scopes[node] = (start, end)
+                out.scopes[id(node)] = (start, end)
     return out

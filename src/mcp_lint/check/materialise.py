@@ -44,8 +44,8 @@ def materialise(factory: FindingFactory, module: cst.Module, lines: LineTable, p
     if placed is None:
         placed = place(module, wanted(pending), lines, [fn.node for fn in functions])
     spans = placed.spans
-    scopes = _Scopes(sorted(((placed.scopes[fn.node][0], placed.scopes[fn.node][1] or _OPEN, fn.qualname)
-                             for fn in functions if fn.node in placed.scopes), key=lambda s: (s[0], -s[1])))
+    scopes = _Scopes(sorted(((found[0], found[1] or _OPEN, fn.qualname) for fn in functions
+                             if (found := placed.scopes.get(id(fn.node))) is not None), key=lambda s: (s[0], -s[1])))
     placed_pending = [(p, spans[p.node]) for p in pending if p.node in spans]
     placed_pending.sort(key=lambda item: (item[1].start_offset, item[1].end_offset))
     out = []
