@@ -108,42 +108,55 @@ def find(source: str, prefixes: frozenset[str] = frozenset({"MCP"}), comments=No
     manifest, whose own scanner knows its comments); by default Python's tokenizer finds them."""
     if not _ANY.search(source):
         return []
+    if comments is None:
+        # Read as if each matching line were a comment first: a directive in a comment is one in
+        # its line, so when the lines hold none of ours (`# noqa: E501` is another tool's), the
+        # source need not be tokenized.
+        candidates = ((n, 1, text, False) for n, text in enumerate(_LINE_BREAK.split(source), 1)
+                      if _ANY.search(text))
+        if not any(True for c in candidates for _ in _directives(*c, prefixes)):
+            return []
     out: list[Suppression] = []
     for line, col, text, own_line in (comments if comments is not None else _comments(source)):
-        for m in _NOQA.finditer(text):
-            entries: tuple[Code, ...] = ()
-            codes: tuple[str, ...] | None = None
-            end = m.end() if m.group("codes") is None else m.start("codes")
-            if m.group("codes"):
-                base = col + m.start("codes")
-                found = []
-                for c in _ITEM.finditer(m.group("codes")):
-                    if not _CODE.fullmatch(c.group(0)):
-                        break  # the comment's own words follow the codes
-                    found.append(Code(c.group(0), base + c.start(), base + c.end(), _is_ours(c.group(0), prefixes)))
-                if not found:
-                    continue  # `# noqa: because ...`: not a directive
-                entries = tuple(found)
-                end = entries[-1].end_col - col
-                codes = tuple(e.key for e in entries if e.ours)
-                if not codes:
-                    continue  # only other tools' codes
-            elif m.group("colon") is not None:
-                end = m.start("colon")  # `# noqa:` with nothing after it: a blanket noqa
-            out.append(Suppression(line, col + m.start(), col + end, "noqa", codes, own_line, text[m.start():end],
-                                   comment_start=not text[:m.start()].strip("# "), entries=entries))
-        for m in _IGNORE.finditer(text):
-            raw = m.group("codes")
-            entries = ()
-            codes = None
-            if raw is not None and raw.strip():
-                base = col + m.start("codes")
-                entries = tuple(Code(c.group(0), base + c.start(), base + c.end()) for c in _ITEM.finditer(raw))
-                codes = tuple(e.key for e in entries)
-            kind = "file" if m.group("kind") == "file-ignore" else "ignore"
-            out.append(Suppression(line, col + m.start(), col + m.end(), kind, codes, own_line, m.group(0),
-                                   comment_start=not text[:m.start()].strip("# "), entries=entries))
+        out.extend(_directives(line, col, text, own_line, prefixes))
     return out
+
+
+def _directives(line: int, col: int, text: str, own_line: bool, prefixes: frozenset[str]):
+    """The suppression directives of one comment."""
+    for m in _NOQA.finditer(text):
+        entries: tuple[Code, ...] = ()
+        codes: tuple[str, ...] | None = None
+        end = m.end() if m.group("codes") is None else m.start("codes")
+        if m.group("codes"):
+            base = col + m.start("codes")
+            found = []
+            for c in _ITEM.finditer(m.group("codes")):
+                if not _CODE.fullmatch(c.group(0)):
+                    break  # the comment's own words follow the codes
+                found.append(Code(c.group(0), base + c.start(), base + c.end(), _is_ours(c.group(0), prefixes)))
+            if not found:
+                continue  # `# noqa: because ...`: not a directive
+            entries = tuple(found)
+            end = entries[-1].end_col - col
+            codes = tuple(e.key for e in entries if e.ours)
+            if not codes:
+                continue  # only other tools' codes
+        elif m.group("colon") is not None:
+            end = m.start("colon")  # `# noqa:` with nothing after it: a blanket noqa
+        yield Suppression(line, col + m.start(), col + end, "noqa", codes, own_line, text[m.start():end],
+                          comment_start=not text[:m.start()].strip("# "), entries=entries)
+    for m in _IGNORE.finditer(text):
+        raw = m.group("codes")
+        entries = ()
+        codes = None
+        if raw is not None and raw.strip():
+            base = col + m.start("codes")
+            entries = tuple(Code(c.group(0), base + c.start(), base + c.end()) for c in _ITEM.finditer(raw))
+            codes = tuple(e.key for e in entries)
+        kind = "file" if m.group("kind") == "file-ignore" else "ignore"
+        yield Suppression(line, col + m.start(), col + m.end(), kind, codes, own_line, m.group(0),
+                          comment_start=not text[:m.start()].strip("# "), entries=entries)
 
 
 def _is_ours(code: str, prefixes: frozenset[str]) -> bool:
