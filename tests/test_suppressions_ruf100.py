@@ -8,23 +8,7 @@ import ast
 
 import pytest
 
-from conftest import findings, run_cli, write
-
-# One MCP101 finding on line 11, column 5; {line11} ends that line.
-SERVER = '''\
-import sqlite3
-from mcp.server.fastmcp import FastMCP
-
-mcp = FastMCP("orders")
-
-@mcp.tool()
-def find_orders(customer: str) -> list:
-    """Orders of one customer."""
-    conn = sqlite3.connect("shop.db")
-    cur = conn.cursor()
-    cur.execute(f"SELECT * FROM orders WHERE customer = '{{customer}}'"){line11}
-    return cur.fetchall()
-'''
+from conftest import SERVER, findings, run_cli, write
 
 # One MCP102 finding on line 9.
 SHELL = '''\
@@ -41,7 +25,10 @@ def run(cmd: str) -> int:
 
 
 def server(line11: str = "") -> str:
-    return SERVER.format(line11=line11)
+    """conftest's SERVER (one MCP101 finding on line 11, column 5) with `line11` ending that line."""
+    lines = SERVER.splitlines(keepends=True)
+    lines[10] = lines[10].rstrip("\n") + line11 + "\n"
+    return "".join(lines)
 
 
 def _lint(tmp_path, code: str, *args: str, name: str = "code.py") -> list[dict]:

@@ -580,17 +580,23 @@ def admits_before(dep: Dependency, major: int) -> bool:
     """Can the resolver install a version before `major.0` for this requirement?"""
     floor = Version(f"{major}")
     for spec in dep.alternatives:
-        lowest = None
-        for s in spec:
-            if s.operator in (">=", ">", "==", "~=", "==="):
-                try:
-                    version = Version(s.version[:-2] if s.version.endswith(".*") else s.version)
-                except InvalidVersion:
-                    continue
-                lowest = version if lowest is None or version > lowest else lowest
+        lowest = lower_bound(spec)
         if lowest is None or lowest < floor:
             return True
     return False
+
+
+def lower_bound(spec: SpecifierSet) -> Version | None:
+    """The highest of the set's lower bounds (None: it has none)."""
+    lowest = None
+    for s in spec:
+        if s.operator in (">=", ">", "==", "~=", "==="):
+            try:
+                found = Version(s.version[:-2] if s.version.endswith(".*") else s.version)
+            except InvalidVersion:
+                continue
+            lowest = found if lowest is None or found > lowest else lowest
+    return lowest
 
 
 def bounded(dep: Dependency, major: int) -> str:
@@ -644,18 +650,10 @@ def admits_below(specifiers: tuple[str, ...], version: str) -> bool:
     version older than `version`? An empty set, or one without a lower bound, can."""
     floor = Version(version)
     for text in specifiers or ("",):
-        lowest = None
         try:
-            spec = SpecifierSet(text)
+            lowest = lower_bound(SpecifierSet(text))
         except InvalidSpecifier:
             return True
-        for s in spec:
-            if s.operator in (">=", ">", "==", "~=", "==="):
-                try:
-                    found = Version(s.version[:-2] if s.version.endswith(".*") else s.version)
-                except InvalidVersion:
-                    continue
-                lowest = found if lowest is None or found > lowest else lowest
         if lowest is None or lowest < floor:
             return True
     return False

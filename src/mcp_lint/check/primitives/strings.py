@@ -17,6 +17,7 @@ import re
 import libcst as cst
 
 from mcp_lint.analysis.cst_utils import code, leading_text, string_value
+from mcp_lint.analysis.fields import descendants
 from mcp_lint.analysis.state import ASSIGN, AUG, PARAM, Point
 from mcp_lint.analysis.taint import PARAM_ORIGIN, TOOL, Step, describe, unsafe_origins
 from mcp_lint.check.context import FileContext
@@ -230,21 +231,15 @@ def _parameter_itself(ctx: FileContext, name: cst.Name, point: Point, depth: int
 
 def _tests(function: cst.CSTNode, names: set[str]) -> bool:
     """Does a condition in `function` (if, while, assert, a conditional expression) read one of `names`?"""
-    for node in _walk(function):
+    for node in descendants(function):
         test = node.test if isinstance(node, (cst.If, cst.While, cst.Assert, cst.IfExp)) else None
         if test is None and isinstance(node, cst.Call) and _GATE_WORDS.search(code(node.func, 80)):
             test = node  # `validate_query(sql)`, `self._check_read_only(sql)`: a gate that raises or answers
-        if test is not None and any(isinstance(n, cst.Name) and n.value in names for n in _walk(test)):
+        if test is not None and any(isinstance(n, cst.Name) and n.value in names for n in descendants(test)):
             return True
     return False
 
 
-def _walk(node: cst.CSTNode):
-    stack = [node]
-    while stack:
-        n = stack.pop()
-        yield n
-        stack.extend(n.children)
 
 
 def _unwrap(expr: cst.BaseExpression) -> cst.BaseExpression:
